@@ -1,0 +1,1 @@
+"""The `oob` command line: a thin shell over the services (see ``main``)."""

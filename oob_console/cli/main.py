@@ -1,0 +1,79 @@
+"""Entry point of `oob`: the one catch-all that maps errors to exit codes.
+
+Exit codes: 0 ok; 1 failed; 2 usage; 3 config; 4 integrity; 5 auth; 6 not
+found; 7 refused (a safety check said no or could not run); 8 unavailable or
+timed out; 9 conflict; 11 storage (audit log not writable: the action did not
+run); 70 a bug in oob-console (with a traceback); 130 interrupted. See
+``oob_console.errors`` for the tree.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+
+from oob_console import __version__
+from oob_console.cli.base import Context, Output, Parser, add_common, dump_json
+from oob_console.errors import EXIT_BUG, EXIT_INTERRUPTED, OobError
+
+# Each module registers its own subcommands: register(subparsers).
+COMMAND_MODULES = (
+    "oob_console.cli.site",
+    "oob_console.cli.audit",
+)
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="oob",
+        description="oob-console: the out-of-band emergency console that works when production is down.",
+        epilog="Exit codes: 0 ok, 1 failed, 2 usage, 3 config, 4 integrity, 5 auth, 6 not found, "
+        "7 refused, 8 unavailable, 9 conflict, 11 storage, 70 bug, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"oob-console {__version__}")
+    add_common(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def _emit(out: Output, ctx: Context) -> None:
+    if ctx.json:
+        print(dump_json({"ok": out.exit_code == 0, "result": out.data}))
+    elif out.text:
+        print(out.text)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    want_json = "--json" in args_list
+    try:
+        args = build_parser().parse_args(args_list)
+        ctx = Context(args)
+        out: Output = args.handler(args, ctx)
+        _emit(out, ctx)
+        return out.exit_code
+    except OobError as exc:
+        if want_json:
+            print(dump_json({"ok": False, "error": exc.to_json()}))
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0  # `oob audit show | head`: the reader left; not an error
+    except Exception:  # noqa: BLE001 - the one catch-all: a bug, shown as one
+        traceback.print_exc()
+        print(
+            "error: this is a bug in oob-console (the traceback above is for its developers); "
+            "nothing after the failing step ran",
+            file=sys.stderr,
+        )
+        if want_json:
+            print(dump_json({"ok": False, "error": {"type": "Bug", "message": "internal error", "exit_code": EXIT_BUG}}))
+        return EXIT_BUG
+

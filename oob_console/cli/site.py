@@ -1,0 +1,89 @@
+"""`oob init`, `oob config check`, `oob note`, `oob demo`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+from oob_console.cli.base import Context, Output, command
+from oob_console.config import default_home, load_config
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = command(sub, "init", cmd_init, "create a site directory (config, audit log, audit key)",
+                "Create an OOB_HOME: a 0700 directory with a starter config.toml (0600), state folders, "
+                "the audit signing key and the first audit entry. Refuses to touch an existing site.")
+    p.add_argument("--home", metavar="DIR", help="where (default: $OOB_HOME, else ~/.config/oob-console)")
+    p.add_argument("--name", default="oob", help="site name (default: oob)")
+
+    cfg = sub.add_parser("config", help="check the config")
+    cfg_sub = cfg.add_subparsers(dest="config_command", metavar="COMMAND", required=True)
+    command(cfg_sub, "check", cmd_config_check, "validate the config and print a summary (exit 0 only if valid)")
+
+    p = command(sub, "note", cmd_note, "append an operator note to the audit log (incident timeline)")
+    p.add_argument("text", nargs="+", help='e.g. "15:52 starting backbone recovery at SJC1"')
+
+    p = command(sub, "demo", cmd_demo, "run a throw-away demo site on this machine (nothing left behind)")
+    p.add_argument("--keep", action="store_true", help="keep the demo site's directory and print its path")
+
+
+def cmd_init(args: argparse.Namespace, ctx: Context) -> Output:
+    from oob_console.bootstrap import init_site
+
+    home = Path(args.home) if args.home else default_home()
+    result = init_site(home, name=args.name)
+    text = (f"created site {result['site']!r} in {result['home']}\n"
+            f"  config     {result['config']}\n  audit log  {result['audit_log']}\n"
+            f"next: OOB_HOME={result['home']} oob config check")
+    return Output(result, text)
+
+
+def cmd_config_check(args: argparse.Namespace, ctx: Context) -> Output:
+    loaded = load_config(getattr(args, "config", None))
+    cfg = loaded.config
+    paths = {name: str(loaded.resolve(getattr(cfg.paths, name))) for name in cfg.paths.__dataclass_fields__}
+    warnings: list[str] = []
+    data = {"file": str(loaded.path), "site": cfg.site.name, "paths": paths,
+            "audit": {"checkpoint_every": cfg.audit.checkpoint_every,
+                      "signing_key": str(loaded.resolve(cfg.audit.signing_key))},
+            "warnings": warnings}
+    lines = [f"config ok: {loaded.path}", f"  site       {cfg.site.name}"]
+    lines += [f"  {name:<10} {value}" for name, value in paths.items()]
+    lines += [f"WARNING: {w}" for w in warnings]
+    return Output(data, "\n".join(lines))
+
+
+def cmd_note(args: argparse.Namespace, ctx: Context) -> Output:
+    entry = ctx.app.audit.note(" ".join(args.text))
+    return Output(entry, f"noted as audit seq {entry['seq']}")
+
+
+def cmd_demo(args: argparse.Namespace, ctx: Context) -> Output:
+    """The product's main job on an embedded default: a real site, a timeline, a verified chain."""
+    from oob_console.bootstrap import App, init_site
+
+    home = Path(tempfile.mkdtemp(prefix="oob-demo-"))
+    site = home / "site"
+    try:
+        init_site(site, name="demo")
+        app = App.from_config(str(site / "config.toml"), actor="demo:alice")
+        for text in ("15:40 backbone down, DNS withdrawn", "15:52 starting backbone recovery at SJC1"):
+            app.audit.note(text)
+        report = app.audit.verify()
+        lines = [f"demo site in {site} (a throw-away OOB_HOME)"]
+        for e in app.audit.show():
+            lines.append(f"  #{e['seq']} {e['time'][:19]} {e['actor']:<12} {e['action']:<10} "
+                         f"{e['details'].get('text', e['target'])}")
+        lines.append(f"audit chain intact: {report.entries} entries")
+        data = {"home": str(site), "entries": report.entries, "kept": args.keep}
+    finally:
+        if not args.keep:
+            for root, dirs, files in os.walk(home, topdown=False):
+                for name in files:
+                    os.unlink(os.path.join(root, name))
+                for name in dirs:
+                    os.rmdir(os.path.join(root, name))
+            os.rmdir(home)
+    return Output(data, "\n".join(lines))

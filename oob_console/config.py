@@ -1,0 +1,175 @@
+"""Site configuration: where it is found, what it holds, how it is checked.
+
+Search order (the first that applies wins; none falls through to the next):
+
+    --config PATH                        the file named, or an error
+    $OOB_HOME/config.toml                when OOB_HOME is set, or an error
+    /etc/oob-console/config.toml         when it exists
+    $XDG_CONFIG_HOME/oob-console/config.toml (default ~/.config/...)
+
+A set ``OOB_HOME`` without a config is an error, never a silent fall back to
+``/etc``: a drill or a test site must not touch the real site by accident.
+Relative paths in the file are relative to the directory holding it, so an
+``OOB_HOME`` is one self-contained site (like ``GNUPGHOME``).
+
+Who reads what: ``paths`` is read by every service that keeps state, ``audit``
+by the audit log. Later sections belong to one service each.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from oob_console.core.schema import SchemaError, SecretRef, load_dataclass, locate_key
+from oob_console.errors import ConfigError
+
+CONFIG_NAME = "config.toml"
+ETC_CONFIG = Path("/etc/oob-console") / CONFIG_NAME
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    name: str = field(default="oob", metadata={"doc": "short site name shown in prompts and reports"})
+
+    def validate(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}", self.name):
+            raise ValueError("name: use letters, digits, '.', '_' or '-' (at most 63)")
+
+
+@dataclass(frozen=True)
+class PathsConfig:
+    store: str = "store.db"
+    audit_log: str = "audit.jsonl"
+    recordings: str = "recordings"
+    reports: str = "reports"
+    runbooks: str = "runbooks"
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    checkpoint_every: int = field(default=1000, metadata={"min": 0, "max": 10_000_000})
+    signing_key: str = "audit-signing.key"
+
+
+@dataclass(frozen=True)
+class Config:
+    site: SiteConfig = field(default_factory=SiteConfig)
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A validated config and the file it came from."""
+
+    config: Config
+    path: Path
+
+    @property
+    def base(self) -> Path:
+        return self.path.parent
+
+    def resolve(self, value: str) -> Path:
+        """A path from the config, made absolute against the config's directory."""
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.base / p
+
+
+def xdg_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "oob-console" / CONFIG_NAME
+
+
+def default_home() -> Path:
+    """Where ``oob init`` puts a site when no ``--home`` is given."""
+    env = os.environ.get("OOB_HOME")
+    return Path(env) if env else xdg_config_path().parent
+
+
+def find_config(explicit: str | None) -> Path:
+    """Apply the search order.
+
+    Raises:
+        ConfigError: nothing found where the search order says to look.
+    """
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError("config file not found", where=str(path), hint="check the --config path")
+        return path
+    home = os.environ.get("OOB_HOME")
+    if home:
+        path = Path(home) / CONFIG_NAME
+        if not path.is_file():
+            raise ConfigError(
+                "OOB_HOME has no config.toml", where=str(path), hint=f"run 'oob init --home {home}'"
+            )
+        return path
+    for path in (ETC_CONFIG, xdg_config_path()):
+        if path.is_file():
+            return path
+    raise ConfigError(
+        "no config found",
+        where=f"searched {ETC_CONFIG}, {xdg_config_path()}",
+        hint="run 'oob init', set OOB_HOME, or pass --config PATH",
+    )
+
+
+_TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Validate TOML ``text``; errors name ``path``, the dotted key and the line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        at = _TOML_AT.search(msg)
+        where = f"{path}:{at.group(1)}" if at else str(path)
+        raise ConfigError(
+            f"not valid TOML: {_TOML_AT.sub('', msg).strip()}", where=where, hint="fix the syntax at that line"
+        ) from None
+    try:
+        return load_dataclass(Config, data)
+    except SchemaError as exc:
+        line = locate_key(text, exc.key)
+        where = f"{path}:{line} key {exc.key}" if line else f"{path} key {exc.key}"
+        raise ConfigError(exc.message, where=where, hint=exc.hint or "see config.example.toml") from None
+
+
+def load_config(explicit: str | None = None) -> LoadedConfig:
+    path = find_config(explicit)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config: {exc}", where=str(path)) from None
+    return LoadedConfig(parse_config(text, path), path.resolve())
+
+
+def read_secret(ref: SecretRef, *, where: str) -> str:
+    """Fetch a referenced secret at the moment it is needed (never logged).
+
+    Raises:
+        ConfigError: the variable is unset or the file unreadable or too open.
+    """
+    if ref.kind == "env":
+        value = os.environ.get(ref.target)
+        if not value:
+            raise ConfigError(f"environment variable {ref.target} is not set", where=where)
+        return value
+    path = Path(ref.target).expanduser()
+    try:
+        mode = path.stat().st_mode
+        if mode & 0o077:
+            raise ConfigError(
+                f"secret file {path} is readable by others (mode {mode & 0o777:o})",
+                where=where,
+                hint=f"chmod 600 {path}",
+            )
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"cannot read secret file {path}: {exc.strerror}", where=where) from None

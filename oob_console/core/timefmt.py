@@ -1,0 +1,36 @@
+"""Durations and instants as operators type them: ``90s``, ``15m``, ``4h``, ``2d``, ISO 8601."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+_DURATION = re.compile(r"(\d+)\s*([smhdw])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``4h``, ``1h30m``, ``90s``. Raises ValueError otherwise."""
+    compact = text.strip().lower()
+    pos, total = 0, 0
+    for m in _DURATION.finditer(compact):
+        if m.start() != pos:
+            break
+        total += int(m.group(1)) * _UNITS[m.group(2)]
+        pos = m.end()
+    if not compact or pos != len(compact):
+        raise ValueError(f"{text!r} is not a duration (like 90s, 15m, 4h, 2d, 1h30m)")
+    return timedelta(seconds=total)
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """An ISO 8601 instant (naive means UTC) or a duration back from ``now``."""
+    try:
+        return now - parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is neither a duration (4h) nor an ISO time (2026-11-21T15:52)") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
