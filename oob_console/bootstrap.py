@@ -16,6 +16,8 @@ from typing import Any
 from oob_console.config import CONFIG_NAME, LoadedConfig, load_config, parse_config
 from oob_console.errors import ConflictError, StorageError
 from oob_console.services.audit import AuditService
+from oob_console.services.runbooks import RunbookService
+from oob_console.services.status import StatusService, audit_probe, runbooks_probe
 
 
 def local_actor() -> str:
@@ -55,6 +57,19 @@ class App:
         )
         trusted = frozenset({key.public_key}) if key else None
         return AuditService(log, self.actor, check_signature=check_signature, trusted_keys=trusted)
+
+    @cached_property
+    def runbooks(self) -> RunbookService:
+        from oob_console.adapters.runbook_files import RunbookFolder
+
+        configured = self.loaded.config.paths.runbooks
+        return RunbookService(RunbookFolder(self.path(configured), shown_as=configured))
+
+    @cached_property
+    def status(self) -> StatusService:
+        # Each feature adds its overview probe here (see services.status.OVERVIEW).
+        probes = {"audit": audit_probe(self.audit), "runbooks": runbooks_probe(self.runbooks)}
+        return StatusService(probes)
 
 
 STARTER_CONFIG = """\

@@ -1,0 +1,100 @@
+"""The site at a glance: what the dashboard and ``oob shell`` show first.
+
+Each line of the overview comes from a probe that a feature registers in
+``bootstrap`` (doctor the uplink, BGP its sessions, the inventory its devices).
+A line with no probe says plainly that the feature is not part of this
+version: the overview never shows a value nobody measured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from oob_console.errors import NotFoundError, OobError
+from oob_console.services.audit import AuditService
+from oob_console.services.runbooks import RunbookService
+
+State = Literal["ok", "warn", "fail", "off"]
+STATE_TAGS: Mapping[State, str] = {"ok": "OK", "warn": "WARN", "fail": "FAIL", "off": "--"}
+
+
+@dataclass(frozen=True)
+class StatusItem:
+    """One line of the overview. ``goto`` names the screen that shows more (or is empty)."""
+
+    key: str
+    label: str
+    state: State
+    summary: str
+    hint: str = ""
+    goto: str = ""
+
+    @property
+    def tag(self) -> str:
+        return STATE_TAGS[self.state]
+
+
+Probe = Callable[[], StatusItem]
+
+# The overview's lines, in order: (key, label, what is missing while no probe is registered).
+OVERVIEW: tuple[tuple[str, str, str], ...] = (
+    ("uplink", "OOB uplink", "not checked: doctor is not in this version"),
+    ("bgp", "Upstream BGP", "not available: emergency BGP is not in this version"),
+    ("devices", "Devices reachable", "not available: the device inventory is not in this version"),
+    ("approvals", "Pending approvals", "not available: approvals are not in this version"),
+    ("drill", "Last drill", "not available: drills are not in this version"),
+    ("doctor", "Doctor", "not available: doctor is not in this version"),
+    ("login", "Login", "not available: the credential store is not in this version"),
+    ("audit", "Audit log", ""),
+    ("runbooks", "Runbooks", ""),
+)
+
+
+@dataclass
+class StatusService:
+    probes: dict[str, Probe] = field(default_factory=dict)
+
+    def overview(self) -> list[StatusItem]:
+        """Every overview line; a probe that fails shows as FAIL with its reason, not as an exception."""
+        out: list[StatusItem] = []
+        for key, label, missing in OVERVIEW:
+            probe = self.probes.get(key)
+            if probe is None:
+                out.append(StatusItem(key, label, "off", missing))
+                continue
+            try:
+                out.append(probe())
+            except OobError as exc:
+                out.append(StatusItem(key, label, "fail", exc.message, exc.hint or ""))
+        return out
+
+
+def audit_probe(audit: AuditService) -> Probe:
+    def probe() -> StatusItem:
+        try:
+            report = audit.verify()
+        except OobError as exc:
+            return StatusItem("audit", "Audit log", "fail", exc.message + (f" ({exc.where})" if exc.where else ""),
+                              exc.hint or "", goto="audit")
+        summary = f"chain intact: {report.entries} entries, last #{report.last_seq}"
+        return StatusItem("audit", "Audit log", "ok", summary, goto="audit")
+
+    return probe
+
+
+def runbooks_probe(runbooks: RunbookService) -> Probe:
+    def probe() -> StatusItem:
+        try:
+            count = len(runbooks.all())
+        except NotFoundError as exc:
+            return StatusItem("runbooks", "Runbooks", "warn", f"no folder {runbooks.location}", exc.hint or "",
+                              goto="runbooks")
+        if count == 0:
+            return StatusItem("runbooks", "Runbooks", "warn", f"none in {runbooks.location}",
+                              "copy your Markdown runbooks there", goto="runbooks")
+        noun = "runbook" if count == 1 else "runbooks"
+        return StatusItem("runbooks", "Runbooks", "ok", f"{count} {noun} in {runbooks.location}", goto="runbooks")
+
+    return probe

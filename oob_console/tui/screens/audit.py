@@ -1,0 +1,126 @@
+"""The audit log: its chain status, the entries newest first, an operator note."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from oob_console.core.audit_chain import VerifyReport
+from oob_console.errors import OobError
+from oob_console.tui.screens.base import ConsoleScreen
+from oob_console.tui.screens.modals import PromptModal, TextModal
+
+# Enough for an incident's timeline; older entries: `oob audit show`.
+SHOWN_ENTRIES = 500
+
+
+def entry_line(entry: dict[str, Any]) -> str:
+    """``  seq MM-DD HH:MM actor action target text`` in one line."""
+    details = entry.get("details") or {}
+    text = details["text"] if isinstance(details.get("text"), str) else ""
+    outcome = "" if entry.get("outcome") == "ok" else f" [{entry.get('outcome')}]"
+    time = str(entry.get("time", ""))[5:16].replace("T", " ")
+    rest = " ".join(p for p in (str(entry.get("target") or ""), text) if p)
+    return f"{entry.get('seq', '?'):>5} {time} {entry.get('actor', '')} {entry.get('action', '')}{outcome} {rest}"
+
+
+def matches(entry: dict[str, Any], words: list[str]) -> bool:
+    line = entry_line(entry).lower()
+    return all(w in line for w in words)
+
+
+class AuditScreen(ConsoleScreen):
+    TITLE = "Audit log"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("v", "verify", "Verify"),
+        Binding("n", "note", "Note"),
+        Binding("slash", "filter", "Filter"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[dict[str, Any]] = []
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("chain: checking...", id="chain")
+        yield Input(placeholder="filter (words in actor, action, text; Enter)", id="filter",
+                    compact=self.low_bandwidth)
+        yield OptionList(id="entries")
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).cursor_blink = not self.low_bandwidth
+        self.query_one("#entries", OptionList).focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.reload()
+
+    def reload(self) -> None:
+        audit = self.services.audit
+        self.call(audit.verify, self.show_chain, group="verify", on_error=self.show_broken)
+        self.call(lambda: audit.show(limit=SHOWN_ENTRIES), self.show_entries)
+
+    def action_verify(self) -> None:
+        self.query_one("#chain", Static).update("chain: checking...")
+        self.call(self.services.audit.verify, self.show_chain, group="verify", on_error=self.show_broken)
+
+    def show_chain(self, report: VerifyReport) -> None:
+        text = f"chain: INTACT, {report.entries} entries, last #{report.last_seq}"
+        if report.checkpoints_verified:
+            text += f", {report.checkpoints_verified} signed checkpoints verified"
+        if report.torn_recovered:
+            text += f", torn writes recovered at lines {report.torn_recovered}"
+        chain = self.query_one("#chain", Static)
+        chain.update(text)
+        chain.set_class(False, "-error")
+
+    def show_broken(self, error: OobError) -> None:
+        chain = self.query_one("#chain", Static)
+        chain.update(f"chain: BROKEN - {error.one_line()}")
+        chain.set_class(True, "-error")
+
+    def show_entries(self, entries: list[dict[str, Any]]) -> None:
+        self.entries = list(reversed(entries))
+        self.apply_filter(self.query_one("#filter", Input).value)
+
+    def apply_filter(self, text: str) -> None:
+        words = text.lower().split()
+        shown = [e for e in self.entries if matches(e, words)]
+        listing = self.query_one("#entries", OptionList)
+        listing.clear_options()
+        listing.add_options([Option(entry_line(e), id=str(e.get("seq"))) for e in shown])
+        if shown:
+            listing.highlighted = 0
+        more = f" matching {text!r}" if words else ""
+        self.say(f"{len(shown)} entries{more}, newest first; Enter details, n note, v verify, / filter")
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.apply_filter(event.value)
+        self.query_one("#entries", OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        entry = next((e for e in self.entries if str(e.get("seq")) == event.option.id), None)
+        if entry is not None:
+            body = json.dumps(entry, indent=2, sort_keys=True, ensure_ascii=False)
+            self.app.push_screen(TextModal(f"audit entry #{entry.get('seq')}", body))
+
+    def action_note(self) -> None:
+        self.app.push_screen(PromptModal("Add a note to the audit log (incident timeline):",
+                                         placeholder="15:52 starting backbone recovery"), self.add_note)
+
+    def add_note(self, text: str | None) -> None:
+        if text and text.strip():
+            self.call(lambda: self.services.audit.note(text.strip()), self.noted, group="note")
+
+    def noted(self, entry: dict[str, Any]) -> None:
+        self.say(f"noted as audit #{entry['seq']}")
+        self.reload()
