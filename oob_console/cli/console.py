@@ -22,6 +22,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="low-bandwidth: send Textual's output as it is instead of only the changed cells "
                         "(if a terminal ever shows a garbled screen)")
 
+    p = command(sub, "shell", cmd_shell, "the console in line mode: numbered menus, for dumb terminals and slow lines",
+                "Every console action as numbered menus and short commands, printed as plain lines (no cursor "
+                "addressing, nothing sent while idle). Reads commands from stdin, so it can be scripted.")
+
+
+def cmd_shell(args: argparse.Namespace, ctx: Context) -> Output:
+    import shutil
+
+    from oob_console.shell.session import LineShell
+    from oob_console.tui.profile import detect_profile
+
+    size = shutil.get_terminal_size((80, 24))
+    profile = detect_profile(None)
+    shell = LineShell(ctx.app, sys.stdin, sys.stdout, width=size.columns, height=size.lines,
+                      ascii_only=profile.ascii_only)
+    return Output(None, "", shell.run())
+
 
 def cmd_tui(args: argparse.Namespace, ctx: Context) -> Output:
     if not (sys.stdin.isatty() and sys.stderr.isatty()):

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "oob_console.cli.site",
     "oob_console.cli.audit",
     "oob_console.cli.console",
+    "oob_console.cli.runbooks",
 )
 
 

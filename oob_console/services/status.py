@@ -95,6 +95,6 @@ def runbooks_probe(runbooks: RunbookService) -> Probe:
             return StatusItem("runbooks", "Runbooks", "warn", f"none in {runbooks.location}",
                               "copy your Markdown runbooks there", goto="runbooks")
         noun = "runbook" if count == 1 else "runbooks"
-        return StatusItem("runbooks", "Runbooks", "ok", f"{count} {noun} in {runbooks.location}", goto="runbooks")
+        return StatusItem("runbooks", "Runbooks", "ok", f"{count} {noun} in {runbooks.location}/", goto="runbooks")
 
     return probe

@@ -32,6 +32,8 @@ from functools import lru_cache
 
 from rich.cells import cell_len
 
+from oob_console.views import to_ascii
+
 # One token of terminal output: CSI, OSC, other ESC, a text run, a control char.
 _TOKEN = re.compile(
     r"\x1b\[([0-9:;?<>=]*)([ -/]*)([@-~])"
@@ -144,25 +146,6 @@ def sgr_transition(current: Style | None, target: Style) -> str:
         delta.append(target.bg)
     short = f"\x1b[{';'.join(delta)}m"
     return short if len(short) < len(reset) else reset
-
-
-_ASCII = {
-    **dict.fromkeys("─━═╌╍┄┅┈┉▁▔⎯", "-"),
-    **dict.fromkeys("│┃║╎╏┆┇┊┋▏▕", "|"),
-    **dict.fromkeys("┌┐└┘├┤┬┴┼╭╮╰╯┏┓┗┛┣┫┳┻╋╔╗╚╝╠╣╦╩╬╒╓╕╖╘╙╛╜╞╟╡╢╤╥╧╨╪╫", "+"),
-    **dict.fromkeys("█▉▊▋▌▍▎▐▀▄▂▃▅▆▇■▪", "#"),
-    **dict.fromkeys("•·●◦∙", "*"),
-    "▲": "^", "▼": "v", "◀": "<", "▶": ">", "▸": ">", "◂": "<", "▴": "^", "▾": "v", "←": "<", "→": ">",
-    "↑": "^", "↓": "v", "…": "~", "✓": "v", "✔": "v", "✗": "x", "✘": "x", "⚠": "!", "\u00a0": " ",
-    "“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "×": "x",
-}
-
-
-def to_ascii(char: str) -> str:
-    """One printable ASCII stand-in for a character a VT100 cannot show."""
-    if char.isascii():
-        return char
-    return _ASCII.get(char, "?")
 
 
 class ScreenDiff:

@@ -35,6 +35,14 @@ GOALS = {
 }
 
 
+RUNBOOK_TITLES = (
+    "Withdraw an emergency prefix", "Announce an emergency prefix", "Reach a router console",
+    "Backbone down: first hour", "Roll back a bad config push", "Rotate a lost security key",
+    "DNS withdrawn its anycast", "Cellular uplink failover", "Console server unreachable",
+    "Quarterly break-glass drill", "Tell the world: status page", "Power cycle a remote PDU",
+)
+
+
 @dataclass
 class Result:
     profile: str
@@ -53,7 +61,7 @@ class Pty:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # child: become the program, on a terminal of the right size
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-            os.execve(argv[0], argv, env)
+            os.execve(argv[0], argv, env)  # noqa: S606 - the benchmark runs our own CLI
         self.out = bytearray()
         self.last_byte = self.start
 
@@ -113,8 +121,8 @@ def make_site(root: Path) -> Path:
 
     home = root / "site"
     init_site(home, name="bench")
-    for i in range(12):
-        (home / "runbooks" / f"runbook-{i:02}.md").write_text(f"# Runbook {i}\n\nStep one.\n", encoding="utf-8")
+    for i, title in enumerate(RUNBOOK_TITLES):
+        (home / "runbooks" / f"rb-{i:02}.md").write_text(f"# {title}\n\nStep one.\n", encoding="utf-8")
     app = App.from_config(str(home / "config.toml"), actor="bench:alice")
     for i in range(39):
         app.audit.note(f"15:{i:02} incident timeline entry {i}")
@@ -155,14 +163,14 @@ def measure(name: str, argv: list[str], env: dict[str, str], *, ready: bytes, op
 
 
 def measure_tui(name: str, home: Path, term: str, extra: list[str]) -> Result:
-    # The dashboard is painted when the audit line is in; the list is the audit log (40 entries).
-    return measure(name, [*OOB, "tui", *extra], env_for(home, term), ready=b"chain intact", open_list=b"l",
-                   listed=b"newest first", next_key=b"\x1b[B", quit_key=b"q")
+    # The dashboard is painted when the audit line is in; the list is the runbooks (12).
+    return measure(name, [*OOB, "tui", *extra], env_for(home, term), ready=b"chain intact", open_list=b"r",
+                   listed=b"Enter opens", next_key=b"\x1b[B", quit_key=b"q")
 
 
 def measure_shell(home: Path) -> Result:
-    # Line mode's arrow key: "n" (next entry) in the audit log list.
-    return measure("line-mode shell", [*OOB, "shell"], env_for(home, "dumb"), ready=b"> ", open_list=b"log\r",
+    # Line mode's arrow key: "n" + Enter (next entry) in the runbooks list.
+    return measure("line-mode shell", [*OOB, "shell"], env_for(home, "dumb"), ready=b"> ", open_list=b"rb\r",
                    listed=b"> ", next_key=b"n\r", quit_key=b"q\r")
 
 
@@ -174,7 +182,7 @@ def table(results: list[Result]) -> str:
     for r in results:
         goal = GOALS.get(r.profile, {})
 
-        def cell(value: float, key: str, fmt: str) -> str:
+        def cell(value: float, key: str, fmt: str, goal: dict[str, float] = goal) -> str:
             text = format(value, fmt)
             return f"{text} (goal {goal[key]})" if key in goal else text
 

@@ -12,26 +12,13 @@ from textual.widgets.option_list import Option
 
 from oob_console.core.audit_chain import VerifyReport
 from oob_console.errors import OobError
+from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
 from oob_console.tui.screens.modals import PromptModal, TextModal
+from oob_console.views import audit_line, audit_matches
 
 # Enough for an incident's timeline; older entries: `oob audit show`.
 SHOWN_ENTRIES = 500
-
-
-def entry_line(entry: dict[str, Any]) -> str:
-    """``  seq MM-DD HH:MM actor action target text`` in one line."""
-    details = entry.get("details") or {}
-    text = details["text"] if isinstance(details.get("text"), str) else ""
-    outcome = "" if entry.get("outcome") == "ok" else f" [{entry.get('outcome')}]"
-    time = str(entry.get("time", ""))[5:16].replace("T", " ")
-    rest = " ".join(p for p in (str(entry.get("target") or ""), text) if p)
-    return f"{entry.get('seq', '?'):>5} {time} {entry.get('actor', '')} {entry.get('action', '')}{outcome} {rest}"
-
-
-def matches(entry: dict[str, Any], words: list[str]) -> bool:
-    line = entry_line(entry).lower()
-    return all(w in line for w in words)
 
 
 class AuditScreen(ConsoleScreen):
@@ -50,7 +37,7 @@ class AuditScreen(ConsoleScreen):
         yield Static("chain: checking...", id="chain")
         yield Input(placeholder="filter (words in actor, action, text; Enter)", id="filter",
                     compact=self.low_bandwidth)
-        yield OptionList(id="entries")
+        yield PickList(id="entries", marker=self.low_bandwidth)
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).cursor_blink = not self.low_bandwidth
@@ -91,10 +78,10 @@ class AuditScreen(ConsoleScreen):
 
     def apply_filter(self, text: str) -> None:
         words = text.lower().split()
-        shown = [e for e in self.entries if matches(e, words)]
+        shown = [e for e in self.entries if audit_matches(e, words)]
         listing = self.query_one("#entries", OptionList)
         listing.clear_options()
-        listing.add_options([Option(entry_line(e), id=str(e.get("seq"))) for e in shown])
+        listing.add_options([Option(audit_line(e), id=str(e.get("seq"))) for e in shown])
         if shown:
             listing.highlighted = 0
         more = f" matching {text!r}" if words else ""

@@ -11,20 +11,20 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from oob_console.services.status import StatusItem
+from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
+from oob_console.views import LABEL_WIDTH, status_line
 
 STATE_STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "off": ""}
-LABEL_WIDTH = 18
 
 
-def status_line(item: StatusItem, width: int) -> Text:
-    """``Label  [TAG] summary``: the tag carries the meaning, colour only repeats it."""
-    line = Text(f"{item.label:<{LABEL_WIDTH}} ")
-    line.append(f"[{item.tag:^4}]", style=STATE_STYLES[item.state])
-    summary = item.summary if not item.hint or item.state == "off" else f"{item.summary} - {item.hint}"
-    room = max(10, width - LABEL_WIDTH - 8)
-    line.append(" " + (summary if len(summary) <= room else summary[: room - 3] + "..."))
-    return line
+def status_text(item: StatusItem, width: int) -> Text:
+    """The shared status line, its tag coloured."""
+    line = status_line(item, width)
+    text = Text(line)
+    start = LABEL_WIDTH + 1
+    text.stylize(STATE_STYLES[item.state], start, start + 6)
+    return text
 
 
 class DashboardScreen(ConsoleScreen):
@@ -32,7 +32,7 @@ class DashboardScreen(ConsoleScreen):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("g", "refresh", "Refresh")]
 
     def compose_body(self) -> ComposeResult:
-        yield OptionList(id="overview")
+        yield PickList(id="overview", marker=self.low_bandwidth)
         yield Static(f"Terminal: {self.oob.profile.describe()}", id="profile", classes="note")
 
     def on_mount(self) -> None:
@@ -51,7 +51,7 @@ class DashboardScreen(ConsoleScreen):
         keep = overview.highlighted
         overview.clear_options()
         overview.add_options(
-            [Option(status_line(item, width), id=item.key, disabled=False) for item in items]
+            [Option(status_text(item, width), id=item.key, disabled=False) for item in items]
         )
         overview.highlighted = keep if keep is not None else 0
         self._goto = {item.key: item.goto for item in items if item.goto}

@@ -12,13 +12,13 @@ from textual.widgets import Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from oob_console.core.runbooks import Hit, Runbook
+from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
+from oob_console.views import runbook_line
 
 
 def hit_prompt(hit: Hit) -> Text:
-    line = Text(hit.runbook.title, style="bold")
-    if hit.runbook.title != hit.runbook.name:
-        line.append(f"  ({hit.runbook.name})")
+    line = Text(runbook_line(hit))
     if hit.excerpt:
         line.append(f"\n  {hit.line}: {hit.excerpt}")
     return line
@@ -31,7 +31,7 @@ class RunbooksScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="search runbooks (words, Enter)", id="search",
                     compact=self.low_bandwidth)
-        yield OptionList(id="runbook-list")
+        yield PickList(id="runbook-list", marker=self.low_bandwidth)
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).cursor_blink = not self.low_bandwidth
