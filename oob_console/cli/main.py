@@ -74,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         if want_json:
-            print(dump_json({"ok": False, "error": {"type": "Bug", "message": "internal error", "exit_code": EXIT_BUG}}))
+            bug = {"type": "Bug", "message": "internal error", "exit_code": EXIT_BUG}
+            print(dump_json({"ok": False, "error": bug}))
         return EXIT_BUG
 
