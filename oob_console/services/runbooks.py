@@ -29,4 +29,5 @@ class RunbookService:
         for rb in self.source.load():
             if rb.name == name:
                 return rb
-        raise NotFoundError(f"no runbook named {name!r}", where=self.location, hint="list them with 'oob runbooks search'")
+        raise NotFoundError(f"no runbook named {name!r}", where=self.location,
+                            hint="list them with 'oob runbooks search'")

@@ -47,8 +47,8 @@ OVERVIEW: tuple[tuple[str, str, str], ...] = (
     ("drill", "Last drill", "not available: drills are not in this version"),
     ("doctor", "Doctor", "not available: doctor is not in this version"),
     ("login", "Login", "not available: the credential store is not in this version"),
-    ("audit", "Audit log", ""),
-    ("runbooks", "Runbooks", ""),
+    ("audit", "Audit log", "not checked: no audit probe registered"),
+    ("runbooks", "Runbooks", "not checked: no runbooks probe registered"),
 )
 
 
@@ -89,10 +89,10 @@ def runbooks_probe(runbooks: RunbookService) -> Probe:
         try:
             count = len(runbooks.all())
         except NotFoundError as exc:
-            return StatusItem("runbooks", "Runbooks", "warn", f"no folder {runbooks.location}", exc.hint or "",
+            return StatusItem("runbooks", "Runbooks", "warn", f"no folder {runbooks.location}/", exc.hint or "",
                               goto="runbooks")
         if count == 0:
-            return StatusItem("runbooks", "Runbooks", "warn", f"none in {runbooks.location}",
+            return StatusItem("runbooks", "Runbooks", "warn", f"none in {runbooks.location}/",
                               "copy your Markdown runbooks there", goto="runbooks")
         noun = "runbook" if count == 1 else "runbooks"
         return StatusItem("runbooks", "Runbooks", "ok", f"{count} {noun} in {runbooks.location}/", goto="runbooks")

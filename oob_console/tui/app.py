@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 from oob_console.tui.driver import low_bandwidth_driver
 from oob_console.tui.navigation import DESTINATIONS, Destination
 from oob_console.tui.profile import Profile
+from oob_console.tui.screens.base import ConsoleScreen
 from oob_console.tui.screens.modals import TextModal
 from oob_console.tui.theme import LOW_BANDWIDTH
 
@@ -53,6 +54,7 @@ class ConsoleApp(App[None]):
         self.profile = profile
         # Services are not thread-safe (one audit file handle); workers take turns.
         self.services_lock = threading.Lock()
+        self._visited: set[str] = set()
         self.destinations = tuple(d for d in destinations if d.available(services))
         for dest in self.destinations:
             self.add_mode(dest.mode, dest.screen)
@@ -62,8 +64,15 @@ class ConsoleApp(App[None]):
         self.open(self.destinations[0].mode)
 
     def open(self, mode: str) -> None:
-        """Go to a destination (its screen keeps its state between visits)."""
+        """Go to a destination; its screen keeps its state between visits and reloads its data."""
+        if mode == self.current_mode:
+            return
         self.switch_mode(mode)
+        if mode in self._visited:
+            screen = self.screen
+            if isinstance(screen, ConsoleScreen):
+                screen.reload()
+        self._visited.add(mode)
 
     def action_open(self, mode: str) -> None:
         self.open(mode)
@@ -72,7 +81,10 @@ class ConsoleApp(App[None]):
         return f"{self.services.actor} | {self.profile.name}"
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The TUI's one catch-all: a worker died of something that is not an OobError."""
+        """The TUI's one catch-all: a worker died of something that is not an OobError.
+
+        Worker messages do not bubble: screens forward theirs here (``ConsoleScreen``).
+        """
         if event.state != WorkerState.ERROR or event.worker.error is None:
             return
         error = event.worker.error

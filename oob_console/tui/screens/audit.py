@@ -32,6 +32,7 @@ class AuditScreen(ConsoleScreen):
     def __init__(self) -> None:
         super().__init__()
         self.entries: list[dict[str, Any]] = []
+        self.flash = ""  # shown once on the status line after the next reload
 
     def compose_body(self) -> ComposeResult:
         yield Static("chain: checking...", id="chain")
@@ -42,11 +43,7 @@ class AuditScreen(ConsoleScreen):
     def on_mount(self) -> None:
         self.query_one("#filter", Input).cursor_blink = not self.low_bandwidth
         self.query_one("#entries", OptionList).focus()
-        self.reload()
-
-    def on_screen_resume(self) -> None:
-        if self.is_mounted:
-            self.reload()
+        super().on_mount()
 
     def reload(self) -> None:
         audit = self.services.audit
@@ -85,7 +82,8 @@ class AuditScreen(ConsoleScreen):
         if shown:
             listing.highlighted = 0
         more = f" matching {text!r}" if words else ""
-        self.say(f"{len(shown)} entries{more}, newest first; Enter details, n note, v verify, / filter")
+        flash, self.flash = self.flash, ""
+        self.say(flash or f"{len(shown)} entries{more}, newest first; Enter details, n note, v verify, / filter")
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()
@@ -109,5 +107,5 @@ class AuditScreen(ConsoleScreen):
             self.call(lambda: self.services.audit.note(text.strip()), self.noted, group="note")
 
     def noted(self, entry: dict[str, Any]) -> None:
-        self.say(f"noted as audit #{entry['seq']}")
+        self.flash = f"noted as audit #{entry['seq']}"
         self.reload()

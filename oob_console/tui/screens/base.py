@@ -10,6 +10,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker
 
 from oob_console.errors import OobError
 
@@ -59,6 +60,12 @@ class ConsoleScreen(Screen[None]):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    def reload(self) -> None:
+        """Fetch what the screen shows; called on mount and when the operator comes back to it."""
+
+    def on_mount(self) -> None:
+        self.reload()
+
     def title_text(self) -> str:
         return f"oob-console | {self.services.loaded.config.site.name} | {self.TITLE}"
 
@@ -87,6 +94,9 @@ class ConsoleScreen(Screen[None]):
             self.post_message(self.Done(then, value, error, on_error))
 
         self.run_worker(body, thread=True, exclusive=True, group=group, exit_on_error=False, name=group)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.oob.on_worker_state_changed(event)
 
     def on_console_screen_done(self, message: Done) -> None:
         if message.error is not None and message.on_error is not None:

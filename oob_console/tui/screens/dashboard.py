@@ -35,15 +35,11 @@ class DashboardScreen(ConsoleScreen):
         yield PickList(id="overview", marker=self.low_bandwidth)
         yield Static(f"Terminal: {self.oob.profile.describe()}", id="profile", classes="note")
 
-    def on_mount(self) -> None:
-        self.action_refresh()
-
-    def on_screen_resume(self) -> None:
-        if self.is_mounted:
-            self.action_refresh()
+    def reload(self) -> None:
+        self.call(self.services.status.overview, self.show_overview)
 
     def action_refresh(self) -> None:
-        self.call(self.services.status.overview, self.show_overview)
+        self.reload()
 
     def show_overview(self, items: list[StatusItem]) -> None:
         overview = self.query_one("#overview", OptionList)

@@ -43,3 +43,4 @@ class HelpScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()
+        super().on_mount()

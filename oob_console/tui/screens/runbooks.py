@@ -35,8 +35,11 @@ class RunbooksScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).cursor_blink = not self.low_bandwidth
-        self.run_search("")
         self.query_one("#runbook-list", OptionList).focus()
+        super().on_mount()
+
+    def reload(self) -> None:
+        self.run_search(self.query_one("#search", Input).value)
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
@@ -93,4 +96,5 @@ class RunbookScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.query_one("#runbook-body").focus()
+        super().on_mount()
         self.say(f"{self.runbook.name}.md, {self.runbook.lines} lines; PgUp/PgDn scroll, Esc back")
