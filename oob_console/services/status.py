@@ -40,13 +40,13 @@ Probe = Callable[[], StatusItem]
 
 # The overview's lines, in order: (key, label, what is missing while no probe is registered).
 OVERVIEW: tuple[tuple[str, str, str], ...] = (
-    ("uplink", "OOB uplink", "not checked: doctor is not in this version"),
-    ("bgp", "Upstream BGP", "not available: emergency BGP is not in this version"),
-    ("devices", "Devices reachable", "not available: the device inventory is not in this version"),
-    ("approvals", "Pending approvals", "not available: approvals are not in this version"),
-    ("drill", "Last drill", "not available: drills are not in this version"),
-    ("doctor", "Doctor", "not available: doctor is not in this version"),
-    ("login", "Login", "not available: the credential store is not in this version"),
+    ("uplink", "OOB uplink", "not checked: needs doctor, not in this version"),
+    ("bgp", "Upstream BGP", "not in this version (emergency BGP)"),
+    ("devices", "Devices reachable", "not in this version (device inventory)"),
+    ("approvals", "Pending approvals", "not in this version (approvals)"),
+    ("drill", "Last drill", "not in this version (drills)"),
+    ("doctor", "Doctor", "not in this version (doctor)"),
+    ("login", "Login", "not in this version (credential store)"),
     ("audit", "Audit log", "not checked: no audit probe registered"),
     ("runbooks", "Runbooks", "not checked: no runbooks probe registered"),
 )

@@ -43,7 +43,7 @@ class DashboardScreen(ConsoleScreen):
 
     def show_overview(self, items: list[StatusItem]) -> None:
         overview = self.query_one("#overview", OptionList)
-        width = max(40, (overview.size.width or 78) - 2)
+        width = max(40, overview.scrollable_content_region.width or 76)
         keep = overview.highlighted
         overview.clear_options()
         overview.add_options(

@@ -65,7 +65,7 @@ class RunbooksScreen(ConsoleScreen):
         if query:
             self.say(f"{len(hits)} runbooks match {query!r}; Enter opens, / searches again")
         else:
-            self.say(f"{len(hits)} runbooks in {where}; Enter opens, / searches")
+            self.say(f"{len(hits)} runbooks in {where}/; Enter opens, / searches")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         name = event.option.id or ""

@@ -1,0 +1,90 @@
+"""The real `oob tui` in a real terminal (tmux), as a floor technician on a VT100 would use it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from oob_console.bootstrap import App
+from tests.tui.terminal_model import from_capture
+from tests.tui.tmux import Tmux
+
+
+def oob_tui(home: Path, term: str, *args: str) -> list[str]:
+    env = [f"OOB_HOME={home}", f"TERM={term}", "LANG=C.UTF-8", f"PYTHONPATH={os.getcwd()}"]
+    return ["env", "-u", "NO_COLOR", *env, sys.executable, "-m", "oob_console", "tui", *args]
+
+
+@pytest.fixture
+def home(services: App) -> Path:
+    return services.loaded.base
+
+
+@pytest.fixture
+def terminals() -> Iterator[list[Tmux]]:
+    made: list[Tmux] = []
+    yield made
+    for t in made:
+        t.close()
+
+
+def test_vt100_opens_every_screen_and_quits_cleanly(home: Path, terminals: list[Tmux]) -> None:
+    term = Tmux(oob_tui(home, "vt100"))
+    terminals.append(term)
+    screen = term.wait_for("chain intact: 3 entries")
+    assert "Terminal: low-bandwidth, no colour, ASCII (TERM=vt100)" in screen
+    assert "not in this version (device inventory)" in screen
+    assert screen.isascii() and "+----" in screen  # ASCII borders, nothing a VT100 cannot show
+
+    term.send("r")
+    term.wait_for("3 runbooks in runbooks/")
+    term.send("/")
+    term.type("upstream")
+    term.send("Enter")
+    term.wait_for("1 runbooks match 'upstream'")
+    term.send("Enter")
+    screen = term.wait_for("bgp/withdraw.md, 7 lines")
+    assert "3. Confirm upstream." in screen
+    term.send("Escape")
+    term.wait_for("1 runbooks match")
+
+    term.send("l")
+    term.wait_for("chain: INTACT, 3 entries, last #3")
+    term.send("n")
+    term.wait_for("Add a note to the audit log")
+    term.type("16:05 links restored")
+    term.send("Enter")
+    screen = term.wait_for("noted as audit #4")
+    assert "user:alice note 16:05 links restored" not in screen  # the TUI acts as the local account
+    assert "note 16:05 links restored" in screen
+
+    term.send("?")
+    term.wait_for("r   Runbooks           rb [words]")
+    term.send("d")
+    term.wait_for("chain intact: 4 entries")
+    term.send("q")
+    assert term.exit_status() == 0
+
+
+@pytest.mark.parametrize("term_name", ["linux", "vt100"])
+def test_sending_only_changes_shows_the_same_screen_as_textual(home: Path, terminals: list[Tmux],
+                                                               term_name: str) -> None:
+    """Cell by cell (characters, attributes, colours), after the same keys, with and without ScreenDiff."""
+    diffed, raw = Tmux(oob_tui(home, term_name)), Tmux(oob_tui(home, term_name, "--send-all"))
+    terminals += [diffed, raw]
+    steps: list[tuple[str, ...]] = [(), ("Down", "Down"), ("r",), ("Down", "Enter"), ("Escape", "l"), ("Down",),
+                                    ("n",), ("Escape", "?"), ("d",)]
+    for t in (diffed, raw):
+        t.wait_for("chain intact")
+    for keys in steps:
+        for t in (diffed, raw):
+            t.send(*keys)
+        want, got = (from_capture(t.settle(), 80, 24) for t in (raw, diffed))
+        if term_name == "vt100":  # no colour: compare with the colours Textual sent taken out
+            want.cells = [[(c, a, "", "") for c, a, _, _ in row] for row in want.cells]
+            want.cells = [[w if w[0].isascii() else ("?", w[1], "", "") for w in row] for row in want.cells]
+        assert got.screen() == want.screen(), f"after {keys}:\n{got.text()}\n---\n{want.text()}"
