@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "oob_console.cli.audit",
     "oob_console.cli.console",
     "oob_console.cli.runbooks",
+    "oob_console.cli.demo",
 )
 
 

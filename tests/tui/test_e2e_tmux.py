@@ -88,3 +88,19 @@ def test_sending_only_changes_shows_the_same_screen_as_textual(home: Path, termi
             want.cells = [[(c, a, "", "") for c, a, _, _ in row] for row in want.cells]
             want.cells = [[w if w[0].isascii() else ("?", w[1], "", "") for w in row] for row in want.cells]
         assert got.screen() == want.screen(), f"after {keys}:\n{got.text()}\n---\n{want.text()}"
+
+
+def test_oob_demo_opens_the_console_and_leaves_nothing(tmp_path: Path, terminals: list[Tmux]) -> None:
+    demo_tmp = tmp_path / "demo-tmp"
+    demo_tmp.mkdir()
+    env = [f"TMPDIR={demo_tmp}", "TERM=vt100", "LANG=C.UTF-8", f"PYTHONPATH={os.getcwd()}"]
+    term = Tmux(["env", "-u", "OOB_HOME", *env, sys.executable, "-m", "oob_console", "demo"])
+    terminals.append(term)
+    term.wait_for("4 runbooks in runbooks/")
+    assert len(list(demo_tmp.iterdir())) == 1
+    term.send("r")
+    term.wait_for("Backbone down: the first hour")
+    term.send("q")
+    assert term.exit_status() == 0
+    assert "demo site removed; nothing is left running" in term.screen()
+    assert list(demo_tmp.iterdir()) == []

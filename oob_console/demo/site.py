@@ -1,0 +1,61 @@
+"""The demo site: a temporary OOB_HOME with runbooks and an incident timeline, removed on exit.
+
+``with DemoSite() as demo:`` gives ``demo.services`` (a ``bootstrap.App``) for
+any front end; leaving the block stops whatever the demo started and deletes
+the directory, even after an error or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+
+from oob_console.bootstrap import App, init_site
+
+TIMELINE = ("15:40 backbone down, DNS withdrawn", "15:52 starting backbone recovery at SJC1")
+DEMO_ACTOR = "demo:alice"
+
+
+class DemoSite:
+    def __init__(self, *, keep: bool = False) -> None:
+        self.keep = keep
+        self.root = Path(tempfile.mkdtemp(prefix="oob-demo-"))
+        self.home = self.root / "site"
+        self._services: App | None = None
+
+    @property
+    def services(self) -> App:
+        if self._services is None:
+            raise RuntimeError("DemoSite is used outside its with-block")
+        return self._services
+
+    def __enter__(self) -> DemoSite:
+        try:
+            self._build()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def _build(self) -> None:
+        init_site(self.home, name="demo")
+        shipped = resources.files("oob_console.demo") / "runbooks"
+        for item in shipped.iterdir():
+            if item.name.endswith(".md"):
+                (self.home / "runbooks" / item.name).write_text(item.read_text(encoding="utf-8"),
+                                                                 encoding="utf-8")
+        self._services = App.from_config(str(self.home / "config.toml"), actor=DEMO_ACTOR)
+        for text in TIMELINE:
+            self._services.audit.note(text)
+
+    def close(self) -> None:
+        """Stop what the demo started and remove its directory (unless kept)."""
+        if not self.keep:
+            shutil.rmtree(self.root, ignore_errors=True)
