@@ -50,18 +50,6 @@ class Tmux:
                 raise AssertionError(f"{text!r} never appeared; the screen:\n{screen}")
             time.sleep(0.1)
 
-    def settle(self, quiet: float = 0.8, timeout: float = 15.0) -> str:
-        """Wait until the screen (with attributes) stops changing."""
-        end = time.monotonic() + timeout
-        last = self.screen(escapes=True)
-        while time.monotonic() < end:
-            time.sleep(quiet)
-            now = self.screen(escapes=True)
-            if now == last:
-                return now
-            last = now
-        return last
-
     def exit_status(self, timeout: float = 10.0) -> int:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
