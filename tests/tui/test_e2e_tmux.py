@@ -72,8 +72,8 @@ def test_vt100_opens_every_screen_and_quits_cleanly(home: Path, terminals: list[
     assert term.exit_status() == 0
 
 
-def visible(t: Tmux, *, colourless: bool) -> Terminal:
-    screen = from_capture(t.screen(escapes=True), 80, 24)
+def visible(t: Tmux, size: tuple[int, int], *, colourless: bool) -> Terminal:
+    screen = from_capture(t.screen(escapes=True), *size)
     if colourless:  # what a VT100 can show of Textual's own output: no colour, ASCII
         screen.cells = [[(to_ascii(c[:1]) if c else c, a, "", "") for c, a, _, _ in row] for row in screen.cells]
     return screen
@@ -90,15 +90,21 @@ def test_sending_only_changes_shows_the_same_screen_as_textual(home: Path, termi
     diffed, raw = Tmux(oob_tui(home, term_name)), Tmux(oob_tui(home, term_name, "--send-all"))
     terminals += [diffed, raw]
     steps: list[tuple[str, ...]] = [(), ("Down", "Down"), ("r",), ("Down", "Enter"), ("Escape", "l"), ("Down",),
-                                    ("n",), ("Escape", "?"), ("d",)]
+                                    ("n",), ("Escape", "?"), ("d",), ("resize",)]
     for t in (diffed, raw):
         t.wait_for("chain intact")
+    size = (80, 24)
     for keys in steps:
         for t in (diffed, raw):
-            t.send(*keys)
+            if keys == ("resize",):  # SIGWINCH: the screen is unknown again and redrawn
+                size = (100, 30)
+                t.resize(*size)
+            else:
+                t.send(*keys)
         deadline = time.monotonic() + 20
         while True:
-            got, want = visible(diffed, colourless=False), visible(raw, colourless=term_name == "vt100")
+            got = visible(diffed, size, colourless=False)
+            want = visible(raw, size, colourless=term_name == "vt100")
             if got.screen() == want.screen():
                 break
             if time.monotonic() > deadline:
