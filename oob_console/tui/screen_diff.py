@@ -275,8 +275,12 @@ class ScreenDiff:
                 if modes == ["25"] and visible == self._cursor_visible and self._have_chars is not None:
                     return
                 self._cursor_visible = visible
+            alt_screen = "1049" in modes or "47" in modes or "1047" in modes
+            if alt_screen and final == "l" and self._have_chars is not None:
+                # A VT100 has no alternate screen: leave a clean one for the shell that follows.
+                self._passthrough("\x1b[H\x1b[2J", out)
             self._passthrough(f"\x1b[{params}{final}", out)
-            if "1049" in modes or "47" in modes or "1047" in modes:
+            if alt_screen:
                 self._forget()
             return
         if inter == "$" and final == "p":

@@ -99,10 +99,10 @@ def test_a_sequence_split_across_writes() -> None:
     assert view.cells[0][0] == ("r", frozenset({"bold"}), "31", "")
 
 
-def test_the_style_is_reset_before_leaving() -> None:
+def test_leaving_resets_the_style_and_clears_for_terminals_without_an_alternate_screen() -> None:
     diff = ScreenDiff(W, H)
-    diff.feed("\x1b[1;1H\x1b[7mX\x1b[0m")
-    assert diff.feed("\x1b[?1049l").startswith("\x1b[m")
+    diff.feed("\x1b[?25l\x1b[1;1H\x1b[7mX\x1b[0m")
+    assert diff.feed("\x1b[?1049l") == "\x1b[m\x1b[H\x1b[2J\x1b[?1049l"
 
 
 def test_no_colour_keeps_attributes() -> None:
