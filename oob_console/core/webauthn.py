@@ -138,3 +138,28 @@ def check_assertion(
             f"sign counter {auth.counter} does not move forward from {last_counter} (a replay, or a cloned key)"
         )
     return AssertionCheck(tuple(reasons), auth)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a key returned for makeCredential, already split by the key adapter."""
+
+    credential_id: bytes
+    alg: str  # "ed25519" or "es256"
+    public_key: bytes  # raw
+    attested_data: bytes  # the attested credential data as returned
+    auth_data: bytes
+    client_data_json: bytes
+    aaguid: str
+    attestation: str  # for people: format, type, certificate subject
+    software: bool  # made by oob-console's software authenticator
+
+
+@dataclass(frozen=True)
+class KeyAssertion:
+    """What a key returned for getAssertion."""
+
+    credential_id: bytes
+    auth_data: bytes
+    client_data_json: bytes
+    signature: bytes
