@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NoReturn
 
 from cryptography import x509
@@ -109,6 +109,14 @@ def _describe_attestation(fmt: str, statement: dict[str, Any]) -> tuple[str, boo
     return f"{fmt} basic: {cert.subject.rfc4514_string()}", any(o.value == SOFT_ATTESTATION_ORG for o in orgs)
 
 
+def _uv(wanted: str, options: Mapping[str, Any]) -> UserVerificationRequirement:
+    if wanted == "required":
+        return UserVerificationRequirement.REQUIRED
+    if wanted == "preferred" and any(options.get(k) for k in ("clientPin", "uv", "bioEnroll")):
+        return UserVerificationRequirement.REQUIRED
+    return UserVerificationRequirement.DISCOURAGED
+
+
 class Fido2Keys:
     """CTAP2 to the keys ``devices()`` returns, one at a time, each with ``timeout`` seconds for a touch."""
 
@@ -193,27 +201,31 @@ class Fido2Keys:
             )
 
     def get_assertion(
-        self, *, rp_id: str, challenge: bytes, allow: Sequence[bytes], user_verification: bool,
+        self, *, rp_id: str, challenge: bytes, allow: Sequence[bytes], user_verification: str,
         touch: Callable[[], None], pin: Callable[[], str | None],
     ) -> KeyAssertion:
         """CTAP2 getAssertion with ``allow`` on each attached key until one holds a credential.
+
+        ``user_verification`` is "required", "discouraged", or "preferred": verify
+        the user when the key has a PIN (or built-in UV) set up, else only touch.
 
         Raises:
             UnavailableError: no key attached.
             AuthError: no attached key holds an allowed credential, or the key refused.
         """
-        options = PublicKeyCredentialRequestOptions(
-            challenge=challenge, timeout=int(self.timeout * 1000), rp_id=rp_id,
-            allow_credentials=[
-                PublicKeyCredentialDescriptor(type=PublicKeyCredentialType.PUBLIC_KEY, id=c) for c in allow
-            ],
-            user_verification=UserVerificationRequirement.REQUIRED if user_verification
-            else UserVerificationRequirement.DISCOURAGED,
-        )
         with self._each_device() as devices:
             for device in devices:
                 try:
-                    response = self._client(device, rp_id, touch, pin).get_assertion(options).get_response(0)
+                    client = self._client(device, rp_id, touch, pin)
+                    options = PublicKeyCredentialRequestOptions(
+                        challenge=challenge, timeout=int(self.timeout * 1000), rp_id=rp_id,
+                        allow_credentials=[
+                            PublicKeyCredentialDescriptor(type=PublicKeyCredentialType.PUBLIC_KEY, id=c)
+                            for c in allow
+                        ],
+                        user_verification=_uv(user_verification, client.info.options),
+                    )
+                    response = client.get_assertion(options).get_response(0)
                 except (ClientError, CtapError) as exc:
                     if isinstance(exc, ClientError) and exc.code == ClientError.ERR.DEVICE_INELIGIBLE:
                         continue

@@ -48,7 +48,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fido2 import cbor
 from fido2.ctap import CtapError
-from fido2.ctap2.pin import PinProtocol, PinProtocolV1, PinProtocolV2
+from fido2.ctap2.base import Ctap2
+from fido2.ctap2.pin import ClientPin, PinProtocol, PinProtocolV1, PinProtocolV2
 from fido2.hid import CAPABILITY, CTAPHID, CtapHidDevice
 from fido2.hid.base import CtapHidConnection, HidDescriptor
 from fido2.utils import int2bytes
@@ -463,3 +464,18 @@ def open_device(path: Path, *, presence: Callable[[], bool] = lambda: True) -> C
     descriptor = HidDescriptor(f"oob-soft:{path}", 0, 0, SoftHidConnection.PACKET, SoftHidConnection.PACKET,
                                PRODUCT, None)
     return CtapHidDevice(descriptor, SoftHidConnection(SoftAuthenticator(path, presence=presence)))
+
+
+def create(path: Path, *, pin: str | None = None) -> None:
+    """Make a new soft key at ``path``; set its PIN through CTAP2 clientPIN, as a platform would.
+
+    Raises:
+        StorageError: ``path`` exists already.
+    """
+    create_state(path)
+    if pin:
+        device = open_device(path)
+        try:
+            ClientPin(Ctap2(device)).set_pin(pin)
+        finally:
+            device.close()

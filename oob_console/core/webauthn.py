@@ -67,6 +67,16 @@ def origin_for(rp_id: str) -> str:
     return f"https://{rp_id}"
 
 
+def uv_request(required: bool, wanted: bool) -> str:
+    """What to ask a key for: "required", "preferred" (verify if the key can) or "discouraged".
+
+    When several credentials could answer and only some require user
+    verification, "preferred" makes a key with a PIN verify; the check after
+    the assertion still enforces each credential's own requirement.
+    """
+    return "required" if required else "preferred" if wanted else "discouraged"
+
+
 def signed_bytes(auth_data: bytes, client_data_json: bytes) -> bytes:
     return auth_data + hashlib.sha256(client_data_json).digest()
 

@@ -67,7 +67,7 @@ from oob_console.core.intents import (
     rule_for,
 )
 from oob_console.core.timefmt import parse_duration
-from oob_console.core.webauthn import KeyAssertion, check_assertion, signed_bytes
+from oob_console.core.webauthn import KeyAssertion, check_assertion, signed_bytes, uv_request
 from oob_console.errors import AuthError, ConflictError, RefusedError, UsageError
 from oob_console.services.audit import AuditService
 from oob_console.services.auth_ports import (
@@ -229,7 +229,7 @@ class ApprovalService:
             raise AuthError("no enrolled key of a user who may approve this", hint="enroll one with 'oob key enroll'")
         assertion = self.keys().get_assertion(
             rp_id=self.auth.rp_id, challenge=stored.intent.challenge, allow=[c.credential_id for c in allow],
-            user_verification=rule.require_uv or any(c.uv_required for c in allow),
+            user_verification=uv_request(rule.require_uv, any(c.uv_required for c in allow)),
             touch=prompt.touch, pin=prompt.pin,
         )
         return self.approve_assertion(intent_id, assertion)

@@ -44,10 +44,10 @@ class KeyDevice(Protocol):
         ...
 
     def get_assertion(
-        self, *, rp_id: str, challenge: bytes, allow: Sequence[bytes], user_verification: bool,
+        self, *, rp_id: str, challenge: bytes, allow: Sequence[bytes], user_verification: str,
         touch: Callable[[], None], pin: Callable[[], str | None],
     ) -> KeyAssertion:
-        """CTAP2 getAssertion over ``allow``.
+        """CTAP2 getAssertion over ``allow``; ``user_verification``: required | preferred | discouraged.
 
         Raises:
             UnavailableError: no key attached.
@@ -122,11 +122,22 @@ class CredentialRepo(Protocol):
 
 
 class StoredIntentView(Protocol):
-    intent: Intent
-    state: str
-    result: dict[str, Any]
-    updated: str
-    approvals: tuple[Approval, ...]
+    """An intent as stored: its bytes (parsed), state, execution result and approvals."""
+
+    @property
+    def intent(self) -> Intent: ...
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def result(self) -> dict[str, Any]: ...
+
+    @property
+    def updated(self) -> str: ...
+
+    @property
+    def approvals(self) -> tuple[Approval, ...]: ...
 
 
 class IntentRepo(Protocol):

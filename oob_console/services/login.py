@@ -46,7 +46,7 @@ from oob_console.core.identity import Identity
 from oob_console.core.ssh_wire import WireError, parse_public_blob
 from oob_console.core.sshsig import SshsigError, check_sk_signature, parse_signature_blob, verification_input
 from oob_console.core.timefmt import parse_duration
-from oob_console.core.webauthn import KeyAssertion, check_assertion, signed_bytes
+from oob_console.core.webauthn import KeyAssertion, check_assertion, signed_bytes, uv_request
 from oob_console.errors import AuthError
 from oob_console.services.audit import AuditService
 from oob_console.services.auth_ports import Clock, CredentialRepo, KeyDevice, Prompt, SignatureCheck
@@ -58,7 +58,7 @@ class LoginChallenge:
     user: str | None  # None: whoever's enrolled key answers
     challenge: bytes
     credentials: tuple[Credential, ...]
-    require_uv: bool
+    user_verification: str  # what to ask the key: required | preferred | discouraged
 
 
 @dataclass
@@ -110,20 +110,20 @@ class LoginService:
             if not creds:
                 raise self._refuse(user.name, f"{user.name!r} has no usable enrolled key for local login",
                                    hint=f"an admin runs 'oob key enroll --user {user.name}'")
-            require_uv = any(self._uv_for(user, c) for c in creds)
+            uv = uv_request(bool(set(user.roles) & set(self.auth.uv_roles)), any(c.uv_required for c in creds))
         else:
             users = {u.name: u for u in self.repo.list_users() if u.active}
             creds = tuple(c for c in self._usable(self.repo.list_credentials()) if c.user in users)
             if not creds:
                 raise AuthError("no enrolled keys for local login", hint="give --user, or enroll a key")
-            require_uv = any(self._uv_for(users[c.user], c) for c in creds)
-        return LoginChallenge(user_name, os.urandom(32), creds, require_uv)
+            uv = uv_request(False, any(self._uv_for(users[c.user], c) for c in creds))
+        return LoginChallenge(user_name, os.urandom(32), creds, uv)
 
     def login(self, user_name: str | None, prompt: Prompt) -> Identity:
         challenge = self.begin(user_name)
         assertion = self.keys().get_assertion(
             rp_id=self.auth.rp_id, challenge=challenge.challenge,
-            allow=[c.credential_id for c in challenge.credentials], user_verification=challenge.require_uv,
+            allow=[c.credential_id for c in challenge.credentials], user_verification=challenge.user_verification,
             touch=prompt.touch, pin=prompt.pin,
         )
         return self.complete(challenge, assertion)
@@ -231,20 +231,7 @@ class LoginService:
 
     def resume(self, token: str) -> Identity:
         """Raises: AuthError (unknown, expired, user disabled, key revoked)."""
-        session = self.repo.get_session(_hash(token))
-        hint = "run 'oob login' again (or unset OOB_SESSION)"
-        if session is None:
-            raise AuthError("the session in OOB_SESSION is unknown or was closed", hint=hint)
-        if datetime.fromisoformat(session.expires.replace("Z", "+00:00")) <= self.now():
-            raise AuthError(f"the session expired at {session.expires}", hint=hint)
-        user = self.repo.get_user(session.user)
-        cred = self.repo.get_credential(session.key_id)
-        if user is None or not user.active:
-            raise AuthError(f"user {session.user!r} is disabled; the session is void", hint=hint)
-        if cred is None or not cred.active:
-            raise AuthError("the key behind this session was revoked; the session is void", hint=hint)
-        return Identity.for_user(user.name, frozenset(user.roles), method=session.method, key_id=session.key_id,
-                                 user_verified=session.user_verified)
+        return resume_session(self.repo, token, self.now())
 
     def close_session(self, token: str) -> bool:
         session = self.repo.get_session(_hash(token))
@@ -253,6 +240,28 @@ class LoginService:
         return self.audit.record_then("session.close", session.user, {},
                                       lambda: self.repo.delete_session(session.token_hash),
                                       actor=f"user:{session.user}")
+
+
+def resume_session(repo: CredentialRepo, token: str, now: datetime) -> Identity:
+    """The identity behind a session token (no audit needed: nothing changes).
+
+    Raises:
+        AuthError: unknown or closed, expired, user disabled, key revoked.
+    """
+    session = repo.get_session(_hash(token))
+    hint = "run 'oob login' again (or unset OOB_SESSION)"
+    if session is None:
+        raise AuthError("the session in OOB_SESSION is unknown or was closed", hint=hint)
+    if datetime.fromisoformat(session.expires.replace("Z", "+00:00")) <= now:
+        raise AuthError(f"the session expired at {session.expires}", hint=hint)
+    user = repo.get_user(session.user)
+    cred = repo.get_credential(session.key_id)
+    if user is None or not user.active:
+        raise AuthError(f"user {session.user!r} is disabled; the session is void", hint=hint)
+    if cred is None or not cred.active:
+        raise AuthError("the key behind this session was revoked; the session is void", hint=hint)
+    return Identity.for_user(user.name, frozenset(user.roles), method=session.method, key_id=session.key_id,
+                             user_verified=session.user_verified)
 
 
 def _hash(token: str) -> str:
