@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 from oob_console.cli.base import Context, Output, command, group
+from oob_console.cli.input_files import read_arg
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
 from oob_console.core.timefmt import parse_duration
-from oob_console.errors import StorageError, UsageError
+from oob_console.errors import UsageError
 from oob_console.services.approvals import IntentView
 
 
@@ -99,13 +98,7 @@ def cmd_approve(args: argparse.Namespace, ctx: Context) -> Output:
     if args.local_key:
         view = app.approvals.approve_local(args.id, prompt_from(args))
     else:
-        if args.sshsig == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            try:
-                data = Path(args.sshsig).read_bytes()
-            except OSError as exc:
-                raise StorageError(f"cannot read the signature: {exc.strerror}", where=args.sshsig) from None
+        data = read_arg(args.sshsig, "signature")
         view = app.approvals.approve_sshsig(args.id, data)
     last = view.approvals[-1] if view.approvals else None
     who = f" by {last.user}" if last else ""

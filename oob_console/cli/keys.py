@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 from oob_console.cli.base import Context, Output, command, group
+from oob_console.cli.input_files import read_arg
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
 from oob_console.core.credentials import Credential
-from oob_console.errors import StorageError
+from oob_console.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -62,13 +61,10 @@ def cmd_enroll(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_add_ssh(args: argparse.Namespace, ctx: Context) -> Output:
-    if args.file == "-":
-        line = sys.stdin.read()
-    else:
-        try:
-            line = Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise StorageError(f"cannot read the public key: {exc}", where=args.file) from None
+    try:
+        line = read_arg(args.file, "public key").decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError("the public key is not text", where=args.file) from None
     app = ctx.app
     cred = app.credentials.add_ssh_key(app.identity, args.user, line, verify_required=args.verify_required,
                                        no_touch_required=args.no_touch_required, label=args.label)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 from oob_console.bootstrap import SOFT_KEY_ENV
 from oob_console.cli.base import Context, Output, command, group
+from oob_console.cli.input_files import read_arg
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
 from oob_console.errors import StorageError, UsageError
 
@@ -92,13 +92,7 @@ def cmd_sign(args: argparse.Namespace, ctx: Context) -> Output:
     from oob_console.adapters.soft_authenticator import open_device
 
     sk = ssh_sk_keys.read_private(Path(args.stub))
-    if args.file == "-":
-        message = sys.stdin.buffer.read()
-    else:
-        try:
-            message = Path(args.file).read_bytes()
-        except OSError as exc:
-            raise StorageError(f"cannot read {args.file}: {exc.strerror}", where=args.file) from None
+    message = read_arg(args.file, "message")
     pin = prompt_from(args).pin() if sk.verify_required or args.pin else None
     device = open_device(_state(args))
     try:

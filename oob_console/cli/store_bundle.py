@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 from oob_console.cli.base import Context, Output, command, group
+from oob_console.cli.input_files import read_arg
 from oob_console.config import read_secret
 from oob_console.core.schema import SecretRef
-from oob_console.errors import StorageError, UsageError
+from oob_console.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -58,13 +59,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> Output:
-    if args.bundle == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        try:
-            data = Path(args.bundle).read_bytes()
-        except OSError as exc:
-            raise StorageError(f"cannot read the bundle: {exc.strerror}", where=args.bundle) from None
+    data = read_arg(args.bundle, "bundle")
     app = ctx.app
     result = app.store_sync.import_bundle(app.identity, data)
     text = (f"imported bundle serial {result['serial']} from {result['source_site'] or '?'} "
