@@ -154,6 +154,8 @@ class LoginService:
         user = self.repo.get_user(cred.user)
         if user is None:
             raise AuthError("login refused: the key's user is gone")
+        if not cred.active:
+            raise self._fail(user.name, [f"this key was revoked at {cred.revoked}"], cred.key_id)
         if challenge.user is None:
             self._admit(user)
         require_uv = self._uv_for(user, cred)
