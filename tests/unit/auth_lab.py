@@ -131,8 +131,9 @@ def make_lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra_config: str 
     return Lab(home, app, clock, monkeypatch)
 
 
-@pytest.fixture
-def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lab]:
+@pytest.fixture(name="lab")
+def lab_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lab]:
+    """A fresh site that allows software keys; import ``lab_fixture`` to use ``lab``."""
     lab = make_lab(tmp_path, monkeypatch)
     yield lab
     if "store" in lab.app.__dict__:

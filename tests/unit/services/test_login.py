@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from oob_console.adapters.soft_authenticator import SoftAuthenticator
 from oob_console.core.webauthn import KeyAssertion, signed_bytes
 from oob_console.errors import AuthError
-from tests.unit.auth_lab import Lab, NoPrompt, lab  # noqa: F401 - fixture
+from tests.unit.auth_lab import Lab, NoPrompt, lab_fixture  # noqa: F401 - fixture
 
 
 def assertion_for(lab: Lab, challenge: bytes, allow: list[bytes], uv: str = "discouraged",
@@ -67,7 +67,7 @@ def test_counter_that_goes_backwards_is_refused(alice: Lab) -> None:
     alice.app.login.login("alice", NoPrompt())
     alice.keys["clone"] = clone
     alice.use_key("clone")
-    with pytest.raises(AuthError, match="does not move forward .*cloned key"):
+    with pytest.raises(AuthError, match=r"does not move forward .*cloned key"):
         alice.app.login.login("alice", NoPrompt())
 
 
@@ -160,7 +160,7 @@ def test_user_verification_required_by_role(lab: Lab) -> None:
     login = lab.app.login
     challenge = login.begin("root2")
     no_pin = assertion_for(lab, challenge.challenge, [cred.credential_id], uv="discouraged")
-    with pytest.raises(AuthError, match="user verification .* required"):
+    with pytest.raises(AuthError, match=r"user verification .* required"):
         login.complete(challenge, no_pin)
 
 
@@ -173,7 +173,7 @@ def test_failed_logins_back_off_then_lock_until_an_admin_unlocks(alice: Lab) -> 
         login.complete(challenge, bad)
     with pytest.raises(AuthError, match="wait 2s"):  # backoff 2s after the first failure
         login.begin("alice")
-    for n in range(2, 5):  # lockout_after = 4
+    for _ in range(2, 5):  # lockout_after = 4
         alice.clock.advance(minutes=2)
         with pytest.raises(AuthError, match="signature"):
             login.complete(login.begin("alice"), bad)
