@@ -51,7 +51,7 @@ def test_quorum_of_distinct_users_approves_and_the_intent_runs_once(team: Lab) -
     assert view.state == "approved" and set(view.approvers) == {"bob", "carol"}
     intent = team.app.approvals.claim(view.id, action="bgp.announce", by=ALICE)
     assert intent.params["prefix"] == "203.0.113.0/24"
-    with pytest.raises(RefusedError, match="already claimed|executing"):
+    with pytest.raises(RefusedError, match=r"already claimed|executing"):
         team.app.approvals.claim(view.id, action="bgp.announce", by=ALICE)
     done = team.app.approvals.finish(view.id, ok=True, result={"announced": True}, by=ALICE)
     assert done.state == "executed"
@@ -61,9 +61,9 @@ def test_quorum_of_distinct_users_approves_and_the_intent_runs_once(team: Lab) -
 
 def test_claim_refuses_a_pending_intent_and_another_action(team: Lab) -> None:
     view = request(team)
-    with pytest.raises(RefusedError, match="pending .*0 of 2"):
+    with pytest.raises(RefusedError, match=r"pending .*0 of 2"):
         team.app.approvals.claim(view.id, action="bgp.announce", by=ALICE)
-    with pytest.raises(RefusedError, match="is for 'bgp.announce'"):
+    with pytest.raises(RefusedError, match=r"is for 'bgp\.announce'"):
         team.app.approvals.claim(view.id, action="bgp.withdraw", by=ALICE)
 
 
@@ -101,7 +101,7 @@ def test_tampered_sshsig_is_refused(team: Lab) -> None:
     raw[-10] ^= 0x40  # inside the signature bytes
     tampered = armored.splitlines()[0] + "\n" + base64.b64encode(bytes(raw)).decode() + "\n" + \
         armored.splitlines()[-1] + "\n"
-    with pytest.raises(AuthError, match="does not verify|malformed"):
+    with pytest.raises(AuthError, match=r"does not verify|malformed"):
         team.app.approvals.approve_sshsig(view.id, tampered.encode())
 
 
