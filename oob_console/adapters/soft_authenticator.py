@@ -172,9 +172,11 @@ class SoftAuthenticator:
             if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
                 raise StorageError("not a soft key state file", where=str(self.path))
             before = dict(state)
-            yield state
-            if state != before:
-                _atomic_write(self.path, json.dumps(state, indent=1).encode())
+            try:
+                yield state
+            finally:  # a refusal can change state too (a wrong PIN costs a retry)
+                if state != before:
+                    _atomic_write(self.path, json.dumps(state, indent=1).encode())
         finally:
             os.close(fd)
 
