@@ -161,3 +161,9 @@ def test_bundles_move_between_sites_from_the_cli(demo_site: Path, tmp_path: Path
     assert cut.returncode == 4 and "bundle refused" in cut.stderr
     assert oob_json("store", "status", home=host)["result"]["imported_serial"] == 7  # type: ignore[index]
     assert os.stat(host / "store.db").st_mode & 0o777 == 0o600
+
+
+def test_demo_runs_login_and_a_quorum_drill_on_software_keys() -> None:
+    done = run_oob("demo")
+    assert done.returncode == 0, done.stderr
+    assert "SOFTWARE keys, demo only" in done.stdout and "executed: bob, carol approved" in done.stdout
