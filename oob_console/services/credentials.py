@@ -39,7 +39,7 @@ from oob_console.core.credentials import FIDO2, LOCAL, SSH_SK, Credential, Login
 from oob_console.core.identity import ROLES, Identity, check_user_name
 from oob_console.core.ssh_wire import WireError, parse_authorized_key
 from oob_console.core.webauthn import CREATE, check_assertion
-from oob_console.errors import AuthError, NotFoundError, RefusedError, UsageError
+from oob_console.errors import AuthError, ConflictError, NotFoundError, RefusedError, UsageError
 from oob_console.services.audit import AuditService
 from oob_console.services.auth_ports import Clock, CredentialRepo, KeyDevice, Prompt
 
@@ -87,7 +87,7 @@ class CredentialService:
         at = stamp(self.now)
         user = User(name, display_name or name, tuple(dict.fromkeys(roles)), True, LOCAL, at, at)
         if self.repo.get_user(name) is not None:
-            self.repo.add_user(user)  # raises the ConflictError
+            raise ConflictError(f"user {name!r} already exists", hint="pick another name")
         self._record(by, "user.add", name, user.public(), lambda: self.repo.add_user(user))
         return user
 
@@ -192,7 +192,7 @@ class CredentialService:
             created=stamp(self.now),
         )
         if self.repo.get_credential(cred.key_id) is not None:
-            self.repo.add_credential(cred)  # raises the ConflictError
+            raise ConflictError(f"key {cred.key_id} is already enrolled", hint="see 'oob key list'")
         self._record(by, "key.add-ssh", cred.key_id, cred.public(), lambda: self.repo.add_credential(cred))
         return cred
 
