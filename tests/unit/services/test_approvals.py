@@ -241,3 +241,15 @@ def test_cancel_by_requester_or_admin_only(team: Lab) -> None:
     assert team.app.approvals.cancel(ALICE, view.id).state == "cancelled"
     with pytest.raises(ConflictError):
         team.app.approvals.approve_sshsig(view.id, carol_signs(team, view.intent.canonical))
+
+
+def test_an_executed_intent_takes_no_more_approvals(team: Lab) -> None:
+    team.user("dana", "approver")
+    dana = team.ssh_key("dana", "dana-laptop")
+    view = request(team)
+    approve_local(team, "bob-key", view.id)
+    team.app.approvals.approve_sshsig(view.id, carol_signs(team, view.intent.canonical))
+    team.app.approvals.claim(view.id, action="bgp.announce", by=ALICE)
+    team.app.approvals.finish(view.id, ok=True, result={}, by=ALICE)
+    with pytest.raises(ConflictError, match="already executed"):
+        team.app.approvals.approve_sshsig(view.id, team.sshsig("dana-laptop", dana, view.intent.canonical))
