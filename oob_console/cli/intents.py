@@ -33,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = command(sub, "approve", cmd_approve, "approve an intent with a hardware-key signature",
                 "Adds one approval: --local-key asks a key attached to this host to sign (CTAP2); --sshsig "
-                "takes a signature made with stock OpenSSH on the approver's laptop. Exit 5 when refused.")
+                "takes a signature made with stock OpenSSH on the approver's laptop. Exit 5 when refused, 9 when the "
+                "intent is expired, cancelled or executed.")
     p.add_argument("id", help="intent ID or hash")
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--local-key", action="store_true", help="sign with a key attached to this host")

@@ -28,10 +28,6 @@ import re
 from dataclasses import dataclass
 
 from oob_console.core.ssh_wire import (
-    ECDSA_P256,
-    ED25519,
-    SK_ECDSA_P256,
-    SK_ED25519,
     SshPublicKey,
     WireError,
     WireReader,
@@ -41,14 +37,13 @@ from oob_console.core.ssh_wire import (
     string,
     u32,
 )
+from oob_console.core.webauthn import KeyFlags
 
 MAGIC = b"SSHSIG"
 VERSION = 1
 BEGIN = "-----BEGIN SSH SIGNATURE-----"
 END = "-----END SSH SIGNATURE-----"
 HASHES = ("sha256", "sha512")
-FLAG_USER_PRESENT = 0x01
-FLAG_USER_VERIFIED = 0x04
 _MAX_ARMORED = 64 * 1024
 
 
@@ -57,21 +52,13 @@ class SshsigError(ValueError):
 
 
 @dataclass(frozen=True)
-class SkSignature:
+class SkSignature(KeyFlags):
     """A signature blob, split: ``sig`` is raw Ed25519 or DER ECDSA; flags/counter only for sk keys."""
 
     key_type: str
     sig: bytes
     flags: int = 0
     counter: int = 0
-
-    @property
-    def user_present(self) -> bool:
-        return bool(self.flags & FLAG_USER_PRESENT)
-
-    @property
-    def user_verified(self) -> bool:
-        return bool(self.flags & FLAG_USER_VERIFIED)
 
 
 @dataclass(frozen=True)
@@ -251,5 +238,3 @@ def check_sk_signature(
         )
     return SkCheck(tuple(reasons))
 
-
-SUPPORTED_SIGNERS = (ED25519, ECDSA_P256, SK_ED25519, SK_ECDSA_P256)

@@ -31,11 +31,10 @@ class AuthDataError(ValueError):
     """Authenticator data too short to hold its fixed fields."""
 
 
-@dataclass(frozen=True)
-class AuthData:
-    rp_id_hash: bytes
+class KeyFlags:
+    """The flags byte every security-key signature carries (WebAuthn and SSH sk alike)."""
+
     flags: int
-    counter: int
 
     @property
     def user_present(self) -> bool:
@@ -44,6 +43,13 @@ class AuthData:
     @property
     def user_verified(self) -> bool:
         return bool(self.flags & FLAG_UV)
+
+
+@dataclass(frozen=True)
+class AuthData(KeyFlags):
+    rp_id_hash: bytes
+    flags: int
+    counter: int
 
 
 def parse_auth_data(data: bytes) -> AuthData:
