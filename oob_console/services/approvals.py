@@ -187,8 +187,8 @@ class ApprovalService:
         return cred, user
 
     def _refused(self, intent: Intent, user: str | None, reason: str) -> AuthError:
-        self.audit.record("intent.approve", intent.id, "refused", {"reason": reason},
-                          actor=f"user:{user}" if user else None)
+        # The process's actor records a refusal; ``user`` is only who the key claimed to be.
+        self.audit.record("intent.approve", intent.id, "refused", {"reason": reason, "claimed_user": user})
         return AuthError(f"approval refused: {reason}", details={"intent": intent.id})
 
     def _admit(self, stored: StoredIntentView, user: User, cred: Credential, *, user_verified: bool,
@@ -199,6 +199,7 @@ class ApprovalService:
                                   approver_roles=frozenset(user.roles), user_verified=user_verified,
                                   stored_state=stored.state, now=self.now())
         if reason:
+            # The signature verified: this user did act, and policy said no.
             self.audit.record("intent.approve", intent.id, "refused", {"reason": reason}, actor=f"user:{user.name}")
             closed = stored.state in CLOSED or intent.expired(self.now())
             raise (ConflictError if closed else AuthError)(f"approval refused: {reason}")

@@ -75,7 +75,8 @@ class LoginService:
 
     def _refuse(self, user: str, message: str, *, action: str = "login.refused", hint: str | None = None,
                 **details: object) -> AuthError:
-        self.audit.record(action, user, "refused", {"reason": message, **details}, actor=f"user:{user}")
+        # Refusals name the process's actor: nobody has proved to be ``user`` yet.
+        self.audit.record(action, user, "refused", {"reason": message, **details})
         return AuthError(message, hint=hint)
 
     def _admit(self, user: User) -> None:
@@ -131,10 +132,9 @@ class LoginService:
     def _fail(self, user: str, reasons: Sequence[str], key_id: str | None) -> AuthError:
         state = self.repo.record_failure(user, stamp(self.now), self.auth.lockout_after)
         self.audit.record("login.failed", user, "refused",
-                          {"reasons": list(reasons), "key_id": key_id, "failures": state.failures},
-                          actor=f"user:{user}")
+                          {"reasons": list(reasons), "key_id": key_id, "failures": state.failures})
         if state.locked and state.failures == self.auth.lockout_after:
-            self.audit.record("login.lockout", user, "locked", {"failures": state.failures}, actor=f"user:{user}")
+            self.audit.record("login.lockout", user, "locked", {"failures": state.failures})
         return AuthError(f"login refused: {'; '.join(reasons)}", details={"reasons": list(reasons)})
 
     def complete(self, challenge: LoginChallenge, assertion: KeyAssertion) -> Identity:
