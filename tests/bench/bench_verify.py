@@ -39,16 +39,17 @@ SAMPLES = 64
 RP = "oob-console"
 
 
-def rate(fn: Callable[[int], None], seconds: float) -> float:
-    n, start = 0, time.perf_counter()
+def rate(fn: Callable[[int], None], seconds: float) -> tuple[float, float]:
+    """(per wall-clock second, per CPU second of this process): the second ignores other load."""
+    n, start, cpu = 0, time.perf_counter(), time.process_time()
     while (elapsed := time.perf_counter() - start) < seconds:
         for _ in range(100):
             fn(n)
             n += 1
-    return n / elapsed
+    return n / elapsed, n / max(time.process_time() - cpu, 1e-9)
 
 
-def assertion_bench(key: Path, alg: str, seconds: float) -> float:
+def assertion_bench(key: Path, alg: str, seconds: float) -> tuple[float, float]:
     keys = Fido2Keys(lambda: [open_device(key)])
     reg = keys.make_credential(rp_id=RP, user_name="bench", display_name="bench", challenge=os.urandom(32),
                                user_verification=False, exclude=[], algorithms=[alg], touch=lambda: None,
@@ -71,7 +72,7 @@ def assertion_bench(key: Path, alg: str, seconds: float) -> float:
     return rate(one, seconds)
 
 
-def sshsig_bench(key: Path, alg: str, seconds: float) -> float:
+def sshsig_bench(key: Path, alg: str, seconds: float) -> tuple[float, float]:
     device = open_device(key)
     sk = ssh_sk_keys.enroll(device, alg=alg)
     samples = []
@@ -107,10 +108,11 @@ def main() -> int:
         for alg in ("ed25519", "es256"):
             name = "sk-ssh-ed25519" if alg == "ed25519" else "sk-ecdsa-sha2-nistp256"
             rows.append((f"SSHSIG approval verify ({name})", sshsig_bench(key, alg, args.seconds)))
-    print(f"{'what':<48} {'per second':>12}  goal 1,000/s")
-    worst = min(r for _, r in rows)
-    for what, r in rows:
-        print(f"{what:<48} {r:>12,.0f}  {'ok' if r >= 1000 else 'BELOW GOAL'}")
+    print(f"{'what':<46} {'per second':>11} {'per CPU s':>10}  goal 1,000/s")
+    worst = min(wall for _, (wall, _cpu) in rows)
+    for what, (wall, cpu) in rows:
+        print(f"{what:<46} {wall:>11,.0f} {cpu:>10,.0f}  {'ok' if wall >= 1000 else 'BELOW GOAL'}")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
     print(f"(python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.seconds:g}s per row; a shared machine "
           "is noisy: compare runs, not digits)")
     return 0 if worst >= 1000 else 1
