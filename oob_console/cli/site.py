@@ -39,6 +39,9 @@ def cmd_config_check(args: argparse.Namespace, ctx: Context) -> Output:
     cfg = loaded.config
     paths = {name: str(loaded.resolve(getattr(cfg.paths, name))) for name in cfg.paths.__dataclass_fields__}
     warnings: list[str] = []
+    if cfg.auth.allow_software_keys:
+        warnings.append("[auth] allow_software_keys = true: SOFTWARE keys (no hardware, copyable files) can log in "
+                        "and approve on this site. Demo and test sites only; set it to false in production.")
     data = {"file": str(loaded.path), "site": cfg.site.name, "paths": paths,
             "audit": {"checkpoint_every": cfg.audit.checkpoint_every,
                       "signing_key": str(loaded.resolve(cfg.audit.signing_key))},
