@@ -26,8 +26,6 @@ from oob_console.config import CONFIG_NAME, LoadedConfig, load_config, parse_con
 from oob_console.core.identity import Identity
 from oob_console.errors import ConflictError, RefusedError, StorageError
 from oob_console.services.audit import AuditService
-from oob_console.services.runbooks import RunbookService
-from oob_console.services.status import StatusService, audit_probe, runbooks_probe
 
 if TYPE_CHECKING:
     from oob_console.adapters.credential_store import CredentialStore
@@ -36,6 +34,8 @@ if TYPE_CHECKING:
     from oob_console.services.auth_ports import KeyDevice
     from oob_console.services.credentials import CredentialService
     from oob_console.services.login import LoginService
+    from oob_console.services.runbooks import RunbookService
+    from oob_console.services.status import StatusService
     from oob_console.services.store_sync import StoreSyncService
 
 
@@ -137,7 +137,9 @@ class App:
                 )
             from oob_console.adapters.soft_authenticator import open_device
 
-            return Fido2Keys(lambda: [open_device(Path(soft))], timeout=auth.touch_timeout)
+            # Several state files separated by ':' are several keys plugged in (the demo attaches two).
+            paths = [Path(p) for p in soft.split(os.pathsep) if p]
+            return Fido2Keys(lambda: [open_device(p) for p in paths], timeout=auth.touch_timeout)
         return Fido2Keys(hid_devices, timeout=auth.touch_timeout)
 
     @cached_property
@@ -177,15 +179,19 @@ class App:
     @cached_property
     def runbooks(self) -> RunbookService:
         from oob_console.adapters.runbook_files import RunbookFolder
+        from oob_console.services.runbooks import RunbookService
 
         configured = self.loaded.config.paths.runbooks
         return RunbookService(RunbookFolder(self.path(configured), shown_as=configured))
 
     @cached_property
     def status(self) -> StatusService:
+        from oob_console.services import status
+
         # Each feature adds its overview probe here (see services.status.OVERVIEW).
-        probes = {"audit": audit_probe(self.audit), "runbooks": runbooks_probe(self.runbooks)}
-        return StatusService(probes)
+        probes = {"audit": status.audit_probe(self.audit), "runbooks": status.runbooks_probe(self.runbooks),
+                  "login": status.login_probe(self.credentials), "approvals": status.approvals_probe(self.approvals)}
+        return status.StatusService(probes)
 
 
 STARTER_CONFIG = """\

@@ -19,19 +19,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> Output:
+    from oob_console.demo.people import attached, drill_waiting_for_bob, scripted
     from oob_console.demo.site import DemoSite
 
     with DemoSite(keep=args.keep) as demo:
         app = demo.services
-        shown = None
+        shown, story = None, []
         if on_a_terminal() and not args.no_tui and not ctx.json:
-            shown = run_tui(app, args)
+            drill_waiting_for_bob(app, demo.people)
+            with attached(*demo.people.at_the_host):
+                shown = run_tui(app, args)
+        else:
+            story = scripted(app, demo.people)
         report = app.audit.verify()
         lines = [f"demo site in {demo.home} (a throw-away OOB_HOME)"]
         if shown is None:
-            for e in app.audit.show():
-                lines.append(f"  #{e['seq']} {e['time'][:19]} {e['actor']:<12} {e['action']:<10} "
-                             f"{e['details'].get('text', e['target'])}")
+            for e in app.audit.show(action="note"):
+                lines.append(f"  #{e['seq']} {e['time'][:19]} {e['actor']:<12} {e['details']['text']}")
+            lines += ["hardware-key login and a quorum-approved drill:", *story]
         lines.append(f"audit chain intact: {report.entries} entries")
         lines.append(f"kept: {demo.home}" if args.keep else "demo site removed; nothing is left running")
         data = {"home": str(demo.home), "entries": report.entries, "kept": args.keep, "tui": shown}

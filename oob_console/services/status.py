@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from oob_console.errors import NotFoundError, OobError
-from oob_console.services.audit import AuditService
-from oob_console.services.runbooks import RunbookService
+
+if TYPE_CHECKING:
+    from oob_console.services.approvals import ApprovalService
+    from oob_console.services.audit import AuditService
+    from oob_console.services.credentials import CredentialService
+    from oob_console.services.runbooks import RunbookService
 
 State = Literal["ok", "warn", "fail", "off"]
 STATE_TAGS: Mapping[State, str] = {"ok": "OK", "warn": "WARN", "fail": "FAIL", "off": "--"}
@@ -96,5 +100,35 @@ def runbooks_probe(runbooks: RunbookService) -> Probe:
                               "copy your Markdown runbooks there", goto="runbooks")
         noun = "runbook" if count == 1 else "runbooks"
         return StatusItem("runbooks", "Runbooks", "ok", f"{count} {noun} in {runbooks.location}/", goto="runbooks")
+
+    return probe
+
+
+def login_probe(credentials: CredentialService) -> Probe:
+    """Who can log in: enrolled users and keys; software keys are named, never hidden."""
+
+    def probe() -> StatusItem:
+        users = [u for u in credentials.list_users() if u.active]
+        keys = [k for k in credentials.list_keys() if k.active]
+        if not users or not keys:
+            return StatusItem("login", "Login", "warn", "no user with an enrolled key: nobody can log in",
+                              "oob user add NAME --role operator; oob key enroll --user NAME", goto="login")
+        soft = sum(1 for k in keys if k.software)
+        note = f", {soft} of them SOFTWARE keys" if soft else ""
+        return StatusItem("login", "Login", "ok", f"{len(users)} users, {len(keys)} keys enrolled{note}",
+                          goto="login")
+
+    return probe
+
+
+def approvals_probe(approvals: ApprovalService) -> Probe:
+    def probe() -> StatusItem:
+        waiting = approvals.list()
+        if not waiting:
+            return StatusItem("approvals", "Pending approvals", "ok", "none waiting", goto="approvals")
+        ids = ", ".join(f"{v.id} {v.intent.action} {v.have}/{v.need}" for v in waiting[:3])
+        more = f" and {len(waiting) - 3} more" if len(waiting) > 3 else ""
+        return StatusItem("approvals", "Pending approvals", "warn", f"{len(waiting)} waiting: {ids}{more}",
+                          goto="approvals")
 
     return probe
