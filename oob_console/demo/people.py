@@ -74,7 +74,8 @@ def enroll(app: App, workdir: Path) -> People:
         with attached(keys[name]):
             creds.enroll(admin, name, Quiet(), label=KEY_LABEL)
     carol_sk = ssh_sk_keys.enroll(open_device(keys["carol"]), comment="carol@laptop")
-    creds.add_ssh_key(admin, "carol", carol_sk.key.openssh("carol@laptop"))
+    # An SSH public key cannot show it was made in software: its label says so instead.
+    creds.add_ssh_key(admin, "carol", carol_sk.key.openssh("carol@laptop"), label=f"carol@laptop, {KEY_LABEL}")
     return People(keys, carol_sk)
 
 

@@ -17,7 +17,12 @@ def test_the_demo_site_has_runbooks_and_a_timeline_and_leaves_nothing(tmp_path: 
         assert {rb.name for rb in app.runbooks.all()} >= {"backbone-down", "router-console"}
         notes = [e["details"]["text"] for e in app.audit.show(action="note")]
         assert notes == list(TIMELINE)
-        assert app.audit.verify().entries == 3
+        users = {u.name: u.roles for u in app.credentials.list_users()}
+        assert users == {"alice": ("operator",), "bob": ("approver",), "carol": ("approver",)}
+        keys = app.credentials.list_keys()
+        assert len(keys) == 3  # every demo key is software, and says so
+        assert all(k.software or "SOFTWARE" in k.label for k in keys)
+        assert app.audit.verify().entries > 3
     assert list(tmp_path.iterdir()) == []
 
 
