@@ -7,10 +7,14 @@ terminal without UTF-8 cannot show.
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import TYPE_CHECKING, Any
 
 from oob_console.core.runbooks import Hit
 from oob_console.services.status import StatusItem
+
+if TYPE_CHECKING:
+    from oob_console.services.approvals import IntentView
 
 LABEL_WIDTH = 18
 
@@ -37,7 +41,8 @@ def audit_line(entry: dict[str, Any], pad: int = 5) -> str:
     outcome = "" if entry.get("outcome") == "ok" else f" [{entry.get('outcome')}]"
     time = str(entry.get("time", ""))[5:16].replace("T", " ")
     rest = " ".join(p for p in (str(entry.get("target") or ""), text) if p)
-    return f"{entry.get('seq', '?'):>{pad}} {time} {entry.get('actor', '')} {entry.get('action', '')}{outcome} {rest}"
+    seq = f"{entry.get('seq', '?'):>{pad}}" if pad else f"#{entry.get('seq', '?')}"
+    return f"{seq} {time} {entry.get('actor', '')} {entry.get('action', '')}{outcome} {rest}"
 
 
 def audit_matches(entry: dict[str, Any], words: list[str]) -> bool:
@@ -48,6 +53,35 @@ def audit_matches(entry: dict[str, Any], words: list[str]) -> bool:
 def runbook_line(hit: Hit) -> str:
     rb = hit.runbook
     return rb.title if rb.title == rb.name else f"{rb.title} ({rb.name})"
+
+
+def intent_line(view: IntentView) -> str:
+    """``id action [state] have/need by requester, expires HH:MM``."""
+    expires = view.intent.summary()["expires"][11:16]
+    return (f"{view.id} {view.intent.action} [{view.state}] {view.have}/{view.need} "
+            f"by {view.intent.requester}, expires {expires}Z")
+
+
+def intent_text(view: IntentView, namespace: str) -> str:
+    """Everything an approver needs: state, who approved, the hash, and the exact bytes they sign."""
+    intent = view.intent
+    summary = intent.summary()
+    out = [
+        f"{intent.action} [{view.state}]: {view.have} of {view.need} approvals (class {view.rule})",
+        f"requested by {intent.requester} at {summary['created']}, expires {summary['expires']}",
+        f"sha256 {intent.hash}",
+        "",
+        "Approved by:" if view.approvals else "Approved by: nobody yet",
+    ]
+    out += [f"  {a.user} with {a.method} key {a.key_id} at {a.at[:19]}Z" + (" (PIN verified)" if a.user_verified
+                                                                          else "") for a in view.approvals]
+    if view.result:
+        out.append(f"Result: {json.dumps(view.result, sort_keys=True)}")
+    out += ["", "The action (approvals sign its canonical bytes: the sha256 above):",
+            json.dumps(json.loads(intent.canonical), indent=2, sort_keys=True, ensure_ascii=False),
+            "", "A remote approver signs it with stock OpenSSH:",
+            f"  oob intent show {view.id} | ssh-keygen -Y sign -n {namespace} -f ~/.ssh/id_ed25519_sk"]
+    return "\n".join(out)
 
 
 _ASCII = {

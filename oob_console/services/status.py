@@ -62,17 +62,18 @@ class StatusService:
 
     def overview(self) -> list[StatusItem]:
         """Every overview line; a probe that fails shows as FAIL with its reason, not as an exception."""
-        out: list[StatusItem] = []
-        for key, label, missing in OVERVIEW:
-            probe = self.probes.get(key)
-            if probe is None:
-                out.append(StatusItem(key, label, "off", missing))
-                continue
-            try:
-                out.append(probe())
-            except OobError as exc:
-                out.append(StatusItem(key, label, "fail", exc.message, exc.hint or ""))
-        return out
+        return [self.item(key) for key, _, _ in OVERVIEW]
+
+    def item(self, key: str) -> StatusItem:
+        """One overview line (KeyError for a key not in OVERVIEW)."""
+        label, missing = next((lbl, m) for k, lbl, m in OVERVIEW if k == key)
+        probe = self.probes.get(key)
+        if probe is None:
+            return StatusItem(key, label, "off", missing)
+        try:
+            return probe()
+        except OobError as exc:
+            return StatusItem(key, label, "fail", exc.message, exc.hint or "")
 
 
 def audit_probe(audit: AuditService) -> Probe:

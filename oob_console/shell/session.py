@@ -9,14 +9,24 @@ Commands that are words work everywhere. Expected errors print one line
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TextIO
 
-from oob_console.errors import OobError
-from oob_console.views import ascii_text, audit_line, audit_matches, cut, runbook_line, status_line
+from oob_console.errors import OobError, UsageError
+from oob_console.views import (
+    ascii_text,
+    audit_line,
+    audit_matches,
+    cut,
+    intent_line,
+    intent_text,
+    runbook_line,
+    status_line,
+)
 
 if TYPE_CHECKING:
     from oob_console.bootstrap import App as Services
+    from oob_console.services.approvals import IntentView
 
 PROMPT = "> "
 # Enough for an incident's timeline; older entries: `oob audit show`.
@@ -55,22 +65,32 @@ class LineShell:
     ascii_only: bool = False
     listing: Listing | None = None
     menu: list[MenuEntry] = field(default_factory=list)
+    words: dict[str, Callable[[str], None]] = field(default_factory=dict)
+    intents: list[IntentView] = field(default_factory=list)  # the approvals list last shown
 
     def __post_init__(self) -> None:
         self.menu = [
             MenuEntry("1", ("dash", "d"), "dashboard", lambda _: self.dashboard()),
-            MenuEntry("2", ("rb", "r"), "runbooks [words]", self.runbooks),
-            MenuEntry("3", ("log", "l"), "audit log [words]", self.audit_log),
-            MenuEntry("4", ("note",), "note <text>", self.note),
-            MenuEntry("5", ("verify", "v"), "verify audit chain", lambda _: self.verify()),
-            MenuEntry("6", ("help", "h", "?"), "help", lambda _: self.help()),
+            MenuEntry("2", ("ap", "a"), "approvals waiting", lambda _: self.approvals()),
+            MenuEntry("3", ("rb", "r"), "runbooks [words]", self.runbooks),
+            MenuEntry("4", ("log", "l"), "audit log [words]", self.audit_log),
+            MenuEntry("5", ("note",), "note <text>", self.note),
+            MenuEntry("6", ("verify", "v"), "verify audit chain", lambda _: self.verify()),
+            MenuEntry("7", ("drill",), "request a drill [note]", self.request_drill),
+            MenuEntry("8", ("help", "h", "?"), "help", lambda _: self.help()),
         ]
+        self.words = {
+            "approve": self.approve, "sshsig": self.approve_sshsig, "login": self.login,
+            "logout": lambda _: self.logout(),
+        }
 
     # -- the loop ------------------------------------------------------------------------------
 
     def run(self) -> int:
         site = self.services.loaded.config.site.name
-        self.say(f"oob-console shell | site {site} | {self.services.actor}")
+        self.say(f"oob-console shell | site {site}")
+        if not self.log_in_first():
+            return 0
         self.dashboard()
         self.show_menu()
         while True:
@@ -80,7 +100,10 @@ class LineShell:
             if not line:
                 self.say("")
                 return 0
-            if not self.dispatch(line.strip()):
+            try:
+                if not self.dispatch(line.strip()):
+                    return 0
+            except EndOfInput:
                 return 0
 
     def dispatch(self, line: str) -> bool:
@@ -114,6 +137,8 @@ class LineShell:
         for entry in self.menu:
             if word == entry.number or word in entry.words:
                 return entry.run(rest)
+        if word in self.words:
+            return self.words[word](rest)
         if line.startswith("/") and listing is not None:
             return self.filter(listing, line[1:])
         self.say(f"unknown command {word!r}; ? lists them")
@@ -142,6 +167,13 @@ class LineShell:
     def show_menu(self) -> None:
         self.say("  ".join(f"{e.number} {e.words[0]}" for e in self.menu) + "  q quit")
 
+    def ask(self, question: str) -> str | None:
+        """One line from the operator (None at end of input)."""
+        self.out.write(question)
+        self.out.flush()
+        line = self.inp.readline()
+        return line.strip() if line else None
+
     # -- commands ------------------------------------------------------------------------------
 
     def dashboard(self) -> None:
@@ -152,7 +184,9 @@ class LineShell:
         for e in self.menu:
             self.say(f"  {e.number}  {e.words[0]:<7} {e.label}")
         self.say("  q  quit\nIn a list: <number> opens, n/p next/previous, . opens current,\n"
-                 "  m more of the list, /words filters, x leaves the list.")
+                 "  m more of the list, /words filters, x leaves the list.\n"
+                 "Approvals: approve <n|id> (a key attached here), sshsig <n|id> (paste one).\n"
+                 "login [user], logout: who acts (the audit log names them).")
 
     def runbooks(self, words: str) -> None:
         hits = self.services.runbooks.search(words)
@@ -231,3 +265,102 @@ class LineShell:
         wanted = words.lower().split()
         picked = [(i, line) for i, line in enumerate(listing.lines) if all(w in line.lower() for w in wanted)]
         self.say("\n".join(f"{i + 1} {line}" for i, line in picked) or "(nothing matches)")
+
+    # -- keys: login and approvals ---------------------------------------------------------------
+
+    def log_in_first(self) -> bool:
+        """Ask for a key login when anyone can log in; False when the operator left (end of input)."""
+        if not self.services.identity.is_local:
+            self.say(f"acting as {self.services.identity.actor}")
+            return True
+        who = self.services.status.item("login")
+        if who.state != "ok":
+            self.say(f"{who.summary}; acting as {self.services.identity.actor}")
+            return True
+        while self.services.identity.is_local:
+            name = self.ask("login: user name (Enter: whoever's key answers): ")
+            if name is None:
+                self.say("")
+                return False
+            try:
+                self.login(name)
+            except OobError as exc:
+                self.say(f"error: {exc.one_line()}")
+        return True
+
+    def login(self, name: str) -> None:
+        identity = self.services.login.login(name or None, ShellPrompt(self))
+        self.services = replace(self.services, authenticated=identity)
+        self.say(f"logged in as {identity.actor} (key {identity.key_id})")
+
+    def logout(self) -> None:
+        if self.services.identity.is_local:
+            self.say("not logged in")
+            return
+        self.say(f"{self.services.identity.actor} logged out")
+        self.services = replace(self.services, authenticated=None)
+        self.listing = None
+        if not self.log_in_first():
+            raise EndOfInput
+
+    def approvals(self) -> None:
+        views = self.services.approvals.list()
+        self.intents = views
+        self.start_list(f"{len(views)} waiting for approval", [intent_line(v) for v in views],
+                        lambda i: self.show_intent(views[i].id), [f"{v.id} {v.have}/{v.need}" for v in views])
+
+    def _intent_id(self, ref: str) -> str:
+        """``ref``: a number in the approvals list just shown, or an intent ID."""
+        if ref.isdigit() and 0 < int(ref) <= len(self.intents):
+            return self.intents[int(ref) - 1].id
+        if not ref:
+            raise UsageError("which intent?", hint="give its number in 'ap' or its ID")
+        return ref
+
+    def show_intent(self, intent_id: str) -> None:
+        view = self.services.approvals.get(intent_id)
+        self.page(intent_text(view, self.services.loaded.config.auth.sshsig_namespace).splitlines())
+
+    def approve(self, ref: str) -> None:
+        view = self.services.approvals.approve_local(self._intent_id(ref), ShellPrompt(self))
+        self._approved(view)
+
+    def approve_sshsig(self, ref: str) -> None:
+        intent_id = self._intent_id(ref)
+        self.say("Paste the SSHSIG; it ends with its -----END SSH SIGNATURE----- line:")
+        lines: list[str] = []
+        while not lines or "END SSH SIGNATURE" not in lines[-1]:
+            line = self.inp.readline()
+            if not line:
+                break
+            lines.append(line)
+        self._approved(self.services.approvals.approve_sshsig(intent_id, "".join(lines).encode()))
+
+    def _approved(self, view: IntentView) -> None:
+        who = view.approvals[-1].user if view.approvals else "nobody"
+        self.say(f"intent {view.id} approved by {who}: {view.have} of {view.need}, now {view.state}")
+
+    def request_drill(self, note: str) -> None:
+        view = self.services.approvals.request_drill(self.services.identity, note)
+        self.say(f"drill intent {view.id} requested by {view.intent.requester}: needs {view.need} approvals")
+
+
+class EndOfInput(Exception):
+    """The operator's input ended (a logout with nobody logging in again)."""
+
+
+class ShellPrompt:
+    """The Prompt port in line mode: a line for the touch, the PIN unechoed on a terminal."""
+
+    def __init__(self, shell: LineShell) -> None:
+        self.shell = shell
+
+    def touch(self) -> None:
+        self.shell.say("Touch your security key now...")
+
+    def pin(self) -> str | None:
+        if self.shell.inp.isatty():
+            import getpass
+
+            return getpass.getpass("PIN for the security key: ") or None
+        return self.shell.ask("PIN for the security key: ") or None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import traceback
+from dataclasses import replace
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -16,10 +17,12 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
+from oob_console.core.identity import Identity
 from oob_console.tui.driver import low_bandwidth_driver
 from oob_console.tui.navigation import DESTINATIONS, Destination
 from oob_console.tui.profile import Profile
 from oob_console.tui.screens.base import ConsoleScreen
+from oob_console.tui.screens.login import LoginScreen
 from oob_console.tui.screens.modals import TextModal
 from oob_console.tui.theme import LOW_BANDWIDTH
 
@@ -34,10 +37,11 @@ class ConsoleApp(App[None]):
 
     TITLE = "oob-console"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit"), Binding("o", "logout", "Log out")]
 
     def __init__(self, services: Services, profile: Profile,
-                 destinations: tuple[Destination, ...] = DESTINATIONS) -> None:
+                 destinations: tuple[Destination, ...] = DESTINATIONS, *, login: bool | None = None) -> None:
+        """``login``: start at the login screen (default: when acting locally and anyone can log in)."""
         css: list[str | PurePath] = [HERE / "console.tcss"]
         if profile.low_bandwidth:
             css.append(HERE / "low_bandwidth.tcss")
@@ -59,12 +63,24 @@ class ConsoleApp(App[None]):
         for dest in self.destinations:
             self.add_mode(dest.mode, dest.screen)
             self.bind(dest.key, f"open('{dest.mode}')", description=dest.label)
+        # Who acts before anyone logs in; a front end that authenticated someone passes them in.
+        self.local_identity = services.identity
+        self.add_mode("login", LoginScreen)
+        if login is None:
+            # Nobody enrolled, or a store that cannot be read: the local account (it owns the files)
+            # acts, and the dashboard's Login line says why.
+            login = self.local_identity.is_local and services.status.item("login").state == "ok"
+        self.locked = login
 
     def on_mount(self) -> None:
-        self.open(self.destinations[0].mode)
+        self.open("login" if self.locked else self.destinations[0].mode)
 
     def open(self, mode: str) -> None:
         """Go to a destination; its screen keeps its state between visits and reloads its data."""
+        if self.locked and mode not in ("login", "help"):
+            self.bell()
+            self.notify("Log in first.", timeout=4)
+            return
         if mode == self.current_mode:
             return
         self.switch_mode(mode)
@@ -78,7 +94,21 @@ class ConsoleApp(App[None]):
         self.open(mode)
 
     def who_text(self) -> str:
-        return f"{self.services.actor} | {self.profile.name}"
+        return f"{self.services.identity.actor} | {self.profile.name}"
+
+    def logged_in(self, identity: Identity) -> None:
+        """From now on services act as ``identity`` (the audit log names them)."""
+        if identity != self.services.identity:
+            self.services = replace(self.services, authenticated=identity)
+        self.locked = False
+        self.open(self.destinations[0].mode)
+
+    def action_logout(self) -> None:
+        if self.services.identity.is_local:
+            return
+        self.services = replace(self.services, authenticated=None)
+        self.locked = True
+        self.open("login")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The TUI's one catch-all: a worker died of something that is not an OobError.
@@ -97,5 +127,8 @@ class ConsoleApp(App[None]):
 
 
 def build_app(services: Services, profile: Profile, **kwargs: Any) -> ConsoleApp:
-    """The console app over ``services`` (a ``bootstrap.App``) for a terminal ``profile``."""
+    """The console app over ``services`` (a ``bootstrap.App``) for a terminal ``profile``.
+
+    Reads the credential store once, to know whether to start at the login screen.
+    """
     return ConsoleApp(services, profile, **kwargs)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
+from oob_console.tui.screens.approvals import ApprovalsScreen
 from oob_console.tui.screens.audit import AuditScreen
 from oob_console.tui.screens.dashboard import DashboardScreen
 from oob_console.tui.screens.help import HelpScreen
@@ -39,6 +40,7 @@ class Destination:
 
 DESTINATIONS: tuple[Destination, ...] = (
     Destination("dashboard", "d", "Dashboard", DashboardScreen, "dash"),
+    Destination("approvals", "a", "Approvals", ApprovalsScreen, "ap"),
     Destination("runbooks", "r", "Runbooks", RunbooksScreen, "rb [words]"),
     Destination("audit", "l", "Audit log", AuditScreen, "log"),
     Destination("help", "question_mark", "Help", HelpScreen, "help"),

@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from oob_console.bootstrap import App, init_site
 from oob_console.tui.app import ConsoleApp, build_app
 from oob_console.tui.profile import choose_profile
+from tests.tui.people import people_site  # noqa: F401 - a fixture for this directory
 
 RUNBOOKS = {
     "bgp/withdraw": "# Withdraw an emergency prefix\n\nWhen the lease must end early:\n\n"

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.bootstrap import App
+from oob_console.bootstrap import SOFT_KEY_ENV, App
+from oob_console.demo.people import drill_waiting_for_bob
+from oob_console.demo.site import DemoSite
 from oob_console.views import to_ascii
 from tests.tui.terminal_model import Terminal, from_capture
 from tests.tui.tmux import Tmux
@@ -34,42 +36,60 @@ def terminals() -> Iterator[list[Tmux]]:
         t.close()
 
 
-def test_vt100_opens_every_screen_and_quits_cleanly(home: Path, terminals: list[Tmux]) -> None:
-    term = Tmux(oob_tui(home, "vt100"))
+def test_vt100_logs_in_with_a_software_key_opens_every_screen_and_quits(people_site: DemoSite,
+                                                                         terminals: list[Tmux]) -> None:
+    services = people_site.services
+    drill = drill_waiting_for_bob(services, people_site.people)
+    keys = os.pathsep.join(str(k) for k in people_site.people.at_the_host)
+    term = Tmux(["env", f"{SOFT_KEY_ENV}={keys}", *oob_tui(people_site.home, "vt100")])
     terminals.append(term)
-    screen = term.wait_for("chain intact: 3 entries")
+    screen = term.wait_for("3 users, 3 keys enrolled, 2 of them SOFTWARE keys")
+    assert "Log in with your hardware key" in screen and screen.isascii()
+    term.type("bob")
+    term.send("Enter")
+    screen = term.wait_for("user:bob | low-bandwidth")
     assert "Terminal: low-bandwidth, no colour, ASCII (TERM=vt100)" in screen
-    assert "not in this version (device inventory)" in screen
-    assert screen.isascii() and "+----" in screen  # ASCII borders, nothing a VT100 cannot show
+    assert f"1 waiting: {drill.id} drill 1/2" in screen and "not in this version (device inventory)" in screen
+    assert "+----" in screen  # ASCII borders, nothing a VT100 cannot show
+
+    term.send("a")
+    term.wait_for(f"{drill.id} drill [pending] 1/2 by user:alice")
+    term.send("Enter")
+    term.wait_for("carol with sshsig key")
+    term.send("a")
+    term.wait_for("approved by bob: 2 of 2, now executed")
+    term.send("Escape")
+    term.wait_for("nothing waiting for approval")
 
     term.send("r")
-    term.wait_for("3 runbooks in runbooks/")
+    term.wait_for("4 runbooks in runbooks/")
     term.send("/")
     term.type("upstream")
     term.send("Enter")
     term.wait_for("1 runbooks match 'upstream'")
     term.send("Enter")
-    screen = term.wait_for("bgp/withdraw.md, 7 lines")
-    assert "3. Confirm upstream." in screen
+    lines = services.runbooks.get("emergency-prefix").lines
+    screen = term.wait_for(f"emergency-prefix.md, {lines} lines")
+    assert "Confirm at the upstream" in screen
     term.send("Escape")
     term.wait_for("1 runbooks match")
 
     term.send("l")
-    term.wait_for("chain: INTACT, 3 entries, last #3")
+    term.wait_for("chain: INTACT")
     term.send("n")
     term.wait_for("Add a note to the audit log")
     term.type("16:05 links restored")
     term.send("Enter")
-    screen = term.wait_for("noted as audit #4")
-    assert "user:alice note 16:05 links restored" not in screen  # the TUI acts as the local account
-    assert "note 16:05 links restored" in screen
+    screen = term.wait_for("note 16:05 links restored")
+    assert "user:bob note 16:05 links restored" in screen  # the audit log names who logged in
 
     term.send("?")
-    term.wait_for("r   Runbooks           rb [words]")
+    term.wait_for("a   Approvals          ap")
     term.send("d")
-    term.wait_for("chain intact: 4 entries")
+    term.wait_for("Pending approvals  [ OK ] none waiting")
     term.send("q")
     assert term.exit_status() == 0
+    assert services.audit.verify().entries > 0
 
 
 def visible(t: Tmux, size: tuple[int, int], *, colourless: bool) -> Terminal:
@@ -116,12 +136,15 @@ def test_oob_demo_opens_the_console_and_leaves_nothing(tmp_path: Path, terminals
     demo_tmp = tmp_path / "demo-tmp"
     demo_tmp.mkdir()
     env = [f"TMPDIR={demo_tmp}", "TERM=vt100", "LANG=C.UTF-8", f"PYTHONPATH={os.getcwd()}"]
-    term = Tmux(["env", "-u", "OOB_HOME", *env, sys.executable, "-m", "oob_console", "demo"])
+    term = Tmux(["env", "-u", "OOB_HOME", "-u", SOFT_KEY_ENV, *env, sys.executable, "-m", "oob_console", "demo"])
     terminals.append(term)
-    term.wait_for("4 runbooks in runbooks/")
+    term.wait_for("2 of them SOFTWARE keys")
     assert len(list(demo_tmp.iterdir())) == 1
-    term.send("r")
-    term.wait_for("Backbone down: the first hour")
+    term.send("Enter")  # no name: whoever's key answers (alice's and bob's keys are attached)
+    term.wait_for("user:alice | low-bandwidth")
+    term.wait_for("4 runbooks in runbooks/")
+    term.send("a")
+    term.wait_for("drill [pending] 1/2 by user:alice")
     term.send("q")
     assert term.exit_status() == 0
     assert "demo site removed; nothing is left running" in term.screen()

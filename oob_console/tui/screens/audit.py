@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, OptionList, Static
@@ -35,7 +36,7 @@ class AuditScreen(ConsoleScreen):
         self.flash = ""  # shown once on the status line after the next reload
 
     def compose_body(self) -> ComposeResult:
-        yield Static("chain: checking...", id="chain")
+        yield Static("chain: checking...", id="chain", markup=False)
         yield Input(placeholder="filter (words in actor, action, text; Enter)", id="filter",
                     compact=self.low_bandwidth)
         yield PickList(id="entries", marker=self.low_bandwidth)
@@ -78,7 +79,7 @@ class AuditScreen(ConsoleScreen):
         shown = [e for e in self.entries if audit_matches(e, words)]
         listing = self.query_one("#entries", OptionList)
         listing.clear_options()
-        listing.add_options([Option(audit_line(e), id=str(e.get("seq"))) for e in shown])
+        listing.add_options([Option(Text(audit_line(e)), id=str(e.get("seq"))) for e in shown])
         if shown:
             listing.highlighted = 0
         more = f" matching {text!r}" if words else ""

@@ -51,10 +51,10 @@ class ConsoleScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="titlebar"):
-            yield Static(self.title_text(), id="title-left")
-            yield Static(self.oob.who_text(), id="title-right")
+            yield Static(self.title_text(), id="title-left", markup=False)
+            yield Static(self.oob.who_text(), id="title-right", markup=False)
         yield from self.compose_body()
-        yield Static("", id="status", classes="status")
+        yield Static("", id="status", classes="status", markup=False)
         yield Footer(compact=self.low_bandwidth, show_command_palette=False)
 
     def compose_body(self) -> ComposeResult:
@@ -65,6 +65,10 @@ class ConsoleScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.reload()
+
+    def on_screen_resume(self) -> None:
+        # Who is logged in may have changed while this screen was away.
+        self.query_one("#title-right", Static).update(self.oob.who_text())
 
     def title_text(self) -> str:
         return f"oob-console | {self.services.loaded.config.site.name} | {self.TITLE}"

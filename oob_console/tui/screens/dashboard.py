@@ -33,7 +33,7 @@ class DashboardScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield PickList(id="overview", marker=self.low_bandwidth)
-        yield Static(f"Terminal: {self.oob.profile.describe()}", id="profile", classes="note")
+        yield Static(f"Terminal: {self.oob.profile.describe()}", id="profile", classes="note", markup=False)
 
     def reload(self) -> None:
         self.call(self.services.status.overview, self.show_overview)

@@ -25,7 +25,7 @@ class PromptModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.question, classes="dialog-title")
+            yield Static(self.question, classes="dialog-title", markup=False)
             yield Input(placeholder=self.placeholder, password=self.password, id="answer")
             yield Static("Enter to confirm, Esc to cancel", classes="dialog-hint")
 
@@ -54,7 +54,7 @@ class TextModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -error" if self.error else "dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.title_text, classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-body"):
                 yield Static(Text(self.body))
             yield Static("Esc or Enter closes", classes="dialog-hint")

@@ -36,10 +36,11 @@ def session(services: App, commands: str, *, height: int = 24, ascii_only: bool 
 def test_starts_with_the_dashboard_and_the_menu(services: App) -> None:
     text = session(services, "q\n")
     lines = text.splitlines()
-    assert lines[0] == "oob-console shell | site test | test:alice"
+    assert lines[:2] == ["oob-console shell | site test",
+                         "no user with an enrolled key: nobody can log in; acting as test:alice"]
     assert any(line.startswith("Audit log") and "[ OK ]" in line for line in lines)
     assert any(line.startswith("Devices reachable") and "[ -- ]" in line for line in lines)
-    assert "1 dash  2 rb  3 log  4 note  5 verify  6 help  q quit" in lines
+    assert "1 dash  2 ap  3 rb  4 log  5 note  6 verify  7 drill  8 help  q quit" in lines
     assert all(len(line) < 80 for line in lines)
     assert "\x1b" not in text
 
@@ -56,10 +57,10 @@ def test_runbooks_list_step_open_and_page(services: App) -> None:
 
 
 def test_audit_log_note_verify_and_filter(services: App) -> None:
-    text = session(services, "note 15:52 starting recovery\n3\n/recovery\n1\nv\nq\n")
+    text = session(services, "note 15:52 starting recovery\n4\n/recovery\n1\nv\nq\n")
     assert "noted as audit #2" in text
     assert "2 audit entries, newest first" in text
-    assert re.search(r"\n1 #?2 \d\d-\d\d \d\d:\d\d test:alice note 15:52 starting recovery\n", text)
+    assert re.search(r"\n1 #2 \d\d-\d\d \d\d:\d\d test:alice note 15:52 starting recovery\n", text)
     assert '"text": "15:52 starting recovery"' in text
     assert "audit chain intact: 2 entries, last #2" in text
 
