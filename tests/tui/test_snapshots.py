@@ -9,6 +9,7 @@ import pytest
 from textual.pilot import Pilot
 
 from oob_console.bootstrap import App
+from oob_console.demo.site import DemoSite
 from tests.tui.conftest import make_app, settle
 
 SIZE = (80, 24)
@@ -39,3 +40,16 @@ CASES = {
 def test_screen(snap_compare: Any, services: App, case: str, profile: str) -> None:
     app = make_app(services, low_bandwidth=profile == "low_bandwidth")
     assert snap_compare(app, terminal_size=SIZE, run_before=keys(*CASES[case]))
+
+
+PEOPLE_CASES = {
+    "login": (),
+    "approvals": (*"alice", "enter", "a"),
+}
+
+
+@pytest.mark.parametrize("profile", ["full", "low_bandwidth"])
+@pytest.mark.parametrize("case", list(PEOPLE_CASES))
+def test_screen_with_people(snap_compare: Any, people_site: DemoSite, case: str, profile: str) -> None:
+    app = make_app(people_site.services, low_bandwidth=profile == "low_bandwidth")
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys(*PEOPLE_CASES[case]))
