@@ -101,13 +101,20 @@ class ConsoleApp(App[None]):
         if identity != self.services.identity:
             self.services = replace(self.services, authenticated=identity)
         self.locked = False
+        self.refresh_bindings()
         self.open(self.destinations[0].mode)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "logout":  # shown only to someone logged in
+            return not self.services.identity.is_local
+        return True
 
     def action_logout(self) -> None:
         if self.services.identity.is_local:
             return
         self.services = replace(self.services, authenticated=None)
         self.locked = True
+        self.refresh_bindings()
         self.open("login")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

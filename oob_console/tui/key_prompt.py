@@ -8,6 +8,7 @@ operator's answer. The PIN never leaves this object except to the key.
 from __future__ import annotations
 
 import queue
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -33,8 +34,11 @@ class ScreenPrompt:
         answers: queue.Queue[str | None] = queue.Queue(maxsize=1)
         modal = PromptModal("The key asks for its PIN:", placeholder="PIN (not shown)", password=True)
         self.app.call_from_thread(self.app.push_screen, modal, answers.put)
-        try:
-            answer = answers.get(timeout=PIN_WAIT)
-        except queue.Empty:
-            raise AuthError("no PIN was given in time", hint="try again and type the PIN when asked") from None
-        return answer or None
+        deadline = time.monotonic() + PIN_WAIT
+        while time.monotonic() < deadline:
+            try:
+                return answers.get(timeout=0.5) or None
+            except queue.Empty:
+                if not self.app.is_running:  # the console closed under the question
+                    break
+        raise AuthError("no PIN was given", hint="try again and type the PIN when asked")
