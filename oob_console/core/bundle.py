@@ -29,6 +29,7 @@ from oob_console.core.credentials import BUNDLE, FIDO2, SSH_SK, Credential, User
 from oob_console.core.identity import ROLES, check_user_name
 from oob_console.core.ssh_wire import WireError, parse_public_blob
 from oob_console.core.sshsig import BEGIN, END
+from oob_console.core.weak_keys import key_problem
 
 FORMAT = "oob-console-bundle/v1"
 MAX_BYTES = 16 * 1024 * 1024
@@ -145,6 +146,9 @@ def _credential(v: Any, users: set[str]) -> Credential:
             raise BundleError(f"key {key_id}: public key does not fit algorithm {v['alg']!r}")
     else:
         raise BundleError(f"key {key_id}: unknown kind {v['kind']!r}")
+    weak = key_problem(v["alg"], public)
+    if weak:
+        raise BundleError(f"key {key_id}: the public key is {weak}")
     return Credential(
         key_id=key_id, kind=v["kind"], user=v["user"], alg=v["alg"], public_key=public, rp_id=v["rp_id"],
         credential_id=cred_id, attested_data=_unb64(v["attested_data"], f"key {key_id}: attested_data"),

@@ -38,6 +38,7 @@ from oob_console.config import AuthConfig
 from oob_console.core.credentials import FIDO2, LOCAL, SSH_SK, Credential, LoginState, User, fido2_key_id
 from oob_console.core.identity import ROLES, Identity, check_user_name
 from oob_console.core.ssh_wire import WireError, parse_authorized_key
+from oob_console.core.weak_keys import key_problem
 from oob_console.core.webauthn import CREATE, check_assertion
 from oob_console.errors import AuthError, ConflictError, NotFoundError, RefusedError, UsageError
 from oob_console.services.audit import AuditService
@@ -158,6 +159,9 @@ class CredentialService:
                                 require_uv=need_uv, last_counter=None, expected_type=CREATE)
         if not check.ok or check.auth is None:
             raise AuthError(f"enrollment refused: {'; '.join(check.reasons)}")
+        weak = key_problem(reg.alg, reg.public_key)
+        if weak:
+            raise AuthError(f"enrollment refused: the key's public key is {weak}")
         cred = Credential(
             key_id=fido2_key_id(reg.credential_id), kind=FIDO2, user=user.name, alg=reg.alg,
             public_key=reg.public_key, rp_id=self.auth.rp_id, credential_id=reg.credential_id,
@@ -183,6 +187,9 @@ class CredentialService:
                 f"{key.key_type} is not a security-key type",
                 hint="make one on the laptop: ssh-keygen -t ed25519-sk (or ecdsa-sk) [-O verify-required]",
             )
+        weak = key_problem(key.alg, key.public)
+        if weak:
+            raise RefusedError(f"refused: the key is {weak}", hint="make a new key with ssh-keygen -t ed25519-sk")
         cred = Credential(
             key_id=key.fingerprint, kind=SSH_SK, user=user.name, alg=key.alg, public_key=key.public,
             rp_id=key.application, ssh_blob=key.blob,

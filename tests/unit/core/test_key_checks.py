@@ -101,3 +101,15 @@ def test_bundle_payload_checks() -> None:
         decode_payload(encode_payload(serial=0, created="t", source_site="", users=users, credentials=[]))
     with pytest.raises(BundleError, match="no signature"):
         split(payload)
+
+
+def test_a_bundle_carrying_a_small_order_ed25519_key_is_refused() -> None:
+    from oob_console.core.credentials import SSH_SK, Credential
+
+    weak = SshPublicKey(SK_ED25519, bytes([1]) + bytes(31), "ssh:")
+    cred = Credential(key_id=weak.fingerprint, kind=SSH_SK, user="bob", alg="ed25519", public_key=weak.public,
+                      rp_id="ssh:", ssh_blob=weak.blob)
+    payload = encode_payload(serial=1, created="t", source_site="hq", users=[User("bob", "Bob", ("approver",))],
+                             credentials=[cred])
+    with pytest.raises(BundleError, match="small-order"):
+        decode_payload(payload)

@@ -253,3 +253,45 @@ def test_an_executed_intent_takes_no_more_approvals(team: Lab) -> None:
     team.app.approvals.finish(view.id, ok=True, result={}, by=ALICE)
     with pytest.raises(ConflictError, match="already executed"):
         team.app.approvals.approve_sshsig(view.id, team.sshsig("dana-laptop", dana, view.intent.canonical))
+
+
+# An Ed25519 public key of small order (here the identity point) verifies a signature with R = identity,
+# S = 0 over ANY message: whoever knows the public key can forge that user's approvals, with any flags
+# and any counter, no key needed.
+IDENTITY_POINT = bytes([1]) + bytes(31)
+FORGED_ED25519 = IDENTITY_POINT + bytes(32)
+
+
+def _forged_sshsig(key: object, namespace: str = "oob-console") -> bytes:
+    from oob_console.core import sshsig
+    from oob_console.core.ssh_wire import SshPublicKey
+
+    assert isinstance(key, SshPublicKey)
+    blob = sshsig.signature_blob(key, FORGED_ED25519, flags=0x05, counter=1)
+    return sshsig.armor(sshsig.build(key, namespace, "sha512", blob)).encode()
+
+
+def test_a_small_order_ed25519_ssh_key_is_refused_at_enrollment(team: Lab) -> None:
+    from oob_console.core.ssh_wire import SK_ED25519, SshPublicKey
+
+    weak = SshPublicKey(SK_ED25519, IDENTITY_POINT, "ssh:")
+    team.user("mallory", "approver")
+    with pytest.raises(RefusedError, match="small-order"):
+        team.app.credentials.add_ssh_key(team.admin, "mallory", weak.openssh("mallory@laptop"))
+    assert team.app.credentials.list_keys("mallory") == []
+
+
+def test_a_forged_signature_from_a_small_order_key_already_in_the_store_approves_nothing(team: Lab) -> None:
+    from oob_console.core.credentials import SSH_SK, Credential
+    from oob_console.core.ssh_wire import SK_ED25519, SshPublicKey
+
+    weak = SshPublicKey(SK_ED25519, IDENTITY_POINT, "ssh:")
+    team.user("mallory", "approver")
+    # As an older store or a bundle could hold it: written past the enrollment check.
+    team.app.credential_repo.add_credential(Credential(
+        key_id=weak.fingerprint, kind=SSH_SK, user="mallory", alg="ed25519", public_key=weak.public,
+        rp_id="ssh:", ssh_blob=weak.blob))
+    view = request(team)
+    with pytest.raises(AuthError, match="does not verify"):
+        team.app.approvals.approve_sshsig(view.id, _forged_sshsig(weak))
+    assert team.app.approvals.get(view.id).have == 0
