@@ -130,3 +130,15 @@ def test_signed_bundle_verifies_with_stock_openssh(central: Lab, signing_key: Pa
                            "oob-console-bundle", "-s", str(tmp_path / "sig")], input=payload + b"\n",
                           capture_output=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_key_revoked_on_this_host_stays_revoked_after_a_routine_import(central: Lab, host: Lab,
+                                                                         signing_key: Path) -> None:
+    # A host admin revokes a stolen key during an incident; the next fleet bundle, exported before
+    # the central team heard of it, must not bring the key back to life.
+    host.app.store_sync.import_bundle(host.admin, export(central, signing_key, serial=1))
+    bob_key = host.app.credentials.list_keys("bob")[0].key_id
+    revoked = host.app.credentials.revoke_key(host.admin, bob_key).revoked
+    assert revoked is not None
+    host.app.store_sync.import_bundle(host.admin, export(central, signing_key, serial=2))
+    assert host.app.credentials.resolve_key(bob_key).revoked == revoked
