@@ -169,3 +169,16 @@ def test_demo_runs_login_and_a_quorum_drill_on_software_keys() -> None:
     done = run_oob("demo")
     assert done.returncode == 0, done.stderr
     assert "SOFTWARE keys, demo only" in done.stdout and "executed: bob, carol approved" in done.stdout
+
+
+def test_an_intent_shown_to_approvers_carries_no_terminal_control_characters(demo_site: Path) -> None:
+    # A requester's free text must not be able to repaint what an approver reads before touching a key:
+    # ESC sequences (erase line, cursor up) and a right-to-left override stay visible as escapes.
+    note = "harmless drill\x1b[2K\x1b[1A\rprefix 0.0.0.0/0 \u202eevil"
+    made = oob_json("intent", "request", "drill", "--note", note, home=demo_site)
+    intent_id = made["result"]["id"]  # type: ignore[index]
+    for args in (("intent", "request", "drill", "--note", note), ("intent", "status", str(intent_id))):
+        done = run_oob(*args, home=demo_site)
+        assert done.returncode == 0, done.stderr
+        assert "\x1b" not in done.stdout and "\u202e" not in done.stdout and "\r" not in done.stdout
+        assert "\\x1b[2K" in done.stdout and "\\u202e" in done.stdout
