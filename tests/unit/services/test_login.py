@@ -129,6 +129,7 @@ def test_tampered_signature_is_refused(alice: Lab) -> None:
     with pytest.raises(AuthError, match="signature does not verify"):
         login.complete(challenge, replace(honest, signature=bytes(bad_sig)))
     # Raising the counter in the signed data without the key's signature is tampering too.
+    alice.clock.advance(minutes=1)  # past the backoff that failure earned
     bumped = honest.auth_data[:33] + struct.pack(">I", 99_999) + honest.auth_data[37:]
     with pytest.raises(AuthError, match="signature does not verify"):
         login.complete(challenge, replace(honest, auth_data=bumped))
@@ -255,3 +256,37 @@ def test_ssh_auth_refuses_another_users_key(lab: Lab) -> None:
     sk = lab.ssh_key("carol", "carol-key")
     with pytest.raises(AuthError, match="not an active key of this user"):
         lab.app.login.ssh_auth("erin", sk.key.blob, b"x", _ssh_sign(lab, "carol-key", sk, b"x"))
+
+
+def test_a_user_disabled_while_their_key_is_being_touched_is_not_logged_in(alice: Lab) -> None:
+    # begin() admitted alice; an admin disables her before the key answers: the answer must not log her in.
+    login = alice.app.login
+    challenge = login.begin("alice")
+    answer = assertion_for(alice, challenge.challenge, [challenge.credentials[0].credential_id])
+    alice.app.credentials.set_active(alice.admin, "alice", False)
+    with pytest.raises(AuthError, match="disabled"):
+        login.complete(challenge, answer)
+    assert "login.ok" not in [a for a, _ in audit_actions(alice)]
+
+
+def test_a_user_locked_by_a_concurrent_login_is_not_logged_in(alice: Lab) -> None:
+    # Two logins at once: the other process's failures lock alice while this one waits for a touch.
+    login = alice.app.login
+    challenge = login.begin("alice")
+    answer = assertion_for(alice, challenge.challenge, [challenge.credentials[0].credential_id])
+    for _ in range(4):  # lockout_after = 4, recorded by "another process" sharing the store
+        alice.app.credential_repo.record_failure("alice", "2020-01-01T00:00:00.000000Z", 4)
+    with pytest.raises(AuthError, match="locked"):
+        login.complete(challenge, answer)
+    assert "login.ok" not in [a for a, _ in audit_actions(alice)]
+
+
+def test_retrying_one_challenge_does_not_skip_the_backoff(alice: Lab) -> None:
+    login = alice.app.login
+    challenge = login.begin("alice")
+    good = assertion_for(alice, challenge.challenge, [challenge.credentials[0].credential_id])
+    bad = replace(good, signature=good.signature[:-1] + bytes([good.signature[-1] ^ 1]))
+    with pytest.raises(AuthError, match="signature"):
+        login.complete(challenge, bad)
+    with pytest.raises(AuthError, match="wait 2s"):  # the same challenge again, at once
+        login.complete(challenge, bad)
