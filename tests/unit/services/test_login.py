@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import struct
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -12,6 +13,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from oob_console.adapters.soft_authenticator import SoftAuthenticator
+from oob_console.bootstrap import App
+from oob_console.core.identity import Identity
 from oob_console.core.webauthn import KeyAssertion, signed_bytes
 from oob_console.errors import AuthError
 from tests.unit.auth_lab import Lab, NoPrompt, lab_fixture  # noqa: F401 - fixture
@@ -258,25 +261,29 @@ def test_ssh_auth_refuses_another_users_key(lab: Lab) -> None:
         lab.app.login.ssh_auth("erin", sk.key.blob, b"x", _ssh_sign(lab, "carol-key", sk, b"x"))
 
 
-def test_a_user_disabled_while_their_key_is_being_touched_is_not_logged_in(alice: Lab) -> None:
-    # begin() admitted alice; an admin disables her before the key answers: the answer must not log her in.
+def _disable(other: App) -> None:
+    other.credentials.set_active(Identity.local("local:admin"), "alice", False)
+
+
+def _lock(other: App) -> None:
+    for _ in range(4):  # lockout_after = 4
+        other.credential_repo.record_failure("alice", "2020-01-01T00:00:00.000000Z", 4)
+
+
+@pytest.mark.parametrize(("change", "expected"), [(_disable, "disabled"), (_lock, "locked")])
+def test_a_user_disabled_or_locked_while_their_key_waits_for_a_touch_is_not_logged_in(
+        alice: Lab, change: Callable[[App], None], expected: str) -> None:
+    # begin() admitted alice; another process (its own App and store connection) disables or locks
+    # her before the key answers: that answer must not log her in.
     login = alice.app.login
     challenge = login.begin("alice")
     answer = assertion_for(alice, challenge.challenge, [challenge.credentials[0].credential_id])
-    alice.app.credentials.set_active(alice.admin, "alice", False)
-    with pytest.raises(AuthError, match="disabled"):
-        login.complete(challenge, answer)
-    assert "login.ok" not in [a for a, _ in audit_actions(alice)]
-
-
-def test_a_user_locked_by_a_concurrent_login_is_not_logged_in(alice: Lab) -> None:
-    # Two logins at once: the other process's failures lock alice while this one waits for a touch.
-    login = alice.app.login
-    challenge = login.begin("alice")
-    answer = assertion_for(alice, challenge.challenge, [challenge.credentials[0].credential_id])
-    for _ in range(4):  # lockout_after = 4, recorded by "another process" sharing the store
-        alice.app.credential_repo.record_failure("alice", "2020-01-01T00:00:00.000000Z", 4)
-    with pytest.raises(AuthError, match="locked"):
+    other = App(alice.app.loaded, actor="local:other", clock=alice.clock)
+    try:
+        change(other)
+    finally:
+        other.store.close()
+    with pytest.raises(AuthError, match=expected):
         login.complete(challenge, answer)
     assert "login.ok" not in [a for a, _ in audit_actions(alice)]
 
