@@ -132,10 +132,11 @@ class LoginService:
         return self.complete(challenge, assertion)
 
     def _fail(self, user: str, reasons: Sequence[str], key_id: str | None) -> AuthError:
-        state = self.repo.record_failure(user, stamp(self.now), self.auth.lockout_after)
+        at = stamp(self.now)
+        state = self.repo.record_failure(user, at, self.auth.lockout_after)
         self.audit.record("login.failed", user, "refused",
                           {"reasons": list(reasons), "key_id": key_id, "failures": state.failures})
-        if state.locked and state.failures == self.auth.lockout_after:
+        if state.locked_at == at:  # this failure locked the user (whatever the count was before)
             self.audit.record("login.lockout", user, "locked", {"failures": state.failures})
         return AuthError(f"login refused: {'; '.join(reasons)}", details={"reasons": list(reasons)})
 

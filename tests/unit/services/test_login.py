@@ -297,3 +297,16 @@ def test_retrying_one_challenge_does_not_skip_the_backoff(alice: Lab) -> None:
         login.complete(challenge, bad)
     with pytest.raises(AuthError, match="wait 2s"):  # the same challenge again, at once
         login.complete(challenge, bad)
+
+
+def test_a_lockout_is_audited_even_when_the_limit_was_lowered_past_the_count(alice: Lab) -> None:
+    # Failures counted under an older, laxer lockout_after: the failure that locks is the 6th, not the 4th.
+    for _ in range(5):
+        alice.app.credential_repo.record_failure("alice", "2020-01-01T00:00:00.000000Z", 0)
+    login = alice.app.login
+    challenge = login.begin("alice")
+    good = assertion_for(alice, challenge.challenge, [challenge.credentials[0].credential_id])
+    with pytest.raises(AuthError, match="signature"):
+        login.complete(challenge, replace(good, signature=good.signature[:-1] + bytes([good.signature[-1] ^ 1])))
+    assert alice.app.credential_repo.login_state("alice").locked
+    assert ("login.lockout", "locked") in audit_actions(alice)
