@@ -118,7 +118,7 @@ def _credential(v: Any, users: set[str]) -> Credential:
     if not isinstance(v, dict) or set(v) != _CRED_FIELDS:
         raise BundleError("a credential entry has the wrong fields")
     key_id = v["key_id"]
-    if v["user"] not in users:
+    if not isinstance(v["user"], str) or v["user"] not in users:
         raise BundleError(f"key {key_id}: its user {v['user']!r} is not in the bundle")
     for name in ("uv_required", "no_touch_required", "software"):
         if not isinstance(v[name], bool):
@@ -166,11 +166,15 @@ def decode_payload(payload: bytes) -> BundleContent:
     """
     try:
         data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
-        raise BundleError("the payload is not JSON") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise BundleError("the payload is not JSON (or nested too deeply)") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BundleError(f"not an {FORMAT} payload")
-    if canonical_bytes(data) + b"\n" != payload:
+    try:
+        canonical = canonical_bytes(data) + b"\n"
+    except ValueError as exc:
+        raise BundleError(f"the payload is not plain JSON: {exc}") from None
+    if canonical != payload:
         raise BundleError("the payload is not in canonical form (edited?)")
     serial = data.get("serial")
     if type(serial) is not int or serial < 1:

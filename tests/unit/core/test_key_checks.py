@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oob_console.core import sshsig
 from oob_console.core.bundle import BundleError, decode_payload, encode_payload, split
+from oob_console.core.canonical import canonical_bytes
 from oob_console.core.credentials import User
+from oob_console.core.intents import IntentError, parse_intent
 from oob_console.core.ssh_wire import SK_ED25519, SshPublicKey
 from oob_console.core.webauthn import GET, b64url, check_assertion, uv_request
 
@@ -113,3 +118,64 @@ def test_a_bundle_carrying_a_small_order_ed25519_key_is_refused() -> None:
                              credentials=[cred])
     with pytest.raises(BundleError, match="small-order"):
         decode_payload(payload)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _good_bundle_body() -> dict[str, object]:
+    from oob_console.core.credentials import SSH_SK, Credential
+
+    key = SshPublicKey(SK_ED25519, bytes.fromhex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"),
+                       "ssh:")
+    cred = Credential(key_id=key.fingerprint, kind=SSH_SK, user="bob", alg="ed25519", public_key=key.public,
+                      rp_id="ssh:", ssh_blob=key.blob)
+    payload = encode_payload(serial=2, created="t", source_site="hq", users=[User("bob", "Bob", ("approver",))],
+                             credentials=[cred])
+    body = json.loads(payload)
+    assert isinstance(body, dict)
+    return body
+
+
+_FIELDS = ("name", "display_name", "roles", "active", "key_id", "kind", "user", "alg", "public_key", "rp_id",
+           "credential_id", "attested_data", "ssh_blob", "uv_required", "no_touch_required", "counter",
+           "software", "aaguid", "attestation", "label", "created", "revoked")
+
+
+@settings(max_examples=400)
+@given(where=st.sampled_from(["users", "credentials"]), field=st.sampled_from(_FIELDS) | st.text(max_size=8),
+       value=_json)
+def test_a_signed_but_odd_bundle_payload_is_a_bundle_error_never_a_crash(where: str, field: str,
+                                                                         value: object) -> None:
+    body = _good_bundle_body()
+    body[where][0][field] = value  # type: ignore[index]
+    with contextlib.suppress(BundleError):  # may be fine; must not raise anything but BundleError
+        decode_payload(canonical_bytes(body) + b"\n")
+
+
+def test_deeply_nested_json_is_refused_not_a_crash() -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(BundleError):
+        decode_payload(deep + b"\n")
+    with pytest.raises(IntentError):
+        parse_intent(deep + b"\n")
+    assert "client data is not JSON" in reasons(client_data_json=deep)
+    # Around the interpreter's limit, parsing can succeed and re-encoding (the canonical check) fail.
+    for depth in range(600, 1400, 3):
+        nested = b"[" * depth + b"]" * depth
+        with pytest.raises(IntentError):
+            parse_intent(b'{"action":"a","created":"x","expires":"y","format":"oob-console/intent/v1",'
+                         b'"nonce":"n","params":{"a":' + nested + b'},"requester":"r","site":"s"}\n')
+        with contextlib.suppress(BundleError):
+            decode_payload(b'{"format":"oob-console-bundle/v1","x":' + nested + b"}\n")
+
+
+def test_a_credential_naming_its_user_with_a_list_is_refused() -> None:
+    body = _good_bundle_body()
+    body["credentials"][0]["user"] = ["bob"]  # type: ignore[index]
+    with pytest.raises(BundleError):
+        decode_payload(canonical_bytes(body) + b"\n")
