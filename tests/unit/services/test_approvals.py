@@ -11,7 +11,7 @@ import pytest
 from oob_console.core.identity import Identity
 from oob_console.errors import AuthError, ConflictError, RefusedError
 from oob_console.services.approvals import IntentView
-from tests.unit.auth_lab import Lab, NoPrompt, lab_fixture  # noqa: F401 - fixture
+from tests.unit.auth_lab import Lab, NoPrompt, at_once, lab_fixture  # noqa: F401 - fixture
 
 ALICE = Identity.for_user("alice", frozenset({"operator", "approver"}), method="fido2", key_id="k",
                           user_verified=False)
@@ -295,3 +295,16 @@ def test_a_forged_signature_from_a_small_order_key_already_in_the_store_approves
     with pytest.raises(AuthError, match="does not verify"):
         team.app.approvals.approve_sshsig(view.id, _forged_sshsig(weak))
     assert team.app.approvals.get(view.id).have == 0
+
+
+def test_one_person_approving_with_two_keys_in_two_processes_at_once_counts_once(team: Lab) -> None:
+    view = request(team)
+    bob_sk2 = team.ssh_key("bob", "bob-laptop-2")
+    sigs = [team.sshsig("bob-laptop", team.bob_sk, view.intent.canonical),  # type: ignore[attr-defined]
+            team.sshsig("bob-laptop-2", bob_sk2, view.intent.canonical)]
+    # Both read "bob has not approved yet" before either stores an approval: the store decides.
+    outcomes = at_once(team, "approvals", [
+        lambda app, sig=sig: app.approvals.approve_sshsig(view.id, sig).state for sig in sigs])  # type: ignore[misc]
+    assert "pending" in outcomes and any("already approved" in o for o in outcomes), outcomes
+    after = team.app.approvals.get(view.id)
+    assert after.have == 1 and [a.user for a in after.approvals] == ["bob"]

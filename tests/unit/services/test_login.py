@@ -17,7 +17,7 @@ from oob_console.bootstrap import App
 from oob_console.core.identity import Identity
 from oob_console.core.webauthn import KeyAssertion, signed_bytes
 from oob_console.errors import AuthError
-from tests.unit.auth_lab import Lab, NoPrompt, lab_fixture  # noqa: F401 - fixture
+from tests.unit.auth_lab import Lab, NoPrompt, at_once, lab_fixture  # noqa: F401 - fixture
 
 
 def assertion_for(lab: Lab, challenge: bytes, allow: list[bytes], uv: str = "discouraged",
@@ -310,3 +310,14 @@ def test_a_lockout_is_audited_even_when_the_limit_was_lowered_past_the_count(ali
         login.complete(challenge, replace(good, signature=good.signature[:-1] + bytes([good.signature[-1] ^ 1])))
     assert alice.app.credential_repo.login_state("alice").locked
     assert ("login.lockout", "locked") in audit_actions(alice)
+
+
+def test_one_ssh_signature_presented_by_two_processes_at_once_logs_in_once(lab: Lab) -> None:
+    lab.user("carol", "operator")
+    sk = lab.ssh_key("carol", "carol-key")
+    data = b"session-id and userauth request"
+    sig = _ssh_sign(lab, "carol-key", sk, data)
+    # Both read the key's counter before either records the new one: the store decides.
+    outcomes = sorted(at_once(lab, "login",
+                              [lambda app: app.login.ssh_auth("carol", sk.key.blob, data, sig).actor] * 2))
+    assert outcomes[1] == "user:carol" and "counter already used" in outcomes[0], outcomes
