@@ -116,9 +116,9 @@ class Lab:
         return sk
 
     def sshsig(self, key: str, sk: ssh_sk_keys.SkKey, message: bytes, namespace: str = "oob-console",
-               pin: str | None = None, touch: bool = True) -> bytes:
+               pin: str | None = None, touch: bool = True, hash_alg: str = "sha512") -> bytes:
         dev = open_device(self.keys[key])
-        return ssh_sk_keys.sign_sshsig(dev, sk, message, namespace, pin=pin, touch=touch).encode()
+        return ssh_sk_keys.sign_sshsig(dev, sk, message, namespace, pin=pin, touch=touch, hash_alg=hash_alg).encode()
 
 
 def at_once(lab: Lab, service: str, attempts: Sequence[Callable[[App], str]]) -> list[str]:

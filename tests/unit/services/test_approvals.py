@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from oob_console.core.identity import Identity
+from oob_console.core.webauthn import KeyAssertion
 from oob_console.errors import AuthError, ConflictError, RefusedError
 from oob_console.services.approvals import IntentView
 from tests.unit.auth_lab import Lab, NoPrompt, at_once, lab_fixture  # noqa: F401 - fixture
@@ -308,3 +309,44 @@ def test_one_person_approving_with_two_keys_in_two_processes_at_once_counts_once
     assert "pending" in outcomes and any("already approved" in o for o in outcomes), outcomes
     after = team.app.approvals.get(view.id)
     assert after.have == 1 and [a.user for a in after.approvals] == ["bob"]
+
+
+def _bob_assertion(lab: Lab, challenge: bytes, uv: str = "discouraged") -> KeyAssertion:
+    lab.use_key("bob-key")
+    return lab.app.key_device().get_assertion(
+        rp_id="oob-console", challenge=challenge,
+        allow=[c.credential_id for c in lab.app.credentials.list_keys("bob") if c.kind == "fido2"],
+        user_verification=uv, touch=lambda: None, pin=lambda: None)
+
+
+def test_a_key_assertion_for_one_intent_approves_no_other(team: Lab) -> None:
+    first, second = request(team), request(team)  # same content, other nonce
+    answer = _bob_assertion(team, first.intent.challenge)
+    with pytest.raises(AuthError, match="challenge does not match"):
+        team.app.approvals.approve_assertion(second.id, answer)
+    assert team.app.approvals.get(second.id).have == 0
+    assert team.app.approvals.approve_assertion(first.id, answer).have == 1
+
+
+def test_a_key_assertion_without_user_verification_is_refused_where_the_class_requires_it(team: Lab) -> None:
+    view = request(team, "strict.thing")
+    with pytest.raises(AuthError, match="user verification"):
+        team.app.approvals.approve_assertion(view.id, _bob_assertion(team, view.intent.challenge))
+    assert team.app.approvals.get(view.id).have == 0
+
+
+def test_an_sshsig_with_bytes_appended_inside_is_refused(team: Lab) -> None:
+    from oob_console.core import sshsig
+
+    view = request(team)
+    raw = sshsig.unarmor(carol_signs(team, view.intent.canonical))
+    for padded in (raw + b"\x00", raw[:-5] + b"\x00\x00\x00\x00" + raw[-5:]):
+        with pytest.raises(AuthError, match=r"malformed|not a usable"):
+            team.app.approvals.approve_sshsig(view.id, sshsig.armor(padded).encode())
+    assert team.app.approvals.get(view.id).have == 0
+
+
+def test_an_sshsig_with_sha256_verifies_as_openssh_allows(team: Lab) -> None:
+    view = request(team)
+    sig = carol_signs(team, view.intent.canonical, hash_alg="sha256")
+    assert team.app.approvals.approve_sshsig(view.id, sig).have == 1
