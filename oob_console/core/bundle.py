@@ -130,8 +130,13 @@ def _credential(v: Any, users: set[str]) -> Credential:
         raise BundleError(f"key {key_id}: counter is not a non-negative integer")
     if v["revoked"] is not None and not isinstance(v["revoked"], str):
         raise BundleError(f"key {key_id}: revoked is not a time")
-    public, cred_id, ssh_blob = (_unb64(v[n], f"key {key_id}: {n}") for n in ("public_key", "credential_id",
-                                                                             "ssh_blob"))
+    public, cred_id, attested, ssh_blob = (_unb64(v[n], f"key {key_id}: {n}") for n in (
+        "public_key", "credential_id", "attested_data", "ssh_blob"))
+    # Each kind carries only its own fields: the store finds keys by credential ID and by SSH blob.
+    if v["kind"] == SSH_SK and (cred_id or attested):
+        raise BundleError(f"key {key_id}: an SSH key with a FIDO2 credential ID or attested data")
+    if v["kind"] == FIDO2 and ssh_blob:
+        raise BundleError(f"key {key_id}: a FIDO2 credential with an SSH key blob")
     if v["kind"] == SSH_SK:
         try:
             key = parse_public_blob(ssh_blob)
@@ -151,7 +156,7 @@ def _credential(v: Any, users: set[str]) -> Credential:
         raise BundleError(f"key {key_id}: the public key is {weak}")
     return Credential(
         key_id=key_id, kind=v["kind"], user=v["user"], alg=v["alg"], public_key=public, rp_id=v["rp_id"],
-        credential_id=cred_id, attested_data=_unb64(v["attested_data"], f"key {key_id}: attested_data"),
+        credential_id=cred_id, attested_data=attested,
         ssh_blob=ssh_blob, uv_required=v["uv_required"], no_touch_required=v["no_touch_required"],
         counter=v["counter"], software=v["software"], aaguid=v["aaguid"], attestation=v["attestation"],
         label=v["label"], origin=BUNDLE, created=v["created"], revoked=v["revoked"],

@@ -179,3 +179,27 @@ def test_a_credential_naming_its_user_with_a_list_is_refused() -> None:
     body["credentials"][0]["user"] = ["bob"]  # type: ignore[index]
     with pytest.raises(BundleError):
         decode_payload(canonical_bytes(body) + b"\n")
+
+
+@pytest.mark.parametrize(("kind_field", "value"), [
+    ("credential_id", "AAEC"),  # an SSH key carrying a FIDO2 credential ID: found by local-key lookups
+    ("attested_data", "AAEC"),
+])
+def test_a_bundled_ssh_key_carrying_fido2_fields_is_refused(kind_field: str, value: str) -> None:
+    body = _good_bundle_body()
+    body["credentials"][0][kind_field] = value  # type: ignore[index]
+    with pytest.raises(BundleError, match="FIDO2"):
+        decode_payload(canonical_bytes(body) + b"\n")
+
+
+def test_a_bundled_fido2_key_carrying_an_ssh_key_is_refused() -> None:
+    from oob_console.core.credentials import FIDO2, Credential, fido2_key_id
+
+    ssh = SshPublicKey(SK_ED25519, bytes.fromhex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"),
+                       "ssh:")
+    cred = Credential(key_id=fido2_key_id(b"cid"), kind=FIDO2, user="bob", alg="ed25519", public_key=ssh.public,
+                      rp_id="oob-console", credential_id=b"cid", ssh_blob=ssh.blob)
+    payload = encode_payload(serial=2, created="t", source_site="hq", users=[User("bob", "Bob", ("approver",))],
+                             credentials=[cred])
+    with pytest.raises(BundleError, match="SSH"):
+        decode_payload(payload)
