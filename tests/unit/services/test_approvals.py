@@ -350,3 +350,33 @@ def test_an_sshsig_with_sha256_verifies_as_openssh_allows(team: Lab) -> None:
     view = request(team)
     sig = carol_signs(team, view.intent.canonical, hash_alg="sha256")
     assert team.app.approvals.approve_sshsig(view.id, sig).have == 1
+
+
+def test_no_single_changed_bit_in_an_sshsig_gets_an_approval_through(team: Lab) -> None:
+    from oob_console.core import sshsig
+
+    view = request(team)
+    raw = sshsig.unarmor(carol_signs(team, view.intent.canonical))
+    for i in range(len(raw)):  # every byte: magic, lengths, key, namespace, reserved, hash, signature, flags, counter
+        changed = bytearray(raw)
+        changed[i] ^= 0x01
+        with pytest.raises(AuthError):
+            team.app.approvals.approve_sshsig(view.id, sshsig.armor(bytes(changed)).encode())
+    assert team.app.approvals.get(view.id).have == 0
+    assert team.app.approvals.approve_sshsig(view.id, sshsig.armor(raw).encode()).have == 1
+
+
+def test_no_single_changed_bit_in_a_key_assertion_gets_an_approval_through(team: Lab) -> None:
+    from dataclasses import replace
+
+    view = request(team)
+    answer = _bob_assertion(team, view.intent.challenge)
+    for name in ("auth_data", "client_data_json", "signature", "credential_id"):
+        value = getattr(answer, name)
+        for i in range(len(value)):
+            changed = bytearray(value)
+            changed[i] ^= 0x01
+            with pytest.raises(AuthError):
+                team.app.approvals.approve_assertion(view.id, replace(answer, **{name: bytes(changed)}))
+    assert team.app.approvals.get(view.id).have == 0
+    assert team.app.approvals.approve_assertion(view.id, answer).have == 1
