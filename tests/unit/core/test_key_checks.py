@@ -52,6 +52,9 @@ def test_a_good_assertion_passes_every_rule() -> None:
     ({"client_data_json": client_data(origin="https://evil.example")}, "origin"),
     ({"client_data_json": client_data(kind="webauthn.create")}, "type"),
     ({"client_data_json": b"not json"}, "not JSON"),
+    ({"client_data_json": b'["webauthn.get"]'}, "not a JSON object"),
+    ({"client_data_json": client_data()[:-1] + b', "crossOrigin": true}'}, "cross-origin"),
+    ({"client_data_json": client_data(origin="http://oob-console")}, "origin"),
     ({"auth_data": b"short"}, "at least 37"),
 ])
 def test_each_broken_rule_is_named(kw: dict[str, object], expected: str) -> None:
