@@ -147,7 +147,9 @@ class CredentialService:
             raise RefusedError(f"user {user_name!r} is disabled", hint=f"'oob user enable {user_name}' first")
         need_uv = bool(uv) or bool(set(user.roles) & set(self.auth.uv_roles))
         challenge = os.urandom(32)
-        existing = [c.credential_id for c in self.repo.list_credentials(user_name) if c.kind == FIDO2]
+        # Every credential enrolled here, whoever's: a key that holds one refuses (CTAP2 excludeList), so
+        # one physical key never stands for two users (one person would then count twice in a quorum).
+        existing = [c.credential_id for c in self.repo.list_credentials() if c.kind == FIDO2]
         reg = self.keys().make_credential(
             rp_id=self.auth.rp_id, user_name=user.name, display_name=user.display_name, challenge=challenge,
             user_verification=need_uv, exclude=existing, algorithms=(alg,) if alg else self.auth.algorithms,
