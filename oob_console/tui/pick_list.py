@@ -31,6 +31,11 @@ class PickList(OptionList):
         self.marker = marker
         self.set_class(marker, "-marker")
 
+    @property
+    def text_width(self) -> int:
+        """Columns an option's text has (0 before the first layout)."""
+        return max(0, self.scrollable_content_region.width - (2 if self.marker else 0))
+
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
         if not self.marker:

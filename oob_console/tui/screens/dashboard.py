@@ -42,8 +42,8 @@ class DashboardScreen(ConsoleScreen):
         self.reload()
 
     def show_overview(self, items: list[StatusItem]) -> None:
-        overview = self.query_one("#overview", OptionList)
-        width = max(40, overview.scrollable_content_region.width or 76)
+        overview = self.query_one("#overview", PickList)
+        width = max(40, overview.text_width or 76)
         keep = overview.highlighted
         overview.clear_options()
         overview.add_options(
