@@ -11,11 +11,18 @@ import pwd
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oob_console.config import CONFIG_NAME, LoadedConfig, load_config, parse_config
 from oob_console.errors import ConflictError, StorageError
 from oob_console.services.audit import AuditService
+
+if TYPE_CHECKING:
+    from oob_console.core.runs import CommandGate
+    from oob_console.services.backups import BackupService
+    from oob_console.services.devices import DeviceAccess
+    from oob_console.services.runs import RunService
+    from oob_console.services.sessions import SessionService
 
 
 def local_actor() -> str:
@@ -55,6 +62,55 @@ class App:
         )
         trusted = frozenset({key.public_key}) if key else None
         return AuditService(log, self.actor, check_signature=check_signature, trusted_keys=trusted)
+
+    @cached_property
+    def devices(self) -> DeviceAccess:
+        from oob_console.adapters.inventory_file import InventoryFile, KnownHostsFile
+        from oob_console.adapters.ssh.asyncssh_session import AsyncsshEngine
+        from oob_console.adapters.ssh.paramiko_session import ParamikoEngine
+        from oob_console.config import read_secret
+        from oob_console.services.devices import DeviceAccess
+
+        paths, cfg = self.loaded.config.paths, self.loaded.config.devices
+        return DeviceAccess(
+            store=InventoryFile(self.path(paths.inventory)),
+            pins=KnownHostsFile(self.path(paths.known_hosts)),
+            engines={"asyncssh": AsyncsshEngine(), "paramiko": ParamikoEngine(max_threads=min(cfg.concurrency, 128))},
+            audit=self.audit,
+            read_secret=lambda ref, where: read_secret(ref, where=where),
+            resolve_path=self.path,
+            connect_timeout=cfg.connect_timeout,
+        )
+
+    @cached_property
+    def command_gate(self) -> CommandGate:
+        """What decides before `oob run` sends anything. Until the command guard lands: read-only only."""
+        from oob_console.core.runs import read_only_gate
+
+        return read_only_gate
+
+    @cached_property
+    def runs(self) -> RunService:
+        from oob_console.services.runs import RunService
+
+        return RunService(self.devices, gate=self.command_gate)
+
+    @cached_property
+    def sessions(self) -> SessionService:
+        from oob_console.adapters.consoles import ConsoleLineOpener
+        from oob_console.adapters.recording import RecordingDir
+        from oob_console.services.sessions import SessionService
+
+        return SessionService(self.devices, ConsoleLineOpener(),
+                              RecordingDir(self.path(self.loaded.config.paths.recordings)),
+                              escape_char=self.loaded.config.devices.escape_char)
+
+    @cached_property
+    def backups(self) -> BackupService:
+        from oob_console.adapters.config_history import ConfigHistoryDir
+        from oob_console.services.backups import BackupService
+
+        return BackupService(self.runs, ConfigHistoryDir(self.path(self.loaded.config.paths.backups)))
 
 
 STARTER_CONFIG = """\

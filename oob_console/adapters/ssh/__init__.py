@@ -1,0 +1,1 @@
+"""SSH engines behind one session interface (``services.device_ports.SshEngine``)."""
