@@ -46,8 +46,9 @@ class PlatformSpec:
     errors: tuple[str, ...]
     # Verbs whose commands only read state: (word, shortest abbreviation the CLI accepts).
     read_only_verbs: tuple[tuple[str, int], ...]
-    # Pipe/redirect words after which a "show" writes somewhere (| redirect, | save, > file).
-    writing_modifiers: tuple[str, ...]
+    # Output filters a read-only command may pipe into (| include ...). Anything else after a pipe
+    # (| redirect, | save, | tee, | utility, a shell command) is not read-only: a whitelist, not a blacklist.
+    read_only_pipes: tuple[str, ...]
     running_config: str
     # Lines that change on every pull (timestamps, byte counts): ignored by config diffs.
     volatile_config_lines: tuple[str, ...] = ()
@@ -88,7 +89,7 @@ PLATFORM_SPECS: dict[str, PlatformSpec] = {
         errors=(r"^% Unknown command", r"^% Command incomplete", r"^% Ambiguous command",
                 r"^% Invalid ", r"^% Can't ", r"^% Specify "),
         read_only_verbs=_SHOW,
-        writing_modifiers=(),
+        read_only_pipes=("include", "exclude"),
         running_config="show running-config",
         volatile_config_lines=(r"^Building configuration\.\.\.$", r"^Current configuration:$"),
     ),
@@ -109,7 +110,7 @@ PLATFORM_SPECS: dict[str, PlatformSpec] = {
         save_config="copy running-config startup-config",
         errors=_CISCO_ERRORS,
         read_only_verbs=_SHOW,
-        writing_modifiers=("redirect", "tee", "append"),
+        read_only_pipes=("include", "exclude", "begin", "section", "count"),
         running_config="show running-config",
         volatile_config_lines=(
             r"^Building configuration\.\.\.$",
@@ -134,7 +135,7 @@ PLATFORM_SPECS: dict[str, PlatformSpec] = {
         save_config=None,
         errors=(*_CISCO_ERRORS, r"^% Failed to commit", r"^% This command is not authorized"),
         read_only_verbs=_SHOW,
-        writing_modifiers=("file", "redirect", "tee", "append"),
+        read_only_pipes=("include", "exclude", "begin", "count"),
         running_config="show running-config",
         volatile_config_lines=(
             r"^Building configuration\.\.\.$",
@@ -158,7 +159,7 @@ PLATFORM_SPECS: dict[str, PlatformSpec] = {
         errors=(r"^\s*syntax error", r"^\s*unknown command", r"^\s*error: ", r"^\s*missing argument",
                 r"^\s*invalid (value|command|interface)", r"^\s*\^$"),
         read_only_verbs=_SHOW,
-        writing_modifiers=("save", "append", "tee", "request", ">"),
+        read_only_pipes=("match", "except", "count", "last", "find", "no-more", "display", "trim", "resolve"),
         running_config="show configuration | display set",
         volatile_config_lines=(r"^## Last commit: ", r"^## Last changed: "),
     ),
@@ -177,7 +178,7 @@ PLATFORM_SPECS: dict[str, PlatformSpec] = {
         save_config="write memory",
         errors=(*_CISCO_ERRORS, r"^% Unavailable command", r"^% Not supported"),
         read_only_verbs=_SHOW,
-        writing_modifiers=("redirect", "tee", "append", ">", ">>"),
+        read_only_pipes=("include", "exclude", "begin", "section", "count", "json", "last", "nz", "no-more"),
         running_config="show running-config",
         volatile_config_lines=(
             r"^! Command: show running-config", r"^! Time: ", r"^! Startup-config last modified at ",
@@ -235,7 +236,7 @@ def read_only_reason(platform: PlatformSpec, command: str) -> str | None:
     """None when ``command`` only reads state on ``platform``; else why it may not.
 
     Narrow on purpose: one line, a read-only verb (or an accepted abbreviation of
-    one) first, and no pipe/redirect that writes a file or runs something.
+    one) first, no ``>`` and only whitelisted output filters after a ``|``.
     """
     if not command.strip():
         return "the command is empty"
@@ -246,15 +247,13 @@ def read_only_reason(platform: PlatformSpec, command: str) -> str | None:
     if not any(len(verb) >= shortest and word.startswith(verb) for word, shortest in platform.read_only_verbs):
         verbs = ", ".join(word for word, _ in platform.read_only_verbs)
         return f"{words[0]!r} is not a read-only command on {platform.label} (read-only: {verbs})"
-    lowered = [w.lower() for w in words[1:]]
-    for i, word in enumerate(lowered):
-        if word.startswith(">"):
-            return f"the command redirects output ({words[i + 1]!r})"
-        if word == "|" or word.startswith("|"):
-            after = word[1:] if len(word) > 1 else (lowered[i + 1] if i + 1 < len(lowered) else "")
-            for modifier in platform.writing_modifiers:
-                if modifier.isalpha() and len(after) >= 2 and modifier.startswith(after):
-                    return f"the command pipes into {modifier!r}, which writes"
+    if ">" in command:
+        return "the command redirects output ('>')"
+    for piece in command.split("|")[1:]:
+        after = piece.split()[0].lower() if piece.split() else ""
+        if not after or not any(f.startswith(after) for f in platform.read_only_pipes):
+            return (f"the command pipes into {after or 'nothing'!r}; read-only pipes on {platform.label}: "
+                    f"{', '.join(platform.read_only_pipes)}")
     return None
 
 

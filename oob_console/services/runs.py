@@ -169,19 +169,20 @@ class RunService:
         started = time.monotonic()
         transport = opts.transport or dev.transport
         result = DeviceResult(dev.name, "error", transport=transport)
+        budget = opts.timeout
         try:
             engine = self.access.engine(transport)
             target = self.access.ssh_target(dev, connect_timeout=opts.connect_timeout)
             budget = target.connect_timeout + opts.timeout + 5  # a last resort if an engine ignores its timeouts
             async with asyncio.timeout(budget):
                 await self._talk(engine, target, dev, command, opts, result)
-        except TimeoutError:
-            result.status, result.error = "timeout", f"no result within {opts.timeout:g}s"
-        except OobError as exc:
+        except OobError as exc:  # first: DeadlineError is a TimeoutError too
             result.status, result.error = _status_of(exc), exc.one_line()
             partial = exc.details.get("partial_output")
             if isinstance(partial, str) and not result.output:
                 result.output = partial
+        except TimeoutError:
+            result.status, result.error = "timeout", f"no result within {budget:g}s (login and command)"
         result.elapsed = time.monotonic() - started
         return result
 
