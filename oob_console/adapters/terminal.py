@@ -18,6 +18,8 @@ import termios
 import tty
 from collections.abc import Callable, Iterator
 
+from oob_console.errors import UsageError
+
 
 class LocalTerminal:
     """Implements ``services.device_ports.Terminal`` over stdin/stdout."""
@@ -40,8 +42,12 @@ class LocalTerminal:
         """Raw mode on a tty (no-op otherwise); restored however the block ends."""
         saved = termios.tcgetattr(self.in_fd) if os.isatty(self.in_fd) else None
         loop = asyncio.get_running_loop()
+        try:
+            loop.add_reader(self.in_fd, self._readable.set)
+        except (OSError, ValueError):  # a regular file or /dev/null cannot be waited on
+            raise UsageError("an interactive session needs a terminal (or a pipe) on stdin",
+                             hint="for one command on many devices use 'oob run'") from None
         os.set_blocking(self.in_fd, False)
-        loop.add_reader(self.in_fd, self._readable.set)
         try:
             if saved is not None:
                 tty.setraw(self.in_fd)

@@ -67,8 +67,8 @@ class ConsolePort:
             raise ValueError("server: an ssh console needs the name of a [[console_servers]] entry")
         if self.kind == "ssh" and not (self.line or self.port):
             raise ValueError("line: an ssh console needs the console server's port (line = 'port5', or port = 5)")
-        if self.kind == "serial" and not self.line.startswith("/dev/"):
-            raise ValueError("line: a serial console needs the local device, e.g. line = '/dev/ttyUSB0'")
+        if self.kind == "serial" and not self.line.startswith("/"):
+            raise ValueError("line: a serial console needs the local device's path, e.g. line = '/dev/ttyUSB0'")
         if not 50 <= self.baud <= 4_000_000:
             raise ValueError(f"baud: {self.baud} is not a serial speed")
 
