@@ -125,7 +125,8 @@ class ParamikoSession:
             # the exit-status message may trail the EOF by a moment
             while not chan.exit_status_ready() and self._t.is_active() and time.monotonic() < deadline:
                 time.sleep(0.005)
-            if not chan.exit_status_ready():
+            # paramiko reports -1 when the channel closed without an exit-status message (a dead link)
+            if not chan.exit_status_ready() or chan.recv_exit_status() == -1:
                 raise UnavailableError(
                     f"connection to {self._label} dropped before the command finished", where=self._label,
                     hint="the output so far is in details; the command may or may not have run",
