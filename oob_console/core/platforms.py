@@ -157,7 +157,7 @@ PLATFORM_SPECS: dict[str, PlatformSpec] = {
         confirm_commit="commit check",
         save_config=None,
         errors=(r"^\s*syntax error", r"^\s*unknown command", r"^\s*error: ", r"^\s*missing argument",
-                r"^\s*invalid (value|command|interface)", r"^\s*\^$"),
+                r"^\s*invalid (value|command|interface)"),
         read_only_verbs=_SHOW,
         read_only_pipes=("match", "except", "count", "last", "find", "no-more", "display", "trim", "resolve"),
         running_config="show configuration | display set",

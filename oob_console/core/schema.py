@@ -194,16 +194,18 @@ def locate_key(source: str, dotted: str) -> int | None:
         header = _HEADER.match(line)
         if header:
             name = _norm(header.group(2))
-            if header.group(1) == "[[":
-                counts[name] = counts.get(name, -1) + 1
-                table = f"{name}.#{counts[name]}"
+            parts, out = name.split("."), []
+            is_array = header.group(1) == "[["
+            for part in parts[:-1] if is_array else parts:  # a sub-table of the latest array element
+                out.append(part)
+                joined = ".".join(out)
+                if joined in counts:
+                    out.append(f"#{counts[joined]}")
+            if is_array:  # counted per parent element: [[devices.bgp]] restarts under each [[devices]]
+                key = ".".join([*out, parts[-1]])
+                counts[key] = counts.get(key, -1) + 1
+                table = f"{key}.#{counts[key]}"
             else:
-                parts, out = name.split("."), []
-                for part in parts:  # a sub-table of the latest array element
-                    out.append(part)
-                    joined = ".".join(out)
-                    if joined in counts:
-                        out.append(f"#{counts[joined]}")
                 table = ".".join(out)
             if table == target or (best is None and target.startswith(table + ".")):
                 best = lineno

@@ -143,7 +143,7 @@ class Router:
         conf = self.dir / "bgpd.conf"
         conf.write_text(f"hostname {self.name}\nrouter bgp {self.asn}\n bgp router-id 10.255.0.1\n"
                         " no bgp ebgp-requires-policy\n")
-        log = open(self.dir / "bgpd.log", "ab")  # noqa: SIM115 - owned by the process
+        log = open(self.dir / "bgpd.log", "ab")  # the child keeps it open
         self._bgpd = subprocess.Popen(
             [BGPD, "-f", str(conf), "-Z", "-S", "-P", "0", "-p", "0", "--vty_socket", str(self.vty_dir),
              "-i", str(self.dir / "bgpd.pid"), "--log", "stdout"],
@@ -181,7 +181,7 @@ class Router:
     def _start_sshd(self) -> None:
         conf = self._write_sshd_files()
         for attempt in range(5):
-            log = open(self.dir / "sshd.log", "ab")  # noqa: SIM115 - owned by the process
+            log = open(self.dir / "sshd.log", "ab")  # the child keeps it open
             self._sshd = subprocess.Popen([SSHD, "-D", "-f", str(conf), "-E", str(self.dir / "sshd.log")],
                                           stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             log.close()
