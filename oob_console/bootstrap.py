@@ -66,8 +66,7 @@ class App:
     @cached_property
     def devices(self) -> DeviceAccess:
         from oob_console.adapters.inventory_file import InventoryFile, KnownHostsFile
-        from oob_console.adapters.ssh.asyncssh_session import AsyncsshEngine
-        from oob_console.adapters.ssh.paramiko_session import ParamikoEngine
+        from oob_console.adapters.ssh import SshEngines
         from oob_console.config import read_secret
         from oob_console.services.devices import DeviceAccess
 
@@ -75,7 +74,7 @@ class App:
         return DeviceAccess(
             store=InventoryFile(self.path(paths.inventory)),
             pins=KnownHostsFile(self.path(paths.known_hosts)),
-            engines={"asyncssh": AsyncsshEngine(), "paramiko": ParamikoEngine(max_threads=min(cfg.concurrency, 128))},
+            engines=SshEngines(paramiko_threads=min(cfg.concurrency, 128)),
             audit=self.audit,
             read_secret=lambda ref, where: read_secret(ref, where=where),
             resolve_path=self.path,

@@ -82,6 +82,7 @@ class KnownHostsFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.location = str(path)
+        self._cache: tuple[tuple[int, int, int], list[KnownHostsLine]] | None = None
 
     def _text(self) -> str:
         try:
@@ -92,11 +93,19 @@ class KnownHostsFile:
             raise ConfigError(f"cannot read the pinned host keys: {exc}", where=self.location) from None
 
     def _entries(self) -> list[KnownHostsLine]:
+        try:
+            st = self.path.stat()
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = (0, 0, -1)
+        if self._cache is not None and self._cache[0] == stamp:
+            return self._cache[1]  # a fan-out asks once per device; read the file once
         entries, problems = parse_known_hosts(self._text())
         if problems:
             line, reason = problems[0]
             raise ConfigError(f"bad pinned host key: {reason}", where=f"{self.location}:{line}",
                               hint="fix or delete that line (lines are '[host]:port type base64')")
+        self._cache = (stamp, entries)
         return entries
 
     def keys_for(self, host: str, port: int) -> list[HostKey]:

@@ -81,7 +81,7 @@ def _device_json(dev: Device) -> dict[str, Any]:
 
 
 def _pins(ctx: Context, dev: Device) -> list[HostKey]:
-    return list(ctx.app.devices.endpoint(dev.name).pinned)
+    return list(ctx.app.devices.pinned(dev))
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> Output:

@@ -97,6 +97,10 @@ class DeviceAccess:
                 keys.append(key)
         return tuple(keys)
 
+    def pinned(self, dev: Device) -> tuple[HostKey, ...]:
+        """Every key pinned for ``dev``'s SSH endpoint (inventory and known_hosts)."""
+        return self._pinned(dev.host_keys, dev.host, dev.port, f"{self.store.location} device {dev.name}")
+
     def _key_path(self, key_file: str) -> str | None:
         return str(self.resolve_path(key_file)) if key_file else None
 
@@ -108,7 +112,7 @@ class DeviceAccess:
             host=dev.host,
             port=dev.port,
             username=dev.username or getpass.getuser(),
-            host_keys=self._pinned(dev.host_keys, dev.host, dev.port, where),
+            host_keys=self.pinned(dev),
             connect_timeout=connect_timeout or self.connect_timeout,
             key_file=self._key_path(dev.key_file),
             password=self._secret(dev.password, f"{where} password"),
@@ -146,8 +150,7 @@ class DeviceAccess:
         inv = self.inventory()
         dev = self.device(name, inv)
         if not console:
-            where = f"{self.store.location} device {dev.name}"
-            return Endpoint(dev.name, dev.host, dev.port, self._pinned(dev.host_keys, dev.host, dev.port, where))
+            return Endpoint(dev.name, dev.host, dev.port, self.pinned(dev))
         con = dev.console
         server = inv.console_server(con.server) if con else None
         if con is None or con.kind != "ssh" or server is None:

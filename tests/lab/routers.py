@@ -102,6 +102,7 @@ class Router:
     asn: int
     host: str = "127.0.0.1"
     host_key_line: str = ""
+    sshd_flags: tuple[str, ...] = ()
     _bgpd: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _sshd: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -182,7 +183,7 @@ class Router:
         conf = self._write_sshd_files()
         for attempt in range(5):
             log = open(self.dir / "sshd.log", "ab")  # the child keeps it open
-            self._sshd = subprocess.Popen([SSHD, "-D", "-f", str(conf), "-E", str(self.dir / "sshd.log")],
+            self._sshd = subprocess.Popen([SSHD, *self.sshd_flags, "-D", "-f", str(conf), "-E", str(self.dir / "sshd.log")],
                                           stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             log.close()
             deadline = time.monotonic() + 5
