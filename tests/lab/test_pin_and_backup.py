@@ -80,3 +80,22 @@ def test_backup_keeps_history_and_diffs(site: Path, router_lab: RouterLab) -> No
     assert none.returncode == 0 and "no difference" in none.stdout
     actions = [json.loads(line)["action"] for line in (site / "audit.jsonl").read_text().splitlines()]
     assert actions.count("backup.start") == 3 and actions.count("backup.store") == 3
+
+
+def test_interactive_pin_asks_for_yes(site: Path, router_lab: RouterLab) -> None:
+    from tests.lab.consoles import PtyProcess
+
+    r1 = router_lab.router("r1")
+    write_inventory(site / "inventory.toml", [r1.device_entry(host_keys=[])])
+    fingerprint = HostKey.parse(r1.host_key_line).fingerprint
+    term = PtyProcess.oob("inventory", "pin-hostkey", "r1", home=site)
+    term.expect(fingerprint)
+    term.expect("Type 'yes' to pin: ")
+    term.send("no\r")
+    assert term.wait() == 0 and "not pinned" in term.seen.decode()
+    assert not (site / "known_hosts").exists()
+    term = PtyProcess.oob("inventory", "pin-hostkey", "r1", home=site)
+    term.expect("Type 'yes' to pin: ")
+    term.send("yes\r")
+    assert term.wait() == 0 and "pinned ssh-ed25519" in term.seen.decode()
+    assert run_oob("run", "r1", "--", "show version", home=site).returncode == 0

@@ -157,3 +157,17 @@ def test_unknown_device_and_usage_errors(site: Path, router_lab: RouterLab) -> N
     assert proc.returncode == 2 and "separate the command with --" in proc.stderr
     proc = run_oob("run", "r1", "--timeout", "3", "--", "show version", home=site)
     assert proc.returncode == 2 and "put options first" in proc.stderr
+
+
+def test_progress_bar_on_a_terminal_and_per_device_output(site: Path, router_lab: RouterLab) -> None:
+    from tests.lab.consoles import PtyProcess
+
+    r1 = router_lab.router("r1")
+    write_inventory(site / "inventory.toml", [r1.device_entry(f"d{i}") for i in range(6)])
+    term = PtyProcess.oob("run", "--all", "--summary", "--", "show version", home=site)
+    assert term.wait(30) == 0
+    seen = term.seen.decode(errors="replace")
+    assert "] 6/6  failed 0" in seen and seen.count("  ok  (") == 6
+    assert "-- 6 devices: 6 ok" in seen
+    piped = run_oob("run", "--all", "--", "show version", home=site)  # not a terminal: no bar
+    assert "6/6" not in piped.stderr and piped.stdout.count("FRRouting 8") == 6

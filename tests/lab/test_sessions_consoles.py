@@ -199,3 +199,25 @@ def test_console_refused_without_pinned_console_server_key(site: Path, serial_ro
         assert cs.logins == []
         piped = run_oob("console", "r1", home=site)  # stdin is not a terminal here
         assert piped.returncode == 2 and "needs a terminal" in piped.stderr
+
+
+def test_recording_survives_kill_9(site: Path, router_lab: RouterLab) -> None:
+    import os
+    import signal
+
+    r1 = router_lab.router("r1")
+    write_inventory(site / "inventory.toml", [r1.device_entry()])
+    term = PtyProcess.oob("ssh", "r1", home=site)
+    term.expect("r1# ")
+    term.send("show version\r")
+    term.expect("FRRouting 8")
+    term.expect("r1# ")
+    os.kill(term.proc.pid, signal.SIGKILL)
+    term.wait()
+    path, header, events = _recording(site)  # header and every event written so far are intact
+    assert header["version"] == 2
+    assert "FRRouting 8" in "".join(e[2] for e in events if e[1] == "o")
+    played = run_oob("sessions", "play", path.stem, "--no-wait", home=site)
+    assert played.returncode == 0 and "FRRouting 8" in played.stdout
+    actions = [json.loads(line)["action"] for line in (site / "audit.jsonl").read_text().splitlines()]
+    assert "session.ssh.start" in actions and run_oob("audit", "verify", home=site).returncode == 0
