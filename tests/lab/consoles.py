@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.lab.routers import Router, free_port, wait_for
+from tests.lab.routers import Router, free_port, listening, wait_for
 
 CONSOLE_PASSWORD = "s3cret-console-pw"
 
@@ -89,22 +89,12 @@ class Ser2net:
         self._proc = subprocess.Popen([binary, "-n", "-u", "-c", str(conf), "-P", str(root / "ser2net.pid")],
                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for port in self.ports.values():
-            wait_for(lambda p=port: _listening(p), 5, f"ser2net to listen on {port}")  # type: ignore[misc]
+            wait_for(lambda p=port: listening(p), 5, f"ser2net to listen on {port}")  # type: ignore[misc]
 
     def stop(self) -> None:
         if self._proc.poll() is None:
             self._proc.terminate()
             self._proc.wait(5)
-
-
-def _listening(port: int) -> bool:
-    import socket
-
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 class PtyProcess:

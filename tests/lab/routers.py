@@ -84,7 +84,7 @@ def keygen(path: Path, comment: str = "oob-lab") -> str:
     return path.with_suffix(".pub").read_text().strip()
 
 
-def _listening(port: int) -> bool:
+def listening(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.2):
             return True
@@ -102,7 +102,6 @@ class Router:
     asn: int
     host: str = "127.0.0.1"
     host_key_line: str = ""
-    sshd_flags: tuple[str, ...] = ()
     _bgpd: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _sshd: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -183,13 +182,13 @@ class Router:
         conf = self._write_sshd_files()
         for attempt in range(5):
             log = open(self.dir / "sshd.log", "ab")  # the child keeps it open
-            self._sshd = subprocess.Popen([SSHD, *self.sshd_flags, "-D", "-f", str(conf), "-E", str(self.dir / "sshd.log")],
+            self._sshd = subprocess.Popen([SSHD, "-D", "-f", str(conf), "-E", str(self.dir / "sshd.log")],
                                           stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             log.close()
             deadline = time.monotonic() + 5
-            while time.monotonic() < deadline and self._sshd.poll() is None and not _listening(self.port):
+            while time.monotonic() < deadline and self._sshd.poll() is None and not listening(self.port):
                 time.sleep(0.01)
-            if self._sshd.poll() is None and _listening(self.port):
+            if self._sshd.poll() is None and listening(self.port):
                 return
             self._sshd.kill()
             self._sshd.wait()

@@ -46,6 +46,16 @@ def _console_login(term: PtyProcess, name: str = "r1") -> None:
     term.expect(f"{name}# ")
 
 
+def _login_show_break_quit(term: PtyProcess, name: str) -> None:
+    _console_login(term, name)
+    term.send("show version\r")
+    term.expect("FRRouting 8")
+    term.send("~B")
+    term.expect(r"\[oob\] break sent")
+    term.send("\r~.")
+    assert term.wait() == 0
+
+
 def _assert_redacted(site: Path) -> list[list[Any]]:
     path, header, events = _recording(site)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -138,13 +148,7 @@ def test_ser2net_telnet_and_raw_ports(site: Path, router_lab: RouterLab, tmp_pat
             r2.device_entry(console={"kind": "raw", "server": "127.0.0.1", "port": ser2net.ports["r2"]}),
         ])
         term = PtyProcess.oob("console", "r1", home=site)
-        _console_login(term, "r1")
-        term.send("show version\r")
-        term.expect("FRRouting 8")
-        term.send("~B")
-        term.expect(r"\[oob\] break sent")
-        term.send("\r~.")
-        assert term.wait() == 0
+        _login_show_break_quit(term, "r1")
 
         term = PtyProcess.oob("console", "r2", home=site)
         _console_login(term, "r2")
@@ -173,13 +177,7 @@ def test_ssh_console_server_port_addressing_and_break(site: Path, serial_router:
         shown = run_oob("inventory", "show", "r1", home=site)
         assert f"console ssh alice:port5@127.0.0.1:{cs.port}" in shown.stdout
         term = PtyProcess.oob("console", "r1", home=site)
-        _console_login(term)
-        term.send("show version\r")
-        term.expect("FRRouting 8")
-        term.send("~B")
-        term.expect(r"\[oob\] break sent")
-        term.send("\r~.")
-        assert term.wait() == 0
+        _login_show_break_quit(term, "r1")
         assert cs.logins == ["alice:port5"]
         assert cs.breaks == [("port5", 500)]
     _assert_redacted(site)
