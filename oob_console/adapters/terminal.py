@@ -68,6 +68,8 @@ class LocalTerminal:
                 self._readable.clear()
                 await self._readable.wait()
                 continue
+            except OSError:  # the terminal went away (EIO on a hung-up tty)
+                data = b""
             if not data:
                 self._eof = True
             return data

@@ -114,6 +114,8 @@ class RunService:
             RefusedError: the gate said no (audited; nothing was sent).
             AuditWriteError: the audit log cannot be written (nothing was sent).
         """
+        if not devices:
+            raise UsageError("no devices to run on")
         run_id = secrets.token_hex(6)
         per_device = commands or {}
         names = [d.name for d in devices]
@@ -152,7 +154,12 @@ class RunService:
                 progress(result, done, len(devices))
             return result
 
-        report.results = list(await asyncio.gather(*(one(d) for d in devices)))
+        try:
+            report.results = list(await asyncio.gather(*(one(d) for d in devices)))
+        except asyncio.CancelledError:  # Ctrl-C: the log must not show a run that never ended
+            self.access.audit.record(f"{action}.finish", target=target, outcome="interrupted",
+                                     details={"run_id": run_id, "finished_devices": done})
+            raise
         report.elapsed = time.monotonic() - started
         counts = tally(report.results)
         outcome = "ok" if report.ok else ("failed" if counts["ok"] == 0 else "partial")

@@ -16,7 +16,15 @@ from typing import Any
 
 from oob_console.core.session_input import ESCAPE_HELP, EscapeParser, Redactor
 from oob_console.errors import OobError
-from oob_console.services.device_ports import ByteChannel, ConsoleLines, Recording, RecordingStore, SshSession, Terminal
+from oob_console.services.device_ports import (
+    ByteChannel,
+    ConsoleLines,
+    Recording,
+    RecordingInfo,
+    RecordingStore,
+    SshSession,
+    Terminal,
+)
 from oob_console.services.devices import ConsolePlan, DeviceAccess
 
 Opener = Callable[[int, int, str], Awaitable[tuple[ByteChannel, SshSession | None]]]
@@ -188,7 +196,7 @@ class SessionService:
         self.access.audit.record(f"session.{summary.kind}.end", target=summary.device, outcome=outcome,
                                  details=summary.to_json())
 
-    def list_recordings(self) -> list[Any]:
+    def list_recordings(self) -> list[RecordingInfo]:
         return self.recordings.list()
 
     def playback(self, ref: str, *, speed: float = 1.0, idle_limit: float = 2.0) -> Iterator[tuple[float, str]]:

@@ -171,3 +171,26 @@ def test_progress_bar_on_a_terminal_and_per_device_output(site: Path, router_lab
     assert "-- 6 devices: 6 ok" in seen
     piped = run_oob("run", "--all", "--", "show version", home=site)  # not a terminal: no bar
     assert "6/6" not in piped.stderr and piped.stdout.count("FRRouting 8") == 6
+
+
+def test_interrupted_run_is_audited_as_interrupted(site: Path, router_lab: RouterLab) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    slow = router_lab.router("slow")
+    slow.set_delay(30)
+    write_inventory(site / "inventory.toml", [slow.device_entry()])
+    env = dict(os.environ, OOB_HOME=str(site))
+    proc = subprocess.Popen([sys.executable, "-m", "oob_console", "run", "slow", "--", "show version"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 10
+    while "run.start" not in (site / "audit.jsonl").read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130, err
+    last = _audit(site)[-1]
+    assert (last["action"], last["outcome"]) == ("run.finish", "interrupted")

@@ -183,7 +183,7 @@ def test_ssh_console_server_port_addressing_and_break(site: Path, serial_router:
     _assert_redacted(site)
 
 
-def test_console_refused_without_pinned_console_server_key(site: Path, serial_router: tuple[Router, SerialLine],
+def test_console_server_key_must_be_pinned_first(site: Path, serial_router: tuple[Router, SerialLine],
                                                            tmp_path: Path) -> None:
     r1, line = serial_router
     with FaultServer(tmp_path / "cs", console_lines={"port5": str(line.path)}) as cs:
@@ -197,6 +197,16 @@ def test_console_refused_without_pinned_console_server_key(site: Path, serial_ro
         assert cs.logins == []
         piped = run_oob("console", "r1", home=site)  # stdin is not a terminal here
         assert piped.returncode == 2 and "needs a terminal" in piped.stderr
+
+        from oob_console.core.hostkeys import HostKey
+
+        fingerprint = HostKey.parse(cs.host_key_line).fingerprint
+        pinned = run_oob("inventory", "pin-hostkey", "r1", "--console", "--expect", fingerprint, home=site)
+        assert pinned.returncode == 0 and "console server cs1" in pinned.stdout, pinned.stderr
+        assert f"[127.0.0.1]:{cs.port} ssh-ed25519" in (site / "known_hosts").read_text()
+        term = PtyProcess.oob("console", "r1", home=site)
+        _login_show_break_quit(term, "r1")
+        assert cs.logins == ["alice:port5"]
 
 
 def test_recording_survives_kill_9(site: Path, router_lab: RouterLab) -> None:
