@@ -135,9 +135,20 @@ def convert(tp: Any, value: Any, key: str) -> Any:
     raise SchemaError(key, f"unsupported schema type {tp!r}")  # a bug in a model, not in the file
 
 
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _type_hints(cls: type) -> dict[str, Any]:
+    # resolving string annotations is most of the cost of loading a 200-device inventory
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
+
+
 def load_dataclass(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
     """Build dataclass ``cls`` from ``data``, rejecting unknown and missing keys."""
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
     dotted = (prefix + ".") if prefix else ""
     for name in data:
