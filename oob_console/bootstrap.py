@@ -66,6 +66,7 @@ class App:
     @cached_property
     def devices(self) -> DeviceAccess:
         from oob_console.adapters.inventory_file import InventoryFile, KnownHostsFile
+        from oob_console.adapters.reachability import probe
         from oob_console.adapters.ssh import SshEngines
         from oob_console.config import read_secret
         from oob_console.services.devices import DeviceAccess
@@ -79,6 +80,7 @@ class App:
             read_secret=lambda ref, where: read_secret(ref, where=where),
             resolve_path=self.path,
             connect_timeout=cfg.connect_timeout,
+            prober=probe,
         )
 
     @cached_property

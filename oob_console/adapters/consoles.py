@@ -222,7 +222,8 @@ class ConsoleLineOpener:
             raise DeadlineError(f"console server {host}:{port} for {label} did not answer within {timeout:g}s",
                                 where=label) from exc
         except OSError as exc:
-            raise UnavailableError(f"cannot reach console server {host}:{port} for {label}: {exc.strerror or exc}",
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)  # asyncio's strerror repeats the address
+            raise UnavailableError(f"cannot reach console server {host}:{port} for {label}: {reason}",
                                    where=label, hint="is the port right, and the console server up?") from exc
         return TcpConsole(reader, writer, label, telnet)
 

@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = command(inner, "list", cmd_list, "list devices (name, platform, address, site, role, console, pins)")
     p.add_argument("--site", help="only devices at this site")
     p.add_argument("--role", help="only devices with this role")
+    p.add_argument("--probe", action="store_true",
+                   help="also show whether each device's SSH port answers (TCP + SSH banner, no login)")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds per probe (default 5)")
     p = command(inner, "show", cmd_show, "everything the inventory says about one device")
     p.add_argument("device")
     command(inner, "check", cmd_check, "validate the inventory and list what is not ready (exit 0 if valid)")
@@ -88,14 +91,22 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> Output:
     access = ctx.app.devices
     inv = access.inventory()
     rows = [d for d in inv.devices if (not args.site or d.site == args.site) and (not args.role or d.role == args.role)]
+    reach = asyncio.run(access.reachability(rows, timeout=args.timeout)) if args.probe and rows else {}
     data = []
-    lines = [f"{'NAME':<20} {'PLATFORM':<8} {'ADDRESS':<24} {'SITE':<10} {'ROLE':<12} {'CONSOLE':<8} PINS"]
+    lines = [f"{'NAME':<20} {'PLATFORM':<8} {'ADDRESS':<24} {'SITE':<10} {'ROLE':<12} {'CONSOLE':<8} PINS"
+             + ("  REACH" if args.probe else "")]
     for dev in rows:
         pins = len(_pins(ctx, dev))
         console = dev.console.kind if dev.console else "-"
-        data.append({**_device_json(dev), "pinned_keys": pins})
-        lines.append(f"{dev.name:<20} {dev.platform:<8} {f'{dev.host}:{dev.port}':<24} {dev.site or '-':<10} "
-                     f"{dev.role or '-':<12} {console:<8} {pins if pins else 'NONE'}")
+        entry = {**_device_json(dev), "pinned_keys": pins}
+        line = (f"{dev.name:<20} {dev.platform:<8} {f'{dev.host}:{dev.port}':<24} {dev.site or '-':<10} "
+                f"{dev.role or '-':<12} {console:<8} {pins if pins else 'NONE':<4}")
+        if dev.name in reach:
+            r = reach[dev.name]
+            entry["reach"] = dataclasses.asdict(r)
+            line += f"  {f'ok {1000 * r.seconds:.0f} ms' if r.ok and r.seconds is not None else r.error}"
+        data.append(entry)
+        lines.append(line.rstrip())
     if not rows:
         lines = [f"(no devices{' match' if inv.devices else ''} in {access.store.location})"]
     return Output(data, "\n".join(lines))

@@ -9,7 +9,7 @@ Every method that talks to a device has a timeout and raises only
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -305,4 +305,16 @@ class Terminal(Protocol):
     def on_resize(self, callback: Callable[[int, int], None]) -> None: ...
 
 
+@dataclass(frozen=True)
+class Reach:
+    """What a reachability probe saw."""
+
+    ok: bool
+    seconds: float | None  # until the banner (None: no answer)
+    banner: str
+    error: str
+
+
+# (host, port, timeout) -> Reach; never raises for an unreachable device (that is the answer)
+Prober = Callable[..., Awaitable[Reach]]
 SecretReader = Callable[[Any, str], str]  # (SecretRef, where) -> secret

@@ -7,8 +7,9 @@ and credentials to log in.
 
 from __future__ import annotations
 
+import asyncio
 import getpass
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +20,15 @@ from oob_console.core.inventory_merge import MergeSummary, merge_inventory
 from oob_console.core.schema import SecretRef
 from oob_console.errors import ConfigError, NotFoundError, UsageError
 from oob_console.services.audit import AuditService
-from oob_console.services.device_ports import InventoryStore, PinStore, SecretReader, SshEngine, SshTarget
+from oob_console.services.device_ports import (
+    InventoryStore,
+    PinStore,
+    Prober,
+    Reach,
+    SecretReader,
+    SshEngine,
+    SshTarget,
+)
 
 ConsoleKind = Literal["ssh", "telnet", "raw", "serial"]
 
@@ -64,6 +73,7 @@ class DeviceAccess:
     read_secret: SecretReader
     resolve_path: Callable[[str], Path]
     connect_timeout: float = 30.0
+    prober: Prober | None = None
 
     def inventory(self) -> Inventory:
         return self.store.load()
@@ -171,6 +181,20 @@ class DeviceAccess:
         self.audit.record("inventory.pin-hostkey", target=endpoint.label, outcome="ok", details=details)
         return self.pins.pin(endpoint.host, endpoint.port, key, comment=endpoint.label.replace(" ", "-"),
                              replace=replace)
+
+    async def reachability(self, devices: Sequence[Device], *, timeout: float = 5.0,
+                           concurrency: int = 100) -> dict[str, Reach]:
+        """Whether each device's SSH port answers with an SSH banner, all probed at once (bounded)."""
+        if self.prober is None:
+            raise UsageError("no reachability prober is configured")
+        prober = self.prober
+        sem = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(dev: Device) -> tuple[str, Reach]:
+            async with sem:
+                return dev.name, await prober(dev.host, dev.port, timeout=timeout)
+
+        return dict(await asyncio.gather(*(one(d) for d in devices)))
 
     def import_inventory(self, imported: Inventory, *, source: str, prune: bool,
                          warnings: list[str]) -> MergeSummary:

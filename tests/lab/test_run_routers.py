@@ -194,3 +194,23 @@ def test_interrupted_run_is_audited_as_interrupted(site: Path, router_lab: Route
     assert proc.returncode == 130, err
     last = _audit(site)[-1]
     assert (last["action"], last["outcome"]) == ("run.finish", "interrupted")
+
+
+def test_inventory_list_probe_shows_reachability(site: Path, router_lab: RouterLab) -> None:
+    import socket
+
+    up, down = router_lab.router("up"), router_lab.router("down")
+    down.stop_sshd()
+    with socket.socket() as silent:  # accepts, never says anything: a black hole
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        write_inventory(site / "inventory.toml", [
+            up.device_entry(), down.device_entry(),
+            up.device_entry("silent", port=silent.getsockname()[1]),
+        ])
+        proc = run_oob("inventory", "list", "--probe", "--timeout", "1", "--json", home=site)
+    assert proc.returncode == 0, proc.stderr
+    reach = {d["name"]: d["reach"] for d in _json(proc)["result"]}
+    assert reach["up"]["ok"] and reach["up"]["banner"].startswith("SSH-2.0-OpenSSH")
+    assert not reach["down"]["ok"] and reach["down"]["error"] == "Connection refused"
+    assert not reach["silent"]["ok"] and "no answer within 1s" in reach["silent"]["error"]

@@ -10,6 +10,7 @@ no X.509 CA bundle: what the inventory says, nothing else.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from typing import Any
 
@@ -79,7 +80,8 @@ def _translate(exc: BaseException, label: str, *, phase: str) -> OobError:
         return UnavailableError(f"{label} refused the TCP connection ({phase})", where=where,
                                 hint="is SSH running on that address and port?")
     if isinstance(exc, OSError):
-        return UnavailableError(f"cannot reach {label} ({phase}): {exc.strerror or exc}", where=where)
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)  # asyncio's strerror repeats the address
+        return UnavailableError(f"cannot reach {label} ({phase}): {reason}", where=where)
     if isinstance(exc, asyncssh.Error):
         return UnavailableError(f"SSH error with {label} ({phase}): {exc}", where=where)
     raise exc
