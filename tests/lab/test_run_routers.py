@@ -214,3 +214,24 @@ def test_inventory_list_probe_shows_reachability(site: Path, router_lab: RouterL
     assert reach["up"]["ok"] and reach["up"]["banner"].startswith("SSH-2.0-OpenSSH")
     assert not reach["down"]["ok"] and reach["down"]["error"] == "Connection refused"
     assert not reach["silent"]["ok"] and "no answer within 1s" in reach["silent"]["error"]
+
+
+def test_run_over_a_slow_link_and_login_deadline(site: Path, router_lab: RouterLab) -> None:
+    from tests.lab.slow_link import SlowLink
+
+    r1 = router_lab.router("r1")
+    with SlowLink("127.0.0.1", r1.port, delay=0.1, rate=32_000) as lte, \
+            SlowLink("127.0.0.1", r1.port, delay=1.0) as satellite:
+        write_inventory(site / "inventory.toml", [
+            r1.device_entry("lte-a", port=lte.port, host_keys=[r1.host_key_line]),
+            r1.device_entry("lte-b", port=lte.port, transport="paramiko"),
+            r1.device_entry("far", port=satellite.port),
+        ])
+        started = time.monotonic()
+        proc = run_oob("run", "--json", "--connect-timeout", "3", "--all", "--", "show version", home=site)
+        elapsed = time.monotonic() - started
+    results = _by_device(_json(proc))
+    assert results["lte-a"]["status"] == results["lte-b"]["status"] == "ok"
+    assert "FRRouting" in results["lte-b"]["output"]
+    assert results["far"]["status"] == "timeout" and "did not answer in time" in results["far"]["error"]
+    assert elapsed < 7
