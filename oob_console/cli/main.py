@@ -24,6 +24,11 @@ COMMAND_MODULES = (
     "oob_console.cli.audit",
     "oob_console.cli.inventory",
     "oob_console.cli.devices",
+    "oob_console.cli.users",
+    "oob_console.cli.keys",
+    "oob_console.cli.intents",
+    "oob_console.cli.store_bundle",
+    "oob_console.cli.softkey",
 )
 
 

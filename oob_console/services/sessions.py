@@ -64,8 +64,8 @@ class _Pump:
             if not data:
                 return "the device closed the session"
             self.summary.bytes_out += len(data)
+            self.recording.output(data)  # recorded before shown: what the operator saw is on disk
             self.terminal.write(data)
-            self.recording.output(data)
             self.redactor.feed_output(data)
 
     async def terminal_to_device(self) -> str:

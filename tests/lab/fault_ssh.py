@@ -72,8 +72,16 @@ class FaultServer:
             self._server.close()
             with contextlib.suppress(Exception):
                 self._call(self._server.wait_closed())
+        with contextlib.suppress(Exception):
+            self._call(self._cancel_sessions())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+
+    async def _cancel_sessions(self) -> None:
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:  # e.g. a `show hang` still sleeping
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def device_entry(self, name: str, **extra: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": name, "platform": "frr", "host": "127.0.0.1", "port": self.port,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def test_interactive_pin_asks_for_yes(site: Path, router_lab: RouterLab) -> None
     write_inventory(site / "inventory.toml", [r1.device_entry(host_keys=[])])
     fingerprint = HostKey.parse(r1.host_key_line).fingerprint
     term = PtyProcess.oob("inventory", "pin-hostkey", "r1", home=site)
-    term.expect(fingerprint)
+    term.expect(re.escape(fingerprint))
     term.expect("Type 'yes' to pin: ")
     term.send("no\r")
     assert term.wait() == 0 and "not pinned" in term.seen.decode()
