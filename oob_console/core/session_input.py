@@ -21,10 +21,10 @@ from oob_console.core.platforms import clean_output
 Action = Literal["send", "break", "quit", "help"]
 ESCAPE_HELP = (
     "Supported escape sequences (after Enter):\r\n"
-    "  ~.  end the session\r\n"
-    "  ~B  send a break (serial consoles, SSH RFC 4335)\r\n"
-    "  ~?  this help\r\n"
-    "  ~~  send one ~\r\n"
+    "  {e}.  end the session\r\n"
+    "  {e}B  send a break (serial consoles, SSH RFC 4335)\r\n"
+    "  {e}?  this help\r\n"
+    "  {e}{e}  send one {e}\r\n"
 )
 _NEWLINES = (0x0D, 0x0A)
 _ESCAPES: dict[int, Action] = {ord("."): "quit", ord("B"): "break", ord("?"): "help"}

@@ -81,7 +81,7 @@ class _Pump:
                 elif action == "break":
                     await self._break()
                 elif action == "help":
-                    self.terminal.write(ESCAPE_HELP.encode())
+                    self.terminal.write(ESCAPE_HELP.format(e=chr(self.escapes.escape)).encode())
                 else:
                     return "ended by the operator (~.)"
 
@@ -167,7 +167,8 @@ class SessionService:
         session: SshSession | None = None
         try:
             channel, session = await opener(cols, rows, terminal.term())
-            terminal.write(f"[oob] {kind} {device} via {via}; recording {recording.id}; ~. ends, ~? help\r\n"
+            e = self.escape_char
+            terminal.write(f"[oob] {kind} {device} via {via}; recording {recording.id}; {e}. ends, {e}? help\r\n"
                            .encode())
             terminal.on_resize(_resizer(channel, recording))
             if wake:
