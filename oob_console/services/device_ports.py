@@ -31,24 +31,23 @@ class SshTarget:
     key_file: str | None = None  # absolute path
     password: str | None = field(default=None, repr=False)  # resolved at connect time; never logged
 
-    def require_pins(self) -> None:
-        """Refuse before connecting when nothing is pinned: there is no trust on first use."""
-        if not self.host_keys:
-            raise RefusedError(
-                f"{self.label} has no pinned host key; refusing to connect (no trust on first use)",
-                where=self.label,
-                hint=f"run 'oob inventory pin-hostkey {self.label}' and compare the fingerprint"
-                if " " not in self.label else "run 'oob inventory pin-hostkey DEVICE --console'",
-            )
-
     def refusal(self, presented: HostKey) -> RefusedError:
-        """The error for a presented host key that is not pinned: both fingerprints, what to do."""
+        """The error for a presented host key that is not pinned: both fingerprints, what to do.
+
+        Engines call it during the key exchange, before any credential is sent; with
+        nothing pinned it still names the presented key (never trusted on first use).
+        """
         verdict = check_presented(presented, self.host_keys, label=self.label)
+        pin = (f"oob inventory pin-hostkey {self.label}" if " " not in self.label
+               else "oob inventory pin-hostkey DEVICE --console")
+        if self.host_keys:
+            hint = (f"if it was legitimately re-keyed, confirm {presented.fingerprint} out of band, then "
+                    f"'{pin} --replace --expect {presented.fingerprint}'; otherwise treat this as an attack")
+        else:
+            hint = (f"confirm {presented.fingerprint} out of band (e.g. on its console), then "
+                    f"'{pin} --expect {presented.fingerprint}'")
         return RefusedError(
-            verdict.reason,
-            where=f"{self.label} at {self.host}:{self.port}",
-            hint="if the device was legitimately re-keyed, confirm the new fingerprint out of band "
-            "and pin it with 'oob inventory pin-hostkey --replace'; otherwise treat this as an attack",
+            verdict.reason, where=f"{self.label} at {self.host}:{self.port}", hint=hint,
             details={"presented": presented.describe(), "pinned": [k.describe() for k in self.host_keys]},
         )
 

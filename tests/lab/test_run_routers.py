@@ -91,12 +91,19 @@ def test_changed_host_key_is_refused_with_both_fingerprints(site: Path, router_l
         assert r["output"] == ""
 
 
-def test_unpinned_device_is_refused_not_trusted_on_first_use(site: Path, router_lab: RouterLab) -> None:
+@pytest.mark.parametrize("transport", ["asyncssh", "paramiko"])
+def test_unpinned_device_is_refused_not_trusted_on_first_use(site: Path, router_lab: RouterLab,
+                                                            transport: str) -> None:
+    from oob_console.core.hostkeys import HostKey
+
     r1 = router_lab.router("r1")
-    write_inventory(site / "inventory.toml", [r1.device_entry(host_keys=[])])
+    write_inventory(site / "inventory.toml", [r1.device_entry(host_keys=[], transport=transport)])
     proc = run_oob("run", "--json", "r1", "--", "show version", home=site)
     r = _by_device(_json(proc))["r1"]
+    fingerprint = HostKey.parse(r1.host_key_line).fingerprint
     assert r["status"] == "hostkey" and "no pinned host key" in r["error"]
+    assert f"--expect {fingerprint}" in r["error"]  # shown, for the operator to confirm; never trusted
+    assert not (site / "known_hosts").exists()
 
 
 def test_unreachable_and_slow_devices_fail_alone_and_on_time(site: Path, router_lab: RouterLab) -> None:

