@@ -66,6 +66,25 @@ class HostKey:
         return f"{self.key_type} {self.fingerprint}"
 
 
+# Host key signature algorithms we offer, best first; "ssh-rsa" (SHA-1) last, for old devices.
+HOST_KEY_ALGORITHMS = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+                       "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")
+
+
+def offered_algorithms(pinned: Iterable[HostKey]) -> list[str]:
+    """Host key algorithms to offer: those of the pinned keys first, then the rest.
+
+    A server that has a pinned key's type shows that key; one that does not shows
+    another, which is then refused with both fingerprints, never trusted.
+    """
+    first: list[str] = []
+    for key in pinned:
+        for alg in (("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa") if key.key_type == "ssh-rsa" else (key.key_type,)):
+            if alg not in first:
+                first.append(alg)
+    return first + [a for a in HOST_KEY_ALGORITHMS if a not in first]
+
+
 def host_pattern(host: str, port: int) -> str:
     """The known_hosts name of an endpoint: ``host`` on port 22, ``[host]:port`` otherwise."""
     return host if port == 22 else f"[{host}]:{port}"

@@ -242,3 +242,20 @@ def test_run_over_a_slow_link_and_login_deadline(site: Path, router_lab: RouterL
     assert "FRRouting" in results["lte-b"]["output"]
     assert results["far"]["status"] == "timeout" and "did not answer in time" in results["far"]["error"]
     assert elapsed < 7
+
+
+@pytest.mark.parametrize("transport", ["asyncssh", "paramiko"])
+def test_server_without_the_pinned_key_type_is_refused_with_both_keys(site: Path, router_lab: RouterLab,
+                                                                         transport: str) -> None:
+    import asyncssh
+
+    r1 = router_lab.router("r1")  # its sshd has only an ed25519 host key
+    other = asyncssh.generate_private_key("ecdsa-sha2-nistp256").export_public_key().decode().strip()
+    write_inventory(site / "inventory.toml", [r1.device_entry(host_keys=[other], transport=transport)])
+    proc = run_oob("run", "--json", "r1", "--", "show version", home=site)
+    r = _by_device(_json(proc))["r1"]
+    assert r["status"] == "hostkey", r
+    from oob_console.core.hostkeys import HostKey
+
+    assert "HOST KEY MISMATCH" in r["error"] and "it presented ssh-ed25519" in r["error"]
+    assert HostKey.parse(other).fingerprint in r["error"] and HostKey.parse(r1.host_key_line).fingerprint in r["error"]

@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncssh
 
-from oob_console.core.hostkeys import HostKey
+from oob_console.core.hostkeys import HostKey, offered_algorithms
 from oob_console.errors import (
     AuthError,
     ConfigError,
@@ -62,7 +62,7 @@ def _translate(exc: BaseException, label: str, *, phase: str) -> OobError:
     if isinstance(exc, asyncssh.PermissionDenied):
         return AuthError(f"{label} refused our credentials", where=where,
                          hint="check username, key_file or password in the inventory")
-    if isinstance(exc, (asyncio.TimeoutError, asyncssh.TimeoutError, TimeoutError)):
+    if isinstance(exc, (asyncssh.TimeoutError, TimeoutError)):
         return DeadlineError(f"{label} did not answer in time ({phase})", where=where,
                              hint="raise --timeout / devices.connect_timeout on a slow link")
     if isinstance(exc, asyncssh.ConnectionLost):
@@ -209,6 +209,7 @@ class AsyncsshEngine:
             "config": None,
             "x509_trusted_certs": None,
             "encryption_algs": _CIPHERS,
+            "server_host_key_algs": offered_algorithms(target.host_keys),
             # no key_file and no password: the operator's agent and default keys, as plain ssh would
             "client_keys": keys if target.key_file else (None if target.password else ()),
             "password": target.password,

@@ -29,13 +29,12 @@ from typing import TypeVar
 
 import paramiko
 
-from oob_console.core.hostkeys import HostKey
-from oob_console.errors import AuthError, ConfigError, DeadlineError, OobError, RefusedError, UnavailableError
+from oob_console.core.hostkeys import HostKey, offered_algorithms
+from oob_console.errors import AuthError, ConfigError, DeadlineError, OobError, UnavailableError
 from oob_console.services.device_ports import ByteChannel, ExecResult, SshTarget
 
 T = TypeVar("T")
 _CHUNK = 65536
-_RSA_SIGS = ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")
 
 
 def translate(exc: BaseException, label: str, *, phase: str) -> OobError:
@@ -176,15 +175,10 @@ class ParamikoEngine:
         t = paramiko.Transport(sock)
         try:
             t.banner_timeout = t.handshake_timeout = t.auth_timeout = target.connect_timeout
-            wanted: list[str] = []
-            for key in target.host_keys:
-                wanted.extend(_RSA_SIGS if key.key_type == "ssh-rsa" else (key.key_type,))
             options = t.get_security_options()
-            offered = [k for k in options.key_types if k in wanted] if wanted else list(options.key_types)
-            if not offered:
-                raise RefusedError(f"paramiko supports none of the pinned host key types of {target.label}",
-                                   where=target.label, hint="use transport = 'asyncssh' for this device")
-            options.key_types = offered  # only the pinned types: the server must show a pinned key
+            supported = set(options.key_types)
+            # pinned types first: a server with a pinned key's type shows it; others are refused below
+            options.key_types = [k for k in offered_algorithms(target.host_keys) if k in supported]
             t.start_client(timeout=target.connect_timeout)
             server_key = t.get_remote_server_key()
             presented = HostKey.parse(f"{server_key.get_name()} {server_key.get_base64()}")

@@ -68,3 +68,14 @@ def test_only_a_pinned_key_is_trusted_and_refusals_show_both_fingerprints() -> N
     assert "MISMATCH" in refused.reason
     unknown = check_presented(a, [], label="r1")
     assert not unknown.trusted and "no pinned host key" in unknown.reason
+
+
+def test_pinned_key_types_are_offered_first_then_the_rest() -> None:
+    from oob_console.core.hostkeys import HOST_KEY_ALGORITHMS, offered_algorithms
+
+    ecdsa, _ = _key("ecdsa-sha2-nistp256")
+    rsa, _ = _key("ssh-rsa")
+    assert offered_algorithms([]) == list(HOST_KEY_ALGORITHMS)
+    offered = offered_algorithms([rsa, ecdsa])
+    assert offered[:4] == ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa", "ecdsa-sha2-nistp256"]
+    assert sorted(offered) == sorted(HOST_KEY_ALGORITHMS)
