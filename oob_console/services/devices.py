@@ -194,7 +194,11 @@ class DeviceAccess:
             async with sem:
                 return dev.name, await prober(dev.host, dev.port, timeout=timeout)
 
-        return dict(await asyncio.gather(*(one(d) for d in devices)))
+        found = dict(await asyncio.gather(*(one(d) for d in devices)))
+        self.audit.record("inventory.probe", target=f"{len(found)} devices", outcome="ok",
+                          details={"reachable": sorted(n for n, r in found.items() if r.ok),
+                                   "unreachable": sorted(n for n, r in found.items() if not r.ok)})
+        return found
 
     def import_inventory(self, imported: Inventory, *, source: str, prune: bool,
                          warnings: list[str]) -> MergeSummary:

@@ -221,6 +221,8 @@ def test_inventory_list_probe_shows_reachability(site: Path, router_lab: RouterL
     assert reach["up"]["ok"] and reach["up"]["banner"].startswith("SSH-2.0-OpenSSH")
     assert not reach["down"]["ok"] and reach["down"]["error"] == "Connection refused"
     assert not reach["silent"]["ok"] and "no answer within 1s" in reach["silent"]["error"]
+    probe = _audit(site)[-1]
+    assert probe["action"] == "inventory.probe" and probe["details"]["unreachable"] == ["down", "silent"]
 
 
 def test_run_over_a_slow_link_and_login_deadline(site: Path, router_lab: RouterLab) -> None:
