@@ -81,15 +81,9 @@ async def _awaited(make: Callable[[], Awaitable[T]]) -> T:
 
 
 def _interactive(ctx: Context, start: Callable[[Any], Awaitable[Any]]) -> Output:
-    from oob_console.adapters.terminal import LocalTerminal
+    from oob_console.adapters.terminal import run_on_terminal
 
-    terminal = LocalTerminal()
-
-    async def go() -> Any:
-        with terminal.raw():
-            return await start(terminal)
-
-    summary = asyncio.run(go())
+    summary = run_on_terminal(start)
     text = (f"{summary.kind} {summary.device}: {summary.reason} after {summary.duration:.0f}s; "
             f"recording {summary.recording}")
     if summary.recording_error:
