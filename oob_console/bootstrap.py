@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import pwd
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -35,10 +35,11 @@ if TYPE_CHECKING:
     from oob_console.services.auth_ports import KeyDevice
     from oob_console.services.backups import BackupService
     from oob_console.services.credentials import CredentialService
+    from oob_console.services.device_ports import Terminal
     from oob_console.services.devices import DeviceAccess
     from oob_console.services.login import LoginService
     from oob_console.services.runs import RunService
-    from oob_console.services.sessions import SessionService
+    from oob_console.services.sessions import SessionService, SessionSummary
     from oob_console.services.store_sync import StoreSyncService
 
 
@@ -219,6 +220,23 @@ class App:
         return SessionService(self.devices, ConsoleLineOpener(),
                               RecordingDir(self.path(self.loaded.config.paths.recordings)),
                               escape_char=self.loaded.config.devices.escape_char)
+
+    def session_on_terminal(self, kind: str, device: str, *, transport: str | None = None) -> SessionSummary:
+        """An interactive session (``kind`` "ssh" or "console") on this process's terminal, until it ends.
+
+        The CLI calls it directly; the TUI calls it while suspended (it runs the
+        session on its own thread and event loop).
+        """
+        from oob_console.adapters.terminal import run_on_terminal
+
+        sessions = self.sessions
+
+        def start(terminal: Terminal) -> Awaitable[SessionSummary]:
+            if kind == "console":
+                return sessions.console(device, terminal)
+            return sessions.ssh(device, terminal, transport=transport)
+
+        return run_on_terminal(start)
 
     @cached_property
     def backups(self) -> BackupService:

@@ -7,7 +7,7 @@ import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.core.runs import DeviceResult, tally
@@ -80,10 +80,8 @@ async def _awaited(make: Callable[[], Awaitable[T]]) -> T:
     return await make()
 
 
-def _interactive(ctx: Context, start: Callable[[Any], Awaitable[Any]]) -> Output:
-    from oob_console.adapters.terminal import run_on_terminal
-
-    summary = run_on_terminal(start)
+def _interactive(ctx: Context, kind: str, device: str, transport: str | None = None) -> Output:
+    summary = ctx.app.session_on_terminal(kind, device, transport=transport)
     text = (f"{summary.kind} {summary.device}: {summary.reason} after {summary.duration:.0f}s; "
             f"recording {summary.recording}")
     if summary.recording_error:
@@ -92,13 +90,11 @@ def _interactive(ctx: Context, start: Callable[[Any], Awaitable[Any]]) -> Output
 
 
 def cmd_ssh(args: argparse.Namespace, ctx: Context) -> Output:
-    sessions = ctx.app.sessions
-    return _interactive(ctx, lambda term: sessions.ssh(args.device, term, transport=args.transport))
+    return _interactive(ctx, "ssh", args.device, args.transport)
 
 
 def cmd_console(args: argparse.Namespace, ctx: Context) -> Output:
-    sessions = ctx.app.sessions
-    return _interactive(ctx, lambda term: sessions.console(args.device, term))
+    return _interactive(ctx, "console", args.device)
 
 
 def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> Output:
