@@ -92,6 +92,37 @@ def select_devices(
     return Selection(tuple(picked), tuple(n for n in wanted if n not in known))
 
 
+@dataclass(frozen=True)
+class TargetWords:
+    names: tuple[str, ...] = ()
+    site: str | None = None
+    role: str | None = None
+    everything: bool = False
+
+
+def parse_target_words(text: str) -> TargetWords:
+    """``all``, ``site:NAME``, ``role:NAME`` and device names, as typed in the TUI and ``oob shell``.
+
+    Raises:
+        ValueError: nothing was named.
+    """
+    names: list[str] = []
+    site = role = None
+    everything = False
+    for word in text.split():
+        if word == "all":
+            everything = True
+        elif word.startswith("site:") and len(word) > 5:
+            site = word[5:]
+        elif word.startswith("role:") and len(word) > 5:
+            role = word[5:]
+        else:
+            names.append(word)
+    if not (names or site or role or everything):
+        raise ValueError("no devices: name them, or write all, site:NAME or role:NAME")
+    return TargetWords(tuple(names), site, role, everything)
+
+
 @dataclass
 class DeviceResult:
     """What one device answered (or why it did not)."""

@@ -46,3 +46,15 @@ def test_a_gate_that_raises_or_misbehaves_refuses() -> None:
 def test_tally_lists_every_status() -> None:
     counts = tally([DeviceResult("a", "ok"), DeviceResult("b", "dropped"), DeviceResult("c", "ok")])
     assert counts["ok"] == 2 and counts["dropped"] == 1 and counts["hostkey"] == 0
+
+
+def test_target_words() -> None:
+    import pytest
+
+    from oob_console.core.runs import TargetWords, parse_target_words
+
+    assert parse_target_words("r1 r2") == TargetWords(("r1", "r2"))
+    assert parse_target_words(" site:sjc1 role:core ") == TargetWords(site="sjc1", role="core")
+    assert parse_target_words("all") == TargetWords(everything=True)
+    with pytest.raises(ValueError, match="no devices"):
+        parse_target_words("  ")
