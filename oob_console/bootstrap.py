@@ -13,9 +13,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from oob_console.config import CONFIG_NAME, LoadedConfig, load_config, parse_config
+from oob_console.config import CONFIG_NAME, GuardConfig, LoadedConfig, load_config, parse_config
 from oob_console.errors import ConflictError, StorageError
 from oob_console.services.audit import AuditService
+from oob_console.services.guard import GuardService
 
 
 def local_actor() -> str:
@@ -55,6 +56,31 @@ class App:
         )
         trusted = frozenset({key.public_key}) if key else None
         return AuditService(log, self.actor, check_signature=check_signature, trusted_keys=trusted)
+
+    @cached_property
+    def guard(self) -> GuardService:
+        return build_guard(self.loaded)
+
+
+def build_guard(loaded: LoadedConfig | None, *, inventory: str | None = None) -> GuardService:
+    """The command guard of a site, or with built-in thresholds when there is no site (``loaded`` None)."""
+    from oob_console.adapters.guard_corpus import CorpusDirectory
+    from oob_console.adapters.inventory_file import InventoryFile
+    from oob_console.core.guard import GuardPolicy
+
+    cfg = loaded.config.guard if loaded else GuardConfig()
+    policy = GuardPolicy(
+        link_share=cfg.link_share, backbone_share=cfg.backbone_share, session_share=cfg.session_share,
+        lag_member_share=cfg.lag_member_share, critical_link_kinds=cfg.critical_link_kinds,
+        backbone_roles=cfg.backbone_roles, max_interfaces_down=cfg.max_interfaces_down,
+    )
+    if inventory:
+        inventory_path: Path | None = Path(inventory)
+    else:
+        inventory_path = loaded.resolve("inventory.toml") if loaded else None
+    return GuardService(policy, InventoryFile(inventory_path), CorpusDirectory(loaded.base if loaded else None),
+                        checker_timeout=cfg.checker_timeout, default_corpus=cfg.corpus,
+                        dangerous_quorum=cfg.dangerous_quorum)
 
 
 STARTER_CONFIG = """\

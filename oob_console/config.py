@@ -13,7 +13,8 @@ Relative paths in the file are relative to the directory holding it, so an
 ``OOB_HOME`` is one self-contained site (like ``GNUPGHOME``).
 
 Who reads what: ``paths`` is read by every service that keeps state, ``audit``
-by the audit log. Later sections belong to one service each.
+by the audit log. Later sections belong to one service each (``guard``: the
+command guard).
 """
 
 from __future__ import annotations
@@ -55,11 +56,37 @@ class AuditConfig:
     signing_key: str = "audit-signing.key"
 
 
+_LINK_KINDS = ("backbone", "access", "peering", "upstream", "mgmt", "other")
+
+
+@dataclass(frozen=True)
+class GuardConfig:
+    """The command guard's thresholds (see config.example.toml [guard])."""
+
+    link_share: float = field(default=0.5, metadata={"min": 0.01, "max": 1.0})
+    backbone_share: float = field(default=0.2, metadata={"min": 0.01, "max": 1.0})
+    session_share: float = field(default=0.5, metadata={"min": 0.01, "max": 1.0})
+    lag_member_share: float = field(default=1.0, metadata={"min": 0.01, "max": 1.0})
+    critical_link_kinds: tuple[str, ...] = ("backbone", "upstream", "peering")
+    backbone_roles: tuple[str, ...] = ("backbone", "core")
+    max_interfaces_down: int = field(default=3, metadata={"min": 0, "max": 100_000})
+    checker_timeout: float = field(default=2.0, metadata={"min": 0.05, "max": 60.0})
+    dangerous_quorum: int = field(default=2, metadata={"min": 2, "max": 16})
+    corpus: str = "guard_corpus"
+
+    def validate(self) -> None:
+        unknown = [k for k in self.critical_link_kinds if k not in _LINK_KINDS]
+        if unknown:
+            raise ValueError(f"critical_link_kinds: unknown kind(s) {', '.join(unknown)} "
+                             f"(known: {', '.join(_LINK_KINDS)})")
+
+
 @dataclass(frozen=True)
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    guard: GuardConfig = field(default_factory=GuardConfig)
 
 
 @dataclass(frozen=True)

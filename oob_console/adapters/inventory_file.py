@@ -49,3 +49,16 @@ def load_inventory(path: Path) -> Inventory:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the inventory: {exc}", where=str(path)) from None
     return parse_inventory(text, str(path))
+
+
+class InventoryFile:
+    """An :class:`~oob_console.services.guard_ports.InventorySource` reading one file when asked."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    def load(self) -> Inventory:
+        if self.path is None or not self.path.exists():
+            raise ConfigError("no device inventory", where=str(self.path) if self.path else None,
+                              hint="create inventory.toml in the site directory, or pass --inventory FILE")
+        return load_inventory(self.path)
