@@ -49,7 +49,7 @@ _ASN = re.compile(r"^\d+(\.\d+)?$")
 # read-only verbs and the shortest abbreviation taken for each
 _READS = {"show": 2, "ping": 2, "traceroute": 4, "monitor": 3, "more": 3, "dir": 3, "terminal": 3, "help": 3,
           "exit": 3, "end": 3, "quit": 2, "logout": 3, "top": 3, "up": 2, "edit": 2, "enable": 3, "status": 4,
-          "compare": 4, "exit-address-family": 5}
+          "compare": 4, "exit-address-family": 5, "abort": 3}
 _SOFT = ("soft", "in", "out", "soft-inbound", "soft-minimum-igp")
 _IGPS = ("ospf", "ospf3", "ospfv3", "ospf6", "isis", "eigrp", "rip", "ldp", "mpls", "rsvp", "openfabric")
 _UNSEEN = "content the guard cannot see (a shell, a script or a whole configuration)"
@@ -301,12 +301,14 @@ class Extractor:
             return path
         if head == "wildcard" and len(toks) > 2 and _is(toks[1], "range", 2):
             return self._junos_cli(toks[2:], path, n, text)
+        if self._reads(toks):
+            return path
         verb = next((v for v in ("set", "delete", "deactivate", "activate") if _is(head, v, 3)), None)
         if head == "wildcard" and len(toks) > 2 and toks[1] == "delete":
             self._junos_path("delete", [*path, *toks[2:3], f"<{toks[-1].strip(chr(34))}>"], n, text)
         elif verb:
             self._junos_path(verb, path + toks[1:], n, text)
-        elif not self._reads(toks):
+        else:
             self._common_effect(toks, _Ctx(), n, text)
         return path
 

@@ -190,17 +190,19 @@ rollback configuration ...        = D | loads an older configuration the guard c
 @config
 show ...                          = R | reads state
 commit ...                        = K | commit without an automatic rollback
-commit confirmed ...              = C | commit with an automatic rollback timer
-commit replace ...                = D | replaces the whole configuration
+commit confirmed ...              = C +done | commit with an automatic rollback timer
+commit replace ...                = D +done | replaces the whole configuration
 load ...                          = D | loads a configuration file the guard cannot see
-abort                             = R >exec | discards the pending changes
+abort                             = R >exec +done | discards the pending changes
 root                              = R >config
-end                               = R >exec +endcommit
 exit                              = R >.. +endcommit
 
+@config,if,ifr,bgp,bgpaf,bgpvrf,bgpn,bgpnaf,bgpg,igp,line,vrf,sub
+end                               = R >exec +endcommit
+
 @bgp < config
-neighbor <peer>                   = C >bgpn
-neighbor-group <word>             = C >bgpg
+neighbor <peer>                   = C >bgpn | enters one BGP neighbour's configuration
+neighbor-group <word>             = C >bgpg | enters a neighbour group's configuration
 no neighbor-group <word> ...      = D | removes a whole neighbour group: its sessions drop
 """
 
@@ -213,8 +215,8 @@ agent <word> (shutdown|terminate) ... = D | stops an agent (stopping Bgp drops e
 @config
 show ...                          = R | reads state
 commit ...                        = K | commit without an automatic rollback
-commit timer ...                  = C | commit with an automatic rollback timer
-abort                             = R >exec | discards the session's changes
+commit timer ...                  = C +done | commit with an automatic rollback timer
+abort                             = R >exec +done | discards the session's changes
 agent <word> (shutdown|terminate) ... = D | stops an agent (stopping Bgp drops every session)
 management ...                    = C >sub
 """

@@ -114,7 +114,7 @@ class Dialect:
         elif commit and not rule.commit:
             reason = "leaving configuration mode here asks to commit the pending changes"
         pending = st.pending
-        if commit:
+        if rule.commit or "done" in rule.flags:
             pending = False
         elif ctx not in (None, self.exec_ctx) and verdict >= Verdict.CHANGE:
             pending = True
