@@ -25,7 +25,7 @@ from oob_console.core.inventory import BgpSession, Device, Inventory, Link
 
 PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos")
 _NAME = re.compile(r"^([a-z][a-z_-]*?)[-_]?(\d[\d/:]*)(?:\.\d+)?$")
-_ITEM = re.compile(r"^([a-z][a-z_-]*?)?[-_]?((?:\d+[/:])*)(\d+)(?:\s*(?:-|to\s+[a-z_-]*[-_]?(?:\d+[/:])*)\s*(\d+))?$")
+_ITEM = re.compile(r"^([a-z][a-z_-]*?)?[-_]?\s*((?:\d+[/:])*)(\d+)(?:\s*(?:-|to\s+[a-z_-]*[-_]?(?:\d+[/:])*)\s*(\d+))?$")
 _BUNDLES = ("port-channel", "bundle-ether", "ae", "be", "po", "bond", "lag", "reth")
 _MAX_NAMES = 4096
 _WHOLE = ("device", "bgp", "igp", "instance")
@@ -33,9 +33,12 @@ _WHOLE = ("device", "bgp", "igp", "instance")
 End = tuple[str, str]  # (device, interface) as the inventory names them
 
 
+_ALIASES = {"be": "bundle-ether"}  # short forms that are not prefixes of the full name
+
+
 def _split(name: str) -> tuple[str, str] | None:
     m = _NAME.match(name.lower().replace(" ", ""))
-    return (m.group(1), m.group(2)) if m else None
+    return (_ALIASES.get(m.group(1), m.group(1)), m.group(2)) if m else None
 
 
 def same_interface(typed: str, known: str) -> bool:

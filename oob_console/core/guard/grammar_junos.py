@@ -189,7 +189,8 @@ class JunosDialect(Dialect):
             out.append(Statement(number, line, [[(_TAGS[last[0]], *words)]], fixed=_CFG_TOP))
         if leaf:
             words = [*path, *(w for w in leaf if w not in _TAG_WORDS)]
-            out.append(Statement(number, line, [[("set", *words)]], fixed=_CFG_TOP))
+            # Also the words alone: a command caught inside an unclosed brace is still judged.
+            out.append(Statement(number, line, [[("set", *words)], [tuple(leaf)]], fixed=_CFG_TOP))
 
     def interpret(self, toks: tuple[str, ...], st: State, depth: int = 0) -> list[Outcome]:
         if st.ctx == "op":

@@ -272,7 +272,8 @@ class RuleChecker:
                     step.extend(found)
                     if not found:
                         unknown_in.append(st)  # the device would reject it here and stay put
-                if not step:
+                if not step:  # unknown everywhere: maybe a command we lack, taken as a pending change
+                    unknown_in = [s if s.ctx == dialect.exec_ctx else s._replace(pending=True) for s in unknown_in]
                     step.append(Outcome(Verdict.CHANGE, "not a command these rules know: counted as a change",
                                         unknown_in[0]))
                 outcomes.extend(step)
