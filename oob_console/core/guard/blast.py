@@ -18,6 +18,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from oob_console.core.guard.decision import CheckerReport, GuardPolicy, GuardRequest, Verdict, unknown_platform
 from oob_console.core.guard.effects import Effect, Extractor
@@ -25,7 +26,8 @@ from oob_console.core.inventory import BgpSession, Device, Inventory, Link
 
 PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos")
 _NAME = re.compile(r"^([a-z][a-z_-]*?)[-_]?(\d[\d/:]*)(?:\.\d+)?$")
-_ITEM = re.compile(r"^([a-z][a-z_-]*?)?[-_]?\s*((?:\d+[/:])*)(\d+)(?:\s*(?:-|to\s+[a-z_-]*[-_]?(?:\d+[/:])*)\s*(\d+))?$")
+_ITEM = re.compile(r"^([a-z][a-z_-]*?)?[-_]?\s*((?:\d+[/:])*)(\d+)"  # type, leading numbers, last number
+                   r"(?:\s*(?:-|to\s+[a-z_-]*[-_]?(?:\d+[/:])*)\s*(\d+))?$")  # "- 4" or "to et-0/0/4"
 _BUNDLES = ("port-channel", "bundle-ether", "ae", "be", "po", "bond", "lag", "reth")
 _MAX_NAMES = 4096
 _WHOLE = ("device", "bgp", "igp", "instance")
@@ -36,6 +38,7 @@ End = tuple[str, str]  # (device, interface) as the inventory names them
 _ALIASES = {"be": "bundle-ether"}  # short forms that are not prefixes of the full name
 
 
+@lru_cache(maxsize=4096)
 def _split(name: str) -> tuple[str, str] | None:
     m = _NAME.match(name.lower().replace(" ", ""))
     return (_ALIASES.get(m.group(1), m.group(1)), m.group(2)) if m else None
@@ -134,7 +137,8 @@ class BlastChecker:
                 self._unmeasured(effect, where, damage)
             for device in request.devices:
                 self._resolve(effect, device, where, damage)
-        self._measure(request, policy, damage)
+        if damage.ends or damage.sessions:
+            self._measure(request, policy, damage)
         if damage.dangerous:
             return CheckerReport(self.name, Verdict.DANGEROUS, tuple(dict.fromkeys(damage.dangerous)))
         changes = [f"line {e.line} `{_snippet(e.text)}`: {e.why}" for e in effects if e.kind == "change"]
@@ -175,7 +179,8 @@ class BlastChecker:
     def _links(effect: Effect, device: Device, where: str, damage: _Damage) -> None:
         spec = effect.target
         lag_members = [link for link in device.links if link.lag and same_interface(spec, link.lag)]
-        hit = lag_members or [link for link in device.links if spec_matcher(spec)(link.interface)]
+        named = spec_matcher(spec)
+        hit = lag_members or [link for link in device.links if named(link.interface)]
         if hit:
             damage.ends.update((device.name, link.interface) for link in hit)
             if lag_members:
@@ -243,8 +248,7 @@ class BlastChecker:
             self._share(damage, f"critical links at site {site}",
                         {(d.name, lk.interface) for d in site_devices for lk in d.links if lk.kind in critical},
                         ends, policy.link_share, "link_share")
-        backbone = {(d.name, lk.interface) for d in _all_devices(inventory, request.devices)
-                    for lk in d.links if lk.kind == "backbone"}
+        backbone = _backbone_ends(inventory, request.devices)
         self._share(damage, "backbone link ends in the inventory", backbone, ends, policy.backbone_share,
                     "backbone_share")
 
@@ -265,7 +269,7 @@ class BlastChecker:
 
     @staticmethod
     def _session_shares(device: Device, damage: _Damage, policy: GuardPolicy) -> None:
-        down = [s for name, s in damage.sessions if name == device.name]
+        down = {id(s) for name, s in damage.sessions if name == device.name}
         if not down:
             return
         groups: dict[str, list[BgpSession]] = {"all": list(device.bgp)}
@@ -273,7 +277,7 @@ class BlastChecker:
             groups.setdefault(f"kind {s.kind}", []).append(s)
             groups.setdefault(f"routing instance {s.vrf}", []).append(s)
         for label, sessions in groups.items():
-            hit = [s for s in sessions if s in down]
+            hit = [s for s in sessions if id(s) in down]
             if not hit or (label != "all" and len(sessions) < 2):
                 continue  # a kind or instance with one session is measured within "all"
             share = len(hit) / len(sessions)
@@ -285,9 +289,19 @@ class BlastChecker:
                 damage.notes.append(f"{text} — below session_share {policy.session_share:.0%}")
 
 
-def _all_devices(inventory: Inventory, targets: tuple[Device, ...]) -> tuple[Device, ...]:
+_LAST_BACKBONE: list[tuple[Inventory, frozenset[End]]] = []  # the last inventory's backbone: it rarely changes
+
+
+def _backbone_ends(inventory: Inventory, targets: tuple[Device, ...]) -> set[End]:
+    last = _LAST_BACKBONE[0] if _LAST_BACKBONE else None  # one read: other threads may replace it
+    if last is not None and last[0] is inventory:
+        ends = last[1]
+    else:
+        ends = frozenset((d.name, lk.interface) for d in inventory.devices for lk in d.links if lk.kind == "backbone")
+        _LAST_BACKBONE[:] = [(inventory, ends)]
     known = {d.name for d in inventory.devices}
-    return inventory.devices + tuple(d for d in targets if d.name not in known)
+    extra = {(d.name, lk.interface) for d in targets if d.name not in known for lk in d.links if lk.kind == "backbone"}
+    return set(ends) | extra
 
 
 def _link(inventory: Inventory, targets: tuple[Device, ...], device: str, interface: str) -> Link | None:

@@ -50,6 +50,7 @@ _ASN = re.compile(r"^\d+(\.\d+)?$")
 _READS = {"show": 2, "ping": 2, "traceroute": 4, "monitor": 3, "more": 3, "dir": 3, "terminal": 3, "help": 3,
           "exit": 3, "end": 3, "quit": 2, "logout": 3, "top": 3, "up": 2, "edit": 2, "enable": 3, "status": 4,
           "compare": 4, "exit-address-family": 5, "abort": 3}
+_READ_WORDS = frozenset(word[:n] for word, least in _READS.items() for n in range(least, len(word) + 1))
 _SOFT = ("soft", "in", "out", "soft-inbound", "soft-minimum-igp")
 _IGPS = ("ospf", "ospf3", "ospfv3", "ospf6", "isis", "eigrp", "rip", "ldp", "mpls", "rsvp", "openfabric")
 _UNSEEN = "content the guard cannot see (a shell, a script or a whole configuration)"
@@ -60,13 +61,44 @@ def _is(tok: str, word: str, least: int = 3) -> bool:
     return word.startswith(tok) and len(tok) >= min(least, len(word))
 
 
+# The words this reading relies on. A typed word of three or more letters that starts exactly one of them
+# is read as that word (``int`` stays as typed: it starts three of them; ``prot`` is ``protocols``).
+_KEYWORDS = tuple(sorted(set("""
+interface interfaces interface-range shutdown disable neighbor neighbor-group router bgp protocols group vrf
+routing-instances routing-options logical-systems groups unit member member-range address-family definition
+delete deactivate activate set clear reload reboot request system halt power-off power-cycle zeroize software
+restart routing chassis chassis-control interface-control routing-engine configure terminal exclusive private
+session commit confirmed check replace rollback load override factory-default merge erase write format process
+agent hw-module shell start-shell tclsh event manager wildcard range edit exit quit top remote-as peer-group
+passive-interface default soft external internal dampening flap-statistics process adjacency cancel
+forwarding unicast-routing network memory overwrite-network running-config support compare
+run unicast net ipv4 ipv6 multicast
+""".split())))  # the last line: whole words that start a longer one above, so they are never "expanded"
+
+
+def _prefixes() -> dict[str, str]:
+    index: dict[str, set[str]] = {}
+    for keyword in _KEYWORDS:
+        for n in range(3, len(keyword) + 1):
+            index.setdefault(keyword[:n], set()).add(keyword)
+    return {p: next(iter(ks)) for p, ks in index.items() if len(ks) == 1 and p not in _KEYWORDS}
+
+
+_PREFIXES = _prefixes()
+
+
+def _expand(word: str) -> str:
+    return _PREFIXES.get(word, word)
+
+
 def _words(text: str) -> list[str]:
-    return [w if w.startswith('"') else w.lower() for w in _WORD.findall(text)]
+    return [_expand(w if w.startswith('"') else w.lower()) for w in _WORD.findall(text)]
 
 
 def _after(toks: list[str], word: str) -> str:
+    """The word after ``word`` (or an abbreviation of it) in ``toks``."""
     for i, tok in enumerate(toks[:-1]):
-        if tok == word:
+        if _is(tok, word):
             return toks[i + 1]
     return ""
 
@@ -273,7 +305,7 @@ class Extractor:
             return False
         if head == "disable" and len(toks) == 1:
             return True
-        return any(_is(head, word, least) for word, least in _READS.items())
+        return head in _READ_WORDS
 
     # --- Junos --------------------------------------------------------------------------------
 

@@ -26,10 +26,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from oob_console.core.guard.decision import Verdict
 
 _VERDICTS = {"R": Verdict.READ_ONLY, "C": Verdict.CHANGE, "D": Verdict.DANGEROUS, "K": Verdict.CHANGE}
+_DEFAULT_REASON = {Verdict.READ_ONLY: "only reads", Verdict.CHANGE: "changes configuration or state",
+                   Verdict.DANGEROUS: "dangerous"}
 
 
 @dataclass(frozen=True)
@@ -39,10 +42,11 @@ class Rule:
     enter: str | None
     flags: frozenset[str]
     pattern: str
-
-    @property
-    def commit(self) -> bool:
-        return "commit" in self.flags
+    # derived from flags once, read on every match
+    commit: bool = False  # a commit without an automatic rollback
+    down: bool = False  # takes the interface(s) it names, or of its context, down
+    done: bool = False  # ends the pending changes (commit confirmed, abort)
+    endcommit: bool = False  # commits the pending changes, if there are any
 
 
 @dataclass(frozen=True)
@@ -243,7 +247,12 @@ def _parse_rule(line: str) -> tuple[str, Rule]:
         raise ValueError(f"grammar line without a verdict: {line!r}")
     enter = next((p[1:] for p in parts[1:] if p.startswith(">")), None)
     flags = frozenset(p[1:] for p in parts[1:] if p.startswith("+")) | ({"commit"} if parts[0] == "K" else set())
-    return pattern.strip(), Rule(_VERDICTS[parts[0]], reason.strip(), enter, flags, pattern.strip())
+    unknown = flags - {"commit", "down", "done", "endcommit"}
+    if unknown:
+        raise ValueError(f"unknown flag(s) {unknown} in {line!r}")
+    return pattern.strip(), Rule(_VERDICTS[parts[0]], reason.strip() or _DEFAULT_REASON[_VERDICTS[parts[0]]], enter,
+                                 flags, pattern.strip(), "commit" in flags, "down" in flags, "done" in flags,
+                                 "endcommit" in flags)
 
 
 @dataclass
@@ -305,3 +314,9 @@ def match(node: Node, toks: tuple[str, ...], i: int = 0,
     if not found and node.rest is not None:
         found.append(Match(node.rest, caps))
     return found
+
+
+@lru_cache(maxsize=1 << 15)
+def match_root(root: Node, toks: tuple[str, ...]) -> tuple[Match, ...]:
+    """:func:`match` from a context's root, remembered: grammars never change and lines repeat a lot."""
+    return tuple(match(root, toks))

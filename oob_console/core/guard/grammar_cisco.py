@@ -232,6 +232,9 @@ no (ip|ipv6) forwarding ...       = D | turns forwarding off on the whole router
 """
 
 
+_START = ("exec", "config", "if", "bgp", "igp", "line")
+
+
 class CiscoDialect(Dialect):
     """IOS-like CLIs: ``!`` comments, ``do`` in config, ``|`` filters, no ``;`` splitting."""
 
@@ -241,7 +244,8 @@ class CiscoDialect(Dialect):
         self.name = name
         self.writers = writers
         self.prefix_cmds = prefix_cmds
-        self.start = frozenset(State(ctx) for ctx in grammar.roots)
+        # An unknown starting mode: every context whose rules differ (the others only repeat these).
+        self.start = frozenset(State(ctx) for ctx in _START if ctx in grammar.roots)
 
     def statements(self, text: str) -> list[Statement]:
         out = []

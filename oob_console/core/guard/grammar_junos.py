@@ -169,8 +169,8 @@ class JunosDialect(Dialect):
             else:
                 current.append(tok)
         pieces.append(tuple(current))
-        pieces = [p for p in pieces if p]
-        stmt = Statement(number, line, [[tuple(t for t in p if t != "|") for p in pieces]])
+        words = [w for w in (tuple(t for t in p if t != "|") for p in pieces) if w]
+        stmt = Statement(number, line, [words])
         if "|" in toks:
             left = toks[:toks.index("|")]
             if left:

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import NamedTuple
 
 from oob_console.core.guard.decision import CheckerReport, GuardPolicy, GuardRequest, Verdict, unknown_platform
-from oob_console.core.guard.grammar import Grammar, Match, match
+from oob_console.core.guard.grammar import Grammar, Match, match_root
 
+MAX_REMEMBERED = 1 << 15  # remembered line readings per platform (a few MB at most)
 MAX_STATES = 64  # readings kept per line; beyond this we fall back to "any context" (still strict)
 MAX_REASONS = 12
 
@@ -89,6 +91,20 @@ class Dialect:
 
     def __init__(self, grammar: Grammar) -> None:
         self.grammar = grammar
+        self._seen: dict[tuple[tuple[str, ...], State], tuple[Outcome, ...]] = {}
+
+    def readings(self, toks: tuple[str, ...], st: State) -> tuple[Outcome, ...]:
+        """:meth:`interpret`, remembered (it is pure; the same lines come back all the time)."""
+        key = (toks, st)
+        found = self._seen.get(key)
+        if found is None:
+            if len(self._seen) >= MAX_REMEMBERED:
+                self._seen.clear()
+            found = self._seen[key] = tuple(self.interpret(toks, st))
+        return found
+
+    def forget(self) -> None:
+        self._seen.clear()
 
     def statements(self, text: str) -> list[Statement]:
         raise NotImplementedError
@@ -107,14 +123,14 @@ class Dialect:
     def outcome(self, m: Match, st: State, ctx: str | None, toks: tuple[str, ...]) -> Outcome:
         """What matching ``m`` in context ``ctx`` (None: judged only, no mode change) means."""
         rule = m.rule
-        verdict, reason = rule.verdict, rule.reason or _DEFAULT_REASON[rule.verdict]
-        commit = rule.commit or ("endcommit" in rule.flags and st.pending)
+        verdict, reason = rule.verdict, rule.reason
+        commit = rule.commit or (rule.endcommit and st.pending)
         if commit and any(t.startswith(w[:4]) and w.startswith(t) for t in toks[1:] for w in _CONFIRMED):
             commit, verdict, reason = False, Verdict.CHANGE, "commit with an automatic rollback timer"
         elif commit and not rule.commit:
             reason = "leaving configuration mode here asks to commit the pending changes"
         pending = st.pending
-        if rule.commit or "done" in rule.flags:
+        if rule.commit or rule.done:
             pending = False
         elif ctx not in (None, self.exec_ctx) and verdict >= Verdict.CHANGE:
             pending = True
@@ -132,7 +148,7 @@ class Dialect:
         if nxt.ctx == self.exec_ctx:
             nxt = nxt._replace(pending=False)
         down = None
-        if "down" in rule.flags:
+        if rule.down:
             down = next(((k, t) for k, t in m.captures if k in _SUBJECT_KINDS), None)
             if down is None:
                 kind, _, text = st.subject.partition(":")
@@ -144,9 +160,13 @@ class Dialect:
         """Readings of ``toks`` in ``ctx``, or in the nearest parent context that knows it."""
         outs: list[Outcome] = []
         current: str | None = ctx
+        first = toks[0]
         while current is not None:
             root = self.grammar.roots[current]
-            found = match(root, toks)
+            if first not in root.prefixes:  # nothing here starts with that word: straight to the parent
+                current = self.grammar.parents.get(current) if fall_through else None
+                continue
+            found = match_root(root, toks)
             outs.extend(self.outcome(m, st, None if judge_only else current, toks) for m in found)
             if found and toks[0] in root.lits:
                 break  # a keyword typed in full: the device stays in this mode
@@ -165,8 +185,6 @@ class Dialect:
 
 
 _SUBJECT_KINDS = ("if", "lag", "ifs", "rest", "word", "peer", "grp", "asn")
-_DEFAULT_REASON = {Verdict.READ_ONLY: "only reads", Verdict.CHANGE: "changes configuration or state",
-                   Verdict.DANGEROUS: "dangerous"}
 
 
 # --- interfaces a block takes down (the rules' own count, no inventory) -----------------------
@@ -212,16 +230,20 @@ def _snippet(text: str) -> str:
     return text if len(text) <= 70 else text[:67] + "..."
 
 
+@cache
+def platform_dialects() -> dict[str, Dialect]:
+    """Every platform's compiled grammar (compiled once per process; they are never changed)."""
+    from oob_console.core.guard.grammar_cisco import cisco_dialects
+    from oob_console.core.guard.grammar_junos import JunosDialect
+
+    return {**cisco_dialects(), "junos": JunosDialect()}
+
+
 class RuleChecker:
     name = "rules"
 
     def __init__(self, dialects: dict[str, Dialect] | None = None) -> None:
-        if dialects is None:
-            from oob_console.core.guard.grammar_cisco import cisco_dialects
-            from oob_console.core.guard.grammar_junos import JunosDialect
-
-            dialects = {**cisco_dialects(), "junos": JunosDialect()}
-        self.dialects = dialects
+        self.dialects = platform_dialects() if dialects is None else dialects
 
     def check(self, request: GuardRequest, policy: GuardPolicy) -> CheckerReport:
         dialect = self.dialects.get(request.platform)
@@ -265,10 +287,12 @@ class RuleChecker:
         for reading in stmt.readings:
             current = frozenset({stmt.fixed}) if stmt.fixed is not None else states
             for toks in reading:
+                if not toks:
+                    continue
                 step: list[Outcome] = []
                 unknown_in: list[State] = []
                 for st in current:
-                    found = dialect.interpret(toks, st)
+                    found = dialect.readings(toks, st)
                     step.extend(found)
                     if not found:
                         unknown_in.append(st)  # the device would reject it here and stay put
