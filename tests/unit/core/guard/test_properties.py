@@ -96,25 +96,29 @@ def test_never_crashes_on_arbitrary_text(platform: str, text: str, with_device: 
         assert decision.verdict is Verdict.DANGEROUS
 
 
+@st.composite
+def blocks(draw: st.DrawFn) -> tuple[str, list[str], tuple[str, ...]]:
+    """(platform, lines of a command-shaped block, target devices)."""
+    platform = draw(st.sampled_from(PLATFORMS))
+    return platform, draw(st.lists(lines(platform), max_size=12)), draw(st.sampled_from(TARGETS[platform]))
+
+
 @SETTINGS
-@given(data=st.data())
-def test_never_crashes_on_command_shaped_text(data: st.DataObject) -> None:
-    platform = data.draw(st.sampled_from(PLATFORMS))
-    block = data.draw(st.lists(lines(platform), max_size=12))
-    devices = data.draw(st.sampled_from(TARGETS[platform]))
-    decision = judge(platform, "\n".join(block), *devices)
+@given(block=blocks())
+def test_never_crashes_on_command_shaped_text(block: tuple[str, list[str], tuple[str, ...]]) -> None:
+    platform, text, devices = block
+    decision = judge(platform, "\n".join(text), *devices)
     assert not [r.reasons for r in decision.reports if r.failed]
 
 
 @SETTINGS
-@given(data=st.data())
-def test_a_dangerous_line_anywhere_in_a_block_keeps_it_dangerous(data: st.DataObject) -> None:
-    platform = data.draw(st.sampled_from(PLATFORMS))
-    block = data.draw(st.lists(lines(platform), max_size=12))
+@given(block=blocks(), data=st.data())
+def test_a_dangerous_line_anywhere_in_a_block_keeps_it_dangerous(block: tuple[str, list[str], tuple[str, ...]],
+                                                                   data: st.DataObject) -> None:
+    platform, lines_, devices = block
     line = data.draw(st.sampled_from(DANGEROUS_LINES[platform]))
-    at = data.draw(st.integers(0, len(block)))
-    devices = data.draw(st.sampled_from(TARGETS[platform]))
-    text = "\n".join([*block[:at], line, *block[at:]])
+    at = data.draw(st.integers(0, len(lines_)))
+    text = "\n".join([*lines_[:at], line, *lines_[at:]])
     decision = judge(platform, text, *devices)
     assert decision.verdict is Verdict.DANGEROUS, text
     rules = next(r for r in decision.reports if r.checker == "rules")
