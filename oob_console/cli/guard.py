@@ -13,15 +13,12 @@ import sys
 
 from oob_console.bootstrap import build_guard
 from oob_console.cli.base import Context, Output, command, group
-from oob_console.config import find_config, load_config
-from oob_console.core.guard import Decision, Verdict
+from oob_console.config import ApprovalsConfig, find_config, load_config, with_guard_classes
+from oob_console.core.guard import Decision
 from oob_console.core.guard.corpus import CaseResult
 from oob_console.errors import ConfigError, UsageError
+from oob_console.services.command_gate import requirement
 from oob_console.services.guard import GuardService
-
-_NEEDS = {Verdict.READ_ONLY: "runs as it is",
-          Verdict.CHANGE: "needs a fresh hardware-key touch by the operator",
-          Verdict.DANGEROUS: "needs a quorum of {quorum} fresh hardware-key approvals"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -46,15 +43,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(inventory=None)
 
 
-def _service(args: argparse.Namespace) -> GuardService:
+def _service(args: argparse.Namespace) -> tuple[GuardService, ApprovalsConfig]:
     explicit = getattr(args, "config", None)
     try:
         path = find_config(explicit)
     except ConfigError:
         if explicit or os.environ.get("OOB_HOME"):
             raise
-        return build_guard(None, inventory=args.inventory)  # no site anywhere: built-in thresholds
-    return build_guard(load_config(str(path)), inventory=args.inventory)
+        # no site anywhere: built-in thresholds and approval classes
+        return build_guard(None, inventory=args.inventory), with_guard_classes(ApprovalsConfig())
+    loaded = load_config(str(path))
+    return build_guard(loaded, inventory=args.inventory), with_guard_classes(loaded.config.approvals)
 
 
 def _text(args: argparse.Namespace) -> str:
@@ -77,9 +76,9 @@ def render(decision: Decision, needs: str) -> str:
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> Output:
-    service = _service(args)
+    service, approvals = _service(args)
     decision = service.check(_text(args), platform=args.platform, devices=args.device)
-    needs = _NEEDS[decision.verdict].format(quorum=service.dangerous_quorum)
+    needs = requirement(decision.verdict, approvals)
     return Output({**decision.to_json(), "needs": needs}, render(decision, needs), decision.verdict.exit_code)
 
 
@@ -91,7 +90,7 @@ def _case_line(result: CaseResult) -> str:
 
 
 def cmd_drill(args: argparse.Namespace, ctx: Context) -> Output:
-    report = _service(args).drill(args.corpus)
+    report = _service(args)[0].drill(args.corpus)
     lines = [f"guard drill: {report.where} — {len(report.results)} cases",
              f"  {'platform':<9}{'cases':>6}{'pass':>6}{'stricter':>10}{'fail':>6}"]
     for platform, row in report.by_platform().items():

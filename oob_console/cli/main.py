@@ -22,6 +22,11 @@ from oob_console.errors import EXIT_BUG, EXIT_INTERRUPTED, OobError
 COMMAND_MODULES = (
     "oob_console.cli.site",
     "oob_console.cli.audit",
+    "oob_console.cli.users",
+    "oob_console.cli.keys",
+    "oob_console.cli.intents",
+    "oob_console.cli.store_bundle",
+    "oob_console.cli.softkey",
     "oob_console.cli.guard",
 )
 
@@ -51,6 +56,9 @@ def _emit(out: Output, ctx: Context) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     want_json = "--json" in args_list
+    if want_json and "--version" in args_list:
+        print(dump_json({"ok": True, "result": {"version": __version__}}))
+        return 0
     try:
         args = build_parser().parse_args(args_list)
         ctx = Context(args)
@@ -75,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         if want_json:
-            print(dump_json({"ok": False, "error": {"type": "Bug", "message": "internal error", "exit_code": EXIT_BUG}}))
+            bug = {"type": "Bug", "message": "internal error", "exit_code": EXIT_BUG}
+            print(dump_json({"ok": False, "error": bug}))
         return EXIT_BUG
 

@@ -38,7 +38,6 @@ class GuardService:
     corpus_reader: CorpusReader
     checker_timeout: float = 2.0
     default_corpus: str = ""
-    dangerous_quorum: int = 2
     checkers: tuple[Checker, ...] = field(default_factory=default_checkers)
 
     def request(self, text: str, *, platform: str | None = None, devices: Sequence[str] = (),

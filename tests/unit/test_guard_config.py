@@ -25,16 +25,16 @@ def test_the_example_documents_every_guard_key_with_its_default() -> None:
 def test_the_policy_is_built_from_the_config(tmp_path: Path) -> None:
     text = "[guard]\nlink_share = 0.3\nbackbone_share = 0.1\nsession_share = 0.4\nlag_member_share = 0.5\n" \
            'critical_link_kinds = ["backbone"]\nbackbone_roles = ["p"]\nmax_interfaces_down = 7\n' \
-           "checker_timeout = 0.5\ndangerous_quorum = 3\n"
+           "checker_timeout = 0.5\n"
     path = tmp_path / "config.toml"
     svc = build_guard(LoadedConfig(parse_config(text, path), path))
     assert svc.policy == GuardPolicy(0.3, 0.1, 0.4, 0.5, ("backbone",), ("p",), 7)
-    assert (svc.checker_timeout, svc.dangerous_quorum) == (0.5, 3)
+    assert svc.checker_timeout == 0.5
 
 
 @pytest.mark.parametrize(("text", "message"), [
     ("[guard]\nlink_share = 0\n", "at least 0.01"),
-    ("[guard]\ndangerous_quorum = 1\n", "at least 2"),
+    ("[guard]\nchecker_timeout = 0.01\n", "at least 0.05"),
     ("[guard]\ncritical_link_kinds = [\"core\"]\n", "unknown kind"),
     ("[guard]\nthreshold = 1\n", "unknown key"),
     ("[guard]\nchecker_timeout = \"2s\"\n", "expected a number"),

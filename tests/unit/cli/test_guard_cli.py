@@ -34,7 +34,7 @@ def test_a_block_from_stdin_on_inventory_devices_as_json() -> None:
     assert data["verdict"] == "dangerous" and data["devices"] == ["ios-bb1"] and data["platform"] == "ios"
     verdicts = {c["checker"]: c["verdict"] for c in data["checkers"]}
     assert verdicts == {"rules": "change", "blast": "dangerous"}  # only the inventory knows it is one bundle
-    assert "quorum of 2" in data["needs"]
+    assert "needs 2 fresh hardware-key approval(s)" in data["needs"]
 
 
 def test_an_unknown_platform_fails_closed() -> None:
@@ -58,10 +58,11 @@ def test_a_site_supplies_thresholds_and_the_inventory(site: Path) -> None:
     one_link = "conf t\ninterface Gi0/1\n shutdown"
     assert run_oob("guard", "check", "-d", "ios-bb1", "--", one_link, home=site).returncode == 10
     config = site / "config.toml"
-    config.write_text(config.read_text() + "\n[guard]\nlink_share = 0.1\ndangerous_quorum = 3\n")
+    config.write_text(config.read_text() + "\n[guard]\nlink_share = 0.1\n"
+                      '[approvals.classes."command.dangerous"]\nquorum = 3\n')
     result = run_oob("guard", "check", "-d", "ios-bb1", "--", one_link, home=site)
     assert result.returncode == 20 and "at or above link_share 10%" in result.stdout
-    assert "quorum of 3" in result.stdout
+    assert "needs 3 fresh hardware-key approval(s)" in result.stdout
 
 
 def test_a_bad_guard_config_names_key_and_line(site: Path) -> None:

@@ -87,4 +87,4 @@ def test_the_drill_runs_the_corpus_through_the_same_path() -> None:
 
 def test_build_guard_without_a_site_uses_the_built_in_thresholds() -> None:
     svc = build_guard(None)
-    assert svc.policy == GuardPolicy() and svc.dangerous_quorum == 2 and svc.checker_timeout == 2.0
+    assert svc.policy == GuardPolicy() and svc.checker_timeout == 2.0
