@@ -34,8 +34,7 @@ class State(NamedTuple):
     pending: bool = False  # uncommitted changes (commit-based platforms)
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):  # a tuple: made thousands of times per block
     verdict: Verdict
     reason: str
     nxt: State
