@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from oob_console.core.guard import GuardRequest, default_checkers, evaluate  # noqa: E402
-from oob_console.core.guard.grammar import match_root  # noqa: E402
-from oob_console.core.guard.rules import platform_dialects  # noqa: E402
-from tests.guard_support import POLICY, corpus, inventory  # noqa: E402
+from oob_console.core.guard import GuardRequest, default_checkers, evaluate
+from oob_console.core.guard.grammar import match_root
+from oob_console.core.guard.rules import platform_dialects
+from tests.guard_support import POLICY, corpus, inventory
 
 
 def forget() -> None:
