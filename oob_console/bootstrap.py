@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from oob_console.adapters.sqlite_store import SqliteStore
     from oob_console.services.approvals import ApprovalService
     from oob_console.services.auth_ports import KeyDevice
-    from oob_console.services.command_gate import CommandGate
     from oob_console.services.credentials import CredentialService
+    from oob_console.services.guard_gate import GuardGate
     from oob_console.services.login import LoginService
     from oob_console.services.store_sync import StoreSyncService
 
@@ -187,10 +187,10 @@ class App:
         return build_guard(self.loaded)
 
     @cached_property
-    def command_gate(self) -> CommandGate:
-        from oob_console.services.command_gate import CommandGate
+    def guard_gate(self) -> GuardGate:
+        from oob_console.services.guard_gate import GuardGate
 
-        return CommandGate(self.guard, self.approvals, self.audit)
+        return GuardGate(self.guard, self.approvals, self.audit)
 
 
 def build_guard(loaded: LoadedConfig | None, *, inventory: str | None = None) -> GuardService:

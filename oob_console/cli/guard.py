@@ -17,8 +17,8 @@ from oob_console.config import ApprovalsConfig, find_config, load_config, with_g
 from oob_console.core.guard import Decision
 from oob_console.core.guard.corpus import CaseResult
 from oob_console.errors import ConfigError, UsageError
-from oob_console.services.command_gate import requirement
 from oob_console.services.guard import GuardService
+from oob_console.services.guard_gate import requirement
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

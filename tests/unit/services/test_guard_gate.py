@@ -15,7 +15,7 @@ from oob_console.adapters.audit_file import AuditFile
 from oob_console.core.guard import Verdict
 from oob_console.core.identity import Identity
 from oob_console.errors import AuditWriteError, AuthError, RefusedError
-from oob_console.services.command_gate import Clearance
+from oob_console.services.guard_gate import Clearance
 from tests.guard_support import CORPUS_DIR
 from tests.unit.auth_lab import Lab, NoPrompt, lab_fixture  # noqa: F401 - fixture
 
@@ -44,7 +44,7 @@ def actions(lab: Lab) -> list[tuple[str, str]]:
 
 
 def test_a_read_only_command_is_cleared_at_once_and_audited(team: Lab) -> None:
-    clearance = team.app.command_gate.clear(ALICE, "show ip bgp summary", devices=["ios-bb1"])
+    clearance = team.app.guard_gate.clear(ALICE, "show ip bgp summary", devices=["ios-bb1"])
     assert clearance == Clearance(clearance.decision) and clearance.decision.verdict is Verdict.READ_ONLY
     entry = team.app.audit.show(action="guard.decision")[-1]
     assert entry["outcome"] == "read-only" and entry["actor"] == "user:alice"
@@ -54,10 +54,10 @@ def test_a_read_only_command_is_cleared_at_once_and_audited(team: Lab) -> None:
 
 def test_a_change_needs_the_operators_own_fresh_touch(team: Lab) -> None:
     team.use_key("alice-key")
-    clearance = team.app.command_gate.clear(ALICE, ONE_LINK, devices=["ios-bb1"], touch=NoPrompt())
+    clearance = team.app.guard_gate.clear(ALICE, ONE_LINK, devices=["ios-bb1"], touch=NoPrompt())
     assert clearance.approvers == ("alice",)
     assert clearance.decision.verdict is Verdict.CHANGE and clearance.intent_id
-    team.app.command_gate.finish(ALICE, clearance, ok=True, result={"sent": 1})
+    team.app.guard_gate.finish(ALICE, clearance, ok=True, result={"sent": 1})
     assert team.app.approvals.get(clearance.intent_id).state == "executed"
     assert actions(team) == [("guard.decision", "change"), ("intent.request", "ok"), ("intent.approve", "ok"),
                              ("intent.execute", "ok"), ("guard.clear", "ok"), ("guard.run", "ok"),
@@ -67,23 +67,23 @@ def test_a_change_needs_the_operators_own_fresh_touch(team: Lab) -> None:
 def test_a_change_touched_by_someone_elses_key_is_refused(team: Lab) -> None:
     team.use_key("bob-key")
     with pytest.raises(RefusedError, match="needs alice's own key"):
-        team.app.command_gate.clear(ALICE, ONE_LINK, devices=["ios-bb1"], touch=NoPrompt())
+        team.app.guard_gate.clear(ALICE, ONE_LINK, devices=["ios-bb1"], touch=NoPrompt())
     assert ("guard.clear", "refused") in actions(team)
 
 
 def test_a_change_without_a_touch_waits_for_an_approval(team: Lab) -> None:
     with pytest.raises(RefusedError) as info:
-        team.app.command_gate.clear(ALICE, ONE_LINK, devices=["ios-bb1"])
+        team.app.guard_gate.clear(ALICE, ONE_LINK, devices=["ios-bb1"])
     intent = info.value.details["intent"]
     assert team.app.approvals.get(intent).need == 1
     team.use_key("alice-key")
     team.app.approvals.approve_local(intent, NoPrompt())
-    clearance = team.app.command_gate.clear(ALICE, ONE_LINK, devices=["ios-bb1"], intent_id=intent)
+    clearance = team.app.guard_gate.clear(ALICE, ONE_LINK, devices=["ios-bb1"], intent_id=intent)
     assert clearance.approvers == ("alice",)
 
 
 def test_a_dangerous_command_is_refused_until_the_quorum_approves(team: Lab) -> None:
-    gate = team.app.command_gate
+    gate = team.app.guard_gate
     with pytest.raises(RefusedError, match=r"dangerous: not sent; intent \w+ needs 2 more") as info:
         gate.clear(ALICE, RELOAD, devices=["ios-bb1"], touch=NoPrompt())  # a touch is not a quorum
     intent = info.value.details["intent"]
@@ -106,7 +106,7 @@ def test_a_dangerous_command_is_refused_until_the_quorum_approves(team: Lab) -> 
 
 def test_an_operator_without_approver_rights_does_not_count_for_a_dangerous_quorum(team: Lab) -> None:
     with pytest.raises(RefusedError) as info:
-        team.app.command_gate.clear(ALICE, RELOAD, devices=["ios-bb1"])
+        team.app.guard_gate.clear(ALICE, RELOAD, devices=["ios-bb1"])
     team.use_key("dave-key")
     with pytest.raises(AuthError):
         team.app.approvals.approve_local(info.value.details["intent"], NoPrompt())
@@ -118,15 +118,15 @@ def test_an_operator_without_approver_rights_does_not_count_for_a_dangerous_quor
 ])
 def test_an_intent_covers_only_its_exact_command(team: Lab, approved: str, presented: str, reason: str) -> None:
     with pytest.raises(RefusedError) as info:
-        team.app.command_gate.clear(ALICE, approved, devices=["ios-bb1"])
+        team.app.guard_gate.clear(ALICE, approved, devices=["ios-bb1"])
     intent = info.value.details["intent"]
     for key in ("alice-key", "bob-key"):
         team.use_key(key)
         team.app.approvals.approve_local(intent, NoPrompt())
     with pytest.raises(RefusedError, match=reason):
-        team.app.command_gate.clear(ALICE, presented, devices=["ios-bb1"], intent_id=intent)
+        team.app.guard_gate.clear(ALICE, presented, devices=["ios-bb1"], intent_id=intent)
     with pytest.raises(RefusedError, match="its devices differ"):
-        team.app.command_gate.clear(ALICE, approved, devices=["ios-edge1"], intent_id=intent)
+        team.app.guard_gate.clear(ALICE, approved, devices=["ios-edge1"], intent_id=intent)
 
 
 def test_an_unwritable_audit_log_stops_the_command_before_anything(team: Lab, tmp_path: Path) -> None:
@@ -137,4 +137,4 @@ def test_an_unwritable_audit_log_stops_the_command_before_anything(team: Lab, tm
         target = tmp_path / "ro" / "audit.jsonl"
     team.app.audit.log = AuditFile(target)
     with pytest.raises(AuditWriteError):
-        team.app.command_gate.clear(ALICE, "show version", devices=["ios-bb1"])
+        team.app.guard_gate.clear(ALICE, "show version", devices=["ios-bb1"])

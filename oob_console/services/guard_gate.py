@@ -77,7 +77,7 @@ class Clearance:
 
 
 @dataclass
-class CommandGate:
+class GuardGate:
     guard: GuardService
     approvals: ApprovalService
     audit: AuditService
