@@ -283,7 +283,8 @@ class App:
 
         # Each feature adds its overview probe here (see services.status.OVERVIEW).
         probes = {"audit": status.audit_probe(self.audit), "runbooks": status.runbooks_probe(self.runbooks),
-                  "login": status.login_probe(self.credentials), "approvals": status.approvals_probe(self.approvals)}
+                  "login": status.login_probe(self.credentials), "approvals": status.approvals_probe(self.approvals),
+                  "devices": status.devices_probe(self.devices)}
         return status.StatusService(probes)
 
 

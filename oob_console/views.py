@@ -14,7 +14,10 @@ from oob_console.core.runbooks import Hit
 from oob_console.services.status import StatusItem
 
 if TYPE_CHECKING:
+    from oob_console.core.hostkeys import HostKey
+    from oob_console.core.inventory import Device
     from oob_console.services.approvals import IntentView
+    from oob_console.services.device_ports import Reach
 
 LABEL_WIDTH = 18
 
@@ -82,6 +85,50 @@ def intent_text(view: IntentView, namespace: str) -> str:
             "", "A remote approver signs it with stock OpenSSH:",
             f"  oob intent show {view.id} | ssh-keygen -Y sign -n {namespace} -f ~/.ssh/id_ed25519_sk"]
     return "\n".join(out)
+
+
+def device_lines(dev: Device, pins: list[HostKey] | tuple[HostKey, ...], console: str | None) -> list[str]:
+    """Everything about one device (``oob inventory show``, the TUI's and the shell's device view)."""
+    lines = [f"{dev.name}  {dev.platform}  {dev.host}:{dev.port}  transport {dev.transport}  cli {dev.cli}",
+             f"  site {dev.site or '-'}  role {dev.role or '-'}  tags {', '.join(dev.tags) or '-'}",
+             f"  login {dev.username or '(local user)'}  key_file {dev.key_file or '-'}  "
+             f"password {dev.password or '-'}"]
+    lines += [f"  pinned {k.describe()}" for k in pins] or ["  pinned NONE (run 'oob inventory pin-hostkey')"]
+    if console is not None:
+        lines.append(f"  console {console}")
+    lines += [f"  link {lk.interface} ({lk.kind}) -> {lk.peer_device or '?'} {lk.peer_interface or ''}".rstrip()
+              for lk in dev.links]
+    lines += [f"  bgp {b.neighbor} AS{b.peer_as} {b.kind} vrf {b.vrf} {b.description}".rstrip() for b in dev.bgp]
+    return lines
+
+
+def reach_text(reach: Reach | None) -> str:
+    if reach is None:
+        return "not probed"
+    if reach.ok:
+        return f"up {reach.seconds:.2f}s" if reach.seconds is not None else "up"
+    return f"DOWN: {reach.error}"
+
+
+def device_line(dev: Device, reach: Reach | None = None) -> str:
+    """``name platform host:port site/role [reachability]``."""
+    where = "/".join(p for p in (dev.site, dev.role) if p) or "-"
+    return f"{dev.name:<16} {dev.platform:<5} {dev.host}:{dev.port} {where}  {reach_text(reach)}"
+
+
+def device_matches(dev: Device, words: list[str]) -> bool:
+    """Every word matches: ``site:X`` and ``role:X`` exactly, others anywhere in name, host, platform, tags."""
+    text = " ".join((dev.name, dev.host, dev.platform, *dev.tags)).lower()
+    for word in words:
+        if word.startswith("site:"):
+            ok = dev.site.lower() == word[5:]
+        elif word.startswith("role:"):
+            ok = dev.role.lower() == word[5:]
+        else:
+            ok = word in text
+        if not ok:
+            return False
+    return True
 
 
 _ASCII = {

@@ -34,6 +34,7 @@ class Interface:
     address: str
     up: bool
     description: str
+    peer: str = ""  # the device at the other end, when it is one of the demo routers
 
 
 @dataclass(frozen=True)
@@ -56,19 +57,19 @@ class DemoRouter:
 
 ROUTERS: tuple[DemoRouter, ...] = (
     DemoRouter("bb1.sjc1", "10.255.0.1", 64500,
-               (Interface("eth0", "10.0.12.1/30", False, "backbone to bb2.sjc1 (DOWN since 15:39)"),
+               (Interface("eth0", "10.0.12.1/30", False, "backbone to bb2.sjc1 (DOWN since 15:39)", "bb2.sjc1"),
                 Interface("eth1", "192.0.2.1/30", True, "upstream transit-a"),
                 Interface("mgmt0", "10.99.0.1/24", True, "out-of-band management")),
                (Neighbor("10.0.12.2", 64500, False, "bb2.sjc1"),
                 Neighbor("192.0.2.2", 64501, True, "transit-a", 912_004))),
     DemoRouter("bb2.sjc1", "10.255.0.2", 64500,
-               (Interface("eth0", "10.0.12.2/30", False, "backbone to bb1.sjc1 (DOWN since 15:39)"),
+               (Interface("eth0", "10.0.12.2/30", False, "backbone to bb1.sjc1 (DOWN since 15:39)", "bb1.sjc1"),
                 Interface("eth1", "198.51.100.1/30", False, "upstream transit-b"),
                 Interface("mgmt0", "10.99.0.2/24", True, "out-of-band management")),
                (Neighbor("10.0.12.1", 64500, False, "bb1.sjc1"),
                 Neighbor("198.51.100.2", 64502, False, "transit-b"))),
     DemoRouter("edge1.sjc1", "10.255.0.3", 64500,
-               (Interface("eth0", "10.0.13.1/30", True, "to bb1.sjc1"),
+               (Interface("eth0", "10.0.13.1/30", True, "to bb1.sjc1", "bb1.sjc1"),
                 Interface("mgmt0", "10.99.0.3/24", True, "out-of-band management")),
                (Neighbor("10.0.13.2", 64500, True, "bb1.sjc1", 23),)),
 )

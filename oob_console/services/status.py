@@ -8,6 +8,8 @@ version: the overview never shows a value nobody measured.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from oob_console.services.approvals import ApprovalService
     from oob_console.services.audit import AuditService
     from oob_console.services.credentials import CredentialService
+    from oob_console.services.devices import DeviceAccess
     from oob_console.services.runbooks import RunbookService
 
 State = Literal["ok", "warn", "fail", "off"]
@@ -131,5 +134,36 @@ def approvals_probe(approvals: ApprovalService) -> Probe:
         more = f" and {len(waiting) - 3} more" if len(waiting) > 3 else ""
         return StatusItem("approvals", "Pending approvals", "warn", f"{len(waiting)} waiting: {ids}{more}",
                           goto="approvals")
+
+    return probe
+
+
+# Reachability probes go over the OOB uplink and are audited: the overview repeats one at most this often.
+REACH_EVERY = 30.0
+
+
+def devices_probe(devices: DeviceAccess, *, timeout: float = 5.0) -> Probe:
+    """How many inventory devices answer on their SSH port (TCP and banner, no login)."""
+    last: list[tuple[float, StatusItem]] = []
+
+    def measure() -> StatusItem:
+        inventory = devices.inventory()
+        if not inventory.devices:
+            return StatusItem("devices", "Devices reachable", "warn", f"no devices in {devices.store.location}",
+                              "write the inventory, or 'oob inventory import ...'", goto="devices")
+        reach = asyncio.run(devices.reachability(inventory.devices, timeout=timeout))
+        down = [name for name, r in reach.items() if not r.ok]
+        up = len(reach) - len(down)
+        state: State = "ok" if not down else "fail" if up == 0 else "warn"
+        summary = f"{up} of {len(reach)} answer on SSH"
+        if down:
+            summary += f"; not {', '.join(down[:3])}" + (f" and {len(down) - 3} more" if len(down) > 3 else "")
+        return StatusItem("devices", "Devices reachable", state, summary, goto="devices")
+
+    def probe() -> StatusItem:
+        now = time.monotonic()
+        if not last or now - last[0][0] > REACH_EVERY:
+            last[:] = [(now, measure())]
+        return last[0][1]
 
     return probe

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from oob_console.tui.screens.approvals import ApprovalsScreen
 from oob_console.tui.screens.audit import AuditScreen
 from oob_console.tui.screens.dashboard import DashboardScreen
+from oob_console.tui.screens.devices import DevicesScreen
 from oob_console.tui.screens.help import HelpScreen
 from oob_console.tui.screens.runbooks import RunbooksScreen
 
@@ -40,6 +41,7 @@ class Destination:
 
 DESTINATIONS: tuple[Destination, ...] = (
     Destination("dashboard", "d", "Dashboard", DashboardScreen, "dash"),
+    Destination("devices", "v", "Devices", DevicesScreen, "dev [words]"),
     Destination("approvals", "a", "Approvals", ApprovalsScreen, "ap"),
     Destination("runbooks", "r", "Runbooks", RunbooksScreen, "rb [words]"),
     Destination("audit", "l", "Audit log", AuditScreen, "log"),
