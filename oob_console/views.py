@@ -110,10 +110,11 @@ def reach_text(reach: Reach | None) -> str:
     return f"DOWN: {reach.error}"
 
 
-def device_line(dev: Device, reach: Reach | None = None) -> str:
-    """``name platform host:port site/role [reachability]``."""
+def device_line(dev: Device, reach: Reach | None = None, *, probed: bool = True) -> str:
+    """``name platform host:port site/role reachability`` (without the last when not ``probed``)."""
     where = "/".join(p for p in (dev.site, dev.role) if p) or "-"
-    return f"{dev.name:<16} {dev.platform:<5} {dev.host}:{dev.port} {where}  {reach_text(reach)}"
+    line = f"{dev.name:<16} {dev.platform:<5} {dev.host}:{dev.port} {where}"
+    return f"{line}  {reach_text(reach)}" if probed else line
 
 
 def device_matches(dev: Device, words: list[str]) -> bool:

@@ -18,6 +18,9 @@ from oob_console.views import (
     audit_line,
     audit_matches,
     cut,
+    device_line,
+    device_lines,
+    device_matches,
     intent_line,
     intent_text,
     runbook_line,
@@ -26,6 +29,7 @@ from oob_console.views import (
 
 if TYPE_CHECKING:
     from oob_console.bootstrap import App as Services
+    from oob_console.core.inventory import Device
     from oob_console.services.approvals import IntentView
 
 PROMPT = "> "
@@ -67,21 +71,24 @@ class LineShell:
     menu: list[MenuEntry] = field(default_factory=list)
     words: dict[str, Callable[[str], None]] = field(default_factory=dict)
     intents: list[IntentView] = field(default_factory=list)  # the approvals list last shown
+    shown_devices: list[Device] = field(default_factory=list)  # the devices list last shown
 
     def __post_init__(self) -> None:
         self.menu = [
             MenuEntry("1", ("dash", "d"), "dashboard", lambda _: self.dashboard()),
-            MenuEntry("2", ("ap", "a"), "approvals waiting", lambda _: self.approvals()),
-            MenuEntry("3", ("rb", "r"), "runbooks [words]", self.runbooks),
-            MenuEntry("4", ("log", "l"), "audit log [words]", self.audit_log),
-            MenuEntry("5", ("note",), "note <text>", self.note),
-            MenuEntry("6", ("verify", "v"), "verify audit chain", lambda _: self.verify()),
-            MenuEntry("7", ("drill",), "request a drill [note]", self.request_drill),
-            MenuEntry("8", ("help", "h", "?"), "help", lambda _: self.help()),
+            MenuEntry("2", ("dev",), "devices [words, site:X, role:X]", self.devices),
+            MenuEntry("3", ("ap", "a"), "approvals waiting", lambda _: self.approvals()),
+            MenuEntry("4", ("rb", "r"), "runbooks [words]", self.runbooks),
+            MenuEntry("5", ("log", "l"), "audit log [words]", self.audit_log),
+            MenuEntry("6", ("note",), "note <text>", self.note),
+            MenuEntry("7", ("verify", "v"), "verify audit chain", lambda _: self.verify()),
+            MenuEntry("8", ("drill",), "request a drill [note]", self.request_drill),
+            MenuEntry("9", ("help", "h", "?"), "help", lambda _: self.help()),
         ]
         self.words = {
             "approve": self.approve, "sshsig": self.approve_sshsig, "login": self.login,
-            "logout": lambda _: self.logout(),
+            "logout": lambda _: self.logout(), "probe": self.probe,
+            "ssh": lambda ref: self.session("ssh", ref), "console": lambda ref: self.session("console", ref),
         }
 
     # -- the loop ------------------------------------------------------------------------------
@@ -185,6 +192,7 @@ class LineShell:
             self.say(f"  {e.number}  {e.words[0]:<7} {e.label}")
         self.say("  q  quit\nIn a list: <number> opens, n/p next/previous, . opens current,\n"
                  "  m more of the list, /words filters, x leaves the list.\n"
+                 "Devices: probe [words] (SSH banner), ssh <n|name>, console <n|name>.\n"
                  "Approvals: approve <n|id> (a key attached here), sshsig <n|id> (paste one).\n"
                  "login [user], logout: who acts (the audit log names them).")
 
@@ -343,6 +351,50 @@ class LineShell:
     def request_drill(self, note: str) -> None:
         view = self.services.approvals.request_drill(self.services.identity, note)
         self.say(f"drill intent {view.id} requested by {view.intent.requester}: needs {view.need} approvals")
+
+
+    # -- devices --------------------------------------------------------------------------------
+
+    def _devices(self, words: str) -> list[Device]:
+        wanted = words.lower().split()
+        return [d for d in self.services.devices.inventory().devices if device_matches(d, wanted)]
+
+    def devices(self, words: str) -> None:
+        shown = self._devices(words)
+        self.shown_devices = shown
+        where = self.services.devices.store.location
+        more = f" matching {words!r}" if words else f" in {where}"
+        self.start_list(f"{len(shown)} devices{more}", [device_line(d, probed=False) for d in shown],
+                        lambda i: self.show_device(shown[i]), [d.name for d in shown])
+
+    def show_device(self, dev: Device) -> None:
+        access = self.services.devices
+        console = access.console_plan(dev).describe() if dev.console else None
+        self.page(device_lines(dev, access.pinned(dev), console))
+
+    def probe(self, words: str) -> None:
+        import asyncio
+
+        devices = self._devices(words)
+        if not devices:
+            self.say("no devices to probe")
+            return
+        self.say(f"probing {len(devices)} devices (SSH banner, 5s at most)...")
+        reach = asyncio.run(self.services.devices.reachability(devices, timeout=5.0))
+        self.say("\n".join(device_line(d, reach.get(d.name)) for d in devices))
+
+    def session(self, kind: str, ref: str) -> None:
+        """An SSH or console session on this terminal until it ends (recorded and audited)."""
+        if ref.isdigit() and 0 < int(ref) <= len(self.shown_devices):
+            ref = self.shown_devices[int(ref) - 1].name
+        if not ref:
+            raise UsageError(f"which device? {kind} <number in 'dev'> or {kind} <name>")
+        self.services.devices.device(ref)  # NotFoundError before the terminal changes hands
+        if not self.inp.isatty():
+            raise UsageError(f"a {kind} session needs this shell on a terminal", hint=f"use 'oob {kind} {ref}'")
+        summary = self.services.session_on_terminal(kind, ref)
+        self.say(f"{kind} session to {summary.device} ended ({summary.reason or 'closed'}); "
+                 f"recorded as {summary.recording}")
 
 
 class EndOfInput(Exception):

@@ -46,9 +46,9 @@ def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
     yield app
 
 
-def make_app(services: App, *, low_bandwidth: bool) -> ConsoleApp:
+def make_app(services: App, *, low_bandwidth: bool, login: bool | None = None) -> ConsoleApp:
     term = "vt100" if low_bandwidth else "xterm-256color"
-    return build_app(services, choose_profile(term=term, tty=None))
+    return build_app(services, choose_profile(term=term, tty=None), login=login)
 
 
 async def settle(pilot: Pilot[None]) -> None:

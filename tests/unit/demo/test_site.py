@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from oob_console.demo.site import TIMELINE, DemoSite
+from oob_console.services.status import devices_probe
 
 
 def test_the_demo_site_has_runbooks_and_a_timeline_and_leaves_nothing(tmp_path: Path,
@@ -38,3 +39,16 @@ def test_keep_keeps_the_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     with DemoSite(keep=True) as demo:
         home = demo.home
     assert (home / "config.toml").is_file()
+
+
+def test_the_demo_routers_answer_and_the_devices_line_probes_at_most_every_30s(people_site: DemoSite) -> None:
+    app = people_site.services
+    probe = devices_probe(app.devices, timeout=2)
+    first = probe()
+    assert (first.state, first.summary) == ("ok", "3 of 3 answer on SSH")
+    probes = len(app.audit.show(action="inventory.probe"))
+    assert probe() == first and len(app.audit.show(action="inventory.probe")) == probes  # cached, not re-audited
+    assert people_site.routers is not None
+    people_site.routers.stop()
+    down = devices_probe(app.devices, timeout=2)()
+    assert down.state == "fail" and down.summary.startswith("0 of 3 answer on SSH; not bb1.sjc1, bb2.sjc1, edge1")

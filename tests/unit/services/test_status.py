@@ -41,3 +41,9 @@ def test_a_broken_chain_is_a_fail_line(site: Path) -> None:
     log.write_text(log.read_text().replace('"one"', '"two"'))
     audit = next(i for i in app.status.overview() if i.key == "audit")
     assert audit.state == "fail" and "broken" in audit.summary and "line 2" in audit.summary
+
+
+def test_an_empty_inventory_is_a_warning(site: Path) -> None:
+    app = App.from_config(str(site / "config.toml"), actor="test:alice")
+    item = app.status.item("devices")
+    assert item.state == "warn" and item.summary.startswith("no devices in")

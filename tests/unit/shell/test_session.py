@@ -39,8 +39,9 @@ def test_starts_with_the_dashboard_and_the_menu(services: App) -> None:
     assert lines[:2] == ["oob-console shell | site test",
                          "no user with an enrolled key: nobody can log in; acting as test:alice"]
     assert any(line.startswith("Audit log") and "[ OK ]" in line for line in lines)
-    assert any(line.startswith("Devices reachable") and "[ -- ]" in line for line in lines)
-    assert "1 dash  2 ap  3 rb  4 log  5 note  6 verify  7 drill  8 help  q quit" in lines
+    assert any(line.startswith("Devices reachable") and "[WARN] no devices in" in line for line in lines)
+    assert any(line.startswith("Last drill") and "[ -- ]" in line for line in lines)
+    assert "1 dash  2 dev  3 ap  4 rb  5 log  6 note  7 verify  8 drill  9 help  q quit" in lines
     assert all(len(line) < 80 for line in lines)
     assert "\x1b" not in text
 
@@ -57,7 +58,7 @@ def test_runbooks_list_step_open_and_page(services: App) -> None:
 
 
 def test_audit_log_note_verify_and_filter(services: App) -> None:
-    text = session(services, "note 15:52 starting recovery\n4\n/recovery\n1\nv\nq\n")
+    text = session(services, "note 15:52 starting recovery\n5\n/recovery\n1\nv\nq\n")
     assert "noted as audit #2" in text
     assert "2 audit entries, newest first" in text
     assert re.search(r"\n1 #2 \d\d-\d\d \d\d:\d\d test:alice note 15:52 starting recovery\n", text)
