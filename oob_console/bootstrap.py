@@ -284,7 +284,7 @@ class App:
         # Each feature adds its overview probe here (see services.status.OVERVIEW).
         probes = {"audit": status.audit_probe(self.audit), "runbooks": status.runbooks_probe(self.runbooks),
                   "login": status.login_probe(self.credentials), "approvals": status.approvals_probe(self.approvals),
-                  "devices": status.devices_probe(self.devices)}
+                  "devices": status.devices_probe(self.devices, shown_as=self.loaded.config.paths.inventory)}
         return status.StatusService(probes)
 
 

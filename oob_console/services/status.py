@@ -142,14 +142,18 @@ def approvals_probe(approvals: ApprovalService) -> Probe:
 REACH_EVERY = 30.0
 
 
-def devices_probe(devices: DeviceAccess, *, timeout: float = 5.0) -> Probe:
-    """How many inventory devices answer on their SSH port (TCP and banner, no login)."""
+def devices_probe(devices: DeviceAccess, *, timeout: float = 5.0, shown_as: str = "") -> Probe:
+    """How many inventory devices answer on their SSH port (TCP and banner, no login).
+
+    ``shown_as``: the inventory as the config names it (default: its full path).
+    """
     last: list[tuple[float, StatusItem]] = []
 
     def measure() -> StatusItem:
         inventory = devices.inventory()
         if not inventory.devices:
-            return StatusItem("devices", "Devices reachable", "warn", f"no devices in {devices.store.location}",
+            where = shown_as or devices.store.location
+            return StatusItem("devices", "Devices reachable", "warn", f"no devices in {where}",
                               "write the inventory, or 'oob inventory import ...'", goto="devices")
         reach = asyncio.run(devices.reachability(inventory.devices, timeout=timeout))
         down = [name for name, r in reach.items() if not r.ok]
