@@ -49,4 +49,5 @@ class HelpScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()
+        self.say("PgUp/PgDn scroll; the screen keys work everywhere")
         super().on_mount()
