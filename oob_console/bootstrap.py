@@ -38,7 +38,6 @@ from oob_console.services.guard import GuardService
 if TYPE_CHECKING:
     from oob_console.adapters.credential_store import CredentialStore
     from oob_console.adapters.sqlite_store import SqliteStore
-    from oob_console.core.runs import CommandGate
     from oob_console.services.approvals import ApprovalService
     from oob_console.services.auth_ports import KeyDevice
     from oob_console.services.backups import BackupService
@@ -209,17 +208,11 @@ class App:
         )
 
     @cached_property
-    def command_gate(self) -> CommandGate:
-        """What decides before `oob run` sends anything. Until the command guard lands: read-only only."""
-        from oob_console.core.runs import read_only_gate
-
-        return read_only_gate
-
-    @cached_property
     def runs(self) -> RunService:
+        """Command runs; the command guard (``guard_gate``) decides before anything is sent."""
         from oob_console.services.runs import RunService
 
-        return RunService(self.devices, gate=self.command_gate)
+        return RunService(self.devices, self.guard_gate, lambda: self.identity)
 
     @cached_property
     def sessions(self) -> SessionService:
@@ -263,7 +256,7 @@ class App:
     def guard_gate(self) -> GuardGate:
         from oob_console.services.guard_gate import GuardGate
 
-        return GuardGate(self.guard, self.approvals, self.audit)
+        return GuardGate(self.guard, lambda: self.approvals, self.audit)
 
 
 def build_guard(loaded: LoadedConfig | None, *, inventory: str | None = None) -> GuardService:
