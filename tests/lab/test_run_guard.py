@@ -117,6 +117,8 @@ def test_change_needs_the_operators_own_touch(guarded: tuple[Lab, Router], monke
     assert "change: not sent; the operator's touch did not approve intent" in no_key.stderr
     other = oob(lab, "run", "r1", "--", PREFIX_LIST, env=as_alice, key="bob-key")
     assert other.returncode == 7 and "needs alice's own key" in other.stderr
+    untouched = oob(lab, "run", "--no-touch", "r1", "--", PREFIX_LIST, env=as_alice, key="alice-key")
+    assert untouched.returncode == 7 and "needs 1 more approval(s)" in untouched.stderr
     assert r1.received() == [] and "OOB-LAB" not in running_config(r1)
 
     done = oob(lab, "run", "--json", "r1", "--", PREFIX_LIST, env=as_alice, key="alice-key")
