@@ -165,7 +165,9 @@ class RunService:
         """Judge, clear, audit, fan out, audit the outcome. ``commands`` overrides the command per device (backups).
 
         ``by``: who runs it (default: the operator of this App). ``intent_id``: an approved intent for exactly
-        this command on exactly these devices. ``touch``: for a change, ask the operator's key on this host.
+        this command on exactly these devices (ignored when the guard now judges every part read-only).
+        ``touch``: for a change, ask the operator's key on this host; that blocks until the key answers
+        (``[auth] touch_timeout``), before anything is sent, so front ends call this from a worker.
 
         Raises:
             RefusedError: the guard's verdict needs approvals that are missing (``details["intent"]`` names
