@@ -11,11 +11,14 @@ import pwd
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oob_console.config import CONFIG_NAME, LoadedConfig, load_config, parse_config
 from oob_console.errors import ConflictError, StorageError
 from oob_console.services.audit import AuditService
+
+if TYPE_CHECKING:
+    from oob_console.services.notify import NotifyService
 
 
 def local_actor() -> str:
@@ -55,6 +58,27 @@ class App:
         )
         trusted = frozenset({key.public_key}) if key else None
         return AuditService(log, self.actor, check_signature=check_signature, trusted_keys=trusted)
+
+    @cached_property
+    def notify(self) -> NotifyService:
+        from oob_console.adapters.notifiers.factory import build_channels
+        from oob_console.adapters.outbox_sqlite import SqliteOutbox
+        from oob_console.config import comms_seconds
+        from oob_console.core.notice import RetryPolicy
+        from oob_console.services.notify import NotifyService
+
+        cfg = self.loaded.config.comms
+        return NotifyService(
+            outbox=SqliteOutbox(self.path(cfg.outbox)),
+            channels=build_channels(cfg),
+            audit=self.audit,
+            site=self.loaded.config.site.name,
+            policy=RetryPolicy(initial=cfg.backoff_initial, maximum=cfg.backoff_max),
+            expire_after=comms_seconds(cfg.expire_after),
+            lease=2 * (cfg.connect_timeout + cfg.timeout) + 2,
+            send_wait=cfg.send_wait,
+            auto_events=frozenset(cfg.auto),
+        )
 
 
 STARTER_CONFIG = """\
