@@ -18,6 +18,10 @@ from oob_console.errors import ConflictError, StorageError
 from oob_console.services.audit import AuditService
 
 if TYPE_CHECKING:
+    from oob_console.core.doctor import DataItem
+    from oob_console.core.drill import Plan
+    from oob_console.services.doctor import DoctorService
+    from oob_console.services.drill import DrillService
     from oob_console.services.notify import NotifyService
 
 
@@ -79,6 +83,95 @@ class App:
             send_wait=cfg.send_wait,
             auto_events=frozenset(cfg.auto),
         )
+
+    @cached_property
+    def doctor(self) -> DoctorService:
+        from oob_console.adapters.host_probe import HostProbe
+        from oob_console.core.doctor import Production
+        from oob_console.services.doctor import DoctorService, comms_targets, hostport_targets
+        from oob_console.services.doctor_ports import Target
+
+        cfg = self.loaded.config
+        prod = Production.parse(cfg.production.prefixes, cfg.production.asns, cfg.production.interfaces)
+        extra = [Target(e.name, e.kind if e.kind != "other" else "endpoints", e.host, e.port, e.critical, e.asn,
+                        source=f"doctor.endpoints {e.name}") for e in cfg.doctor.endpoints]
+        p = cfg.paths
+        state = {"store": p.store, "audit log": p.audit_log, "recordings": p.recordings, "reports": p.reports,
+                 "runbooks": p.runbooks, "outbox": cfg.comms.outbox}
+        return DoctorService(
+            probe=HostProbe(), production=prod,
+            sources=[lambda: comms_targets(self.notify.channels),
+                     lambda: hostport_targets("uplink", cfg.drill.uplink, "drill.uplink"), lambda: extra],
+            data_sources=[self._local_data],
+            state_paths={purpose: self.path(value) for purpose, value in state.items()},
+            resolve_timeout=cfg.doctor.resolve_timeout,
+        )
+
+    def _local_data(self) -> list[DataItem]:
+        from oob_console.adapters.host_probe import HostProbe
+        from oob_console.config import comms_seconds
+        from oob_console.core.doctor import DataItem
+
+        cfg, probe = self.loaded.config, HostProbe()
+        max_age = comms_seconds(cfg.doctor.data_max_age)
+        items = []
+        # The store is created by the credential store; until one exists its absence is only noted.
+        for name, value, required, fix in (
+            ("store", cfg.paths.store, False, "create the credential store"),
+            ("runbooks", cfg.paths.runbooks, True, "put the offline runbooks (Markdown) in paths.runbooks"),
+        ):
+            mtime, note = probe.mtime(self.path(value))
+            items.append(DataItem(name, str(self.path(value)), mtime, max_age, "warning" if required else "info",
+                                  note, fix))
+        last = self.drill.last_passing()
+        items.append(DataItem("last passing drill", last["id"] if last else str(self.path(cfg.paths.reports)),
+                              last["started_ts"] if last else None, comms_seconds(cfg.doctor.drill_max_age),
+                              note="" if last else "no passing drill on record", fix="run 'oob drill run'"))
+        return items
+
+    @cached_property
+    def drill(self) -> DrillService:
+        from oob_console.adapters.host_probe import TcpProbe
+        from oob_console.adapters.report_files import ReportFiles
+        from oob_console.services.drill import DrillService
+        from oob_console.services.drill_ports import StepKind
+        from oob_console.services.drill_steps import CommsStep, DoctorStep, FreshnessStep, UplinkStep
+
+        cfg = self.loaded.config
+        uplink = list(cfg.drill.uplink)
+
+        def uplink_targets() -> list[str]:
+            if uplink:
+                return uplink
+            return list(dict.fromkeys(f"{t.host}:{t.port}" for t in self.doctor.sources[0]() if not t.problem))
+
+        steps: list[StepKind] = [DoctorStep(self.doctor), UplinkStep(TcpProbe(), uplink_targets),
+                                 CommsStep(self.notify), FreshnessStep(self._local_data, self.doctor.clock)]
+        return DrillService(
+            kinds={k.kind: k for k in steps}, needs=MISSING_DRILLS, reports=ReportFiles(self.path(cfg.paths.reports)),
+            audit=self.audit, notify=self.notify, site=cfg.site.name, step_timeout=cfg.drill.step_timeout,
+        )
+
+    def drill_plan(self, path: str | None) -> tuple[Plan, str]:
+        """The plan to run: ``path``, else ``drill.plan``, else every kind; and where it came from."""
+        from oob_console.adapters.drill_plan import load_plan
+        from oob_console.core.drill import default_plan
+
+        chosen = path or self.loaded.config.drill.plan
+        if not chosen:
+            return default_plan(), "built in"
+        resolved = Path(chosen) if path else self.path(chosen)
+        return load_plan(resolved), str(resolved)
+
+
+# What the drill cannot exercise in this build, and why (removed as each capability lands).
+MISSING_DRILLS = {
+    "console-ports": "console-server access has not landed in this build (device-access issue)",
+    "ssh-devices": "device access over SSH with pinned keys has not landed in this build (device-access issue)",
+    "keys": "the credential store and hardware-key enrolment have not landed in this build (credential-store issue)",
+    "bgp-sessions": "the BGP speaker has not landed in this build (emergency-BGP issue)",
+    "bgp-drill-prefix": "the BGP speaker and its backends have not landed in this build (emergency-BGP issue)",
+}
 
 
 STARTER_CONFIG = """\

@@ -25,7 +25,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from oob_console.core.notice import Severity
 from oob_console.core.schema import SchemaError, SecretRef, load_dataclass, locate_key
@@ -258,11 +258,17 @@ def find_config(explicit: str | None) -> Path:
     )
 
 
+_M = TypeVar("_M")
 _TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def parse_config(text: str, path: Path) -> Config:
     """Validate TOML ``text``; errors name ``path``, the dotted key and the line."""
+    return parse_toml_model(Config, text, path)
+
+
+def parse_toml_model(model: type[_M], text: str, path: Path, hint: str = "see config.example.toml") -> _M:
+    """Any TOML file (the config, a drill plan) into frozen dataclass ``model``, with file/key/line errors."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -273,11 +279,11 @@ def parse_config(text: str, path: Path) -> Config:
             f"not valid TOML: {_TOML_AT.sub('', msg).strip()}", where=where, hint="fix the syntax at that line"
         ) from None
     try:
-        return load_dataclass(Config, data)
+        return load_dataclass(model, data)
     except SchemaError as exc:
         line = locate_key(text, exc.key)
         where = f"{path}:{line} key {exc.key}" if line else f"{path} key {exc.key}"
-        raise ConfigError(exc.message, where=where, hint=exc.hint or "see config.example.toml") from None
+        raise ConfigError(exc.message, where=where, hint=exc.hint or hint) from None
 
 
 def load_config(explicit: str | None = None) -> LoadedConfig:

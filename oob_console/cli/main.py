@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "oob_console.cli.site",
     "oob_console.cli.audit",
     "oob_console.cli.notify",
+    "oob_console.cli.doctor",
+    "oob_console.cli.drill",
 )
 
 
