@@ -197,9 +197,7 @@ class HostProbe:
         return out
 
     def mount_of(self, path: Path) -> Mount:
-        target = path.resolve()
-        while not target.exists() and target != target.parent:
-            target = target.parent
+        target = path.resolve()  # a path not created yet lands on the mount of its longest existing prefix
         best = ("/", "unknown", "unknown")
         for point, fstype, source in parse_mountinfo(self._read(self.mountinfo)):
             if (target == Path(point) or Path(point) in target.parents) and len(point) >= len(best[0]):

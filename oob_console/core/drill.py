@@ -109,12 +109,13 @@ def build_report(*, drill_id: str, site: str, actor: str, plan: Plan, plan_sourc
                  finished: float, results: list[StepResult], needs: dict[str, str]) -> dict[str, Any]:
     """The JSON report (the Markdown is rendered from it)."""
     planned = {s.kind for s in plan.steps}
+    missing = {r.kind for r in results if r.status == "missing"}
     return {
         "id": drill_id, "site": site, "actor": actor, "plan": plan.name, "plan_source": plan_source,
         "started": iso(started), "finished": iso(finished), "seconds": round(finished - started, 3),
         "verdict": verdict(results), "counts": counts(results),
         "steps": [r.to_json() for r in results],
-        "missing": {k: needs[k] for k in KINDS if k in planned and k in needs},
+        "missing": {k: needs.get(k, "not in this build") for k in KINDS if k in missing},
         "not_in_plan": [k for k in KINDS if k not in planned],
     }
 
