@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from oob_console.cli.base import Context, Output, command, group
-from oob_console.core.drill import KINDS, StepResult, render_markdown
+from oob_console.core.drill import KINDS, StepResult, duration, render_markdown
 
 EXIT_FAILED = 1
 EXIT_INCOMPLETE = 10
@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _progress(result: StepResult) -> None:
     target = f" {result.target}" if result.target else ""
-    print(f"  {result.status:<8} {result.seconds:7.2f}s  {result.kind}{target}: {result.detail}", file=sys.stderr)
+    line = f"  {result.status:<8} {duration(result.seconds):>9}  {result.kind}{target}: {result.detail}"
+    print(line, file=sys.stderr)
 
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> Output:

@@ -91,7 +91,7 @@ class Endpoint:
     @property
     def label(self) -> str:
         where = f"{self.host}:{self.port}" if self.port else self.host
-        return f"{self.name} ({where})" if self.name != self.host else where
+        return where if self.name in (self.host, where) else f"{self.name} ({where})"
 
 
 @dataclass(frozen=True)

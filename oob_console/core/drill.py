@@ -120,6 +120,10 @@ def build_report(*, drill_id: str, site: str, actor: str, plan: Plan, plan_sourc
     }
 
 
+def duration(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
@@ -139,7 +143,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for i, s in enumerate(report["steps"], start=1):
-        lines.append(f"| {i} | {s['kind']} | {_cell(s['target']) or '-'} | {s['status']} | {s['seconds']:.2f} s "
+        lines.append(f"| {i} | {s['kind']} | {_cell(s['target']) or '-'} | {s['status']} | {duration(s['seconds'])} "
                      f"| {_cell(s['detail'])} |")
     failed = [s for s in report["steps"] if s["status"] == "fail"]
     if failed:

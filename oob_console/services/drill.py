@@ -91,7 +91,7 @@ class DrillService:
         if "bug" in box:
             raise box["bug"]
         outcome: Outcome = box.get("outcome") or Outcome("fail", f"did not finish within {step.timeout:g} s")
-        return StepResult(step.kind, step.target, outcome.status, round(seconds, 3), outcome.detail, iso(started),
+        return StepResult(step.kind, step.target, outcome.status, round(seconds, 4), outcome.detail, iso(started),
                           outcome.data)
 
     def dry_run(self, plan: Plan, source: str) -> dict[str, Any]:

@@ -62,7 +62,7 @@ class UplinkStep:
     def run(self, step: Step) -> Outcome:
         host, _, port = step.target.rpartition(":")
         seconds = self.tcp.connect(host.strip("[]"), int(port), min(self.connect_timeout, step.timeout))
-        return Outcome("pass", f"TCP connect in {seconds * 1000:.0f} ms", {"connect_seconds": round(seconds, 4)})
+        return Outcome("pass", f"TCP connect in {seconds * 1000:.1f} ms", {"connect_seconds": round(seconds, 4)})
 
 
 @dataclass

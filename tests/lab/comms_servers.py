@@ -126,6 +126,12 @@ class CommsLab:
     def of(self, kind: str) -> list[Recorded]:
         return [r for r in self.requests if r.kind == kind]
 
+    def summary(self) -> dict[str, Any]:
+        with self._lock:
+            return {"pd_alerts": dict(self.pd_alerts), "slack_posts": list(self.slack_posts),
+                    "matrix_events": list(self.matrix_events), "hook_deliveries": dict(self.hook_deliveries),
+                    "requests": len(self.requests)}
+
     # --- the protocols -------------------------------------------------
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
@@ -271,14 +277,22 @@ def write_channel_config(home: Path, base: str, *, timeout: float = 1.0, backoff
     return text
 
 
+
 def main() -> None:
-    """Serve until killed; write the port to PORTFILE once listening."""
+    """Serve until killed; write the port to PORTFILE once listening and what arrived to PORTFILE.json."""
     host, portfile = sys.argv[1], Path(sys.argv[2])
     lab = CommsLab(host).start()
+    record = Path(f"{portfile}.json")
     portfile.write_text(f"{lab.port}\n")
+    seen = -1
     try:
         while True:
-            time.sleep(3600)
+            time.sleep(0.05)
+            if len(lab.requests) != seen:
+                seen = len(lab.requests)
+                tmp = record.with_suffix(".tmp")
+                tmp.write_text(json.dumps(lab.summary()))
+                tmp.replace(record)
     finally:
         lab.stop()
 

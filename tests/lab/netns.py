@@ -13,13 +13,17 @@ lab creates are touched; everything is removed by ``close()``.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +45,17 @@ def skip_unless_netns() -> None:
         pytest.skip("LAB NOT RUN: iproute2 'ip' is not installed (deploy/dev installs it)")
 
 
+@contextmanager
+def netns_lab() -> Iterator[NetnsLab]:
+    """The lab, up for the duration; skips loudly where namespaces cannot be made."""
+    skip_unless_netns()
+    lab = NetnsLab().up()
+    try:
+        yield lab
+    finally:
+        lab.close()
+
+
 def _ip(*args: str) -> None:
     subprocess.run(["ip", *args], check=True, capture_output=True, text=True, timeout=20)
 
@@ -51,6 +66,7 @@ class NetnsLab:
         self.console, self.upstream, self.prod = f"oobc-{tag}", f"oobu-{tag}", f"oobp-{tag}"
         self.etc = Path("/etc/netns") / self.console
         self._procs: list[subprocess.Popen[bytes]] = []
+        self.comms_record: Path | None = None
 
     def up(self) -> NetnsLab:
         for ns in (self.console, self.upstream, self.prod):
@@ -85,7 +101,7 @@ class NetnsLab:
     def exec(self, ns: str, *argv: str) -> list[str]:
         return ["ip", "netns", "exec", ns, *argv]
 
-    def oob(self, *args: str, home: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run_oob(self, *args: str, home: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         """The real CLI inside the console namespace."""
         env = {**os.environ, "OOB_HOME": str(home), "PYTHONPATH": str(REPO)}
         for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
@@ -96,16 +112,23 @@ class NetnsLab:
     def comms_server(self, tmp: Path) -> str:
         """A comms endpoint (tests.lab.comms_servers) on the OOB side; returns its base URL."""
         portfile = tmp / f"comms-port-{self.upstream}"
-        proc = subprocess.Popen(self.exec(self.upstream, sys.executable, "-m", "tests.lab.comms_servers", OOB_GW,
-                                          str(portfile)), cwd=REPO, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        with open(tmp / f"comms-{self.upstream}.log", "wb") as log:  # the server's errors, if any
+            proc = subprocess.Popen(self.exec(self.upstream, sys.executable, "-m", "tests.lab.comms_servers", OOB_GW,
+                                              str(portfile)), cwd=REPO, stdout=log, stderr=log)
         self._procs.append(proc)
         deadline = time.monotonic() + 20
         while not portfile.exists() or not portfile.read_text().strip():
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the comms server in the OOB namespace did not start")
             time.sleep(0.05)
+        self.comms_record = Path(f"{portfile}.json")
         return f"http://{OOB_GW}:{int(portfile.read_text())}"
+
+    def comms_received(self) -> dict[str, Any]:
+        """What the OOB-side comms server has processed so far."""
+        if self.comms_record is None or not self.comms_record.exists():
+            return {}
+        return json.loads(self.comms_record.read_text())  # type: ignore[no-any-return]
 
     def close(self) -> None:
         for proc in self._procs:

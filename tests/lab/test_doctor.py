@@ -12,17 +12,15 @@ from typing import Any
 
 import pytest
 
-from tests.lab.netns import OOB_GW, PROD_RESOLVER, PROD_SERVICE, PRODUCTION_TOML, NetnsLab, skip_unless_netns
+from tests.lab.netns import OOB_GW, PROD_RESOLVER, PROD_SERVICE, PRODUCTION_TOML, NetnsLab, netns_lab
 
 pytestmark = pytest.mark.lab
 
 
 @pytest.fixture
 def lab() -> Iterator[NetnsLab]:
-    skip_unless_netns()
-    net = NetnsLab().up()
-    yield net
-    net.close()
+    with netns_lab() as net:
+        yield net
 
 
 def configure(site: Path, comms_host: str, extra: str = "") -> None:
@@ -40,7 +38,7 @@ uplink = ["{OOB_GW}:8080"]
 
 
 def doctor(lab: NetnsLab, site: Path, code: int) -> dict[str, Any]:
-    out = lab.oob("doctor", "--json", home=site)
+    out = lab.run_oob("doctor", "--json", home=site)
     assert out.returncode == code, out.stdout + out.stderr
     return json.loads(out.stdout)["result"]  # type: ignore[no-any-return]
 
@@ -70,7 +68,7 @@ def test_a_comms_endpoint_routed_via_production_is_critical(lab: NetnsLab, site:
     assert "leaves through production interface prod0" in comms["problem"]
     assert "next hop 10.77.2.1 is in production prefix 10.77.2.0/24" in comms["problem"]
     assert comms["fix"].startswith(f"route {PROD_SERVICE} over the OOB uplink")
-    text = lab.oob("doctor", home=site)
+    text = lab.run_oob("doctor", home=site)
     assert text.returncode == 20 and "CRIT  status (10.78.5.5:8080)" in text.stdout
 
 

@@ -38,7 +38,7 @@ def test_plan_files_are_strict(tmp_path: Path) -> None:
 
 def test_report_and_markdown() -> None:
     plan = Plan("q4", (*default_plan().steps[:2], default_plan().steps[-2]))
-    results = [StepResult("doctor", "this host", "pass", 0.25, "0 critical"),
+    results = [StepResult("doctor", "this host", "pass", 0.2504, "0 critical"),
                StepResult("uplink", "192.0.2.1:443", "fail", 10.0, "no answer | timeout"),
                StepResult("comms", "matrix", "pass", 0.5, "delivered")]
     report = build_report(drill_id="drill-20261121T080000Z", site="sjc1", actor="local:root", plan=plan,
@@ -49,4 +49,5 @@ def test_report_and_markdown() -> None:
     md = render_markdown(report)
     assert md.startswith("# Break-glass drill, site sjc1: FAIL\n")
     assert "| 2 | uplink | 192.0.2.1:443 | fail | 10.00 s | no answer \\| timeout |" in md
+    assert "| 1 | doctor | this host | pass | 250.4 ms | 0 critical |" in md
     assert "## Failed" in md and "## Not in this plan" in md and "- keys: " in md
