@@ -125,14 +125,15 @@ class SqliteOutbox:
                 [(notice.id, channel, notice.created) for channel in channels],
             )
 
-    def claim_due(self, now: float, lease: float, *, message_id: str | None = None) -> list[Claim]:
+    def claim_due(self, now: float, lease: float, *, message_id: str | None = None, limit: int = 16) -> list[Claim]:
         where = "d.state = 'pending' AND d.next_at <= ? AND (d.claimed_until IS NULL OR d.claimed_until <= ?)"
         params: list[Any] = [now, now]
         if message_id is not None:
             where += " AND d.message_id = ?"
             params.append(message_id)
         # Only constant SQL is joined here; every value is bound.
-        query = _CLAIM + where + " ORDER BY d.next_at, m.created"
+        query = _CLAIM + where + " ORDER BY d.next_at, m.created LIMIT ?"
+        params.append(limit)
         with self._tx("claim", write=True) as conn:
             rows = conn.execute(query, params).fetchall()
             conn.executemany(

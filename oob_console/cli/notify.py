@@ -23,7 +23,7 @@ Send a message through the out-of-band channels (comms.channels), or look at the
   oob notify flush           deliver what is due; with --wait keep retrying until done or time is up
 
 An accepted message is on disk: it is retried with back-off until delivered or
-comms.expire_after has passed, by any later 'oob notify' or 'oob notify flush'.
+comms.expire_after has passed, by 'oob notify flush' (deploy/systemd runs it every minute).
 Exit codes: 0 delivered everywhere; 8 accepted but still queued for some channel
 (retried later); 1 a channel refused it for good or it expired.
 """

@@ -158,11 +158,13 @@ class NotifyService:
         deadline = self.clock() + wait
         attempts: list[Attempt] = []
         while True:
-            attempts += self.deliver_due(message_id=message_id)
+            batch = self.deliver_due(message_id=message_id)
+            attempts += batch
             due = self.outbox.next_due(message_id=message_id)
             if due is None or due > deadline:
                 return attempts
-            self.sleep(max(0.05, due - self.clock()))
+            if not batch or due > self.clock():  # claimed elsewhere, or backing off: wait, do not spin
+                self.sleep(max(0.05, due - self.clock()))
 
     def send(
         self,

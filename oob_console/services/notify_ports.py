@@ -46,8 +46,8 @@ class Outbox(Protocol):
         """
         ...
 
-    def claim_due(self, now: float, lease: float, *, message_id: str | None = None) -> list[Claim]:
-        """Take every pending delivery due at ``now`` (not held by another process) for ``lease`` seconds.
+    def claim_due(self, now: float, lease: float, *, message_id: str | None = None, limit: int = 16) -> list[Claim]:
+        """Take up to ``limit`` pending deliveries due at ``now`` (not held by another process) for ``lease`` s.
 
         The attempt is counted when it is claimed, so a crash mid-send still
         counts as one. Raises:

@@ -72,3 +72,12 @@ def test_an_unwritable_outbox_is_a_storage_error(tmp_path: Path) -> None:
     with pytest.raises(StorageError) as info:
         SqliteOutbox(tmp_path / "o.db").add(notice(), ["pd"], expires=1000.0)
     assert info.value.where == str(tmp_path / "o.db")
+
+
+def test_claims_come_in_batches_oldest_first(tmp_path: Path) -> None:
+    box = SqliteOutbox(tmp_path / "o.db")
+    for i in range(5):
+        box.add(notice(i, created=100.0 + i), ["pd"], expires=1000.0)
+    first = box.claim_due(200.0, lease=5, limit=2)
+    assert [c.notice.id for c in first] == [notice(0).id, notice(1).id]
+    assert len(box.claim_due(200.0, lease=5, limit=10)) == 3
