@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from oob_console.bootstrap import App, init_site  # noqa: E402
-from tests.lab.comms_servers import CommsLab, write_channel_config  # noqa: E402
+from oob_console.bootstrap import App, init_site
+from tests.lab.comms_servers import CommsLab, write_channel_config
 
 
 def site(tmp: Path, extra: str = "", comms_base: str = "") -> App:
