@@ -70,7 +70,9 @@ def perform(request: Request, timeouts: Timeouts, where: str) -> httpx.Response:
     except httpx.TimeoutException as exc:
         raise DeadlineError(f"no answer in time ({type(exc).__name__})", where=where) from exc
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-        raise ConfigError(f"bad channel URL: {exc}", where=where) from exc
+        # Not the URL itself, nor httpx's message about it: a webhook URL can be a secret.
+        raise ConfigError(f"the channel URL is malformed ({type(exc).__name__})", where=where,
+                          hint="check the channel's url or url_ref") from exc
     except httpx.HTTPError as exc:
         raise UnavailableError(f"cannot reach it: {type(exc).__name__}: {exc}", where=where) from exc
 

@@ -98,3 +98,10 @@ url_ref = "env:OOB_TEST_NO_SUCH_VAR"
     assert "missing" in info.value.message
     with pytest.raises(ConfigError):
         channels["slack"].endpoint()
+
+
+def test_a_malformed_secret_url_does_not_leak_into_the_error() -> None:
+    ch = SlackChannel("s", webhook_url=lambda: "https://hooks.example:SECRETTOKEN/services/T/B/x")
+    with pytest.raises(ConfigError) as info:
+        ch.send(N)
+    assert "SECRETTOKEN" not in str(info.value)
