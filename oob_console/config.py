@@ -111,6 +111,10 @@ class EndpointConfig:
     critical: bool = True
     asn: int = field(default=0, metadata={"min": 0, "max": 4_294_967_295})
 
+    def validate(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_.:-]+", self.host):
+            raise ValueError(f"host: {self.host!r} is not an address or host name")
+
 
 @dataclass(frozen=True)
 class DoctorConfig:

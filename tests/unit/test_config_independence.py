@@ -39,6 +39,7 @@ def _err(text: str, tmp_path: Path) -> ConfigError:
     ('[[comms.channels]]\nname = "W"\nkind = "webhook"\nurl = "http://x"\n', "comms.channels[0].name", "lower"),
     ('[[comms.channels]]\nname = "w"\nkind = "fax"\n', "comms.channels[0].kind", "expected one of"),
     ('[drill]\nuplink = ["example.net"]\n', "drill.uplink[0]", "HOST:PORT"),
+    ('[[doctor.endpoints]]\nname = "a"\nhost = "http://x/"\n', "doctor.endpoints[0].host", "not an address"),
 ])
 def test_bad_values_name_the_key(text: str, key: str, words: str, tmp_path: Path) -> None:
     err = _err(text, tmp_path)
