@@ -166,7 +166,8 @@ class App:
 
         cfg = self.loaded.config
         return ApprovalService(IntentStore(self.store), self.credential_repo, self.audit, self.key_device,
-                               verify_signature, cfg.auth, cfg.approvals, cfg.site.name, self.clock)
+                               verify_signature, cfg.auth, cfg.approvals, cfg.site.name, self.clock,
+                               notice=self.notify.auto)
 
     @cached_property
     def store_sync(self) -> StoreSyncService:
@@ -248,7 +249,9 @@ class App:
     def drill(self) -> DrillService:
         from oob_console.adapters.host_probe import TcpProbe
         from oob_console.adapters.report_files import ReportFiles
+        from oob_console.adapters.sk_verify import verify_signature
         from oob_console.services.drill import DrillService
+        from oob_console.services.drill_keys import KeysStep
         from oob_console.services.drill_ports import StepKind
         from oob_console.services.drill_steps import CommsStep, DoctorStep, FreshnessStep, UplinkStep
 
@@ -261,7 +264,9 @@ class App:
             return list(dict.fromkeys(f"{t.host}:{t.port}" for t in self.doctor.sources[0]() if not t.problem))
 
         steps: list[StepKind] = [DoctorStep(self.doctor), UplinkStep(TcpProbe(), uplink_targets),
-                                 CommsStep(self.notify), FreshnessStep(self._local_data, self.doctor.clock)]
+                                 CommsStep(self.notify), FreshnessStep(self._local_data, self.doctor.clock),
+                                 KeysStep(self.credential_repo, self.key_device, verify_signature, cfg.auth,
+                                          self.clock)]
         return DrillService(
             kinds={k.kind: k for k in steps}, needs=MISSING_DRILLS, reports=ReportFiles(self.path(cfg.paths.reports)),
             audit=self.audit, notify=self.notify, site=cfg.site.name, step_timeout=cfg.drill.step_timeout,
@@ -283,7 +288,6 @@ class App:
 MISSING_DRILLS = {
     "console-ports": "console-server access has not landed in this build (device-access issue)",
     "ssh-devices": "device access over SSH with pinned keys has not landed in this build (device-access issue)",
-    "keys": "the credential store and hardware-key enrolment have not landed in this build (credential-store issue)",
     "bgp-sessions": "the BGP speaker has not landed in this build (emergency-BGP issue)",
     "bgp-drill-prefix": "the BGP speaker and its backends have not landed in this build (emergency-BGP issue)",
 }

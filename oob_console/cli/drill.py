@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from oob_console.cli.base import Context, Output, command, group
+from oob_console.cli.key_prompt import TerminalPrompt, add_pin_option
 from oob_console.core.drill import KINDS, StepResult, duration, render_markdown
 
 EXIT_FAILED = 1
@@ -29,11 +30,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("--plan", metavar="PATH", help="a drill plan (TOML; default: drill.plan, else every step)")
     p.add_argument("--dry-run", action="store_true", help="list the steps it would run; touch nothing")
+    p.add_argument("--unattended", action="store_true",
+                   help="nobody is at the console: steps that need a person (touching keys) report untested")
+    add_pin_option(p)
     p = command(inner, "report", cmd_report, "list drill reports, or show one",
                 "Without arguments: every drill report, newest first. --last or NAME: that report "
                 "(Markdown; the JSON with --json). Exit 6 when there is none.")
     p.add_argument("name", nargs="?", metavar="NAME", help="a report name (drill-YYYYMMDDTHHMMSSZ)")
     p.add_argument("--last", action="store_true", help="the newest report")
+
+
+class TerminalOperator(TerminalPrompt):
+    """The drill lead at this terminal."""
+
+    def say(self, text: str) -> None:
+        print(f"  >> {text}", file=sys.stderr, flush=True)
 
 
 def _progress(result: StepResult) -> None:
@@ -55,7 +66,8 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> Output:
         return Output(report, "\n".join(lines))
     if not ctx.json:
         print(f"drill: {plan.name} ({source})", file=sys.stderr)
-    report = app.drill.run(plan, source, on_step=None if ctx.json else _progress)
+    operator = None if args.unattended else TerminalOperator(args.pin)
+    report = app.drill.run(plan, source, on_step=None if ctx.json else _progress, operator=operator)
     code = {"pass": 0, "fail": EXIT_FAILED}.get(report["verdict"], EXIT_INCOMPLETE)
     text = render_markdown(report) + f"\nreport: {', '.join(report['files'])}"
     return Output(report, text, code)

@@ -28,7 +28,7 @@ from oob_console.core.drill import (
 )
 from oob_console.errors import NotFoundError, OobError
 from oob_console.services.audit import AuditService
-from oob_console.services.drill_ports import Outcome, ReportStore, StepKind
+from oob_console.services.drill_ports import Operator, Outcome, ReportStore, StepKind
 from oob_console.services.notify import NotifyService
 
 DAY = 86400.0
@@ -65,7 +65,7 @@ class DrillService:
     def _needs(self, kind: str) -> str:
         return self.needs.get(kind, "no runner for this kind is registered in this build")
 
-    def _run_step(self, step: Step) -> StepResult:
+    def _run_step(self, step: Step, operator: Operator | None) -> StepResult:
         started = self.clock()
         kind = self.kinds.get(step.kind)
         if kind is None:
@@ -77,7 +77,7 @@ class DrillService:
 
         def work() -> None:
             try:
-                box["outcome"] = kind.run(step)
+                box["outcome"] = kind.run(step, operator)
             except OobError as exc:
                 box["outcome"] = Outcome("fail", exc.one_line())
             except BaseException as exc:  # a bug: carried to the caller's thread, not swallowed  # noqa: BLE001
@@ -94,17 +94,26 @@ class DrillService:
         return StepResult(step.kind, step.target, outcome.status, round(seconds, 4), outcome.detail, iso(started),
                           outcome.data)
 
+    def _planned(self, s: Step) -> StepResult:
+        if s.kind not in self.kinds:
+            return StepResult(s.kind, s.target, "missing", 0.0, f"not drilled: {self._needs(s.kind)}")
+        if not s.target:
+            return StepResult(s.kind, "", "skipped", 0.0, "nothing of this kind is configured")
+        return StepResult(s.kind, s.target, "planned", 0.0, KINDS[s.kind])
+
     def dry_run(self, plan: Plan, source: str) -> dict[str, Any]:
         """What a run of ``plan`` would do; touches nothing (no audit, no report, no network)."""
         now = self.clock()
-        results = [StepResult(s.kind, s.target, "planned" if s.kind in self.kinds else "missing", 0.0,
-                              KINDS[s.kind] if s.kind in self.kinds else f"not drilled: {self._needs(s.kind)}")
-                   for s in self.expand(plan)]
+        results = [self._planned(s) for s in self.expand(plan)]
         return build_report(drill_id=report_id(now) + "-dry-run", site=self.site, actor=self.audit.actor, plan=plan,
                             plan_source=source, started=now, finished=now, results=results, needs=dict(self.needs))
 
-    def run(self, plan: Plan, source: str, *, on_step: Callable[[StepResult], None] | None = None) -> dict[str, Any]:
+    def run(self, plan: Plan, source: str, *, on_step: Callable[[StepResult], None] | None = None,
+            operator: Operator | None = None) -> dict[str, Any]:
         """Run ``plan`` now; the report is written and audited before this returns.
+
+        ``operator`` is the person at the console (None: unattended; steps that
+        need a person, like touching keys, report their targets untested).
 
         Raises:
             AuditWriteError: the drill (or a step) could not be audited; the drill stopped there.
@@ -119,7 +128,7 @@ class DrillService:
         self._notice(f"break-glass drill {drill_id} started: {len(steps)} steps", "info")
         results: list[StepResult] = []
         for step in steps:
-            result = self._run_step(step)
+            result = self._run_step(step, operator)
             self.audit.record("drill.step", target=drill_id, outcome=result.status,
                               details={"kind": step.kind, "target": step.target, "seconds": result.seconds,
                                        "detail": result.detail})

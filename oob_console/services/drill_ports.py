@@ -17,6 +17,22 @@ class Outcome:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+class Operator(Protocol):
+    """The person running the drill (terminal or TUI): told what happens, touches keys, types PINs."""
+
+    def say(self, text: str) -> None:
+        """Show one line to the person."""
+        ...
+
+    def touch(self) -> None:
+        """Tell the person to touch the key now."""
+        ...
+
+    def pin(self) -> str | None:
+        """The key's PIN, asked only when the key needs it (None: cancel). Never logged."""
+        ...
+
+
 class StepKind(Protocol):
     """One kind of recovery path: which targets it has, and how to drill one."""
 
@@ -30,8 +46,10 @@ class StepKind(Protocol):
         """
         ...
 
-    def run(self, step: Step) -> Outcome:
-        """Drill one target. Expected failures come back as ``fail`` outcomes.
+    def run(self, step: Step, operator: Operator | None) -> Outcome:
+        """Drill one target (``operator``: the person at the console, None when unattended).
+
+        Expected failures come back as ``fail`` outcomes.
 
         Raises:
             AuditWriteError: the step's own actions could not be audited.

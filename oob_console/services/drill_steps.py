@@ -14,7 +14,7 @@ from oob_console.core.drill import PlanStep, Step
 from oob_console.errors import NotFoundError
 from oob_console.services.doctor import DoctorService
 from oob_console.services.doctor_ports import TcpProbe
-from oob_console.services.drill_ports import Outcome
+from oob_console.services.drill_ports import Operator, Outcome
 from oob_console.services.notify import NotifyService
 
 
@@ -37,7 +37,7 @@ class DoctorStep:
     def targets(self, spec: PlanStep) -> list[str]:
         return ["this host"]
 
-    def run(self, step: Step) -> Outcome:
+    def run(self, step: Step, operator: Operator | None = None) -> Outcome:
         report = self.doctor.run()
         c = report.counts
         summary = f"{c['critical']} critical, {c['warning']} warning, {c['ok']} ok"
@@ -59,7 +59,7 @@ class UplinkStep:
     def targets(self, spec: PlanStep) -> list[str]:
         return narrow(self.endpoints(), spec)
 
-    def run(self, step: Step) -> Outcome:
+    def run(self, step: Step, operator: Operator | None = None) -> Outcome:
         host, _, port = step.target.rpartition(":")
         seconds = self.tcp.connect(host.strip("[]"), int(port), min(self.connect_timeout, step.timeout))
         return Outcome("pass", f"TCP connect in {seconds * 1000:.1f} ms", {"connect_seconds": round(seconds, 4)})
@@ -73,7 +73,7 @@ class CommsStep:
     def targets(self, spec: PlanStep) -> list[str]:
         return narrow(list(self.notify.channels), spec)
 
-    def run(self, step: Step) -> Outcome:
+    def run(self, step: Step, operator: Operator | None = None) -> Outcome:
         text = f"break-glass drill: test message from {self.notify.site} over the out-of-band uplink; no action needed"
         result = self.notify.send(text, severity="info", channels=[step.target], wait=max(0.0, step.timeout - 1),
                                   kind="drill-test")
@@ -95,7 +95,7 @@ class FreshnessStep:
     def targets(self, spec: PlanStep) -> list[str]:
         return ["local data"]
 
-    def run(self, step: Step) -> Outcome:
+    def run(self, step: Step, operator: Operator | None = None) -> Outcome:
         items = [d for d in self.data() if d.name != "last passing drill"]  # a drill does not judge itself
         findings = judge_data(items, self.clock())
         seen = ", ".join(f"{f.subject} {f.path.rsplit('(', 1)[-1].rstrip(')')}" if f.level == "ok" else

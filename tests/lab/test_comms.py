@@ -154,3 +154,23 @@ def test_kill_9_after_the_far_end_processed_relies_on_idempotency(site: Path, la
     assert len(lab.of("matrix")) == 2 and len(lab.matrix_events) == 1  # same txnId: one room event
     assert dict(lab.hook_deliveries) == {nid: 2}  # same Idempotency-Key twice: the receiver keeps one
     assert len(lab.slack_posts) == 2  # Slack has no idempotency key: at-least-once, as documented
+
+
+def test_approvals_announce_themselves_through_the_hook(tmp_path: Path, lab: CommsLab,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.unit.auth_lab import NoPrompt, make_lab
+
+    comms = write_channel_config(tmp_path, lab.base, timeout=TIMEOUT, channels=("webhook",))
+    comms = comms.replace("[comms]", '[comms]\nauto = ["approval-requested", "approval-given"]')
+    site = make_lab(tmp_path, monkeypatch, extra_config=comms)
+    site.user("alice")
+    site.enroll("alice", "alice-key")
+    view = site.app.approvals.request(site.admin, "bgp.announce", {"prefix": "198.51.100.0/24"})
+    site.app.approvals.approve_local(view.id, NoPrompt())
+    texts = [r.json()["text"] for r in lab.of("webhook")]
+    kinds = [r.json()["kind"] for r in lab.of("webhook")]
+    assert kinds == ["approval-requested", "approval-given"]
+    assert f"approval wanted: bgp.announce (intent {view.id}" in texts[0] and "2 approvals needed" in texts[0]
+    assert texts[1] == f"alice approved bgp.announce (intent {view.id}): 1 of 2"
+    assert {r.json()["severity"] for r in lab.of("webhook")} == {"warning"}
+    site.app.store.close()

@@ -24,7 +24,7 @@ class Kind:
     def targets(self, spec: PlanStep) -> list[str]:
         return narrow(self.available, spec)
 
-    def run(self, step: Step) -> Outcome:
+    def run(self, step: Step, operator: object = None) -> Outcome:
         self.ran.append(step.target)
         time.sleep(self.sleep)
         if self.behaviour == "raise":
@@ -77,6 +77,8 @@ def test_dry_run_touches_nothing(site: Path) -> None:
     before = (site / "audit.jsonl").read_bytes()
     report = svc.dry_run(PLAN, "test")
     assert [s["status"] for s in report["steps"]] == ["missing", "planned", "missing", "missing"]
+    assert service(site, Kind("uplink", [])).dry_run(Plan("t", (PlanStep("uplink"),)), "t")["steps"][0][
+        "status"] == "skipped"
     assert comms.ran == [] and (site / "audit.jsonl").read_bytes() == before
     assert not list((site / "reports").iterdir())
 
