@@ -101,9 +101,10 @@ class NetnsLab:
     def exec(self, ns: str, *argv: str) -> list[str]:
         return ["ip", "netns", "exec", ns, *argv]
 
-    def run_oob(self, *args: str, home: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run_oob(self, *args: str, home: Path, timeout: float = 120,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """The real CLI inside the console namespace."""
-        env = {**os.environ, "OOB_HOME": str(home), "PYTHONPATH": str(REPO)}
+        env = {**os.environ, "OOB_HOME": str(home), "PYTHONPATH": str(REPO), **(env or {})}
         for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
             env.pop(var, None)
         return subprocess.run(self.exec(self.console, sys.executable, "-m", "oob_console", *args),

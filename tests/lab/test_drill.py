@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_oob
 from tests.lab.comms_servers import write_channel_config
 from tests.lab.netns import OOB_GW, PRODUCTION_TOML, NetnsLab, netns_lab
 
 pytestmark = pytest.mark.lab
 
-BUILT = {"doctor", "uplink", "comms", "freshness"}
+BUILT = {"doctor", "uplink", "comms", "freshness", "keys"}
 
 
 @pytest.fixture
@@ -22,11 +23,19 @@ def lab() -> Iterator[NetnsLab]:
         yield net
 
 
+def enroll_software_key(site: Path, key: Path) -> None:
+    """A user with a (software) security key: what `oob key enroll` does with a USB key plugged in."""
+    assert run_oob("user", "add", "alice", "--role", "approver", home=site).returncode == 0
+    assert run_oob("softkey", "init", str(key)).returncode == 0
+    done = run_oob("key", "enroll", "--user", "alice", home=site, env={"OOB_SOFT_KEY": str(key)})
+    assert done.returncode == 0, done.stderr
+
+
 def configure(site: Path, base: str, uplink: str) -> None:
     cfg = site / "config.toml"
     comms = write_channel_config(site, base, timeout=2.0)
     drill = f'\n[drill]\nuplink = ["{uplink}"]\nstep_timeout = 20.0\n'
-    cfg.write_text(cfg.read_text() + PRODUCTION_TOML + comms + drill)
+    cfg.write_text(cfg.read_text() + PRODUCTION_TOML + comms + drill + "\n[auth]\nallow_software_keys = true\n")
     (site / "runbooks" / "withdraw-drill-prefix.md").write_text("# withdraw the drill prefix\n")
 
 
@@ -34,16 +43,19 @@ def test_a_drill_runs_every_built_step_for_real_and_names_what_is_missing(lab: N
                                                                           tmp_path: Path) -> None:
     base = lab.comms_server(tmp_path)
     configure(site, base, base.removeprefix("http://"))
+    enroll_software_key(site, tmp_path / "alice.softkey")
     dry = lab.run_oob("drill", "run", "--dry-run", "--json", home=site)
     assert dry.returncode == 0, dry.stderr
     assert lab.comms_received() == {} or lab.comms_received()["requests"] == 0  # a dry run sends nothing
 
-    out = lab.run_oob("drill", "run", "--json", home=site)
+    out = lab.run_oob("drill", "run", "--json", home=site, env={"OOB_SOFT_KEY": str(tmp_path / "alice.softkey")})
     assert out.returncode == 10, out.stdout + out.stderr  # incomplete: nothing failed, some kinds missing
     report = json.loads(out.stdout)["result"]
     by_kind = {(s["kind"], s["target"]): s for s in report["steps"]}
     assert {k for k, _ in by_kind if by_kind[(k, _)]["status"] == "pass"} == BUILT
-    assert set(report["missing"]) == {"console-ports", "ssh-devices", "keys", "bgp-sessions", "bgp-drill-prefix"}
+    assert set(report["missing"]) == {"console-ports", "ssh-devices", "bgp-sessions", "bgp-drill-prefix"}
+    (key,) = [s for s in report["steps"] if s["kind"] == "keys"]
+    assert key["detail"].startswith("alice's software key fido2:") and "signed (counter" in key["detail"]
     assert {s["status"] for s in report["steps"] if s["kind"] not in BUILT} == {"missing"}
     comms = [s for s in report["steps"] if s["kind"] == "comms"]
     assert sorted(s["target"] for s in comms) == ["hook", "matrix", "pd", "slack"]
