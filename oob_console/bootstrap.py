@@ -224,26 +224,17 @@ class App:
         )
 
     def _local_data(self) -> list[DataItem]:
-        from oob_console.adapters.host_probe import HostProbe
         from oob_console.config import comms_seconds
-        from oob_console.core.doctor import DataItem
+        from oob_console.services.doctor import local_data
 
-        cfg, probe = self.loaded.config, HostProbe()
-        max_age = comms_seconds(cfg.doctor.data_max_age)
-        items = []
-        # The store is created by the credential store; until one exists its absence is only noted.
-        for name, value, required, fix in (
-            ("store", cfg.paths.store, False, "create the credential store"),
-            ("runbooks", cfg.paths.runbooks, True, "put the offline runbooks (Markdown) in paths.runbooks"),
-        ):
-            mtime, note = probe.mtime(self.path(value))
-            items.append(DataItem(name, str(self.path(value)), mtime, max_age, "warning" if required else "info",
-                                  note, fix))
-        last = self.drill.last_passing()
-        items.append(DataItem("last passing drill", last["id"] if last else str(self.path(cfg.paths.reports)),
-                              last["started_ts"] if last else None, comms_seconds(cfg.doctor.drill_max_age),
-                              note="" if last else "no passing drill on record", fix="run 'oob drill run'"))
-        return items
+        cfg = self.loaded.config
+        bundle = self.store_sync.status()["imported_serial"] if cfg.fleet.bundle_signers else None
+        return local_data(
+            self.doctor.probe, store=self.path(cfg.paths.store), runbooks=self.path(cfg.paths.runbooks),
+            reports=self.path(cfg.paths.reports), max_age=comms_seconds(cfg.doctor.data_max_age),
+            drill_max_age=comms_seconds(cfg.doctor.drill_max_age), last_drill=self.drill.last_passing(),
+            bundle_serial=bundle,
+        )
 
     @cached_property
     def drill(self) -> DrillService:

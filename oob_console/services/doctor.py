@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from oob_console.core.doctor import DataItem, DoctorReport, Endpoint, HostFacts, Production, judge
@@ -99,3 +100,28 @@ def hostport_targets(group: str, items: Sequence[str], source: str, *, critical:
         host, _, port = item.rpartition(":")
         out.append(Target(item, group, host.strip("[]"), int(port), critical=critical, source=source))
     return out
+
+
+UNIX_TIME_2001 = 1_000_000_000  # a bundle serial above this is its export time (the default serial)
+
+
+def local_data(probe: HostProbe, *, store: Path, runbooks: Path, reports: Path, max_age: float, drill_max_age: float,
+               last_drill: dict[str, Any] | None, bundle_serial: int | None) -> list[DataItem]:
+    """The local data doctor and the drill's freshness step judge (VRP file and inventory: their issues)."""
+    mtime, note = probe.mtime(store)
+    items = [DataItem("credential store", str(store), mtime, float("inf"), "warning",
+                      "" if mtime else "no users or keys: nobody can log in or approve",
+                      "add users and enroll keys ('oob user add', 'oob key enroll')")]
+    if bundle_serial is not None:
+        known = bundle_serial > UNIX_TIME_2001
+        why = "no bundle imported yet" if bundle_serial == 0 else "" if known else "its serial is not a time"
+        items.append(DataItem("store bundle", f"serial {bundle_serial}", float(bundle_serial) if known else None,
+                              max_age, "warning" if bundle_serial == 0 else "info", why,
+                              "import the latest bundle ('oob store import')"))
+    mtime, note = probe.mtime(runbooks)
+    items.append(DataItem("runbooks", str(runbooks), mtime, max_age, "warning", note,
+                          "put the offline runbooks (Markdown) in paths.runbooks"))
+    items.append(DataItem("last passing drill", last_drill["id"] if last_drill else str(reports),
+                          last_drill["started_ts"] if last_drill else None, drill_max_age,
+                          note="" if last_drill else "no passing drill on record", fix="run 'oob drill run'"))
+    return items
