@@ -48,7 +48,7 @@ class KeysStep:
         cred = self.repo.get_credential(step.target)
         if cred is None or not cred.active:
             raise NotFoundError(f"key {step.target} is no longer enrolled")
-        who = f"{cred.user}'s {'software ' if cred.software else ''}key {cred.key_id}"
+        who = f"{cred.user}'s {'software ' if cred.software else ''}key"
         data = {"user": cred.user, "kind": cred.kind, "software": cred.software}
         if cred.kind != FIDO2:
             return Outcome("skipped", f"untested: {who} is an SSH security key held remotely; its holder practises "

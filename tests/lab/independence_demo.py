@@ -14,11 +14,11 @@ from pathlib import Path
 
 from oob_console.bootstrap import init_site
 from tests.lab.comms_servers import write_channel_config
-from tests.lab.netns import PROD_SERVICE, PRODUCTION_TOML, NetnsLab
+from tests.lab.netns import PROD_SERVICE, PRODUCTION_TOML, NetnsLab, enroll_software_key
 
 
-def show(title: str, lab: NetnsLab, home: Path, *args: str) -> None:
-    out = lab.run_oob(*args, home=home)
+def show(title: str, lab: NetnsLab, home: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    out = lab.run_oob(*args, home=home, env=env)
     print(f"$ oob {' '.join(args)}    # {title}")
     print(out.stderr + out.stdout, end="")
     print(f"(exit {out.returncode})\n")
@@ -34,13 +34,15 @@ def main() -> None:
             (home / "runbooks" / "withdraw-drill-prefix.md").write_text("# withdraw the drill prefix\n")
             cfg = home / "config.toml"
             clean = (cfg.read_text() + PRODUCTION_TOML + write_channel_config(home, base, timeout=2.0)
-                     + f'\n[drill]\nuplink = ["{base.removeprefix("http://")}"]\nstep_timeout = 20.0\n')
+                     + f'\n[drill]\nuplink = ["{base.removeprefix("http://")}"]\nstep_timeout = 20.0\n'
+                     + "\n[auth]\nallow_software_keys = true  # the lab has no USB keys\n")
             cfg.write_text(clean + f'\n[[comms.channels]]\nname = "status-page"\nkind = "webhook"\n'
                                    f'url = "http://{PROD_SERVICE}:8080/hook"\n')
             show("a webhook routed through production", lab, home, "doctor")
             cfg.write_text(clean)
-            show("fixed", lab, home, "doctor")
-            show("", lab, home, "drill", "run")
+            key = Path(tmp) / "alice.softkey"
+            enroll_software_key(home, key)
+            show("", lab, home, "drill", "run", env={"OOB_SOFT_KEY": str(key)})
             show("", lab, home, "drill", "report")
         finally:
             lab.close()

@@ -27,6 +27,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import run_oob
+
 REPO = Path(__file__).resolve().parents[2]
 OOB_GW, OOB_RESOLVER, CONSOLE_OOB = "10.77.1.1", "10.77.1.53", "10.77.1.2"
 PROD_GW, PROD_RESOLVER, PROD_SERVICE = "10.77.2.1", "10.78.0.53", "10.78.5.5"
@@ -43,6 +45,14 @@ def skip_unless_netns() -> None:
         pytest.skip("LAB NOT RUN: network namespaces need root (CI runs as root)")
     if shutil.which("ip") is None:
         pytest.skip("LAB NOT RUN: iproute2 'ip' is not installed (deploy/dev installs it)")
+
+
+def enroll_software_key(site: Path, key: Path) -> None:
+    """A user with a (software) security key: what `oob key enroll` does with a USB key plugged in."""
+    assert run_oob("user", "add", "alice", "--role", "approver", home=site).returncode == 0
+    assert run_oob("softkey", "init", str(key)).returncode == 0
+    done = run_oob("key", "enroll", "--user", "alice", home=site, env={"OOB_SOFT_KEY": str(key)})
+    assert done.returncode == 0, done.stderr
 
 
 @contextmanager
