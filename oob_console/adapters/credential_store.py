@@ -212,8 +212,10 @@ class CredentialStore:
 
         Users and credentials named in the bundle are created or updated (a key's
         counter keeps the higher of the host's and the bundle's value, so an import
-        never re-opens a replay window); bundle-made users and keys absent from it
-        are disabled and revoked. Local users the bundle names are taken over.
+        never re-opens a replay window, and a key revoked here stays revoked, so a
+        routine import never revives a key a host admin revoked in an incident);
+        bundle-made users and keys absent from it are disabled and revoked. Local
+        users the bundle names are taken over.
 
         Raises:
             ConflictError: ``serial`` is not newer than the last imported serial
@@ -243,16 +245,18 @@ class CredentialStore:
                     counts["users_disabled"] += 1
             key_ids = {c.key_id for c in credentials}
             for c in credentials:
-                existing = conn.execute("SELECT counter FROM credentials WHERE key_id = ?", (c.key_id,)).fetchone()
+                existing = conn.execute(
+                    "SELECT counter, revoked FROM credentials WHERE key_id = ?", (c.key_id,)
+                ).fetchone()
                 if existing is None:
                     conn.execute(_CRED_INSERT, _cred_values(c))
                 else:
-                    host_counter = existing[0]
+                    host_counter, host_revoked = existing
                     counter = max(x for x in (host_counter, c.counter, -1) if x is not None)
                     conn.execute(
                         "UPDATE credentials SET user = ?, uv_required = ?, no_touch_required = ?, label = ?, "
                         "origin = 'bundle', revoked = ?, counter = ? WHERE key_id = ?",
-                        (c.user, int(c.uv_required), int(c.no_touch_required), c.label, c.revoked,
+                        (c.user, int(c.uv_required), int(c.no_touch_required), c.label, host_revoked or c.revoked,
                          None if counter < 0 else counter, c.key_id),
                     )
                 counts["keys"] += 1
