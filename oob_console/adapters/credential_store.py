@@ -131,12 +131,16 @@ class CredentialStore:
             if cur.rowcount == 0:
                 raise ConflictError(f"key {key_id} is not an active key", hint="see 'oob key list'")
 
-    def advance_counter(self, key_id: str, counter: int, at: str) -> bool:
-        """Record ``counter`` only if it moves forward and the key is not revoked: False if it did not."""
+    def advance_counter(self, key_id: str, counter: int, at: str, *, stream: str = "login") -> bool:
+        """Record ``counter`` only if it moves forward in its stream and the key is not revoked.
+
+        ``stream`` is "login" (logins) or "approval" (approval signatures); False if it did not move.
+        """
+        column = {"login": "counter", "approval": "approval_counter"}[stream]
         with self.db.tx() as conn:
             cur = conn.execute(
-                "UPDATE credentials SET counter = ?, last_used = ? "
-                "WHERE key_id = ? AND revoked IS NULL AND (counter IS NULL OR counter < ?)",
+                f"UPDATE credentials SET {column} = ?, last_used = ? "  # noqa: S608 - column from a fixed map
+                f"WHERE key_id = ? AND revoked IS NULL AND ({column} IS NULL OR {column} < ?)",
                 (counter, at, key_id, counter),
             )
             return cur.rowcount == 1

@@ -87,7 +87,7 @@ def test_enroll_login_request_approve_from_the_cli(demo_site: Path, tmp_path: Pa
     first = oob_json("approve", intent_id, "--sshsig", "-", home=demo_site, input=sig)
     assert first["result"]["state"] == "pending" and first["result"]["approvals_have"] == 1  # type: ignore[index]
     again = run_oob("approve", intent_id, "--sshsig", "-", home=demo_site, input=sig)
-    assert again.returncode == 5 and "does not move forward" in again.stderr  # the same signature replayed
+    assert again.returncode == 5 and "already approved" in again.stderr  # the same signature replayed
 
     refused = run_oob("approve", intent_id, "--local-key", home=demo_site, env={"OOB_SOFT_KEY": keys["alice"]})
     assert refused.returncode == 5  # alice is not an approver (and is the requester)

@@ -157,8 +157,31 @@ def test_replayed_sshsig_is_refused(team: Lab) -> None:
     view = request(team)
     sig = carol_signs(team, view.intent.canonical)
     team.app.approvals.approve_sshsig(view.id, sig)
-    with pytest.raises(AuthError, match="does not move forward"):
+    with pytest.raises(AuthError, match="already approved"):
         team.app.approvals.approve_sshsig(view.id, sig)
+
+
+def test_remote_approval_survives_the_ssh_login_that_submits_it(team: Lab) -> None:
+    # `ssh h intent show ID | ssh-keygen -Y sign ... | ssh h approve ID --sshsig -`: the key signs
+    # the intent (counter N), then logs in over SSH to submit it (counter N+1). Logins and
+    # approvals are separate counter streams, each strictly increasing.
+    from oob_console.adapters import ssh_sk_keys
+    from oob_console.adapters.soft_authenticator import open_device
+
+    view = request(team)
+    sig = carol_signs(team, view.intent.canonical)
+    data = b"session-id and userauth request"
+    login_sig = ssh_sk_keys.sign(open_device(team.keys["carol-laptop"]), team.carol_sk, data)  # type: ignore[attr-defined]
+    team.app.login.ssh_auth("carol", team.carol_sk.key.blob, data, login_sig)  # type: ignore[attr-defined]
+    view = team.app.approvals.approve_sshsig(view.id, sig)
+    assert "carol" in view.approvers
+    # the approval stream still refuses going backwards: an older signature over another intent
+    second, third = request(team), request(team)
+    older = carol_signs(team, second.intent.canonical)
+    newer = carol_signs(team, third.intent.canonical)
+    team.app.approvals.approve_sshsig(third.id, newer)
+    with pytest.raises(AuthError, match="replay"):
+        team.app.approvals.approve_sshsig(second.id, older)
 
 
 def test_unenrolled_and_revoked_keys_are_refused(team: Lab) -> None:
