@@ -277,7 +277,7 @@ class App:
     def doctor(self) -> DoctorService:
         from oob_console.adapters.host_probe import HostProbe
         from oob_console.core.doctor import Production
-        from oob_console.services.doctor import DoctorService, comms_targets, hostport_targets
+        from oob_console.services.doctor import DoctorService, comms_targets, hostport_targets, inventory_targets
         from oob_console.services.doctor_ports import Target
 
         cfg = self.loaded.config
@@ -286,11 +286,13 @@ class App:
                         source=f"doctor.endpoints {e.name}") for e in cfg.doctor.endpoints]
         p = cfg.paths
         state = {"store": p.store, "audit log": p.audit_log, "recordings": p.recordings, "reports": p.reports,
-                 "runbooks": p.runbooks, "outbox": cfg.comms.outbox}
+                 "runbooks": p.runbooks, "outbox": cfg.comms.outbox, "inventory": p.inventory,
+                 "known hosts": p.known_hosts}
         return DoctorService(
             probe=HostProbe(), production=prod,
             sources=[lambda: comms_targets(self.notify.channels),
-                     lambda: hostport_targets("uplink", cfg.drill.uplink, "drill.uplink"), lambda: extra],
+                     lambda: hostport_targets("uplink", cfg.drill.uplink, "drill.uplink"), lambda: extra,
+                     lambda: inventory_targets(self.devices.inventory())],
             data_sources=[self._local_data],
             state_paths={purpose: self.path(value) for purpose, value in state.items()},
             resolve_timeout=cfg.doctor.resolve_timeout,
@@ -306,7 +308,7 @@ class App:
             self.doctor.probe, store=self.path(cfg.paths.store), runbooks=self.path(cfg.paths.runbooks),
             reports=self.path(cfg.paths.reports), max_age=comms_seconds(cfg.doctor.data_max_age),
             drill_max_age=comms_seconds(cfg.doctor.drill_max_age), last_drill=self.drill.last_passing(),
-            bundle_serial=bundle,
+            bundle_serial=bundle, inventory=self.path(cfg.paths.inventory),
         )
 
     @cached_property
@@ -315,6 +317,7 @@ class App:
         from oob_console.adapters.report_files import ReportFiles
         from oob_console.adapters.sk_verify import verify_signature
         from oob_console.services.drill import DrillService
+        from oob_console.services.drill_devices import ConsolePortsStep, SshDevicesStep
         from oob_console.services.drill_keys import KeysStep
         from oob_console.services.drill_ports import StepKind
         from oob_console.services.drill_steps import CommsStep, DoctorStep, FreshnessStep, UplinkStep
@@ -330,7 +333,8 @@ class App:
         steps: list[StepKind] = [DoctorStep(self.doctor), UplinkStep(TcpProbe(), uplink_targets),
                                  CommsStep(self.notify), FreshnessStep(self._local_data, self.doctor.clock),
                                  KeysStep(self.credential_repo, self.key_device, verify_signature, cfg.auth,
-                                          self.clock)]
+                                          self.clock),
+                                 ConsolePortsStep(self.sessions), SshDevicesStep(self.runs)]
         return DrillService(
             kinds={k.kind: k for k in steps}, needs=MISSING_DRILLS, reports=ReportFiles(self.path(cfg.paths.reports)),
             audit=self.audit, notify=self.notify, site=cfg.site.name, step_timeout=cfg.drill.step_timeout,
@@ -350,8 +354,6 @@ class App:
 
 # What the drill cannot exercise in this build, and why (removed as each capability lands).
 MISSING_DRILLS = {
-    "console-ports": "console-server access has not landed in this build (device-access issue)",
-    "ssh-devices": "device access over SSH with pinned keys has not landed in this build (device-access issue)",
     "bgp-sessions": "the BGP speaker has not landed in this build (emergency-BGP issue)",
     "bgp-drill-prefix": "the BGP speaker and its backends have not landed in this build (emergency-BGP issue)",
 }

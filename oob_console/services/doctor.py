@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from oob_console.core.doctor import DataItem, DoctorReport, Endpoint, HostFacts, Production, judge
+from oob_console.core.inventory import Inventory
 from oob_console.errors import OobError
 from oob_console.services.doctor_ports import HostProbe, Target
 from oob_console.services.notify_ports import Channel
@@ -46,9 +47,14 @@ class DoctorService:
         return replace(base, via_dns=res.via_dns, routes=routes)
 
     def targets(self) -> list[Target]:
-        ntp = [Target(s, "ntp", s, 123, critical=False, source="the host's NTP config")
-               for s in self.probe.ntp_servers()]
-        return [t for source in self.sources for t in source()] + ntp
+        out: list[Target] = []
+        for source in self.sources:
+            try:
+                out += source()
+            except OobError as exc:  # one unreadable section must not hide the rest of the graph
+                out.append(Target("config", "doctor", "?", problem=f"cannot list endpoints: {exc.one_line()}"))
+        return out + [Target(s, "ntp", s, 123, critical=False, source="the host's NTP config")
+                      for s in self.probe.ntp_servers()]
 
     def facts(self) -> HostFacts:
         addresses, source = self.probe.resolvers()
@@ -106,7 +112,8 @@ UNIX_TIME_2001 = 1_000_000_000  # a bundle serial above this is its export time 
 
 
 def local_data(probe: HostProbe, *, store: Path, runbooks: Path, reports: Path, max_age: float, drill_max_age: float,
-               last_drill: dict[str, Any] | None, bundle_serial: int | None) -> list[DataItem]:
+               last_drill: dict[str, Any] | None, bundle_serial: int | None,
+               inventory: Path | None = None) -> list[DataItem]:
     """The local data doctor and the drill's freshness step judge (VRP file and inventory: their issues)."""
     mtime, note = probe.mtime(store)
     items = [DataItem("credential store", str(store), mtime, float("inf"), "warning",
@@ -118,6 +125,10 @@ def local_data(probe: HostProbe, *, store: Path, runbooks: Path, reports: Path, 
         items.append(DataItem("store bundle", f"serial {bundle_serial}", float(bundle_serial) if known else None,
                               max_age, "warning" if bundle_serial == 0 else "info", why,
                               "import the latest bundle ('oob store import')"))
+    if inventory is not None:
+        mtime, note = probe.mtime(inventory)
+        items.append(DataItem("inventory", str(inventory), mtime, max_age, "warning", note,
+                              "write or import the inventory ('oob inventory import')"))
     mtime, note = probe.mtime(runbooks)
     items.append(DataItem("runbooks", str(runbooks), mtime, max_age, "warning", note,
                           "put the offline runbooks (Markdown) in paths.runbooks"))
@@ -125,3 +136,27 @@ def local_data(probe: HostProbe, *, store: Path, runbooks: Path, reports: Path, 
                           last_drill["started_ts"] if last_drill else None, drill_max_age,
                           note="" if last_drill else "no passing drill on record", fix="run 'oob drill run'"))
     return items
+
+
+def inventory_targets(inventory: Inventory) -> list[Target]:
+    """Devices' management addresses and console servers.
+
+    A device with a console port has an out-of-band fallback, so its SSH path
+    crossing production is a warning; without one it is critical. Console
+    servers are always critical: they are the fallback.
+    """
+    out = [Target(d.name, "devices", d.host, d.port, critical=d.console is None, source=f"inventory device {d.name}")
+           for d in inventory.devices]
+    servers = {s.name: s for s in inventory.console_servers}
+    seen: set[tuple[str, int]] = set()
+    for s in inventory.console_servers:
+        seen.add((s.host, s.port))
+        out.append(Target(s.name, "console servers", s.host, s.port, source=f"inventory console server {s.name}"))
+    for d in inventory.devices:
+        con = d.console
+        if con is None or con.kind == "serial" or con.server in servers or (con.server, con.port) in seen:
+            continue
+        seen.add((con.server, con.port))
+        out.append(Target(f"console of {d.name}", "console servers", con.server, con.port,
+                          source=f"inventory device {d.name} console"))
+    return out

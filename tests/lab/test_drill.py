@@ -10,6 +10,7 @@ import pytest
 
 from tests.lab.comms_servers import write_channel_config
 from tests.lab.netns import OOB_GW, PRODUCTION_TOML, NetnsLab, enroll_software_key, netns_lab
+from tests.lab.routers import write_inventory
 
 pytestmark = pytest.mark.lab
 
@@ -28,6 +29,7 @@ def configure(site: Path, base: str, uplink: str) -> None:
     drill = f'\n[drill]\nuplink = ["{uplink}"]\nstep_timeout = 20.0\n'
     cfg.write_text(cfg.read_text() + PRODUCTION_TOML + comms + drill + "\n[auth]\nallow_software_keys = true\n")
     (site / "runbooks" / "withdraw-drill-prefix.md").write_text("# withdraw the drill prefix\n")
+    write_inventory(site / "inventory.toml", [])  # no devices in this lab: see test_drill_devices.py
 
 
 def test_a_drill_runs_every_built_step_for_real_and_names_what_is_missing(lab: NetnsLab, site: Path,
@@ -44,10 +46,11 @@ def test_a_drill_runs_every_built_step_for_real_and_names_what_is_missing(lab: N
     report = json.loads(out.stdout)["result"]
     by_kind = {(s["kind"], s["target"]): s for s in report["steps"]}
     assert {k for k, _ in by_kind if by_kind[(k, _)]["status"] == "pass"} == BUILT
-    assert set(report["missing"]) == {"console-ports", "ssh-devices", "bgp-sessions", "bgp-drill-prefix"}
+    assert set(report["missing"]) == {"bgp-sessions", "bgp-drill-prefix"}
+    assert {s["kind"] for s in report["steps"] if s["status"] == "skipped"} == {"console-ports", "ssh-devices"}
     (key,) = [s for s in report["steps"] if s["kind"] == "keys"]
     assert key["target"].startswith("fido2:") and key["detail"].startswith("alice's software key signed (counter")
-    assert {s["status"] for s in report["steps"] if s["kind"] not in BUILT} == {"missing"}
+    assert {s["status"] for s in report["steps"] if s["kind"] not in BUILT} == {"missing", "skipped"}
     comms = [s for s in report["steps"] if s["kind"] == "comms"]
     assert sorted(s["target"] for s in comms) == ["hook", "matrix", "pd", "slack"]
     assert all(s["seconds"] > 0 for s in report["steps"] if s["kind"] in BUILT)
