@@ -1,52 +1,68 @@
-"""Print a doctor report and a drill report from the namespace lab (the README's examples).
+"""Print the README's doctor and drill reports, produced from the labs.
 
-Run as root: ``.venv/bin/python -m tests.lab.independence_demo``. It builds the
-lab of tests/lab/netns.py, a site whose comms channels live on the OOB side,
-runs ``oob doctor`` (once with a webhook routed through production, once
-clean) and ``oob drill run``, prints what they print, and removes everything.
+Run as root: ``.venv/bin/python -m tests.lab.independence_demo``.
+
+- doctor: the namespace lab of tests/lab/netns.py (a console namespace with an
+  OOB path and a production path), with one webhook routed through production;
+- drill: the loopback site of tests/lab/drill_site.py (real sshd+FRR routers,
+  three kinds of console, comms endpoints, an enrolled software key).
+
+Everything is removed afterwards.
 """
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
 from oob_console.bootstrap import init_site
 from tests.lab.comms_servers import write_channel_config
-from tests.lab.netns import PROD_SERVICE, PRODUCTION_TOML, NetnsLab, enroll_software_key
+from tests.lab.drill_site import DrillSite
+from tests.lab.netns import PROD_SERVICE, PRODUCTION_TOML, NetnsLab
+from tests.lab.routers import write_inventory
 
 
-def show(title: str, lab: NetnsLab, home: Path, *args: str, env: dict[str, str] | None = None) -> None:
-    out = lab.run_oob(*args, home=home, env=env)
-    print(f"$ oob {' '.join(args)}    # {title}")
-    print(out.stderr + out.stdout, end="")
-    print(f"(exit {out.returncode})\n")
+def show(args: tuple[str, ...], out_err: tuple[str, str, int]) -> None:
+    out, err, code = out_err
+    print(f"$ oob {' '.join(args)}")
+    print(err + out, end="")
+    print(f"(exit {code})\n")
+
+
+def doctor_demo(tmp: Path) -> None:
+    lab = NetnsLab().up()
+    try:
+        home = tmp / "sjc1"
+        init_site(home, name="sjc1")
+        base = lab.comms_server(tmp)
+        (home / "runbooks" / "withdraw-drill-prefix.md").write_text("# withdraw the drill prefix\n")
+        write_inventory(home / "inventory.toml", [])
+        cfg = home / "config.toml"
+        cfg.write_text(cfg.read_text() + PRODUCTION_TOML + write_channel_config(home, base, timeout=2.0)
+                       + f'\n[drill]\nuplink = ["{base.removeprefix("http://")}"]\n'
+                       + f'\n[[comms.channels]]\nname = "status-page"\nkind = "webhook"\n'
+                         f'url = "http://{PROD_SERVICE}:8080/hook"\n')
+        done = lab.run_oob("doctor", home=home)
+        show(("doctor",), (done.stdout, done.stderr, done.returncode))
+    finally:
+        lab.close()
+
+
+def drill_demo(tmp: Path) -> None:
+    home = tmp / "sjc1"
+    init_site(home, name="sjc1")
+    with DrillSite(tmp, home) as lab:
+        for args in (("drill", "run"), ("drill", "report")):
+            done = lab.oob(*args, timeout=300)
+            show(args, (done.stdout, done.stderr, done.returncode))
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="oob-demo-") as tmp:
-        lab = NetnsLab().up()
-        try:
-            home = Path(tmp) / "sjc1"
-            init_site(home, name="sjc1")
-            base = lab.comms_server(Path(tmp))
-            (home / "runbooks" / "withdraw-drill-prefix.md").write_text("# withdraw the drill prefix\n")
-            cfg = home / "config.toml"
-            clean = (cfg.read_text() + PRODUCTION_TOML + write_channel_config(home, base, timeout=2.0)
-                     + f'\n[drill]\nuplink = ["{base.removeprefix("http://")}"]\nstep_timeout = 20.0\n'
-                     + "\n[auth]\nallow_software_keys = true  # the lab has no USB keys\n")
-            cfg.write_text(clean + f'\n[[comms.channels]]\nname = "status-page"\nkind = "webhook"\n'
-                                   f'url = "http://{PROD_SERVICE}:8080/hook"\n')
-            show("a webhook routed through production", lab, home, "doctor")
-            cfg.write_text(clean)
-            key = Path(tmp) / "alice.softkey"
-            enroll_software_key(home, key)
-            show("", lab, home, "drill", "run", env={"OOB_SOFT_KEY": str(key)})
-            show("", lab, home, "drill", "report")
-        finally:
-            lab.close()
+    with tempfile.TemporaryDirectory(prefix="oob-doctor-") as tmp:
+        doctor_demo(Path(tmp))
+    with tempfile.TemporaryDirectory(prefix="oob-drill-") as tmp:
+        drill_demo(Path(tmp))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

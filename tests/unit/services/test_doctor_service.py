@@ -95,3 +95,23 @@ def test_local_data_items(tmp_path: Path) -> None:
     assert small["store bundle"].mtime is None and small["store bundle"].missing_level == "info"
     none = {d.name: d for d in local_data(probe, last_drill=None, bundle_serial=0, **common)}  # type: ignore[arg-type]
     assert none["store bundle"].note == "no bundle imported yet" and none["store bundle"].missing_level == "warning"
+
+
+def test_inventory_targets_devices_and_console_servers() -> None:
+    from oob_console.core.inventory import ConsolePort, ConsoleServer, Device, Inventory
+    from oob_console.services.doctor import inventory_targets
+
+    inv = Inventory(
+        devices=(Device("r1", "frr", "10.0.0.1", console=ConsolePort("ssh", server="cs1", line="port5")),
+                 Device("r2", "frr", "10.0.0.2", console=ConsolePort("telnet", server="192.0.2.9", port=7002)),
+                 Device("r3", "frr", "10.0.0.3", console=ConsolePort("serial", line="/dev/ttyUSB0")),
+                 Device("r4", "frr", "10.0.0.4")),
+        console_servers=(ConsoleServer("cs1", "192.0.2.8"),),
+    )
+    got = {(t.group, t.name): (t.host, t.port, t.critical) for t in inventory_targets(inv)}
+    assert got == {
+        ("devices", "r1"): ("10.0.0.1", 22, False), ("devices", "r2"): ("10.0.0.2", 22, False),
+        ("devices", "r3"): ("10.0.0.3", 22, False), ("devices", "r4"): ("10.0.0.4", 22, True),
+        ("console servers", "cs1"): ("192.0.2.8", 22, True),
+        ("console servers", "console of r2"): ("192.0.2.9", 7002, True),
+    }
