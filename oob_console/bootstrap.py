@@ -22,10 +22,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oob_console.config import CONFIG_NAME, LoadedConfig, load_config, parse_config
+from oob_console.config import (
+    CONFIG_NAME,
+    GuardConfig,
+    LoadedConfig,
+    load_config,
+    parse_config,
+    with_guard_classes,
+)
 from oob_console.core.identity import Identity
 from oob_console.errors import ConflictError, RefusedError, StorageError
 from oob_console.services.audit import AuditService
+from oob_console.services.guard import GuardService
 
 if TYPE_CHECKING:
     from oob_console.adapters.credential_store import CredentialStore
@@ -41,6 +49,7 @@ if TYPE_CHECKING:
     from oob_console.services.devices import DeviceAccess
     from oob_console.services.doctor import DoctorService
     from oob_console.services.drill import DrillService
+    from oob_console.services.guard_gate import GuardGate
     from oob_console.services.login import LoginService
     from oob_console.services.notify import NotifyService
     from oob_console.services.runs import RunService
@@ -172,8 +181,8 @@ class App:
 
         cfg = self.loaded.config
         return ApprovalService(IntentStore(self.store), self.credential_repo, self.audit, self.key_device,
-                               verify_signature, cfg.auth, cfg.approvals, cfg.site.name, self.clock,
-                               notice=self.notify.auto)
+                               verify_signature, cfg.auth, with_guard_classes(cfg.approvals), cfg.site.name,
+                               self.clock, notice=self.notify.auto)
 
     @cached_property
     def store_sync(self) -> StoreSyncService:
@@ -251,6 +260,15 @@ class App:
 
         return BackupService(self.runs, ConfigHistoryDir(self.path(self.loaded.config.paths.backups)))
 
+    @cached_property
+    def guard(self) -> GuardService:
+        return build_guard(self.loaded)
+
+    @cached_property
+    def guard_gate(self) -> GuardGate:
+        from oob_console.services.guard_gate import GuardGate
+
+        return GuardGate(self.guard, self.approvals, self.audit)
 
     @cached_property
     def notify(self) -> NotifyService:
@@ -350,6 +368,26 @@ class App:
             return default_plan(), "built in"
         resolved = Path(chosen) if path else self.path(chosen)
         return load_plan(resolved), str(resolved)
+
+
+def build_guard(loaded: LoadedConfig | None, *, inventory: str | None = None) -> GuardService:
+    """The command guard of a site, or with built-in thresholds when there is no site (``loaded`` None)."""
+    from oob_console.adapters.guard_corpus import CorpusDirectory
+    from oob_console.adapters.inventory_file import InventoryFile
+    from oob_console.core.guard import GuardPolicy
+
+    cfg = loaded.config.guard if loaded else GuardConfig()
+    policy = GuardPolicy(
+        link_share=cfg.link_share, backbone_share=cfg.backbone_share, session_share=cfg.session_share,
+        lag_member_share=cfg.lag_member_share, critical_link_kinds=cfg.critical_link_kinds,
+        backbone_roles=cfg.backbone_roles, max_interfaces_down=cfg.max_interfaces_down,
+    )
+    if inventory:
+        inventory_path: Path | None = Path(inventory)
+    else:
+        inventory_path = loaded.resolve(loaded.config.paths.inventory) if loaded else None
+    return GuardService(policy, InventoryFile(inventory_path), CorpusDirectory(loaded.base if loaded else None),
+                        checker_timeout=cfg.checker_timeout, default_corpus=cfg.corpus)
 
 
 # What the drill cannot exercise in this build, and why (removed as each capability lands).
