@@ -376,12 +376,18 @@ class App:
 
     @cached_property
     def status(self) -> StatusService:
+        from oob_console.adapters.host_probe import TcpProbe
+        from oob_console.config import comms_seconds
         from oob_console.services import status
 
         # Each feature adds its overview probe here (see services.status.OVERVIEW).
         probes = {"audit": status.audit_probe(self.audit), "runbooks": status.runbooks_probe(self.runbooks),
                   "login": status.login_probe(self.credentials), "approvals": status.approvals_probe(self.approvals),
-                  "devices": status.devices_probe(self.devices, shown_as=self.loaded.config.paths.inventory)}
+                  "devices": status.devices_probe(self.devices, shown_as=self.loaded.config.paths.inventory),
+                  "uplink": status.uplink_probe(TcpProbe(), self.loaded.config.drill.uplink),
+                  "doctor": status.doctor_probe(self.doctor),
+                  "drill": status.drill_probe(self.drill, max_age_days=comms_seconds(
+                      self.loaded.config.doctor.drill_max_age) / 86400)}
         return status.StatusService(probes)
 
 
