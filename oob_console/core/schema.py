@@ -113,7 +113,7 @@ def convert(tp: Any, value: Any, key: str) -> Any:
             raise SchemaError(key, f"expected {_type_name(tp)}, got {_describe(value)}")
         item = get_args(tp)[1]
         return {k: convert(item, v, f"{key}.{k}") for k, v in value.items()}
-    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type) and tp is not SecretRef:
         if not isinstance(value, dict):
             raise SchemaError(key, f"expected a table, got {_describe(value)}")
         return load_dataclass(tp, value, key)

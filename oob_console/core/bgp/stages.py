@@ -28,7 +28,7 @@ STAGE_TITLES = {
 # later. Cloudflare documents 2-7 minutes to advertise (15 to withdraw); AWS
 # "a few minutes" of BGP propagation.
 EXPECTED: dict[str, dict[str, float]] = {
-    "exabgp": {"accepted": 1, "advertised": 2, "visible": 30},
+    "exabgp": {"accepted": 1, "advertised": 2, "visible": 10},
     "router": {"accepted": 30, "advertised": 60, "visible": 120},
     "cloudflare": {"accepted": 10, "advertised": 420, "visible": 900},
     "aws": {"accepted": 10, "advertised": 300, "visible": 900},
