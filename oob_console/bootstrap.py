@@ -16,6 +16,7 @@ from typing import Any
 from oob_console.config import CONFIG_NAME, LoadedConfig, load_config, parse_config
 from oob_console.errors import ConflictError, StorageError
 from oob_console.services.audit import AuditService
+from oob_console.services.bgp import BgpService
 
 
 def local_actor() -> str:
@@ -55,6 +56,12 @@ class App:
         )
         trusted = frozenset({key.public_key}) if key else None
         return AuditService(log, self.actor, check_signature=check_signature, trusted_keys=trusted)
+
+    @cached_property
+    def bgp(self) -> BgpService:
+        from oob_console.bootstrap_bgp import build_service
+
+        return build_service(self)
 
 
 STARTER_CONFIG = """\

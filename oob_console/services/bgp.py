@@ -15,6 +15,7 @@ stops the step (fail closed).
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -42,6 +43,17 @@ from oob_console.services.bgp_ports import (
 from oob_console.services.bgp_stages import StageWatcher
 
 StageCallback = Callable[[RouteRow, Stage], None]
+
+
+def owner_origin(policy: BgpPolicy, prefix: str) -> int:
+    """The origin AS of the most specific owned block holding ``prefix`` (else our AS)."""
+    try:
+        net = ipaddress.ip_network(prefix.strip(), strict=False)
+    except ValueError:
+        return policy.local_as  # make_route reports the malformed prefix
+    owners = [b for b in policy.owned if ipaddress.ip_network(b.prefix).version == net.version
+              and net.subnet_of(ipaddress.ip_network(b.prefix))]  # type: ignore[arg-type]
+    return max(owners, key=lambda b: ipaddress.ip_network(b.prefix).prefixlen).origin_as if owners else policy.local_as
 
 
 @dataclass(frozen=True)
@@ -113,9 +125,11 @@ class BgpService:
         """Raises UsageError for a malformed prefix, community, next hop or AS."""
         policy = self.settings.policy
         chosen = tuple(sorted(set(upstreams))) or self.settings.default_upstreams or tuple(sorted(policy.upstreams))
+        if origin_as is None:
+            origin_as = owner_origin(policy, prefix)
         try:
-            route = make_route(prefix, origin_as=origin_as if origin_as is not None else policy.local_as,
-                               next_hop=next_hop, communities=list(communities), prepend=prepend)
+            route = make_route(prefix, origin_as=origin_as, next_hop=next_hop, communities=list(communities),
+                               prepend=prepend)
         except ValueError as exc:
             raise UsageError(str(exc), hint="see 'oob bgp plan --help'") from None
         now = self.clock()

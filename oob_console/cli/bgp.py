@@ -1,0 +1,240 @@
+"""`oob bgp plan|announce|withdraw|renew|run|show|cancel|status|speaker`: emergency BGP.
+
+Exit codes: 0 done (or, without --wait, the intent is created and waits for
+its approvals); 5 the approvals did not come in; 7 a preflight check refused;
+8 a stage was not reached in time or a backend could not take the change;
+9 the intent is not in a state for this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from typing import Any
+
+from oob_console.cli.base import Context, Output, command, group
+from oob_console.core.bgp.desired import RouteRow
+from oob_console.core.bgp.intent import Action, BgpIntent, format_seconds
+from oob_console.core.bgp.preflight import PreflightReport
+from oob_console.core.bgp.stages import STAGE_TITLES, STAGES, Stage
+from oob_console.core.timefmt import parse_duration
+from oob_console.errors import AuthError
+from oob_console.services.bgp import BgpService, Execution
+
+EXIT_NOT_CONFIRMED = 8
+
+
+def _duration(text: str) -> float:
+    try:
+        return parse_duration(text).total_seconds()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _route_options(p: argparse.ArgumentParser, *, lease: bool = True) -> None:
+    p.add_argument("prefix", help="the prefix, e.g. 203.0.113.0/24")
+    p.add_argument("--upstream", action="append", default=[], metavar="NAME",
+                   help="upstream to use (repeat; default: bgp.default_upstreams, else all)")
+    if lease:
+        p.add_argument("--lease", type=_duration, metavar="DURATION",
+                       help="withdraw after this long unless renewed (default: bgp.default_lease)")
+    p.add_argument("--community", action="append", default=[], metavar="C",
+                   help="community to attach: ASN:VALUE, A:B:C, or no-export, no-advertise... (repeat)")
+    p.add_argument("--next-hop", default="self", metavar="IP", help="next hop (default: self)")
+    p.add_argument("--prepend", type=int, default=0, metavar="N", help="prepend our AS N more times")
+    p.add_argument("--origin-as", metavar="AS", help="origin AS (default: the owned block's)")
+    p.add_argument("--reason", default="", help="why (shown to approvers and in the audit log)")
+
+
+def _execution_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--wait", action="store_true", help="wait for the approvals, then run it")
+    p.add_argument("--timeout", type=_duration, default=900.0, metavar="DURATION",
+                   help="with --wait: how long to wait for approvals (default 15m)")
+    p.add_argument("--no-confirm", action="store_true",
+                   help="return once the backends accepted it; do not wait for advertised/visible")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    inner = group(sub, "bgp", "announce and withdraw our prefixes through upstreams (checked, approved, confirmed)")
+    p = command(inner, "plan", cmd_plan, "run every preflight check and print the report; changes nothing",
+                "Exit 0 only if every check passes, 7 if one fails.")
+    p.add_argument("action", choices=["announce", "withdraw"])
+    _route_options(p)
+    p = command(inner, "announce", cmd_announce, "create an announce intent; run it once approved",
+                "Preflight, then an intent that needs bgp.approvals_required approvals. With --wait (or when "
+                "no approvals are required) it runs once they are in and shows each stage.")
+    _route_options(p)
+    _execution_options(p)
+    p = command(inner, "withdraw", cmd_withdraw, "create a withdraw intent; run it once approved")
+    _route_options(p, lease=False)
+    _execution_options(p)
+    p = command(inner, "renew", cmd_renew, "re-announce what is announced now with a new lease (needs approvals)")
+    p.add_argument("prefix")
+    p.add_argument("--upstream", action="append", default=[], metavar="NAME")
+    p.add_argument("--lease", type=_duration, metavar="DURATION", help="new lease (default: bgp.default_lease)")
+    _execution_options(p)
+    p = command(inner, "run", cmd_run, "run an approved intent now")
+    p.add_argument("intent", help="intent id (bgp-...)")
+    p.add_argument("--no-confirm", action="store_true", help="do not wait for advertised/visible")
+    p = command(inner, "show", cmd_show, "show an intent: what approvers sign, its approvals and result")
+    p.add_argument("intent")
+    p = command(inner, "cancel", cmd_cancel, "cancel a pending intent")
+    p.add_argument("intent")
+    command(inner, "status", cmd_status, "sessions, announced prefixes with their stages and leases, open intents")
+    command(inner, "speaker", cmd_speaker, "run the BGP supervisor in the foreground (ExaBGP, journal, leases)",
+            "Runs ExaBGP as a managed subprocess, re-applies the journal, withdraws expired leases and answers "
+            "the CLI on its control socket. Run it under systemd; stops cleanly on SIGTERM.")
+
+
+def _build(args: argparse.Namespace, svc: BgpService, action: Action) -> BgpIntent:
+    return svc.build_intent(action, args.prefix, upstreams=args.upstream, lease=getattr(args, "lease", None),
+                            communities=args.community, next_hop=args.next_hop, prepend=args.prepend,
+                            origin_as=args.origin_as, reason=args.reason)
+
+
+def _report_text(summary: str, report: PreflightReport) -> list[str]:
+    verdict = "all checks pass" if report.ok else f"{len(report.failures)} check(s) FAIL"
+    return [f"plan: {summary}", f"preflight: {verdict}", *report.lines()]
+
+
+def cmd_plan(args: argparse.Namespace, ctx: Context) -> Output:
+    svc = ctx.app.bgp
+    intent = _build(args, svc, args.action)
+    report = svc.plan(intent)
+    data = {"intent": intent.payload(), "digest": intent.digest(), "preflight": report.to_json()}
+    return Output(data, "\n".join(_report_text(intent.summary(), report)), 0 if report.ok else 7)
+
+
+def _progress(ctx: Context, start: float) -> Any:
+    def show(row: RouteRow, stage: Stage) -> None:
+        if not ctx.json:
+            print(f"  [{time.monotonic() - start:6.2f}s] {row.upstream} {row.prefix}: {stage.line()}",
+                  file=sys.stderr, flush=True)
+    return show
+
+
+def _execution_text(ex: Execution) -> tuple[list[str], int]:
+    lines = [f"{ex.record.intent.id} {ex.record.status}: {ex.record.intent.summary()}"]
+    for (upstream, prefix), stages in ex.stages.items():
+        lines.append(f"  {upstream} {prefix}")
+        for name in STAGES:
+            st = stages.get(name)
+            lines.append(f"    {st.line()}" if st else f"    {STAGE_TITLES[name]:<24} PENDING")
+    return lines, 0 if ex.ok else EXIT_NOT_CONFIRMED
+
+
+def _request_and_maybe_run(args: argparse.Namespace, ctx: Context, intent: BgpIntent) -> Output:
+    svc = ctx.app.bgp
+    record, report = svc.request(intent)
+    lines = [f"intent {intent.id}: {intent.summary()}", f"digest {intent.digest()} (approvers sign this exact "
+             "intent)", f"preflight: all checks pass ({len(report.checks)})"]
+    data: dict[str, Any] = {"intent": record.to_json()}
+    required = svc.settings.approvals_required
+    if required and not args.wait:
+        lines.append(f"waiting for {required} approval(s); then 'oob bgp run {intent.id}' (the speaker also runs "
+                     "it when the quorum is in)")
+        return Output(data, "\n".join(lines))
+    if required:
+        status = svc.wait_for_approvals(intent.id, args.timeout)
+        if not status.approved:
+            raise AuthError(f"{intent.id}: {len(set(status.approvers))} of {status.required} approvals after "
+                            f"{format_seconds(args.timeout)}", hint=f"it stays pending; 'oob bgp run {intent.id}' "
+                            "once approved")
+    if not ctx.json:
+        print("\n".join(lines), file=sys.stderr, flush=True)
+    ex = svc.execute(intent.id, confirm=not args.no_confirm, on_stage=_progress(ctx, time.monotonic()))
+    text, code = _execution_text(ex)
+    data["execution"] = ex.to_json()
+    return Output(data, "\n".join(text), code)
+
+
+def cmd_announce(args: argparse.Namespace, ctx: Context) -> Output:
+    return _request_and_maybe_run(args, ctx, _build(args, ctx.app.bgp, "announce"))
+
+
+def cmd_withdraw(args: argparse.Namespace, ctx: Context) -> Output:
+    return _request_and_maybe_run(args, ctx, _build(args, ctx.app.bgp, "withdraw"))
+
+
+def cmd_renew(args: argparse.Namespace, ctx: Context) -> Output:
+    return _request_and_maybe_run(args, ctx, ctx.app.bgp.renew_intent(args.prefix, lease=args.lease,
+                                                                        upstreams=args.upstream))
+
+
+def cmd_run(args: argparse.Namespace, ctx: Context) -> Output:
+    ex = ctx.app.bgp.execute(args.intent, confirm=not args.no_confirm, on_stage=_progress(ctx, time.monotonic()))
+    text, code = _execution_text(ex)
+    return Output(ex.to_json(), "\n".join(text), code)
+
+
+def cmd_show(args: argparse.Namespace, ctx: Context) -> Output:
+    svc = ctx.app.bgp
+    record = svc.journal.intent(args.intent)
+    status = svc.approval(record)
+    data = record.to_json()
+    data["canonical"] = record.intent.canonical().decode()
+    data["approvals"] = {"required": status.required, "approvers": list(status.approvers),
+                         "approved": status.approved, "expired": status.expired}
+    lines = [f"{record.intent.id} [{record.status}] {record.intent.summary()}",
+             f"  requested by {record.intent.requested_by} at {record.intent.created_at}, "
+             f"approvals due by {record.intent.expires_at}",
+             f"  digest    {record.intent.digest()}",
+             f"  approvals {len(set(status.approvers))}/{status.required} {', '.join(status.approvers)}".rstrip(),
+             f"  signed bytes: {data['canonical']}"]
+    if record.result:
+        lines.append(f"  result    {record.result}")
+    return Output(data, "\n".join(lines))
+
+
+def cmd_cancel(args: argparse.Namespace, ctx: Context) -> Output:
+    record = ctx.app.bgp.cancel(args.intent)
+    return Output(record.to_json(), f"{record.intent.id} cancelled")
+
+
+def cmd_status(args: argparse.Namespace, ctx: Context) -> Output:
+    data = ctx.app.bgp.status()
+    now = data["now"]
+    lines = ["sessions:"]
+    for s in data["sessions"]:
+        since = f" for {format_seconds(now - s['since'])}" if s.get("since") else ""
+        lines.append(f"  {s['upstream']:<14} {s['peer']:<18} {s['state']}{since}"
+                     + (f" ({s['detail']})" if s.get("detail") else ""))
+    lines.append("prefixes:")
+    for r in data["routes"]:
+        lease = "" if r["lease_left_s"] is None else (
+            f", lease {format_seconds(max(r['lease_left_s'], 0))} left" if r["live"] else ", lease expired")
+        stages = " ".join(f"{n}={r['stages'][n]['state']}" for n in STAGES if n in r["stages"]) or "no stages yet"
+        lines.append(f"  {r['prefix']:<20} {r['upstream']:<14} {r['desired']}{lease}; {stages} ({r['intent_id']})")
+    if not data["routes"]:
+        lines.append("  (none)")
+    lines.append("open intents:")
+    for i in data["intents"]:
+        ap = i.get("approvals", {})
+        got = f"{len(ap.get('approvers', []))}/{ap.get('required', 0)} approvals" if "required" in ap else \
+            ap.get("error", "")
+        lines.append(f"  {i['id']} [{i['status']}] {i['summary']} — {got}")
+    if not data["intents"]:
+        lines.append("  (none)")
+    return Output(data, "\n".join(lines))
+
+
+def cmd_speaker(args: argparse.Namespace, ctx: Context) -> Output:
+    from oob_console.bootstrap_bgp import build_supervisor
+
+    supervisor, server = build_supervisor(ctx.app)
+    server.start()
+
+    def stop(signum: int, frame: object) -> None:
+        supervisor.stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if not ctx.json:
+        print(f"BGP speaker running (control socket {server.path}); SIGTERM stops it", file=sys.stderr, flush=True)
+    try:
+        supervisor.run()
+    finally:
+        server.stop()
+    return Output({"stopped": True}, "BGP speaker stopped")
