@@ -96,7 +96,7 @@ class AuditFile:
             )
             self._write(fd, line)
             if self.signer and self.checkpoint_every and entry["seq"] % self.checkpoint_every == 0:
-                self._write_checkpoint(fd, entry, actor)
+                self._write_checkpoint(fd, entry, actor, self.signer)
             return entry
         except ValueError as exc:  # details not JSON-serialisable: a caller bug
             raise AuditWriteError(f"cannot record {action}: {exc}", where=str(self.path)) from None
@@ -126,9 +126,8 @@ class AuditFile:
         self._write(fd, line)
         return entry["seq"], entry["hash"]
 
-    def _write_checkpoint(self, fd: int, covered: dict[str, Any], actor: str) -> None:
-        assert self.signer is not None
-        key, sig = self.signer(checkpoint_message(covered["seq"], covered["hash"]))
+    def _write_checkpoint(self, fd: int, covered: dict[str, Any], actor: str, signer: Signer) -> None:
+        key, sig = signer(checkpoint_message(covered["seq"], covered["hash"]))
         _, line = build_entry(
             seq=covered["seq"] + 1, time=utc_now(), actor=actor, action=CHECKPOINT_ACTION,
             target=str(self.path), outcome="ok",

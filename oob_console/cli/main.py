@@ -51,6 +51,9 @@ def _emit(out: Output, ctx: Context) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     want_json = "--json" in args_list
+    if want_json and "--version" in args_list:
+        print(dump_json({"ok": True, "result": {"version": __version__}}))
+        return 0
     try:
         args = build_parser().parse_args(args_list)
         ctx = Context(args)
@@ -75,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         if want_json:
-            print(dump_json({"ok": False, "error": {"type": "Bug", "message": "internal error", "exit_code": EXIT_BUG}}))
+            bug = {"type": "Bug", "message": "internal error", "exit_code": EXIT_BUG}
+            print(dump_json({"ok": False, "error": bug}))
         return EXIT_BUG
 

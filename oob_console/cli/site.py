@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from oob_console.cli.base import Context, Output, command
+from oob_console.cli.base import Context, Output, command, group
 from oob_console.config import default_home, load_config
 
 
@@ -18,8 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--home", metavar="DIR", help="where (default: $OOB_HOME, else ~/.config/oob-console)")
     p.add_argument("--name", default="oob", help="site name (default: oob)")
 
-    cfg = sub.add_parser("config", help="check the config")
-    cfg_sub = cfg.add_subparsers(dest="config_command", metavar="COMMAND", required=True)
+    cfg_sub = group(sub, "config", "check the config")
     command(cfg_sub, "check", cmd_config_check, "validate the config and print a summary (exit 0 only if valid)")
 
     p = command(sub, "note", cmd_note, "append an operator note to the audit log (incident timeline)")

@@ -149,7 +149,7 @@ def verify_lines(
     report = VerifyReport()
     pending_torn: list[tuple[int, bytes]] = []  # (line number, raw bytes without \n)
     lineno = 0
-    for lineno, raw in enumerate(lines, start=1):  # noqa: B007 - lineno used after loop
+    for lineno, raw in enumerate(lines, start=1):
         if not raw.endswith(b"\n"):
             report.problem = Problem(
                 lineno, None, "truncated last line (a crash mid-write, or the file was cut)"

@@ -66,10 +66,10 @@ def _type_name(tp: Any) -> str:
         return f"a list of {_type_name(get_args(tp)[0])}"
     if origin is dict:
         return f"a table of {_type_name(get_args(tp)[1])}"
-    if dataclasses.is_dataclass(tp):
-        return "a table"
     if tp is SecretRef:
         return "a secret reference ('file:PATH' or 'env:NAME')"
+    if dataclasses.is_dataclass(tp):
+        return "a table"
     names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
     return names.get(tp, getattr(tp, "__name__", str(tp)))
 
@@ -99,7 +99,7 @@ def convert(tp: Any, value: Any, key: str) -> Any:
             raise errors[0]
         raise SchemaError(key, f"expected {_type_name(tp)}, got {_describe(value)}")
     if origin is Literal:
-        if value not in get_args(tp) or type(value) is bool and True not in get_args(tp):
+        if value not in get_args(tp) or (type(value) is bool and True not in get_args(tp)):
             raise SchemaError(key, f"expected one of {', '.join(repr(a) for a in get_args(tp))}, got {value!r}")
         return value
     if origin in (list, tuple):
@@ -113,10 +113,6 @@ def convert(tp: Any, value: Any, key: str) -> Any:
             raise SchemaError(key, f"expected {_type_name(tp)}, got {_describe(value)}")
         item = get_args(tp)[1]
         return {k: convert(item, v, f"{key}.{k}") for k, v in value.items()}
-    if dataclasses.is_dataclass(tp) and isinstance(tp, type) and tp is not SecretRef:
-        if not isinstance(value, dict):
-            raise SchemaError(key, f"expected a table, got {_describe(value)}")
-        return load_dataclass(tp, value, key)
     if tp is SecretRef:
         if not isinstance(value, str):
             raise SchemaError(key, f"expected {_type_name(tp)}, got {_describe(value)}")
@@ -126,6 +122,10 @@ def convert(tp: Any, value: Any, key: str) -> Any:
             raise SchemaError(
                 key, str(exc), "write 'file:/path/to/secret' (mode 0600) or 'env:VARIABLE'"
             ) from None
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        if not isinstance(value, dict):
+            raise SchemaError(key, f"expected a table, got {_describe(value)}")
+        return load_dataclass(tp, value, key)
     if tp is float and type(value) is int:
         return float(value)
     if tp in (str, int, float, bool):
