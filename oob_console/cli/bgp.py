@@ -202,11 +202,15 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> Output:
         lines.append(f"  {s['upstream']:<14} {s['peer']:<18} {s['state']}{since}"
                      + (f" ({s['detail']})" if s.get("detail") else ""))
     lines.append("prefixes:")
+    session = {s["upstream"]: s["state"] for s in data["sessions"]}
     for r in data["routes"]:
         lease = "" if r["lease_left_s"] is None else (
             f", lease {format_seconds(max(r['lease_left_s'], 0))} left" if r["live"] else ", lease expired")
         stages = " ".join(f"{n}={r['stages'][n]['state']}" for n in STAGES if n in r["stages"]) or "no stages yet"
-        lines.append(f"  {r['prefix']:<20} {r['upstream']:<14} {r['desired']}{lease}; {stages} ({r['intent_id']})")
+        state = session.get(r["upstream"], "api")
+        gone = f" — NOT OUT NOW: session {state}" if r["live"] and state not in ("up", "api") else ""
+        lines.append(f"  {r['prefix']:<20} {r['upstream']:<14} {r['desired']}{lease}; {stages} "
+                     f"({r['intent_id']}){gone}")
     if not data["routes"]:
         lines.append("  (none)")
     lines.append("open intents:")

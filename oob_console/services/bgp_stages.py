@@ -135,7 +135,8 @@ class StageWatcher:
             current = [r for r in self.journal.routes() if r.key in gens and r.generation == gens[r.key]]
             for row in current:  # stages recorded by someone else (the supervisor) count too
                 for name, stage in row.stages.items():
-                    if stages.get(row.key, {}).get(name) != stage:
+                    known = stages.get(row.key, {}).get(name)
+                    if known is None or known.to_json() != stage.to_json():
                         stages.setdefault(row.key, {})[name] = stage
                         if on_stage is not None:
                             on_stage(row, stage)
