@@ -83,10 +83,12 @@ class Execution:
     rows: list[RouteRow]
     stages: dict[Key, dict[str, Stage]] = field(default_factory=dict)
     preflight: PreflightReport | None = None
+    confirmed: bool = True  # False: only the "accepted" stage was waited for
 
     @property
     def ok(self) -> bool:
-        return all(all(s.get(n) is not None and s[n].state in ("done", "skipped") for n in STAGES)
+        names = STAGES if self.confirmed else ("accepted",)
+        return all(all(s.get(n) is not None and s[n].state in ("done", "skipped") for n in names)
                    for s in self.stages.values()) and bool(self.stages)
 
     def to_json(self) -> dict[str, Any]:
@@ -249,7 +251,7 @@ class BgpService:
                           {"intent": intent.id, "digest": intent.digest(), "approvers": list(status.approvers),
                            "upstreams": list(intent.upstreams), "lease_seconds": intent.lease_seconds})
         rows = self.journal.apply(intent, self.clock())
-        execution = Execution(record, rows, preflight=report)
+        execution = Execution(record, rows, preflight=report, confirmed=confirm)
         self.apply_rows(rows, execution.stages, on_stage)
         if confirm:
             self.stages.confirm(rows, execution.stages, on_stage, sleep=self.sleep)

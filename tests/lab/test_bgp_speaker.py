@@ -53,3 +53,106 @@ def test_announce_reaches_bird_and_frr_with_attributes_then_withdraw(tmp_path: P
         for action in ("bgp.intent.create", "bgp.announce", "bgp.announce.result", "bgp.withdraw",
                        "bgp.stage", "bgp.supervisor.start", "bgp.speaker.start"):
             assert action in actions, action
+
+
+def journal_stages(home: Path, prefix: str = PREFIX) -> dict[str, dict[str, str]]:
+    from oob_console.adapters.bgp.journal import SqliteJournal
+
+    journal = SqliteJournal(home / "bgp-journal.db")
+    try:
+        return {r.upstream: {n: s.state for n, s in r.stages.items()} for r in journal.routes() if r.prefix == prefix}
+    finally:
+        journal.close()
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_upstream_down_is_not_advertised_then_advertised_when_it_comes_up(tmp_path: Path) -> None:
+    bird, console = pair(tmp_path / "bird", BirdUpstream)
+    home = tmp_path / "site"
+    bgp_site(home, upstream_toml("bird", bird, console, advertise_timeout="1s"))
+    with SpeakerProcess(home):
+        out = run_oob("bgp", "announce", PREFIX, home=home)
+        assert out.returncode == 8, out.stdout + out.stderr  # not confirmed in time, never "success"
+        assert "accepted by the backend  DONE" in out.stdout
+        assert "advertised to the peer   TIMEOUT" in out.stdout and "not advertised within 1s" in out.stdout
+        assert "session" in out.stdout
+        with bird:
+            bird.wait_route(PREFIX, timeout=15)
+            wait_for(lambda: journal_stages(home)["bird"].get("advertised") == "done", 10,
+                     "the supervisor to record 'advertised' once the session came up")
+            status = run_oob("bgp", "status", home=home)
+            assert "advertised=done" in status.stdout and "up" in status.stdout
+
+
+def test_exabgp_killed_is_restarted_and_the_journal_reannounced(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    bird, console = pair(tmp_path / "bird", BirdUpstream)
+    home = tmp_path / "site"
+    bgp_site(home, upstream_toml("bird", bird, console))
+    with bird, SpeakerProcess(home) as speaker:
+        speaker.wait_sessions_up()
+        assert run_oob("bgp", "announce", PREFIX, home=home).returncode == 0
+        bird.wait_route(PREFIX)
+        old = speaker.exabgp_pid()
+        assert old is not None
+        os.kill(old, signal.SIGKILL)
+        bird.wait_route(PREFIX, present=False, timeout=15)  # the session closed with ExaBGP
+        wait_for(lambda: speaker.exabgp_pid() not in (None, old), 15, "a new ExaBGP")
+        route = bird.wait_route(PREFIX, timeout=15)
+        assert route is not None and route.as_path == [64500]
+    entries = [json.loads(line) for line in (home / "audit.jsonl").read_text().splitlines()]
+    restarts = [e for e in entries if e["action"] == "bgp.speaker.start" and "restarted" in
+                e["details"].get("message", "")]
+    assert restarts and f"signal {signal.SIGKILL}" in restarts[0]["details"]["message"]
+    assert any(e["action"] == "bgp.speaker.apply" for e in entries)
+
+
+def test_lease_expiry_withdraws_on_time(tmp_path: Path) -> None:
+    bird, console = pair(tmp_path / "bird", BirdUpstream)
+    home = tmp_path / "site"
+    bgp_site(home, upstream_toml("bird", bird, console))
+    with bird, SpeakerProcess(home) as speaker:
+        speaker.wait_sessions_up()
+        start = time.monotonic()
+        assert run_oob("bgp", "announce", PREFIX, "--lease", "3s", "--no-confirm", home=home).returncode == 0
+        bird.wait_route(PREFIX)
+        bird.wait_route(PREFIX, present=False, timeout=10)
+        took = time.monotonic() - start
+        assert 2.5 < took < 6, took
+    assert "bgp.lease.expired" in audit_actions(home)
+    assert "lease expired" in run_oob("bgp", "status", home=home).stdout or \
+        "withdrawn" in run_oob("bgp", "status", home=home).stdout
+
+
+def test_journal_survives_speaker_kill9_and_leases_hold_across_restarts(tmp_path: Path) -> None:
+    bird, console = pair(tmp_path / "bird", BirdUpstream)
+    home = tmp_path / "site"
+    bgp_site(home, upstream_toml("bird", bird, console))
+    with bird:
+        speaker = SpeakerProcess(home).start()
+        speaker.wait_sessions_up()
+        assert run_oob("bgp", "announce", PREFIX, "--no-confirm", home=home).returncode == 0
+        assert run_oob("bgp", "announce", "198.51.100.0/24", "--lease", "4s", "--no-confirm",
+                       home=home).returncode == 0
+        bird.wait_route(PREFIX)
+        bird.wait_route("198.51.100.0/24")
+        exabgp = speaker.exabgp_pid()
+        speaker.kill9()  # the console host "crashes": ExaBGP goes with it (parent-death signal)
+        bird.wait_route(PREFIX, present=False, timeout=15)
+        wait_for(lambda: not Path(f"/proc/{exabgp}").exists(), 10, "ExaBGP to die with the speaker")
+        time.sleep(4)  # the short lease runs out while nothing is running
+        with SpeakerProcess(home):
+            bird.wait_route(PREFIX, timeout=15)  # re-applied from the journal
+            time.sleep(1)
+            assert "198.51.100.0/24" not in bird.routes()  # its lease passed while we were down
+    assert "bgp.lease.expired" in audit_actions(home)
