@@ -139,8 +139,8 @@ def _request_and_maybe_run(args: argparse.Namespace, ctx: Context, intent: BgpIn
     if required:
         status = svc.wait_for_approvals(intent.id, args.timeout)
         if not status.approved:
-            raise AuthError(f"{intent.id}: {len(set(status.approvers))} of {status.required} approvals after "
-                            f"{format_seconds(args.timeout)}", hint=f"it stays pending; 'oob bgp run {intent.id}' "
+            raise AuthError(f"{intent.id}: {status.state}, {status.have} of {status.need} approvals after "
+                            f"{format_seconds(args.timeout)}", hint=f"if still pending, 'oob bgp run {intent.id}' "
                             "once approved")
     if not ctx.json:
         print("\n".join(lines), file=sys.stderr, flush=True)
@@ -175,13 +175,14 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> Output:
     status = svc.approval(record)
     data = record.to_json()
     data["canonical"] = record.intent.canonical().decode()
-    data["approvals"] = {"required": status.required, "approvers": list(status.approvers),
-                         "approved": status.approved, "expired": status.expired}
+    data["approvals"] = {"state": status.state, "have": status.have, "need": status.need,
+                         "approvers": list(status.approvers), "ticket": status.ticket or None}
     lines = [f"{record.intent.id} [{record.status}] {record.intent.summary()}",
              f"  requested by {record.intent.requested_by} at {record.intent.created_at}, "
              f"approvals due by {record.intent.expires_at}",
              f"  digest    {record.intent.digest()}",
-             f"  approvals {len(set(status.approvers))}/{status.required} {', '.join(status.approvers)}".rstrip(),
+             f"  approvals {status.state}: {status.have}/{status.need} {', '.join(status.approvers)}".rstrip()
+             + (f" (ticket {status.ticket}: 'oob approve {status.ticket}')" if status.ticket else ""),
              f"  signed bytes: {data['canonical']}"]
     if record.result:
         lines.append(f"  result    {record.result}")
@@ -216,8 +217,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> Output:
     lines.append("open intents:")
     for i in data["intents"]:
         ap = i.get("approvals", {})
-        got = f"{len(ap.get('approvers', []))}/{ap.get('required', 0)} approvals" if "required" in ap else \
-            ap.get("error", "")
+        got = f"{ap['state']}, {ap['have']}/{ap['need']} approvals" if "state" in ap else ap.get("error", "")
         lines.append(f"  {i['id']} [{i['status']}] {i['summary']} — {got}")
     if not data["intents"]:
         lines.append("  (none)")

@@ -30,11 +30,13 @@ from oob_console.core.bgp.stages import STAGES, Stage
 from oob_console.errors import AuthError, ConflictError, OobError, RefusedError, UsageError
 from oob_console.services.audit import AuditService
 from oob_console.services.bgp_ports import (
+    NO_QUORUM,
     OPEN_STATUSES,
     Approvals,
     ApprovalStatus,
     BgpJournal,
     IntentRecord,
+    IntentStatus,
     LookingGlass,
     RouteBackend,
     SessionInfo,
@@ -171,21 +173,28 @@ class BgpService:
             raise RefusedError("approvals are required but no approval store is available",
                                hint="set up the credential store, or set bgp.approvals_required = 0 in a lab")
         now = self.clock()
-        self.audit.record("bgp.intent.create", intent.route.prefix, "ok",
-                          {"intent": intent.id, "digest": intent.digest(), "summary": intent.summary(),
-                           "approvals_required": required})
         ticket = ""
         if required and self.approvals is not None:
-            ticket = self.approvals.open(action=f"bgp.{intent.action}", target=intent.route.prefix,
-                                         payload=intent.canonical(), summary=intent.summary(), required=required,
-                                         expires_at=now + self.settings.approval_window)
+            ticket = self.approvals.open(action=f"bgp.{intent.action}", params=intent.payload(),
+                                         lifetime=self.settings.approval_window)
+            status = self.approvals.status(ticket)
+            if status.need < required:  # the approvals policy must not ask for less than the BGP section
+                self.approvals.cancel(ticket)
+                raise RefusedError(f"the approvals policy asks only {status.need} approval(s) for "
+                                   f"bgp.{intent.action}; bgp.approvals_required is {required}",
+                                   hint="raise the quorum of the 'bgp' class in [approvals]")
+        self.audit.record("bgp.intent.create", intent.route.prefix, "ok",
+                          {"intent": intent.id, "digest": intent.digest(), "summary": intent.summary(),
+                           "approvals_required": required, "ticket": ticket or None})
         record = IntentRecord(intent, "pending", ticket, now, now, report.to_json())
         self.journal.add_intent(record)
         return record, report
 
     def approval(self, record: IntentRecord) -> ApprovalStatus:
-        if not record.ticket or self.approvals is None:
-            return ApprovalStatus("", 0)
+        if not record.ticket:
+            return NO_QUORUM
+        if self.approvals is None:
+            return ApprovalStatus(record.ticket, "pending", detail="no approval store is available")
         return self.approvals.status(record.ticket)
 
     def wait_for_approvals(self, intent_id: str, timeout: float, poll: float = 0.2) -> ApprovalStatus:
@@ -194,7 +203,7 @@ class BgpService:
         while True:
             record = self.journal.intent(intent_id)
             status = self.approval(record)
-            if status.approved or status.expired or status.rejected or self.clock() >= deadline:
+            if status.closed or self.clock() >= deadline:
                 return status
             self.sleep(min(poll, max(0.0, deadline - self.clock())))
 
@@ -216,25 +225,34 @@ class BgpService:
                                 hint="create a new intent with 'oob bgp announce|withdraw'")
         status = self.approval(record)
         if not status.approved:
-            self._expire_if_late(record, status)
-            have = len(set(status.approvers))
-            raise AuthError(f"intent {intent_id} has {have} of {status.required} approvals",
-                            hint=status.detail or f"approvers sign digest {intent.digest()[:16]}")
+            self._close_if_dead(record, status)
+            raise AuthError(f"intent {intent_id} is {status.state}: {status.have} of {status.need} approvals",
+                            hint=status.detail or f"approvers run 'oob approve {record.ticket}'")
         if not self.journal.transition(intent_id, ["pending"], "executing"):
             raise ConflictError(f"intent {intent_id} is already being executed")
         try:
-            return self._run(record, status, confirm=confirm, on_stage=on_stage)
+            if record.ticket and self.approvals is not None:
+                self.approvals.claim(record.ticket, action=f"bgp.{intent.action}")  # once ever, approvers re-checked
+            execution = self._run(record, status, confirm=confirm, on_stage=on_stage)
         except OobError as exc:
             self.journal.transition(intent_id, ["executing"], "refused" if isinstance(exc, RefusedError)
                                     else "failed", result={"error": exc.message})
+            self._finish_ticket(record, ok=False, result={"error": exc.message})
             raise
+        self._finish_ticket(record, ok=execution.record.status == "done", result=execution.record.result)
+        return execution
 
-    def _expire_if_late(self, record: IntentRecord, status: ApprovalStatus) -> None:
-        deadline = datetime.fromisoformat(record.intent.expires_at.replace("Z", "+00:00")).timestamp()
-        if status.expired or self.clock() > deadline:
-            if self.journal.transition(record.intent.id, ["pending"], "expired"):
-                self.audit.record("bgp.intent.expired", record.intent.route.prefix, "expired",
-                                  {"intent": record.intent.id})
+    def _finish_ticket(self, record: IntentRecord, *, ok: bool, result: dict[str, Any]) -> None:
+        if record.ticket and self.approvals is not None and self.approvals.status(record.ticket).state == "executing":
+            self.approvals.finish(record.ticket, ok=ok, result=result)
+
+    def _close_if_dead(self, record: IntentRecord, status: ApprovalStatus) -> None:
+        """An intent whose approvals expired or were cancelled can never run: say so in the journal."""
+        if status.state in ("expired", "cancelled", "failed", "executed"):
+            to: IntentStatus = "expired" if status.state == "expired" else "cancelled"
+            if self.journal.transition(record.intent.id, ["pending"], to):
+                self.audit.record(f"bgp.intent.{to}", record.intent.route.prefix, to,
+                                  {"intent": record.intent.id, "ticket": record.ticket})
 
     def _run(self, record: IntentRecord, status: ApprovalStatus, *, confirm: bool,
              on_stage: StageCallback | None) -> Execution:
@@ -294,9 +312,13 @@ class BgpService:
     def cancel(self, intent_id: str) -> IntentRecord:
         """Raises ConflictError when it is no longer pending."""
         record = self.journal.intent(intent_id)
+        if record.status != "pending":
+            raise ConflictError(f"intent {intent_id} is {record.status}; only pending intents can be cancelled")
         self.audit.record("bgp.intent.cancel", record.intent.route.prefix, "ok", {"intent": intent_id})
         if not self.journal.transition(intent_id, ["pending"], "cancelled"):
-            raise ConflictError(f"intent {intent_id} is {record.status}; only pending intents can be cancelled")
+            raise ConflictError(f"intent {intent_id} is no longer pending")
+        if record.ticket and self.approvals is not None and not self.approval(record).closed:
+            self.approvals.cancel(record.ticket)
         return self.journal.intent(intent_id)
 
     # leases and status
@@ -335,8 +357,8 @@ class BgpService:
             entry = record.to_json()
             try:
                 st = self.approval(record)
-                entry["approvals"] = {"required": st.required, "approvers": list(st.approvers),
-                                      "approved": st.approved, "expired": st.expired}
+                entry["approvals"] = {"state": st.state, "have": st.have, "need": st.need,
+                                      "approvers": list(st.approvers), "ticket": st.ticket or None}
             except OobError as exc:
                 entry["approvals"] = {"error": exc.message}
             pending.append(entry)

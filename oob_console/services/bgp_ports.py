@@ -40,15 +40,23 @@ class IntentRecord:
 @dataclass(frozen=True)
 class ApprovalStatus:
     ticket: str
-    required: int
+    state: str  # pending | approved | expired | cancelled | executing | executed | failed
+    have: int = 0
+    need: int = 0
     approvers: tuple[str, ...] = ()
-    expired: bool = False
-    rejected: bool = False
     detail: str = ""
 
     @property
     def approved(self) -> bool:
-        return not self.expired and not self.rejected and len(set(self.approvers)) >= self.required
+        return self.state == "approved"
+
+    @property
+    def closed(self) -> bool:
+        """No approval can change it any more."""
+        return self.state not in ("pending",)
+
+
+NO_QUORUM = ApprovalStatus("", "approved")  # bgp.approvals_required = 0 (labs and drills)
 
 
 @dataclass(frozen=True)
@@ -126,14 +134,16 @@ class BgpJournal(Protocol):
 
 
 class Approvals(Protocol):
-    """The quorum: hardware-key approvals over an action's exact bytes."""
+    """The quorum: fresh hardware-key approvals over an action's exact bytes (the credential store)."""
 
-    def open(self, *, action: str, target: str, payload: bytes, summary: str, required: int,
-             expires_at: float) -> str:
-        """Ask for approvals of ``payload``; returns the ticket id.
+    def open(self, *, action: str, params: dict[str, Any], lifetime: float) -> str:
+        """Ask for approvals of ``action`` with ``params`` (its exact bytes are what approvers sign).
+
+        Returns the ticket (the approvals' intent id).
 
         Raises:
-            StorageError: the request was not stored.
+            UsageError: the action or params are not acceptable.
+            StorageError / AuditWriteError: nothing was requested.
         """
         ...
 
@@ -142,6 +152,22 @@ class Approvals(Protocol):
         NotFoundError: unknown ticket.
         StorageError: unreadable.
         """
+        ...
+
+    def claim(self, ticket: str, *, action: str) -> None:
+        """Start executing, once ever, re-checking that the approvers are still valid.
+
+        Raises:
+            RefusedError: not approved, expired, another action, or already claimed.
+        """
+        ...
+
+    def finish(self, ticket: str, *, ok: bool, result: dict[str, Any]) -> None:
+        """Record the outcome on the ticket. Raises ConflictError, StorageError."""
+        ...
+
+    def cancel(self, ticket: str) -> None:
+        """Close an open ticket. Raises ConflictError (no longer open), AuthError, StorageError."""
         ...
 
 
