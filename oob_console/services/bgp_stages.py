@@ -126,7 +126,8 @@ class StageWatcher:
         """Poll until every row is finished (done, failed, skipped or timed out); fill ``stages``."""
         keys = [r.key for r in rows]
         gens = {r.key: r.generation for r in rows}
-        poll = min((_poll_interval(self.upstreams.get(r.upstream)) for r in rows), default=0.05)
+        cap = min((_poll_interval(self.upstreams.get(r.upstream)) for r in rows), default=0.05)
+        poll = 0.02  # start fast (a BGP session answers in milliseconds), back off toward the cap
         while True:
             for row, stage in self.check(keys):
                 stages.setdefault(row.key, {})[stage.name] = stage
@@ -143,6 +144,7 @@ class StageWatcher:
             if len(current) < len(keys) or all(finished(r) for r in current):
                 return
             sleep(poll)
+            poll = min(poll * 1.5, cap)
 
 
 def finished_all(row: RouteRow) -> bool:
@@ -174,4 +176,4 @@ def _by_backend(rows: Sequence[RouteRow], backends: Mapping[str, RouteBackend]
 def _poll_interval(up: UpstreamSettings | None) -> float:
     if up is None:
         return 0.05
-    return max(0.02, min(up.expected.get("advertised", 1.0) / 40, 10.0))
+    return max(0.05, min(up.expected.get("advertised", 1.0) / 40, 10.0))
