@@ -159,7 +159,7 @@ class BgpUpstreamConfig:
         for table in ("session", "router", "cloudflare", "aws"):
             present = getattr(self, table) is not None
             if table == needs and not present:
-                raise ValueError(f"{table}: backend {self.backend!r} needs this table")
+                raise ValueError(f"backend: {self.backend!r} needs its [{table}] sub-table")
             if table != needs and present:
                 raise ValueError(f"{table}: not used by backend {self.backend!r}")
         for key in ("min_interval", "advertise_timeout", "visible_timeout"):
