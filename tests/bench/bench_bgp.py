@@ -1,0 +1,108 @@
+"""Emergency BGP benchmark: last approval -> route in the upstream's RIB (BIRD on loopback).
+
+Run: .venv/bin/python tests/bench/bench_bgp.py [--runs 20]
+
+Each run times two paths, interleaved so machine noise hits both alike:
+
+- console: from the call that records the last approval, through the
+  execution (preflight on fresh data, audit, journal, the supervisor's control
+  socket, ExaBGP's ack) to the route being in BIRD's RIB;
+- raw: the same announcement written straight to an ExaBGP API channel (our
+  adapter, no console around it) to the route being in a second BIRD's RIB.
+
+Both are measured the same way (polling ``birdc show route`` every few ms),
+so the difference is the console's overhead. Goal: console p50 <= 0.5 s,
+overhead <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from oob_console.adapters.bgp.exabgp import ExabgpSpeaker, Neighbor, find_exabgp  # noqa: E402
+from oob_console.bootstrap import App  # noqa: E402
+from oob_console.core.bgp.desired import Change  # noqa: E402
+from oob_console.core.bgp.intent import make_route  # noqa: E402
+from tests.lab.bgp_peers import BirdUpstream, pair  # noqa: E402
+from tests.lab.bgp_site import PREFIX, SpeakerProcess, bgp_site, upstream_toml  # noqa: E402
+
+
+def wait_in_rib(bird: BirdUpstream, prefix: str, present: bool = True, timeout: float = 10) -> float:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if (prefix in bird.routes()) == present:
+            return time.perf_counter()
+        time.sleep(0.002)
+    raise SystemExit(f"{prefix} never {'appeared in' if present else 'left'} BIRD's RIB")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="oob-bench-bgp-") as tmp_name:
+        tmp = Path(tmp_name)
+        bird, console = pair(tmp / "bird-console", BirdUpstream)
+        raw_bird, raw_local = pair(tmp / "bird-raw", BirdUpstream)
+        home = tmp / "site"
+        bgp_site(home, upstream_toml("bird", bird, console))
+        exabgp = find_exabgp()
+        if exabgp is None:
+            raise SystemExit("exabgp is not installed (pip install -e '.[bgp]')")
+        raw = ExabgpSpeaker(runtime_dir=tmp / "raw-run", exabgp=exabgp, local_as=64500, router_id="192.0.2.251",
+                            neighbors=[Neighbor("raw", raw_bird.address, raw_bird.local_as, raw_local,
+                                                raw_bird.port)])
+        with bird, raw_bird, SpeakerProcess(home) as speaker:
+            speaker.wait_sessions_up()
+            raw.ensure_running()
+            while raw.sessions()[0].state != "up":
+                time.sleep(0.05)
+            app = App.from_config(str(home / "config.toml"), actor="bench:approver")
+            svc = app.bgp
+            console_times, raw_times = [], []
+            route = make_route(PREFIX, origin_as=64500)
+            for i in range(args.runs):
+                # raw ExaBGP: one API command, straight to the speaker
+                start = time.perf_counter()
+                raw.send([Change("announce", "raw", route, i + 1)])
+                raw_times.append(wait_in_rib(raw_bird, PREFIX) - start)
+                raw.send([Change("withdraw", "raw", route, i + 1)])
+                wait_in_rib(raw_bird, PREFIX, present=False)
+                # the console: an intent whose quorum is in; time from the last approval on
+                intent = svc.build_intent("announce", PREFIX, lease=3600)
+                svc.request(intent)
+                start = time.perf_counter()
+                svc.execute(intent.id, confirm=False)  # what the last approver's command runs
+                console_times.append(wait_in_rib(bird, PREFIX) - start)
+                withdraw = svc.build_intent("withdraw", PREFIX)
+                svc.request(withdraw)
+                svc.execute(withdraw.id, confirm=False)
+                wait_in_rib(bird, PREFIX, present=False)
+            raw.stop()
+    over = [c - r for c, r in zip(console_times, raw_times, strict=True)]
+    print(f"BGP announce -> route in BIRD's RIB, {args.runs} runs (loopback, shared 2-core machine: noisy)")
+    print(f"{'path':<34}{'p50 ms':>10}{'p95 ms':>10}{'min ms':>10}{'max ms':>10}")
+    for name, values in (("console (last approval -> RIB)", console_times), ("raw ExaBGP API (command -> RIB)",
+                                                                            raw_times),
+                         ("overhead (per-run difference)", over)):
+        ms = [v * 1000 for v in values]
+        print(f"{name:<34}{pct(ms, .5):>10.1f}{pct(ms, .95):>10.1f}{min(ms):>10.1f}{max(ms):>10.1f}")
+    print(f"goal: console p50 <= 500 ms ({'met' if pct(console_times, .5) <= .5 else 'MISSED'}), "
+          f"overhead p50 <= 100 ms ({'met' if statistics.median(over) <= .1 else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    main()
