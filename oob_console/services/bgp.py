@@ -274,7 +274,8 @@ class BgpService:
         if confirm:
             self.stages.confirm(rows, execution.stages, on_stage, sleep=self.sleep)
         accepted = [s.get("accepted") for s in execution.stages.values()]
-        done = any(a is not None and a.state == "done" for a in accepted)
+        # done: the desired state is journaled and at least one backend has it or will take it
+        done = any(a is not None and a.state != "failed" for a in accepted)
         result = {"stages": {f"{k[0]} {k[1]}": {n: st.state for n, st in s.items()}
                              for k, s in execution.stages.items()}}
         self.journal.transition(intent.id, ["executing"], "done" if done else "failed", result=result)

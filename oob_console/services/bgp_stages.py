@@ -29,7 +29,7 @@ def finished(row: RouteRow) -> bool:
     """Nothing more to wait for on this row (done, failed, skipped or timed out)."""
     st = row.stages
     acc, adv, vis = st.get("accepted"), st.get("advertised"), st.get("visible")
-    if acc is None:
+    if acc is None or acc.state == "pending":
         return False
     if acc.state != "done" or (adv is not None and adv.state in ("failed", "timeout")):
         return True
@@ -75,6 +75,12 @@ class StageWatcher:
         wanted = set(keys) if keys is not None else None
         rows = [r for r in self.journal.routes() if (wanted is None or r.key in wanted) and not finished_all(r)]
         out: list[tuple[RouteRow, Stage]] = []
+        for row in rows:  # handed over but not yet taken (the speaker is down): only time can tell
+            acc = row.stages.get("accepted")
+            if acc is not None and acc.state == "pending" and self._late(row, "accepted", now):
+                wait = format_seconds(self.upstreams[row.upstream].deadline["accepted"])
+                self._record(row, Stage("accepted", "timeout", detail=f"not taken within {wait}: {acc.detail}"),
+                             now, out)
         waiting = [r for r in rows if _open(r, "advertised")]
         for backend, group in _by_backend(waiting, self.backends):
             try:
@@ -151,8 +157,10 @@ def finished_all(row: RouteRow) -> bool:
     """Every stage final: nothing left to watch, even in the background."""
     st = row.stages
     acc = st.get("accepted")
-    if acc is None or acc.state != "done":
-        return acc is not None
+    if acc is None or acc.state in ("pending", "timeout"):
+        return False
+    if acc.state != "done":
+        return True
     adv, vis = st.get("advertised"), st.get("visible")
     return (adv is not None and adv.state in ("done", "failed")
             and vis is not None and vis.state in _FINAL) or (adv is not None and adv.state == "failed")

@@ -134,3 +134,16 @@ def test_provider_refuses_anything_but_the_provisioned_cidr(tmp_path: Path) -> N
     out = run_oob("bgp", "announce", "198.51.100.0/24", home=home, env=ENV)
     assert out.returncode == 7
     assert "advertises only its provisioned prefixes exactly" in out.stderr
+
+
+def test_unwritable_audit_log_means_nothing_is_sent(tmp_path: Path) -> None:
+    with CloudflareApi(account="acct0123", token=ENV["OOB_TEST_CF_TOKEN"], cidr=PREFIX) as cf:
+        home = tmp_path / "site"
+        bgp_site(home, cloudflare_toml(cf.url))
+        audit = home / "audit.jsonl"
+        audit.unlink()
+        audit.mkdir()  # the audit log cannot be written (even by root)
+        out = run_oob("bgp", "announce", PREFIX, home=home, env=ENV)
+        assert out.returncode == 11, out.stdout + out.stderr
+        assert "cannot write the audit log" in out.stderr
+        assert not any(s.method == "PATCH" for s in cf.seen) and cf.bgp["on_demand"]["advertised"] is False

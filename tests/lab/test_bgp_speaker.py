@@ -156,3 +156,19 @@ def test_journal_survives_speaker_kill9_and_leases_hold_across_restarts(tmp_path
             time.sleep(1)
             assert "198.51.100.0/24" not in bird.routes()  # its lease passed while we were down
     assert "bgp.lease.expired" in audit_actions(home)
+
+
+def test_speaker_not_running_change_is_journaled_and_goes_out_when_it_starts(tmp_path: Path) -> None:
+    bird, console = pair(tmp_path / "bird", BirdUpstream)
+    home = tmp_path / "site"
+    bgp_site(home, upstream_toml("bird", bird, console))
+    with bird:
+        out = run_oob("bgp", "announce", PREFIX, home=home)
+        assert out.returncode == 8, out.stdout + out.stderr
+        assert "accepted by the backend  TIMEOUT" in out.stdout and "speaker is not running" in out.stdout
+        status = run_oob("bgp", "status", home=home).stdout
+        assert "NOT OUT NOW" in status
+        with SpeakerProcess(home):
+            bird.wait_route(PREFIX, timeout=15)
+            wait_for(lambda: journal_stages(home)["bird"] == {"accepted": "done", "advertised": "done",
+                                                              "visible": "skipped"}, 10, "stages recorded")

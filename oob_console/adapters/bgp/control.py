@@ -13,7 +13,6 @@ import json
 import socket
 import socketserver
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -128,8 +127,8 @@ class SpeakerClient:
         try:
             reply = call(self.path, {"op": "sync", "keys": self._keys(rows)}, timeout=self.timeout)
         except UnavailableError as exc:
-            now = time.time()
-            return {r.key: Stage("accepted", "failed", at=now, detail=exc.message) for r in rows}
+            # Journaled already: the supervisor sends it as soon as it runs. Not failed, not done.
+            return {r.key: Stage("accepted", "pending", detail=exc.message) for r in rows}
         return {(u, p): Stage.from_json(s) for u, p, s in reply["accepted"]}
 
     def advertised(self, rows: Sequence[RouteRow]) -> dict[Key, Stage]:
