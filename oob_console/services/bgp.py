@@ -225,7 +225,7 @@ class BgpService:
                                 hint="create a new intent with 'oob bgp announce|withdraw'")
         status = self.approval(record)
         if not status.approved:
-            self._close_if_dead(record, status)
+            self.close_if_dead(record, status)
             raise AuthError(f"intent {intent_id} is {status.state}: {status.have} of {status.need} approvals",
                             hint=status.detail or f"approvers run 'oob approve {record.ticket}'")
         if not self.journal.transition(intent_id, ["pending"], "executing"):
@@ -246,7 +246,7 @@ class BgpService:
         if record.ticket and self.approvals is not None and self.approvals.status(record.ticket).state == "executing":
             self.approvals.finish(record.ticket, ok=ok, result=result)
 
-    def _close_if_dead(self, record: IntentRecord, status: ApprovalStatus) -> None:
+    def close_if_dead(self, record: IntentRecord, status: ApprovalStatus) -> None:
         """An intent whose approvals expired or were cancelled can never run: say so in the journal."""
         if status.state in ("expired", "cancelled", "failed", "executed"):
             to: IntentStatus = "expired" if status.state == "expired" else "cancelled"

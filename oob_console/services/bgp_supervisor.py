@@ -199,11 +199,14 @@ class BgpSupervisor:
         for record in self.svc.journal.intents(["pending"]):
             if not record.ticket:
                 continue  # no quorum needed: the CLI that created it runs it
-            if self.svc.approval(record).approved:
+            status = self.svc.approval(record)
+            if status.approved:
                 try:
                     self.svc.execute(record.intent.id, confirm=False)
                 except OobError as exc:
                     self.svc.audit.record("bgp.supervisor", record.intent.id, "error", {"error": exc.message})
+            elif status.closed:
+                self.svc.close_if_dead(record, status)
 
     def _recover_unsent(self) -> None:
         now = self.svc.clock()

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from oob_console.core.bgp.desired import RouteRow
 from tests.conftest import run_oob
 from tests.lab.bgp_peers import BirdUpstream, FrrUpstream, LookingGlass, pair
 from tests.lab.bgp_site import PREFIX, SpeakerProcess, bgp_site, upstream_toml
+from tests.lab.test_bgp_providers import stages
 
 pytestmark = pytest.mark.lab
 
@@ -32,9 +34,7 @@ def test_announce_reaches_bird_and_frr_with_attributes_then_withdraw(tmp_path: P
             out = run_oob("bgp", "announce", PREFIX, "--community", "no-export", "--community", "64500:42",
                           "--prepend", "1", "--next-hop", "192.0.2.1", "--lease", "1h", "--json", home=home)
             assert out.returncode == 0, out.stdout + out.stderr
-            result = json.loads(out.stdout)["result"]["execution"]
-            states = {(r["upstream"], s["name"]): s["state"] for r in result["routes"] for s in r["stages"]}
-            assert states == {("bird", "accepted"): "done", ("bird", "advertised"): "done",
+            assert stages(out.stdout) == {("bird", "accepted"): "done", ("bird", "advertised"): "done",
                               ("bird", "visible"): "done", ("frr", "accepted"): "done",
                               ("frr", "advertised"): "done", ("frr", "visible"): "skipped"}
             for up in (bird, frr):
@@ -47,6 +47,7 @@ def test_announce_reaches_bird_and_frr_with_attributes_then_withdraw(tmp_path: P
 
             out = run_oob("bgp", "withdraw", PREFIX, "--json", home=home)
             assert out.returncode == 0, out.stdout + out.stderr
+            assert stages(out.stdout)[("bird", "visible")] == "done"  # the looking glass no longer sees it
             bird.wait_route(PREFIX, present=False)
             frr.wait_route(PREFIX, present=False)
         actions = audit_actions(home)
@@ -55,14 +56,18 @@ def test_announce_reaches_bird_and_frr_with_attributes_then_withdraw(tmp_path: P
             assert action in actions, action
 
 
-def journal_stages(home: Path, prefix: str = PREFIX) -> dict[str, dict[str, str]]:
+def journal_rows(home: Path) -> dict[tuple[str, str], RouteRow]:
     from oob_console.adapters.bgp.journal import SqliteJournal
 
     journal = SqliteJournal(home / "bgp-journal.db")
     try:
-        return {r.upstream: {n: s.state for n, s in r.stages.items()} for r in journal.routes() if r.prefix == prefix}
+        return {r.key: r for r in journal.routes()}
     finally:
         journal.close()
+
+
+def journal_stages(home: Path, prefix: str = PREFIX) -> dict[str, dict[str, str]]:
+    return {k[0]: {n: s.state for n, s in r.stages.items()} for k, r in journal_rows(home).items() if k[1] == prefix}
 
 
 def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -117,18 +122,26 @@ def test_exabgp_killed_is_restarted_and_the_journal_reannounced(tmp_path: Path) 
     assert any(e["action"] == "bgp.speaker.apply" for e in entries)
 
 
-def test_lease_expiry_withdraws_on_time(tmp_path: Path) -> None:
+def test_lease_expiry_withdraws_on_time_and_renew_extends_it(tmp_path: Path) -> None:
     bird, console = pair(tmp_path / "bird", BirdUpstream)
     home = tmp_path / "site"
     bgp_site(home, upstream_toml("bird", bird, console))
     with bird, SpeakerProcess(home) as speaker:
         speaker.wait_sessions_up()
-        start = time.monotonic()
+        assert run_oob("bgp", "announce", "198.51.100.0/24", "--lease", "20s", "--community", "64500:7",
+                       "--no-confirm", home=home).returncode == 0
+        renew = run_oob("bgp", "renew", "198.51.100.0/24", "--lease", "1h", "--no-confirm", home=home)
+        assert renew.returncode == 0, renew.stdout + renew.stderr
         assert run_oob("bgp", "announce", PREFIX, "--lease", "3s", "--no-confirm", home=home).returncode == 0
         bird.wait_route(PREFIX)
+        expires = journal_rows(home)[("bird", PREFIX)].lease_expires
+        assert expires is not None
         bird.wait_route(PREFIX, present=False, timeout=10)
-        took = time.monotonic() - start
-        assert 2.5 < took < 6, took
+        assert expires <= time.time() < expires + 2.0  # withdrawn on time, not early
+        renewed = journal_rows(home)[("bird", "198.51.100.0/24")].lease_expires
+        assert renewed is not None and renewed > time.time() + 3000
+        kept = bird.routes().get("198.51.100.0/24")  # renewed for 1h: still there, same attributes
+        assert kept is not None and kept.communities == ["64500:7"]
     assert "bgp.lease.expired" in audit_actions(home)
     assert "lease expired" in run_oob("bgp", "status", home=home).stdout or \
         "withdrawn" in run_oob("bgp", "status", home=home).stdout
