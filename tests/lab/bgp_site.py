@@ -35,7 +35,7 @@ def write_vrps(path: Path, roas: Sequence[tuple[str, int, int]], *, generated: f
 
 
 def upstream_toml(name: str, up: Upstream, console: str, *, looking_glass: str = "",
-                  advertise_timeout: str = "5s", visible_timeout: str = "10s", extra: str = "") -> str:
+                  advertise_timeout: str = "10s", visible_timeout: str = "20s", extra: str = "") -> str:
     lg = f'looking_glass = "{looking_glass}"\n' if looking_glass else ""
     return f"""
 [bgp.upstreams.{name}]
