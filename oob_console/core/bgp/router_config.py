@@ -72,16 +72,35 @@ def _frr_ios(platform: str, local_as: int, route: RouteSpec, announce: bool, std
     bgp = [f"router bgp {local_as}", f" {family}"]
     if not announce:
         return [*bgp, f"  no {network}", f" {exit_family}", "exit", f"no route-map {name}", f"no {static}"]
-    policy = [f"route-map {name} permit 10"]
-    if std:
-        policy.append(f" set community {' '.join(_cisco_name(c) for c in std)} additive")
-    if large:
-        policy.append(f" set large-community {' '.join(large)} additive")
-    if route.prepend:
-        policy.append(f" set as-path prepend {' '.join([str(local_as)] * route.prepend)}")
-    if route.next_hop != NEXT_HOP_SELF:
-        policy.append(f" set {'ipv6 next-hop global' if v6 else 'ip next-hop'} {route.next_hop}")
+    policy = [f"route-map {name} permit 10", *_sets("route-map", route, local_as, std, large)]
     return [static, *policy, "exit", *bgp, f"  {network} route-map {name}", f" {exit_family}", "exit"]
+
+
+# How a route-map (FRR, IOS, EOS) and an IOS-XR route-policy say the same four things.
+_SETS = {
+    "route-map": {"sep": " ", "community": " set community {} additive", "large": " set large-community {} additive",
+                  "prepend": " set as-path prepend {path}", "nh4": " set ip next-hop {}",
+                  "nh6": " set ipv6 next-hop global {}"},
+    "route-policy": {"sep": ", ", "community": "  set community ({}) additive",
+                     "large": "  set large-community ({}) additive", "prepend": "  prepend as-path {asn} {n}",
+                     "nh4": "  set next-hop {}", "nh6": "  set next-hop {}"},
+}
+
+
+def _sets(kind: str, route: RouteSpec, local_as: int, std: list[str], large: list[str]) -> list[str]:
+    syntax = _SETS[kind]
+    out = []
+    if std:
+        out.append(syntax["community"].format(syntax["sep"].join(_cisco_name(c) for c in std)))
+    if large:
+        out.append(syntax["large"].format(syntax["sep"].join(large)))
+    if route.prepend:
+        path = " ".join([str(local_as)] * route.prepend)
+        out.append(syntax["prepend"].format(path=path, asn=local_as, n=route.prepend))
+    if route.next_hop != NEXT_HOP_SELF:
+        v6 = ipaddress.ip_network(route.prefix).version == 6
+        out.append(syntax["nh6" if v6 else "nh4"].format(route.next_hop))
+    return out
 
 
 def _cisco_name(community: str) -> str:
@@ -105,16 +124,7 @@ def _iosxr(platform: str, local_as: int, route: RouteSpec, announce: bool, std: 
     if not announce:
         return [f"router bgp {local_as}", f" address-family {afi}", f"  no network {net}", "root",
                 f"no route-policy {name}", "router static", f" address-family {afi}", f"  no {net} Null0", "root"]
-    policy = [f"route-policy {name}"]
-    if std:
-        policy.append(f"  set community ({', '.join(_cisco_name(c) for c in std)}) additive")
-    if large:
-        policy.append(f"  set large-community ({', '.join(large)}) additive")
-    if route.prepend:
-        policy.append(f"  prepend as-path {local_as} {route.prepend}")
-    if route.next_hop != NEXT_HOP_SELF:
-        policy.append(f"  set next-hop {route.next_hop}")
-    policy += ["  pass", "end-policy"]
+    policy = [f"route-policy {name}", *_sets("route-policy", route, local_as, std, large), "  pass", "end-policy"]
     return ["router static", f" address-family {afi}", f"  {net} Null0", "root", *policy,
             f"router bgp {local_as}", f" address-family {afi}", f"  network {net} route-policy {name}", "root"]
 
