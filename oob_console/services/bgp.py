@@ -25,7 +25,7 @@ from typing import Any
 
 from oob_console.core.bgp.desired import Key, RouteRow
 from oob_console.core.bgp.intent import Action, BgpIntent, format_seconds, iso, make_route
-from oob_console.core.bgp.preflight import BgpPolicy, JournalView, PreflightReport, run_preflight
+from oob_console.core.bgp.preflight import BgpPolicy, JournalView, PreflightReport, rate_wait, run_preflight
 from oob_console.core.bgp.stages import STAGES, Stage
 from oob_console.errors import AuthError, ConflictError, OobError, RefusedError, UsageError
 from oob_console.services.audit import AuditService
@@ -296,6 +296,7 @@ class BgpService:
                 continue
             by_backend.setdefault(id(backend), (backend, []))[1].append(row)
         for backend, group in by_backend.values():
+            self._respect_rate_limits(group)
             accepted = backend.apply(group)
             now = self.clock()
             for row in group:
@@ -309,6 +310,15 @@ class BgpService:
             if on_stage is not None:
                 on_stage(row, out[row.key])
         return out
+
+    def _respect_rate_limits(self, rows: Sequence[RouteRow]) -> None:
+        """Wait out a provider's limit (AWS: one call per 10 s) before calling it again."""
+        view = JournalView(self.journal.last_calls())
+        for row in rows:
+            up = self.settings.policy.upstreams.get(row.upstream)
+            wait = rate_wait(up, view, self.clock()) if up else 0.0
+            if wait > 0:
+                self.sleep(wait)
 
     def cancel(self, intent_id: str) -> IntentRecord:
         """Raises ConflictError when it is no longer pending."""

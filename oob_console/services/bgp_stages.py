@@ -48,13 +48,17 @@ class StageWatcher:
         self.clock = clock
         self._asked_lg: dict[Key, float] = {}  # when each row's looking glass was last asked
 
-    def finish(self, row: RouteRow, stage: Stage, now: float) -> Stage:
-        """Stamp a stage with elapsed and expected times, and record it for this row's generation."""
+    def stamp(self, row: RouteRow, stage: Stage, now: float) -> Stage:
+        """The stage with its elapsed time (since the change) and the expected time of its backend."""
         up = self.upstreams.get(row.upstream)
         at = stage.at if stage.at is not None else now
         elapsed = None if stage.state == "pending" else max(0.0, at - row.changed_at)
-        full = Stage(stage.name, stage.state, elapsed, up.expected.get(stage.name, 0.0) if up else 0.0,
+        return Stage(stage.name, stage.state, elapsed, up.expected.get(stage.name, 0.0) if up else 0.0,
                      stage.detail, at)
+
+    def finish(self, row: RouteRow, stage: Stage, now: float) -> Stage:
+        """Stamp a stage and record it for this row's generation."""
+        full = self.stamp(row, stage, now)
         self.journal.record_stage(row.key, row.generation, full)
         return full
 
@@ -63,7 +67,9 @@ class StageWatcher:
         return up is not None and now - row.changed_at > up.deadline.get(name, 0.0)
 
     def _record(self, row: RouteRow, stage: Stage, now: float, out: list[tuple[RouteRow, Stage]]) -> None:
-        full = self.finish(row, stage, now)
+        full = self.stamp(row, stage, now)
+        if not self.journal.record_stage(row.key, row.generation, full):
+            return  # someone else (the CLI, the supervisor) recorded it first
         self.audit.record("bgp.stage", row.prefix, full.state,
                           {"upstream": row.upstream, "stage": full.name, "generation": row.generation,
                            "intent": row.intent_id, "elapsed_s": full.elapsed, "detail": full.detail})

@@ -31,7 +31,9 @@ from oob_console.errors import OobError
 from oob_console.services.bgp import BgpService
 from oob_console.services.bgp_ports import SessionInfo, Speaker
 
-_REAPPLY_GRACE = 60.0  # a provider row with no accepted stage this old was left by a crash: apply it
+# A provider row with no accepted stage this old was left by a CLI that died mid-way (a live one takes
+# seconds, at most a few provider timeouts): the supervisor applies it.
+_REAPPLY_GRACE = 300.0
 
 
 class BgpSupervisor:
@@ -113,16 +115,21 @@ class BgpSupervisor:
                                                                                for k, d in failed.items()}})
                 for key, stage in acks.items():
                     out.setdefault(key, stage)
+            now = self.svc.clock()
             for key in keys or ():
-                if key in out:
-                    continue
                 row = by_key.get(key)
-                recorded = row.stages.get("accepted") if row else None
-                if recorded is not None:
+                if key in out or row is None:
+                    continue
+                recorded = row.stages.get("accepted")
+                if recorded is not None and recorded.state != "pending":
                     out[key] = recorded
-                else:
+                elif running:  # nothing needed sending: this ExaBGP already has it, or never had it
+                    what = "ExaBGP already announces it" if row.live(now) else "this ExaBGP does not announce it"
+                    out[key] = self.svc.stages.finish(row, Stage("accepted", "done", at=now,
+                                                                 detail=f"nothing to send: {what}"), now)
+                else:  # journaled: it goes out as soon as ExaBGP runs
                     why = self._speaker_error or "ExaBGP is not running"
-                    out[key] = Stage("accepted", "failed", detail=f"the speaker could not take it: {why}")
+                    out[key] = Stage("accepted", "pending", detail=f"journaled; the speaker cannot take it yet: {why}")
             return out
 
     def advertised(self, rows: Sequence[RouteRow]) -> dict[Key, Stage]:
@@ -210,10 +217,8 @@ class BgpSupervisor:
 
     def _recover_unsent(self) -> None:
         now = self.svc.clock()
-        executing = {r.intent.id for r in self.svc.journal.intents(["executing"])}
         stale = [r for r in self.svc.journal.routes() if r.upstream not in self.exabgp_upstreams
-                 and "accepted" not in r.stages and r.intent_id not in executing
-                 and now - r.changed_at > _REAPPLY_GRACE]
+                 and "accepted" not in r.stages and now - r.changed_at > _REAPPLY_GRACE]
         if stale:
             self.svc.audit.record("bgp.supervisor.reapply", "providers", "ok",
                                   {"rows": [f"{r.upstream} {r.prefix}" for r in stale]})

@@ -221,7 +221,7 @@ def run_preflight(
             checks.append(Check("upstream", "fail", f"unknown upstream {name!r}", name, f"known: {known}"))
             continue
         checks.extend(_upstream_checks(intent, policy, up, net, journal))
-        wait = max(wait, _rate_wait(up, journal, now))
+        wait = max(wait, rate_wait(up, journal, now))
         if wait > 0:
             checks.append(Check("provider.rate", "pass",
                                 f"next call allowed in {format_seconds(wait)}: the console waits for it", name))
@@ -390,7 +390,8 @@ def _community_checks(communities: tuple[str, ...], rules: BackendRules, name: s
     return out
 
 
-def _rate_wait(up: UpstreamPolicy, journal: JournalView, now: float) -> float:
+def rate_wait(up: UpstreamPolicy, journal: JournalView, now: float) -> float:
+    """Seconds to wait before this upstream's provider may be called again."""
     interval = max(up.min_interval, BACKEND_RULES[up.backend].min_interval)
     last = journal.last_calls.get(up.name)
     if not interval or last is None:
