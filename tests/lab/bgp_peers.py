@@ -78,8 +78,10 @@ class Upstream:
 
     name = "upstream"
 
-    def __init__(self, tmp: Path, *, address: str, port: int, neighbor: str, local_as: int, peer_as: int) -> None:
+    def __init__(self, tmp: Path, *, address: str, port: int, neighbor: str, local_as: int, peer_as: int,
+                 ipv6: bool = False) -> None:
         self.dir = tmp
+        self.ipv6 = ipv6  # also carry IPv6 unicast (over the IPv4 session)
         self.address, self.port, self.neighbor = address, port, neighbor
         self.local_as, self.peer_as = local_as, peer_as
         self.proc: subprocess.Popen[bytes] | None = None
@@ -151,13 +153,14 @@ class BirdUpstream(Upstream):
         return [BIRD, "-f", "-c", str(self.dir / "conf"), "-s", str(self.socket), "-P", str(self.dir / "bird.pid")]
 
     def config(self) -> str:
+        ipv6 = "\n  ipv6 { import all; export none; };" if self.ipv6 else ""
         return f"""router id 192.0.2.{random.randint(1, 254)};
 protocol device {{}}
 protocol bgp up {{
   local {self.address} port {self.port} as {self.local_as};
   neighbor {self.neighbor} as {self.peer_as};
   multihop 2; passive on; strict bind on;
-  ipv4 {{ import all; export none; }};
+  ipv4 {{ import all; export none; }};{ipv6}
 }}
 """
 
@@ -243,7 +246,7 @@ router bgp {self.local_as}
 
 
 def pair(tmp: Path, kind: type[Upstream] = BirdUpstream, *, local_as: int = 64501,
-         console_as: int = 64500) -> tuple[Upstream, str]:
+         console_as: int = 64500, ipv6: bool = False) -> tuple[Upstream, str]:
     """An upstream on a fresh loopback address and free port, and the console's local address."""
     if kind is BirdUpstream:
         need(BIRD, BIRDC)
@@ -252,7 +255,7 @@ def pair(tmp: Path, kind: type[Upstream] = BirdUpstream, *, local_as: int = 6450
     base = loopback_block()
     address, console = base + "2", base + "3"
     up = kind(tmp, address=address, port=free_port(address), neighbor=console, local_as=local_as,
-              peer_as=console_as)
+              peer_as=console_as, ipv6=ipv6)
     return up, console
 
 

@@ -35,7 +35,8 @@ def write_vrps(path: Path, roas: Sequence[tuple[str, int, int]], *, generated: f
 
 
 def upstream_toml(name: str, up: Upstream, console: str, *, looking_glass: str = "",
-                  advertise_timeout: str = "10s", visible_timeout: str = "20s", extra: str = "") -> str:
+                  advertise_timeout: str = "10s", visible_timeout: str = "20s", extra: str = "",
+                  families: Sequence[str] = ("ipv4",)) -> str:
     lg = f'looking_glass = "{looking_glass}"\n' if looking_glass else ""
     return f"""
 [bgp.upstreams.{name}]
@@ -51,6 +52,7 @@ peer_as = {up.local_as}
 local_address = "{console}"
 port = {up.port}
 hold_time = 30
+families = {json.dumps(list(families))}
 """
 
 

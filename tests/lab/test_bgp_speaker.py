@@ -185,3 +185,17 @@ def test_speaker_not_running_change_is_journaled_and_goes_out_when_it_starts(tmp
             bird.wait_route(PREFIX, timeout=15)
             wait_for(lambda: journal_stages(home)["bird"] == {"accepted": "done", "advertised": "done",
                                                               "visible": "skipped"}, 10, "stages recorded")
+
+
+def test_ipv6_prefix_over_the_ipv4_session(tmp_path: Path) -> None:
+    bird, console = pair(tmp_path / "bird", BirdUpstream, ipv6=True)
+    home = tmp_path / "site"
+    bgp_site(home, upstream_toml("bird", bird, console, families=("ipv4", "ipv6")),
+             owned=[("2001:db8::/32", 48)], vrps=[("2001:db8::/32", 48, 64500)])
+    with bird, SpeakerProcess(home) as speaker:
+        speaker.wait_sessions_up()
+        out = run_oob("bgp", "announce", "2001:db8:1::/48", "--next-hop", "2001:db8:ffff::1", home=home)
+        assert out.returncode == 0, out.stdout + out.stderr
+        route = bird.wait_route("2001:db8:1::/48")
+        assert route is not None and route.next_hop == "2001:db8:ffff::1" and route.as_path == [64500]
+        assert run_oob("bgp", "plan", "announce", "2001:db8:1::/49", home=home).returncode == 7  # longer than /48
