@@ -38,9 +38,10 @@ def bgp_settings(cfg: BgpConfig) -> BgpSettings:
     upstreams: dict[str, UpstreamSettings] = {}
     for name, up in cfg.upstreams.items():
         families = up.session.families if up.session else ("ipv4", "ipv6")
+        version = ipaddress.ip_address(up.session.local_address).version if up.session else None
         policies[name] = UpstreamPolicy(
             name, up.backend, up.max_length_v4, up.max_length_v6, up.allow_bogons, up.max_prepend,
-            tuple(up.provisioned), _seconds(up.min_interval), tuple(families), up.origin_as or None)
+            tuple(up.provisioned), _seconds(up.min_interval), tuple(families), up.origin_as or None, version)
         deadline = dict(DEADLINE[up.backend])
         if up.advertise_timeout:
             deadline["advertised"] = _seconds(up.advertise_timeout)

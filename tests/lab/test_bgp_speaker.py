@@ -194,6 +194,7 @@ def test_ipv6_prefix_over_the_ipv4_session(tmp_path: Path) -> None:
              owned=[("2001:db8::/32", 48)], vrps=[("2001:db8::/32", 48, 64500)])
     with bird, SpeakerProcess(home) as speaker:
         speaker.wait_sessions_up()
+        assert "needs an IPv6 next hop" in run_oob("bgp", "plan", "announce", "2001:db8:1::/48", home=home).stdout
         out = run_oob("bgp", "announce", "2001:db8:1::/48", "--next-hop", "2001:db8:ffff::1", home=home)
         assert out.returncode == 0, out.stdout + out.stderr
         route = bird.wait_route("2001:db8:1::/48")

@@ -124,6 +124,7 @@ class UpstreamPolicy:
     min_interval: float = 0.0
     families: tuple[str, ...] = ("ipv4", "ipv6")
     origin_as: int | None = None  # providers: the AS they originate our prefix from
+    session_version: int | None = None  # IP version of our end of the BGP session (next hop "self")
 
 
 @dataclass(frozen=True)
@@ -338,7 +339,7 @@ def _upstream_checks(intent: BgpIntent, policy: BgpPolicy, up: UpstreamPolicy, n
     if up.origin_as is not None and up.origin_as != route.origin_as:
         out.append(Check("provider.origin", "fail", f"{up.backend} originates it from AS{up.origin_as}, "
                          f"not AS{route.origin_as}", name))
-    out.append(_next_hop_check(route.next_hop, net, rules, name))
+    out.append(_next_hop_check(route.next_hop, net, rules, name, up.session_version))
     out.extend(_community_checks(route.communities, rules, name))
     max_prepend = min(up.max_prepend, rules.max_prepend)
     if route.prepend > max_prepend:
@@ -349,8 +350,13 @@ def _upstream_checks(intent: BgpIntent, policy: BgpPolicy, up: UpstreamPolicy, n
     return out
 
 
-def _next_hop_check(next_hop: str, net: IPNetwork, rules: BackendRules, name: str) -> Check:
+def _next_hop_check(next_hop: str, net: IPNetwork, rules: BackendRules, name: str,
+                    session_version: int | None) -> Check:
     if next_hop == NEXT_HOP_SELF:
+        if session_version is not None and session_version != net.version:
+            return Check("next-hop", "fail", f"'self' is the session's IPv{session_version} address; an "
+                         f"IPv{net.version} prefix needs an IPv{net.version} next hop", name,
+                         hint=f"pass --next-hop <IPv{net.version} address>")
         return Check("next-hop", "pass", "self (the session's local address)", name)
     if not rules.next_hop:
         return Check("next-hop", "fail", "this backend originates the route itself; no next hop can be set", name,

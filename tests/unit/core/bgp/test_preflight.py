@@ -32,6 +32,7 @@ UPSTREAMS = {
     "lab": UpstreamPolicy("lab", "exabgp", allow_bogons=True),
     "isp": UpstreamPolicy("isp", "exabgp"),
     "v4only": UpstreamPolicy("v4only", "exabgp", families=("ipv4",), allow_bogons=True),
+    "v4session": UpstreamPolicy("v4session", "exabgp", allow_bogons=True, session_version=4),
     "cf": UpstreamPolicy("cf", "cloudflare", provisioned=("203.0.113.0/24",), origin_as=64500, allow_bogons=True),
     "aws": UpstreamPolicy("aws", "aws", provisioned=("203.0.113.0/24",), allow_bogons=True),
     "long": UpstreamPolicy("long", "exabgp", max_length_v4=25, allow_bogons=True),
@@ -143,6 +144,12 @@ def test_prepend_limits() -> None:
     assert "exceeds 3" in failed(plan(prepend=4))["prepend"]
     assert plan(upstreams=("cf",), prepend=3).ok
     assert "exceeds 0 for aws" in failed(plan(upstreams=("aws",), prepend=1))["prepend"]
+
+
+def test_self_next_hop_must_match_the_session_family() -> None:
+    assert "needs an IPv6 next hop" in failed(plan("2001:db8::/48", upstreams=("v4session",)))["next-hop"]
+    assert plan("2001:db8::/48", upstreams=("v4session",), next_hop="2001:db8:ffff::1").ok
+    assert plan(upstreams=("v4session",)).ok
 
 
 def test_family_must_be_carried() -> None:
