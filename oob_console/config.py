@@ -238,6 +238,13 @@ class BgpConfig:
         for name in self.default_upstreams:
             if name not in self.upstreams:
                 raise ValueError(f"default_upstreams: {name!r} is not in [bgp.upstreams]")
+        peers: dict[str, str] = {}
+        for name, up in self.upstreams.items():
+            if up.session is not None:
+                other = peers.setdefault(up.session.peer_address, name)
+                if other != name:  # ExaBGP knows a neighbour by its address
+                    raise ValueError(f"upstreams.{name}.session.peer_address: {up.session.peer_address} is "
+                                     f"also upstream {other}'s")
 
 
 @dataclass(frozen=True)

@@ -44,3 +44,11 @@ def test_upstreams_need_local_as(tmp_path: Path) -> None:
     err = _err('[bgp.upstreams.a]\nbackend = "aws"\n[bgp.upstreams.a.aws]\nregion = "x"\n'
                'access_key_id = "env:A"\nsecret_access_key = "env:B"\n', tmp_path)
     assert "local_as" in (err.where or "") and "required" in err.message
+
+
+def test_two_sessions_to_one_peer_address_are_refused(tmp_path: Path) -> None:
+    session = 'backend = "exabgp"\n[bgp.upstreams.{n}.session]\npeer_address = "198.51.100.1"\npeer_as = 1\n' \
+              'local_address = "198.51.100.2"\n'
+    text = "[bgp]\nlocal_as = 2\n" + "".join(f"[bgp.upstreams.{n}]\n" + session.format(n=n) for n in ("a", "b"))
+    err = _err(text, tmp_path)
+    assert "also upstream a's" in err.message and "bgp.upstreams.b.session.peer_address" in (err.where or "")
