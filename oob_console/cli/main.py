@@ -23,6 +23,11 @@ COMMAND_MODULES = (
     "oob_console.cli.site",
     "oob_console.cli.audit",
     "oob_console.cli.bgp",
+    "oob_console.cli.users",
+    "oob_console.cli.keys",
+    "oob_console.cli.intents",
+    "oob_console.cli.store_bundle",
+    "oob_console.cli.softkey",
 )
 
 
