@@ -110,10 +110,13 @@ def runtime_dir(loaded: LoadedConfig) -> str:
 def _service(app: App, backends: Mapping[str, RouteBackend]) -> BgpService:
     from oob_console.adapters.bgp.journal import SqliteJournal
     from oob_console.adapters.rpki_file import VrpFile
+    from oob_console.services.bgp_approvals import QuorumApprovals
 
     cfg = app.loaded.config.bgp
+    approvals = QuorumApprovals(app.approvals, app.identity) if cfg.approvals_required else None
     return BgpService(bgp_settings(cfg), SqliteJournal(app.path(cfg.journal)), app.audit,
-                      VrpFile(app.path(cfg.rpki.vrp_file)), backends, looking_glasses(cfg), None, app.actor)
+                      VrpFile(app.path(cfg.rpki.vrp_file)), backends, looking_glasses(cfg), approvals,
+                      app.identity.actor)
 
 
 def build_service(app: App) -> BgpService:

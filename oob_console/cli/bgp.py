@@ -1,4 +1,4 @@
-"""`oob bgp plan|announce|withdraw|renew|run|show|cancel|status|speaker`: emergency BGP.
+"""`oob bgp plan|announce|withdraw|renew|approve|run|show|cancel|status|speaker`: emergency BGP.
 
 Exit codes: 0 done (or, without --wait, the intent is created and waits for
 its approvals); 5 the approvals did not come in; 7 a preflight check refused;
@@ -15,12 +15,14 @@ import time
 from typing import Any
 
 from oob_console.cli.base import Context, Output, command, group
+from oob_console.cli.input_files import read_arg
+from oob_console.cli.key_prompt import add_pin_option, prompt_from
 from oob_console.core.bgp.desired import RouteRow
 from oob_console.core.bgp.intent import Action, BgpIntent, format_seconds
 from oob_console.core.bgp.preflight import PreflightReport
 from oob_console.core.bgp.stages import STAGE_TITLES, STAGES, Stage
 from oob_console.core.timefmt import parse_duration
-from oob_console.errors import AuthError
+from oob_console.errors import AuthError, ConflictError
 from oob_console.services.bgp import BgpService, Execution
 
 EXIT_NOT_CONFIRMED = 8
@@ -78,6 +80,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = command(inner, "run", cmd_run, "run an approved intent now")
     p.add_argument("intent", help="intent id (bgp-...)")
     p.add_argument("--no-confirm", action="store_true", help="do not wait for advertised/visible")
+    p = command(inner, "approve", cmd_approve, "approve a BGP intent with a hardware key; run it when the quorum is in",
+                "Adds one approval to the intent's ticket (like 'oob approve TICKET'): --local-key asks a key "
+                "attached to this host, --sshsig takes 'oob intent show TICKET | ssh-keygen -Y sign -n oob-console "
+                "-f KEY' from an approver's laptop. If that completes the quorum, the intent runs at once and its "
+                "stages are shown.")
+    p.add_argument("intent", help="intent id (bgp-...)")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--local-key", action="store_true", help="sign with a key attached to this host")
+    how.add_argument("--sshsig", metavar="FILE", help="an SSHSIG file (ssh-keygen -Y sign), or - for stdin")
+    add_pin_option(p)
+    p.add_argument("--no-confirm", action="store_true", help="do not wait for advertised/visible")
     p = command(inner, "show", cmd_show, "show an intent: what approvers sign, its approvals and result")
     p.add_argument("intent")
     p = command(inner, "cancel", cmd_cancel, "cancel a pending intent")
@@ -133,8 +146,11 @@ def _request_and_maybe_run(args: argparse.Namespace, ctx: Context, intent: BgpIn
     data: dict[str, Any] = {"intent": record.to_json()}
     required = svc.settings.approvals_required
     if required and not args.wait:
-        lines.append(f"waiting for {required} approval(s); then 'oob bgp run {intent.id}' (the speaker also runs "
-                     "it when the quorum is in)")
+        lines += [f"needs {required} approval(s) on ticket {record.ticket}; each approver runs one of:",
+                  f"  oob bgp approve {intent.id} --local-key",
+                  f"  oob intent show {record.ticket} | ssh-keygen -Y sign -n oob-console -f KEY > sig && "
+                  f"oob bgp approve {intent.id} --sshsig sig",
+                  "the last approval runs it (the BGP speaker also runs it once the quorum is in)"]
         return Output(data, "\n".join(lines))
     if required:
         status = svc.wait_for_approvals(intent.id, args.timeout)
@@ -144,7 +160,7 @@ def _request_and_maybe_run(args: argparse.Namespace, ctx: Context, intent: BgpIn
                             "once approved")
     if not ctx.json:
         print("\n".join(lines), file=sys.stderr, flush=True)
-    ex = svc.execute(intent.id, confirm=not args.no_confirm, on_stage=_progress(ctx, time.monotonic()))
+    ex = svc.run_or_follow(intent.id, confirm=not args.no_confirm, on_stage=_progress(ctx, time.monotonic()))
     text, code = _execution_text(ex)
     data["execution"] = ex.to_json()
     return Output(data, "\n".join(text), code)
@@ -167,6 +183,30 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> Output:
     ex = ctx.app.bgp.execute(args.intent, confirm=not args.no_confirm, on_stage=_progress(ctx, time.monotonic()))
     text, code = _execution_text(ex)
     return Output(ex.to_json(), "\n".join(text), code)
+
+
+def cmd_approve(args: argparse.Namespace, ctx: Context) -> Output:
+    app = ctx.app
+    svc = app.bgp
+    record = svc.journal.intent(args.intent)
+    if not record.ticket:
+        raise ConflictError(f"{record.intent.id} needs no approvals", hint=f"'oob bgp run {record.intent.id}'")
+    if args.local_key:
+        app.approvals.approve_local(record.ticket, prompt_from(args))
+    else:
+        app.approvals.approve_sshsig(record.ticket, read_arg(args.sshsig, "signature"))
+    status = svc.approval(record)
+    data: dict[str, Any] = {"intent": record.intent.id, "ticket": record.ticket, "state": status.state,
+                            "have": status.have, "need": status.need, "approvers": list(status.approvers)}
+    text = f"approved {record.intent.id} (ticket {record.ticket}): {status.have} of {status.need}, {status.state}"
+    if not status.approved:
+        return Output(data, text)
+    if not ctx.json:
+        print(text + "; running it now", file=sys.stderr, flush=True)
+    ex = svc.run_or_follow(record.intent.id, confirm=not args.no_confirm, on_stage=_progress(ctx, time.monotonic()))
+    lines, code = _execution_text(ex)
+    data["execution"] = ex.to_json()
+    return Output(data, "\n".join(lines), code)
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> Output:

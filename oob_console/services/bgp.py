@@ -242,6 +242,29 @@ class BgpService:
         self._finish_ticket(record, ok=execution.record.status == "done", result=execution.record.result)
         return execution
 
+    def run_or_follow(self, intent_id: str, *, confirm: bool = True, on_stage: StageCallback | None = None,
+                      timeout: float = 60.0) -> Execution:
+        """Execute it, or, if someone else (the supervisor) already is, follow that execution's stages."""
+        try:
+            return self.execute(intent_id, confirm=confirm, on_stage=on_stage)
+        except ConflictError:
+            record = self.journal.intent(intent_id)
+            if record.status not in ("executing", "done", "failed"):
+                raise
+        deadline = self.clock() + timeout
+        while record.status == "executing" and self.clock() < deadline:
+            self.sleep(0.05)
+            record = self.journal.intent(intent_id)
+        keys = {(u, record.intent.route.prefix) for u in record.intent.upstreams}
+        rows = [r for r in self.journal.routes() if r.key in keys and r.intent_id == intent_id]
+        execution = Execution(record, rows, confirmed=confirm)
+        for row in rows:
+            execution.stages[row.key] = dict(row.stages)
+        if confirm and rows:
+            self.stages.confirm(rows, execution.stages, on_stage, sleep=self.sleep)
+        execution.record = self.journal.intent(intent_id)
+        return execution
+
     def _finish_ticket(self, record: IntentRecord, *, ok: bool, result: dict[str, Any]) -> None:
         if record.ticket and self.approvals is not None and self.approvals.status(record.ticket).state == "executing":
             self.approvals.finish(record.ticket, ok=ok, result=result)

@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest  # only for MonkeyPatch, with which the approvers' soft keys are set up
+
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
@@ -32,7 +34,15 @@ from oob_console.bootstrap import App  # noqa: E402
 from oob_console.core.bgp.desired import Change  # noqa: E402
 from oob_console.core.bgp.intent import make_route  # noqa: E402
 from tests.lab.bgp_peers import BirdUpstream, pair  # noqa: E402
-from tests.lab.bgp_site import PREFIX, SpeakerProcess, bgp_site, upstream_toml  # noqa: E402
+from tests.lab.bgp_site import (  # noqa: E402
+    PREFIX,
+    SpeakerProcess,
+    approvers,
+    bgp_site,
+    carol_signs,
+    upstream_toml,
+)
+from tests.unit.auth_lab import NoPrompt  # noqa: E402
 
 
 def wait_in_rib(bird: BirdUpstream, prefix: str, present: bool = True, timeout: float = 10) -> float:
@@ -58,7 +68,8 @@ def main() -> None:
         bird, console = pair(tmp / "bird-console", BirdUpstream)
         raw_bird, raw_local = pair(tmp / "bird-raw", BirdUpstream)
         home = tmp / "site"
-        bgp_site(home, upstream_toml("bird", bird, console))
+        bgp_site(home, upstream_toml("bird", bird, console), approvals=2)
+        lab = approvers(home, pytest.MonkeyPatch())  # bob (key on the host) and carol (SSH sk key)
         exabgp = find_exabgp()
         if exabgp is None:
             raise SystemExit("exabgp is not installed (pip install -e '.[bgp]')")
@@ -70,7 +81,7 @@ def main() -> None:
             raw.ensure_running()
             while raw.sessions()[0].state != "up":
                 time.sleep(0.05)
-            app = App.from_config(str(home / "config.toml"), actor="bench:approver")
+            app = App.from_config(str(home / "config.toml"))
             svc = app.bgp
             console_times, raw_times = [], []
             route = make_route(PREFIX, origin_as=64500)
@@ -81,15 +92,20 @@ def main() -> None:
                 raw_times.append(wait_in_rib(raw_bird, PREFIX) - start)
                 raw.send([Change("withdraw", "raw", route, i + 1)])
                 wait_in_rib(raw_bird, PREFIX, present=False)
-                # the console: an intent whose quorum is in; time from the last approval on
-                intent = svc.build_intent("announce", PREFIX, lease=3600)
-                svc.request(intent)
+                # the console: bob approves, then carol's approval (an SSHSIG she pasted) is the last one;
+                # the clock starts when it is submitted, as `oob bgp approve --sshsig` does it
+                record, _ = svc.request(svc.build_intent("announce", PREFIX, lease=3600))
+                lab.use_key("bob-key")
+                lab.app.approvals.approve_local(record.ticket, NoPrompt())
+                signature = carol_signs(lab, record.ticket)
                 start = time.perf_counter()
-                svc.execute(intent.id, confirm=False)  # what the last approver's command runs
+                app.approvals.approve_sshsig(record.ticket, signature)
+                svc.execute(record.intent.id, confirm=False)
                 console_times.append(wait_in_rib(bird, PREFIX) - start)
-                withdraw = svc.build_intent("withdraw", PREFIX)
-                svc.request(withdraw)
-                svc.execute(withdraw.id, confirm=False)
+                record, _ = svc.request(svc.build_intent("withdraw", PREFIX))
+                lab.app.approvals.approve_local(record.ticket, NoPrompt())
+                app.approvals.approve_sshsig(record.ticket, carol_signs(lab, record.ticket))
+                svc.execute(record.intent.id, confirm=False)
                 wait_in_rib(bird, PREFIX, present=False)
             raw.stop()
     over = [c - r for c, r in zip(console_times, raw_times, strict=True)]

@@ -81,6 +81,42 @@ restart_delay = "0s"
     return config
 
 
+QUORUM_CONFIG = """
+[auth]
+allow_software_keys = true
+
+[approvals.classes.bgp]
+quorum = 2
+roles = ["approver"]
+"""
+
+
+def approvers(home: Path, monkeypatch: Any) -> Any:
+    """Two approvers for a BGP site: bob with a key on the host, carol with an SSH sk key on her laptop.
+
+    Real approvals through the credential store with oob-console's software
+    CTAP2 keys (no USB key exists here). Returns the auth ``Lab``; a subprocess
+    approves with bob's key given ``env={"OOB_SOFT_KEY": str(lab.keys["bob-key"])}``.
+    """
+    from oob_console.bootstrap import App
+    from oob_console.config import load_config
+    from tests.unit.auth_lab import Clock, Lab
+
+    config = home / "config.toml"
+    config.write_text(config.read_text() + QUORUM_CONFIG)
+    lab = Lab(home, App(load_config(str(config)), actor="local:test"), Clock(), monkeypatch)
+    lab.user("bob", "approver")
+    lab.user("carol", "approver")
+    lab.enroll("bob", "bob-key")
+    lab.carol_sk = lab.ssh_key("carol", "carol-laptop")  # type: ignore[attr-defined]
+    return lab
+
+
+def carol_signs(lab: Any, ticket: str) -> bytes:
+    """Carol's SSHSIG over the ticket's exact bytes (what `ssh-keygen -Y sign` makes on her laptop)."""
+    return lab.sshsig("carol-laptop", lab.carol_sk, lab.app.approvals.canonical(ticket))  # type: ignore[no-any-return]
+
+
 class SpeakerProcess:
     """``oob bgp speaker`` for a site, in a subprocess; ``stop()`` sends SIGTERM to its PID."""
 

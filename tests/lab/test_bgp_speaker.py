@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from oob_console.core.bgp.desired import RouteRow
 from tests.conftest import run_oob
 from tests.lab.bgp_peers import BirdUpstream, FrrUpstream, LookingGlass, pair
-from tests.lab.bgp_site import PREFIX, SpeakerProcess, bgp_site, upstream_toml
+from tests.lab.bgp_site import PREFIX, SpeakerProcess, approvers, bgp_site, carol_signs, upstream_toml
 from tests.lab.test_bgp_providers import stages
+from tests.unit.auth_lab import NoPrompt
 
 pytestmark = pytest.mark.lab
 
@@ -21,22 +26,38 @@ def audit_actions(home: Path) -> list[str]:
     return [json.loads(line)["action"] for line in (home / "audit.jsonl").read_text().splitlines()]
 
 
-def test_announce_reaches_bird_and_frr_with_attributes_then_withdraw(tmp_path: Path) -> None:
+def request_and_approve(home: Path, lab: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    """Request an intent, then two approvers approve it; the last approval runs it (its output returned)."""
+    out = run_oob("bgp", *args, "--json", home=home)
+    assert out.returncode == 0, out.stdout + out.stderr
+    intent = json.loads(out.stdout)["result"]["intent"]
+    assert intent["status"] == "pending" and intent["ticket"]
+    first = run_oob("bgp", "approve", intent["id"], "--local-key", home=home,
+                    env={"OOB_SOFT_KEY": str(lab.keys["bob-key"])})
+    assert first.returncode == 0 and "1 of 2, pending" in first.stdout, first.stdout + first.stderr
+    sig = home / "carol.sig"
+    sig.write_bytes(carol_signs(lab, intent["ticket"]))
+    return run_oob("bgp", "approve", intent["id"], "--sshsig", str(sig), "--json", home=home)
+
+
+def test_approved_announcement_reaches_bird_and_frr_with_attributes_then_withdraw(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bird, console_b = pair(tmp_path / "bird", BirdUpstream, local_as=64501)
     frr, console_f = pair(tmp_path / "frr", FrrUpstream, local_as=64502)
     with bird, frr, LookingGlass(bird) as lg:
         home = tmp_path / "site"
         bgp_site(home, upstream_toml("bird", bird, console_b, looking_glass="lab")
-                 + upstream_toml("frr", frr, console_f), looking_glass_url=lg.url)
+                 + upstream_toml("frr", frr, console_f), looking_glass_url=lg.url, approvals=2)
+        lab = approvers(home, monkeypatch)
         with SpeakerProcess(home) as speaker:
             speaker.wait_sessions_up()
             # FRR treats 127/8 next hops as martian: announce with a next hop outside it
-            out = run_oob("bgp", "announce", PREFIX, "--community", "no-export", "--community", "64500:42",
-                          "--prepend", "1", "--next-hop", "192.0.2.1", "--lease", "1h", "--json", home=home)
+            out = request_and_approve(home, lab, "announce", PREFIX, "--community", "no-export", "--community",
+                                      "64500:42", "--prepend", "1", "--next-hop", "192.0.2.1", "--lease", "1h")
             assert out.returncode == 0, out.stdout + out.stderr
             assert stages(out.stdout) == {("bird", "accepted"): "done", ("bird", "advertised"): "done",
-                              ("bird", "visible"): "done", ("frr", "accepted"): "done",
-                              ("frr", "advertised"): "done", ("frr", "visible"): "skipped"}
+                                          ("bird", "visible"): "done", ("frr", "accepted"): "done",
+                                          ("frr", "advertised"): "done", ("frr", "visible"): "skipped"}
             for up in (bird, frr):
                 route = up.wait_route(PREFIX)
                 assert route is not None
@@ -45,15 +66,45 @@ def test_announce_reaches_bird_and_frr_with_attributes_then_withdraw(tmp_path: P
                 assert sorted(route.communities) in (["64500:42", "65535:65281"], ["64500:42", "no-export"])
             assert lg.requests >= 1
 
-            out = run_oob("bgp", "withdraw", PREFIX, "--json", home=home)
+            out = request_and_approve(home, lab, "withdraw", PREFIX)
             assert out.returncode == 0, out.stdout + out.stderr
             assert stages(out.stdout)[("bird", "visible")] == "done"  # the looking glass no longer sees it
             bird.wait_route(PREFIX, present=False)
             frr.wait_route(PREFIX, present=False)
-        actions = audit_actions(home)
-        for action in ("bgp.intent.create", "bgp.announce", "bgp.announce.result", "bgp.withdraw",
-                       "bgp.stage", "bgp.supervisor.start", "bgp.speaker.start"):
+        entries = [json.loads(line) for line in (home / "audit.jsonl").read_text().splitlines()]
+        actions = [e["action"] for e in entries]
+        for action in ("bgp.intent.create", "intent.request", "intent.approve", "intent.execute", "bgp.announce",
+                       "bgp.announce.result", "intent.finish", "bgp.withdraw", "bgp.stage", "bgp.supervisor.start",
+                       "bgp.speaker.start"):
             assert action in actions, action
+        approvers_seen = {e["actor"] for e in entries if e["action"] == "intent.approve" and e["outcome"] == "ok"}
+        assert approvers_seen == {"user:bob", "user:carol"}
+
+
+def test_announce_waits_for_approvals_and_runs_when_the_quorum_is_in(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bird, console = pair(tmp_path / "bird", BirdUpstream)
+    with bird:
+        home = tmp_path / "site"
+        bgp_site(home, upstream_toml("bird", bird, console), approvals=2)
+        lab = approvers(home, monkeypatch)
+        with SpeakerProcess(home) as speaker:
+            speaker.wait_sessions_up()
+            env = dict(os.environ, OOB_HOME=str(home))
+            waiting = subprocess.Popen([sys.executable, "-m", "oob_console", "bgp", "announce", PREFIX, "--wait",
+                                        "--timeout", "60s", "--json"], env=env, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True)
+            ticket = ""
+            wait_for(lambda: bool(lab.app.approvals.list()), 20, "the intent to be requested")
+            ticket = lab.app.approvals.list()[0].id
+            assert PREFIX not in bird.routes()  # nothing before the quorum
+            lab.use_key("bob-key")
+            lab.app.approvals.approve_local(ticket, NoPrompt())
+            lab.app.approvals.approve_sshsig(ticket, carol_signs(lab, ticket))
+            out, err = waiting.communicate(timeout=60)
+            assert waiting.returncode == 0, out + err
+            bird.wait_route(PREFIX)
+            assert lab.app.approvals.get(ticket).state == "executed"
 
 
 def journal_rows(home: Path) -> dict[tuple[str, str], RouteRow]:
@@ -200,3 +251,23 @@ def test_ipv6_prefix_over_the_ipv4_session(tmp_path: Path) -> None:
         route = bird.wait_route("2001:db8:1::/48")
         assert route is not None and route.next_hop == "2001:db8:ffff::1" and route.as_path == [64500]
         assert run_oob("bgp", "plan", "announce", "2001:db8:1::/49", home=home).returncode == 7  # longer than /48
+
+
+def test_speaker_runs_an_intent_once_its_quorum_is_in_and_only_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bird, console = pair(tmp_path / "bird", BirdUpstream)
+    with bird:
+        home = tmp_path / "site"
+        bgp_site(home, upstream_toml("bird", bird, console), approvals=2)
+        lab = approvers(home, monkeypatch)
+        with SpeakerProcess(home) as speaker:
+            speaker.wait_sessions_up()
+            out = run_oob("bgp", "announce", PREFIX, "--json", home=home)
+            intent = json.loads(out.stdout)["result"]["intent"]
+            lab.use_key("bob-key")
+            lab.app.approvals.approve_local(intent["ticket"], NoPrompt())
+            lab.app.approvals.approve_sshsig(intent["ticket"], carol_signs(lab, intent["ticket"]))
+            bird.wait_route(PREFIX, timeout=15)  # approvals came in through `oob approve`: the speaker ran it
+            late = run_oob("bgp", "run", intent["id"], home=home)
+            assert late.returncode == 9 and "not pending" in late.stderr  # it runs at most once
+            wait_for(lambda: lab.app.approvals.get(intent["ticket"]).state == "executed", 10, "the ticket to close")

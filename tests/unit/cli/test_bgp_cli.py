@@ -67,9 +67,31 @@ def test_announce_refused_by_preflight_is_audited(bgp_home: Path) -> None:
     assert "bgp.refused" in (bgp_home / "audit.jsonl").read_text()
 
 
-def test_announce_needs_an_approval_store_when_approvals_are_required(bgp_home: Path) -> None:
+def test_announce_creates_a_pending_intent_with_a_ticket_then_cancel(bgp_home: Path) -> None:
+    out = run_oob("bgp", "announce", "203.0.113.0/24", "--json", home=bgp_home)
+    assert out.returncode == 0, out.stderr
+    intent = json.loads(out.stdout)["result"]["intent"]
+    assert intent["status"] == "pending" and intent["ticket"]
+    text = run_oob("bgp", "announce", "203.0.113.0/24", home=bgp_home).stdout
+    assert "needs 2 approval(s) on ticket" in text and "oob bgp approve bgp-" in text
+    status = json.loads(run_oob("bgp", "status", "--json", home=bgp_home).stdout)["result"]
+    assert {i["id"]: i["approvals"]["need"] for i in status["intents"]}[intent["id"]] == 2
+    signed = run_oob("intent", "show", intent["ticket"], home=bgp_home).stdout
+    assert '"action":"bgp.announce"' in signed  # approvers sign the BGP payload, carried as the params
+    assert json.loads(signed)["params"]["route"]["prefix"] == "203.0.113.0/24"
+    run = run_oob("bgp", "run", intent["id"], home=bgp_home)
+    assert run.returncode == 5 and "0 of 2 approvals" in run.stderr  # nothing runs before the quorum
+    assert run_oob("bgp", "cancel", intent["id"], home=bgp_home).returncode == 0
+    assert json.loads(run_oob("intent", "status", intent["ticket"], "--json", home=bgp_home).stdout)[
+        "result"]["state"] == "cancelled"
+    assert run_oob("bgp", "cancel", intent["id"], home=bgp_home).returncode == 9
+
+
+def test_quorum_policy_weaker_than_the_bgp_section_is_refused(bgp_home: Path) -> None:
+    config = bgp_home / "config.toml"
+    config.write_text(config.read_text().replace("approvals_required = 2", "approvals_required = 3"))
     out = run_oob("bgp", "announce", "203.0.113.0/24", home=bgp_home)
-    assert out.returncode == 7 and "no approval store" in out.stderr
+    assert out.returncode == 7 and "asks only 2 approval(s)" in out.stderr
 
 
 def test_usage_and_not_found(bgp_home: Path) -> None:
