@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 
 from oob_console.core.bgp.desired import RouteRow
 from tests.conftest import run_oob
-from tests.lab.bgp_peers import BirdUpstream, FrrUpstream, LookingGlass, pair
+from tests.lab.bgp_peers import BirdUpstream, FrrUpstream, LookingGlass, Upstream, pair
 from tests.lab.bgp_site import PREFIX, SpeakerProcess, approvers, bgp_site, carol_signs, upstream_toml
 from tests.lab.test_bgp_providers import stages
 from tests.unit.auth_lab import NoPrompt
@@ -81,8 +83,9 @@ def test_approved_announcement_reaches_bird_and_frr_with_attributes_then_withdra
         assert approvers_seen == {"user:bob", "user:carol"}
 
 
-def test_announce_waits_for_approvals_and_runs_when_the_quorum_is_in(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@contextmanager
+def quorum_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Upstream, Path, Any]]:
+    """BIRD as the upstream, a site needing 2 approvals (bob, carol), its speaker up."""
     bird, console = pair(tmp_path / "bird", BirdUpstream)
     with bird:
         home = tmp_path / "site"
@@ -90,21 +93,30 @@ def test_announce_waits_for_approvals_and_runs_when_the_quorum_is_in(
         lab = approvers(home, monkeypatch)
         with SpeakerProcess(home) as speaker:
             speaker.wait_sessions_up()
-            env = dict(os.environ, OOB_HOME=str(home))
-            waiting = subprocess.Popen([sys.executable, "-m", "oob_console", "bgp", "announce", PREFIX, "--wait",
-                                        "--timeout", "60s", "--json"], env=env, stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, text=True)
-            ticket = ""
-            wait_for(lambda: bool(lab.app.approvals.list()), 20, "the intent to be requested")
-            ticket = lab.app.approvals.list()[0].id
-            assert PREFIX not in bird.routes()  # nothing before the quorum
-            lab.use_key("bob-key")
-            lab.app.approvals.approve_local(ticket, NoPrompt())
-            lab.app.approvals.approve_sshsig(ticket, carol_signs(lab, ticket))
-            out, err = waiting.communicate(timeout=60)
-            assert waiting.returncode == 0, out + err
-            bird.wait_route(PREFIX)
-            assert lab.app.approvals.get(ticket).state == "executed"
+            yield bird, home, lab
+
+
+def approve_both(lab: Any, ticket: str) -> None:
+    lab.use_key("bob-key")
+    lab.app.approvals.approve_local(ticket, NoPrompt())
+    lab.app.approvals.approve_sshsig(ticket, carol_signs(lab, ticket))
+
+
+def test_announce_waits_for_approvals_and_runs_when_the_quorum_is_in(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with quorum_site(tmp_path, monkeypatch) as (bird, home, lab):
+        env = dict(os.environ, OOB_HOME=str(home))
+        waiting = subprocess.Popen([sys.executable, "-m", "oob_console", "bgp", "announce", PREFIX, "--wait",
+                                    "--timeout", "60s", "--json"], env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: bool(lab.app.approvals.list()), 20, "the intent to be requested")
+        ticket = lab.app.approvals.list()[0].id
+        assert PREFIX not in bird.routes()  # nothing before the quorum
+        approve_both(lab, ticket)
+        out, err = waiting.communicate(timeout=60)
+        assert waiting.returncode == 0, out + err
+        bird.wait_route(PREFIX)
+        assert lab.app.approvals.get(ticket).state == "executed"
 
 
 def journal_rows(home: Path) -> dict[tuple[str, str], RouteRow]:
@@ -255,19 +267,11 @@ def test_ipv6_prefix_over_the_ipv4_session(tmp_path: Path) -> None:
 
 def test_speaker_runs_an_intent_once_its_quorum_is_in_and_only_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bird, console = pair(tmp_path / "bird", BirdUpstream)
-    with bird:
-        home = tmp_path / "site"
-        bgp_site(home, upstream_toml("bird", bird, console), approvals=2)
-        lab = approvers(home, monkeypatch)
-        with SpeakerProcess(home) as speaker:
-            speaker.wait_sessions_up()
-            out = run_oob("bgp", "announce", PREFIX, "--json", home=home)
-            intent = json.loads(out.stdout)["result"]["intent"]
-            lab.use_key("bob-key")
-            lab.app.approvals.approve_local(intent["ticket"], NoPrompt())
-            lab.app.approvals.approve_sshsig(intent["ticket"], carol_signs(lab, intent["ticket"]))
-            bird.wait_route(PREFIX, timeout=15)  # approvals came in through `oob approve`: the speaker ran it
-            late = run_oob("bgp", "run", intent["id"], home=home)
-            assert late.returncode == 9 and "not pending" in late.stderr  # it runs at most once
-            wait_for(lambda: lab.app.approvals.get(intent["ticket"]).state == "executed", 10, "the ticket to close")
+    with quorum_site(tmp_path, monkeypatch) as (bird, home, lab):
+        out = run_oob("bgp", "announce", PREFIX, "--json", home=home)
+        intent = json.loads(out.stdout)["result"]["intent"]
+        approve_both(lab, intent["ticket"])
+        bird.wait_route(PREFIX, timeout=15)  # approvals came in through `oob approve`: the speaker ran it
+        late = run_oob("bgp", "run", intent["id"], home=home)
+        assert late.returncode == 9 and "not pending" in late.stderr  # it runs at most once
+        wait_for(lambda: lab.app.approvals.get(intent["ticket"]).state == "executed", 10, "the ticket to close")
