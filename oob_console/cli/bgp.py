@@ -14,16 +14,17 @@ import sys
 import time
 from typing import Any
 
+from oob_console.bgp_text import execution_lines, progress_line, status_lines
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.cli.input_files import read_arg
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
 from oob_console.core.bgp.desired import RouteRow
 from oob_console.core.bgp.intent import Action, BgpIntent, format_seconds
 from oob_console.core.bgp.preflight import PreflightReport
-from oob_console.core.bgp.stages import STAGE_TITLES, STAGES, Stage
+from oob_console.core.bgp.stages import Stage
 from oob_console.core.timefmt import parse_duration
 from oob_console.errors import AuthError, ConflictError
-from oob_console.services.bgp import BgpService, Execution
+from oob_console.services.bgp import BgpService, Execution, StageCallback
 
 EXIT_NOT_CONFIRMED = 8
 
@@ -120,22 +121,15 @@ def cmd_plan(args: argparse.Namespace, ctx: Context) -> Output:
     return Output(data, "\n".join(_report_text(intent.summary(), report)), 0 if report.ok else 7)
 
 
-def _progress(ctx: Context, start: float) -> Any:
+def _progress(ctx: Context, start: float) -> StageCallback:
     def show(row: RouteRow, stage: Stage) -> None:
         if not ctx.json:
-            print(f"  [{time.monotonic() - start:6.2f}s] {row.upstream} {row.prefix}: {stage.line()}",
-                  file=sys.stderr, flush=True)
+            print(f"  {progress_line(row, stage, time.monotonic() - start)}", file=sys.stderr, flush=True)
     return show
 
 
 def _execution_text(ex: Execution) -> tuple[list[str], int]:
-    lines = [f"{ex.record.intent.id} {ex.record.status}: {ex.record.intent.summary()}"]
-    for (upstream, prefix), stages in ex.stages.items():
-        lines.append(f"  {upstream} {prefix}")
-        for name in STAGES:
-            st = stages.get(name)
-            lines.append(f"    {st.line()}" if st else f"    {STAGE_TITLES[name]:<24} PENDING")
-    return lines, 0 if ex.ok else EXIT_NOT_CONFIRMED
+    return execution_lines(ex), 0 if ex.ok else EXIT_NOT_CONFIRMED
 
 
 def _request_and_maybe_run(args: argparse.Namespace, ctx: Context, intent: BgpIntent) -> Output:
@@ -236,32 +230,7 @@ def cmd_cancel(args: argparse.Namespace, ctx: Context) -> Output:
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> Output:
     data = ctx.app.bgp.status()
-    now = data["now"]
-    lines = ["sessions:"]
-    for s in data["sessions"]:
-        since = f" for {format_seconds(now - s['since'])}" if s.get("since") else ""
-        lines.append(f"  {s['upstream']:<14} {s['peer']:<18} {s['state']}{since}"
-                     + (f" ({s['detail']})" if s.get("detail") else ""))
-    lines.append("prefixes:")
-    session = {s["upstream"]: s["state"] for s in data["sessions"]}
-    for r in data["routes"]:
-        lease = "" if r["lease_left_s"] is None else (
-            f", lease {format_seconds(max(r['lease_left_s'], 0))} left" if r["live"] else ", lease expired")
-        stages = " ".join(f"{n}={r['stages'][n]['state']}" for n in STAGES if n in r["stages"]) or "no stages yet"
-        state = session.get(r["upstream"], "api")
-        gone = f" — NOT OUT NOW: session {state}" if r["live"] and state not in ("up", "api") else ""
-        lines.append(f"  {r['prefix']:<20} {r['upstream']:<14} {r['desired']}{lease}; {stages} "
-                     f"({r['intent_id']}){gone}")
-    if not data["routes"]:
-        lines.append("  (none)")
-    lines.append("open intents:")
-    for i in data["intents"]:
-        ap = i.get("approvals", {})
-        got = f"{ap['state']}, {ap['have']}/{ap['need']} approvals" if "state" in ap else ap.get("error", "")
-        lines.append(f"  {i['id']} [{i['status']}] {i['summary']} — {got}")
-    if not data["intents"]:
-        lines.append("  (none)")
-    return Output(data, "\n".join(lines))
+    return Output(data, "\n".join(status_lines(data)))
 
 
 def cmd_speaker(args: argparse.Namespace, ctx: Context) -> Output:
