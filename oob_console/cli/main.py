@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "oob_console.cli.site",
     "oob_console.cli.audit",
     "oob_console.cli.bgp",
+    "oob_console.cli.inventory",
+    "oob_console.cli.devices",
     "oob_console.cli.users",
     "oob_console.cli.keys",
     "oob_console.cli.intents",
