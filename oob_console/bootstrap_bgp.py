@@ -7,18 +7,17 @@ wired); kept in its own module so the BGP wiring does not crowd ``bootstrap``.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import partial
 from typing import TYPE_CHECKING
 
 from oob_console.config import BgpConfig, LoadedConfig, read_secret
-from oob_console.core.bgp.desired import Key, RouteRow
 from oob_console.core.bgp.preflight import BgpPolicy, OwnedBlock, UpstreamPolicy
-from oob_console.core.bgp.stages import DEADLINE, EXPECTED, Stage
+from oob_console.core.bgp.stages import DEADLINE, EXPECTED
 from oob_console.core.timefmt import parse_duration
 from oob_console.errors import ConfigError
 from oob_console.services.bgp import BgpService, BgpSettings, UpstreamSettings
-from oob_console.services.bgp_ports import LookingGlass, RouteBackend, SessionInfo
+from oob_console.services.bgp_ports import LookingGlass, RouteBackend
 
 if TYPE_CHECKING:
     from oob_console.adapters.bgp.control import ControlServer
@@ -54,27 +53,13 @@ def bgp_settings(cfg: BgpConfig) -> BgpSettings:
                        _seconds(cfg.approval_window), cfg.approvals_required)
 
 
-class UnwiredBackend:
-    """An upstream whose backend cannot run in this build: every change fails, with the reason."""
-
-    def __init__(self, kind: str, reason: str) -> None:
-        self.kind = kind
-        self.reason = reason
-
-    def apply(self, rows: Sequence[RouteRow]) -> dict[Key, Stage]:
-        return {r.key: Stage("accepted", "failed", detail=self.reason) for r in rows}
-
-    def advertised(self, rows: Sequence[RouteRow]) -> dict[Key, Stage]:
-        return {r.key: Stage("advertised", "failed", detail=self.reason) for r in rows}
-
-    def sessions(self) -> list[SessionInfo]:
-        return []
-
-
-def provider_backends(cfg: BgpConfig) -> dict[str, RouteBackend]:
+def provider_backends(app: App) -> dict[str, RouteBackend]:
+    """Backends of the upstreams that are not our own BGP sessions: provider APIs and routers."""
     from oob_console.adapters.providers.aws import AwsByoipBackend
     from oob_console.adapters.providers.cloudflare import CloudflareBackend
+    from oob_console.services.bgp_router import RouterBackend, RouterUpstream
 
+    cfg = app.loaded.config.bgp
     out: dict[str, RouteBackend] = {}
     for name, up in cfg.upstreams.items():
         key = f"bgp.upstreams.{name}"
@@ -89,9 +74,12 @@ def provider_backends(cfg: BgpConfig) -> dict[str, RouteBackend]:
                 name, region=aws.region, endpoint=aws.endpoint, timeout=_seconds(aws.timeout),
                 access_key_id=partial(read_secret, aws.access_key_id, where=f"{key}.aws.access_key_id"),
                 secret_access_key=partial(read_secret, aws.secret_access_key, where=f"{key}.aws.secret_access_key"))
-        elif up.backend == "router":
-            out[name] = UnwiredBackend("router", "the router backend needs device access (SSH sessions to the "
-                                       "inventory), which this build does not have yet")
+    routers = {name: RouterUpstream(name, up.router.device, up.router.neighbor, up.router.bgp_group,
+                                    _seconds(up.router.commit_confirm))
+               for name, up in cfg.upstreams.items() if up.router is not None}
+    if routers:
+        backend = RouterBackend(app.devices, routers, cfg.local_as)
+        out.update({name: backend for name in routers})
     return out
 
 
@@ -129,7 +117,7 @@ def build_service(app: App) -> BgpService:
     peers = {n: u.session.peer_address for n, u in cfg.upstreams.items() if u.session is not None}
     client = SpeakerClient(Path(runtime_dir(app.loaded)) / "control.sock", peers)
     backends: dict[str, RouteBackend] = {name: client for name in peers}
-    backends.update(provider_backends(cfg))
+    backends.update(provider_backends(app))
     return _service(app, backends)
 
 
@@ -173,7 +161,7 @@ def build_supervisor(app: App) -> tuple[BgpSupervisor, ControlServer]:
     supervisor = BgpSupervisor(build_speaker(app), exabgp_names)
     backend = SupervisorBackend(supervisor)
     backends: dict[str, RouteBackend] = {name: backend for name in exabgp_names}
-    backends.update(provider_backends(cfg))
+    backends.update(provider_backends(app))
     supervisor.service = _service(app, backends)
     server = ControlServer(Path(runtime_dir(app.loaded)) / "control.sock", supervisor.handle)
     return supervisor, server

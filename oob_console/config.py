@@ -109,10 +109,16 @@ class BgpSessionConfig:
 @dataclass(frozen=True)
 class BgpRouterConfig:
     device: str
+    neighbor: str  # the upstream's address as the router knows it (checks what it advertises)
+    bgp_group: str = ""  # Junos: the BGP group whose export policy carries our prefixes
     commit_confirm: str = "5m"
 
     def validate(self) -> None:
         _duration_ok(self.commit_confirm, "commit_confirm")
+        try:
+            ipaddress.ip_address(self.neighbor)
+        except ValueError:
+            raise ValueError(f"neighbor: {self.neighbor!r} is not an IP address") from None
 
 
 @dataclass(frozen=True)

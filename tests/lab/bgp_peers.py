@@ -259,6 +259,35 @@ def pair(tmp: Path, kind: type[Upstream] = BirdUpstream, *, local_as: int = 6450
     return up, console
 
 
+STATICD = "/usr/lib/frr/staticd"
+
+
+def start_staticd(vty_dir: Path) -> subprocess.Popen[bytes]:
+    """FRR's staticd next to a lab router's bgpd, so ``ip route ... blackhole`` is a known command.
+
+    It runs as the ``frr`` user (it refuses root without the vty group), so the
+    vty directory is handed to that user; there is no zebra, so it only keeps
+    the configuration. Stop it by PID (``terminate``).
+    """
+    need(STATICD)
+    import grp
+    import os
+    import pwd
+
+    uid, gid = pwd.getpwnam("frr").pw_uid, grp.getgrnam("frr").gr_gid
+    os.chown(vty_dir, uid, gid)
+    conf = vty_dir / "staticd.conf"
+    conf.write_text("")
+    os.chown(conf, uid, gid)
+    proc = subprocess.Popen([STATICD, "-f", str(conf), "-P", "0", "--vty_socket", str(vty_dir),
+                             "-i", str(vty_dir / "staticd.pid"), "-z", str(vty_dir / "no-zebra.api")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait(lambda: (vty_dir / "staticd.vty").exists() or proc.poll() is not None, 10, "staticd to start")
+    if proc.poll() is not None:
+        raise AssertionError("staticd exited at start")
+    return proc
+
+
 class LookingGlass:
     """A RIPEstat-shaped looking glass over one upstream's RIB, on 127.0.0.1:<free port>."""
 
