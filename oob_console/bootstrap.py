@@ -22,15 +22,25 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oob_console.config import CONFIG_NAME, LoadedConfig, load_config, parse_config
+from oob_console.config import (
+    CONFIG_NAME,
+    GuardConfig,
+    LoadedConfig,
+    load_config,
+    parse_config,
+    with_guard_classes,
+)
 from oob_console.core.identity import Identity
 from oob_console.errors import ConflictError, RefusedError, StorageError
 from oob_console.services.audit import AuditService
 from oob_console.services.bgp import BgpService
+from oob_console.services.guard import GuardService
 
 if TYPE_CHECKING:
     from oob_console.adapters.credential_store import CredentialStore
     from oob_console.adapters.sqlite_store import SqliteStore
+    from oob_console.core.doctor import DataItem
+    from oob_console.core.drill import Plan
     from oob_console.core.runs import CommandGate
     from oob_console.services.approvals import ApprovalService
     from oob_console.services.auth_ports import KeyDevice
@@ -38,7 +48,11 @@ if TYPE_CHECKING:
     from oob_console.services.credentials import CredentialService
     from oob_console.services.device_ports import Terminal
     from oob_console.services.devices import DeviceAccess
+    from oob_console.services.doctor import DoctorService
+    from oob_console.services.drill import DrillService
+    from oob_console.services.guard_gate import GuardGate
     from oob_console.services.login import LoginService
+    from oob_console.services.notify import NotifyService
     from oob_console.services.runs import RunService
     from oob_console.services.sessions import SessionService, SessionSummary
     from oob_console.services.store_sync import StoreSyncService
@@ -168,7 +182,8 @@ class App:
 
         cfg = self.loaded.config
         return ApprovalService(IntentStore(self.store), self.credential_repo, self.audit, self.key_device,
-                               verify_signature, cfg.auth, cfg.approvals, cfg.site.name, self.clock)
+                               verify_signature, cfg.auth, with_guard_classes(cfg.approvals), cfg.site.name,
+                               self.clock, notice=self.notify.auto)
 
     @cached_property
     def store_sync(self) -> StoreSyncService:
@@ -252,6 +267,141 @@ class App:
 
         return BackupService(self.runs, ConfigHistoryDir(self.path(self.loaded.config.paths.backups)))
 
+    @cached_property
+    def guard(self) -> GuardService:
+        return build_guard(self.loaded)
+
+    @cached_property
+    def guard_gate(self) -> GuardGate:
+        from oob_console.services.guard_gate import GuardGate
+
+        return GuardGate(self.guard, self.approvals, self.audit)
+
+    @cached_property
+    def notify(self) -> NotifyService:
+        from oob_console.adapters.notifiers.factory import build_channels
+        from oob_console.adapters.outbox_sqlite import SqliteOutbox
+        from oob_console.config import comms_seconds
+        from oob_console.core.notice import RetryPolicy
+        from oob_console.services.notify import NotifyService
+
+        cfg = self.loaded.config.comms
+        return NotifyService(
+            outbox=SqliteOutbox(self.path(cfg.outbox)),
+            channels=build_channels(cfg),
+            audit=self.audit,
+            site=self.loaded.config.site.name,
+            policy=RetryPolicy(initial=cfg.backoff_initial, maximum=cfg.backoff_max),
+            expire_after=comms_seconds(cfg.expire_after),
+            lease=2 * (cfg.connect_timeout + cfg.timeout) + 2,
+            send_wait=cfg.send_wait,
+            auto_events=frozenset(cfg.auto),
+        )
+
+    @cached_property
+    def doctor(self) -> DoctorService:
+        from oob_console.adapters.host_probe import HostProbe
+        from oob_console.core.doctor import Production
+        from oob_console.services.doctor import DoctorService, comms_targets, hostport_targets, inventory_targets
+        from oob_console.services.doctor_ports import Target
+
+        cfg = self.loaded.config
+        prod = Production.parse(cfg.production.prefixes, cfg.production.asns, cfg.production.interfaces)
+        extra = [Target(e.name, e.kind if e.kind != "other" else "endpoints", e.host, e.port, e.critical, e.asn,
+                        source=f"doctor.endpoints {e.name}") for e in cfg.doctor.endpoints]
+        p = cfg.paths
+        state = {"store": p.store, "audit log": p.audit_log, "recordings": p.recordings, "reports": p.reports,
+                 "runbooks": p.runbooks, "outbox": cfg.comms.outbox, "inventory": p.inventory,
+                 "known hosts": p.known_hosts}
+        return DoctorService(
+            probe=HostProbe(), production=prod,
+            sources=[lambda: comms_targets(self.notify.channels),
+                     lambda: hostport_targets("uplink", cfg.drill.uplink, "drill.uplink"), lambda: extra,
+                     lambda: inventory_targets(self.devices.inventory())],
+            data_sources=[self._local_data],
+            state_paths={purpose: self.path(value) for purpose, value in state.items()},
+            resolve_timeout=cfg.doctor.resolve_timeout,
+        )
+
+    def _local_data(self) -> list[DataItem]:
+        from oob_console.config import comms_seconds
+        from oob_console.services.doctor import local_data
+
+        cfg = self.loaded.config
+        bundle = self.store_sync.status()["imported_serial"] if cfg.fleet.bundle_signers else None
+        return local_data(
+            self.doctor.probe, store=self.path(cfg.paths.store), runbooks=self.path(cfg.paths.runbooks),
+            reports=self.path(cfg.paths.reports), max_age=comms_seconds(cfg.doctor.data_max_age),
+            drill_max_age=comms_seconds(cfg.doctor.drill_max_age), last_drill=self.drill.last_passing(),
+            bundle_serial=bundle, inventory=self.path(cfg.paths.inventory),
+        )
+
+    @cached_property
+    def drill(self) -> DrillService:
+        from oob_console.adapters.host_probe import TcpProbe
+        from oob_console.adapters.report_files import ReportFiles
+        from oob_console.adapters.sk_verify import verify_signature
+        from oob_console.services.drill import DrillService
+        from oob_console.services.drill_devices import ConsolePortsStep, SshDevicesStep
+        from oob_console.services.drill_keys import KeysStep
+        from oob_console.services.drill_ports import StepKind
+        from oob_console.services.drill_steps import CommsStep, DoctorStep, FreshnessStep, UplinkStep
+
+        cfg = self.loaded.config
+        uplink = list(cfg.drill.uplink)
+
+        def uplink_targets() -> list[str]:
+            if uplink:
+                return uplink
+            return list(dict.fromkeys(f"{t.host}:{t.port}" for t in self.doctor.sources[0]() if not t.problem))
+
+        steps: list[StepKind] = [DoctorStep(self.doctor), UplinkStep(TcpProbe(), uplink_targets),
+                                 CommsStep(self.notify), FreshnessStep(self._local_data, self.doctor.clock),
+                                 KeysStep(self.credential_repo, self.key_device, verify_signature, cfg.auth,
+                                          self.clock),
+                                 ConsolePortsStep(self.sessions), SshDevicesStep(self.runs)]
+        return DrillService(
+            kinds={k.kind: k for k in steps}, needs=MISSING_DRILLS, reports=ReportFiles(self.path(cfg.paths.reports)),
+            audit=self.audit, notify=self.notify, site=cfg.site.name, step_timeout=cfg.drill.step_timeout,
+        )
+
+    def drill_plan(self, path: str | None) -> tuple[Plan, str]:
+        """The plan to run: ``path``, else ``drill.plan``, else every kind; and where it came from."""
+        from oob_console.adapters.drill_plan import load_plan
+        from oob_console.core.drill import default_plan
+
+        chosen = path or self.loaded.config.drill.plan
+        if not chosen:
+            return default_plan(), "built in"
+        resolved = Path(chosen) if path else self.path(chosen)
+        return load_plan(resolved), str(resolved)
+
+
+def build_guard(loaded: LoadedConfig | None, *, inventory: str | None = None) -> GuardService:
+    """The command guard of a site, or with built-in thresholds when there is no site (``loaded`` None)."""
+    from oob_console.adapters.guard_corpus import CorpusDirectory
+    from oob_console.adapters.inventory_file import InventoryFile
+    from oob_console.core.guard import GuardPolicy
+
+    cfg = loaded.config.guard if loaded else GuardConfig()
+    policy = GuardPolicy(
+        link_share=cfg.link_share, backbone_share=cfg.backbone_share, session_share=cfg.session_share,
+        lag_member_share=cfg.lag_member_share, critical_link_kinds=cfg.critical_link_kinds,
+        backbone_roles=cfg.backbone_roles, max_interfaces_down=cfg.max_interfaces_down,
+    )
+    if inventory:
+        inventory_path: Path | None = Path(inventory)
+    else:
+        inventory_path = loaded.resolve(loaded.config.paths.inventory) if loaded else None
+    return GuardService(policy, InventoryFile(inventory_path), CorpusDirectory(loaded.base if loaded else None),
+                        checker_timeout=cfg.checker_timeout, default_corpus=cfg.corpus)
+
+
+# What the drill cannot exercise in this build, and why (removed as each capability lands).
+MISSING_DRILLS = {
+    "bgp-sessions": "the BGP speaker has not landed in this build (emergency-BGP issue)",
+    "bgp-drill-prefix": "the BGP speaker and its backends have not landed in this build (emergency-BGP issue)",
+}
 
 STARTER_CONFIG = """\
 # oob-console site config, written by `oob init`.

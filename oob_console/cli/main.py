@@ -30,6 +30,10 @@ COMMAND_MODULES = (
     "oob_console.cli.intents",
     "oob_console.cli.store_bundle",
     "oob_console.cli.softkey",
+    "oob_console.cli.guard",
+    "oob_console.cli.notify",
+    "oob_console.cli.doctor",
+    "oob_console.cli.drill",
 )
 
 
