@@ -341,6 +341,7 @@ class App:
         from oob_console.adapters.host_probe import TcpProbe
         from oob_console.adapters.report_files import ReportFiles
         from oob_console.adapters.sk_verify import verify_signature
+        from oob_console.services.bgp_drill import BgpDrillPrefixStep, BgpSessionsStep
         from oob_console.services.drill import DrillService
         from oob_console.services.drill_devices import ConsolePortsStep, SshDevicesStep
         from oob_console.services.drill_keys import KeysStep
@@ -359,7 +360,8 @@ class App:
                                  CommsStep(self.notify), FreshnessStep(self._local_data, self.doctor.clock),
                                  KeysStep(self.credential_repo, self.key_device, verify_signature, cfg.auth,
                                           self.clock),
-                                 ConsolePortsStep(self.sessions), SshDevicesStep(self.runs)]
+                                 ConsolePortsStep(self.sessions), SshDevicesStep(self.runs),
+                                 BgpSessionsStep(lambda: self.bgp), BgpDrillPrefixStep(lambda: self.bgp)]
         return DrillService(
             kinds={k.kind: k for k in steps}, needs=MISSING_DRILLS, reports=ReportFiles(self.path(cfg.paths.reports)),
             audit=self.audit, notify=self.notify, site=cfg.site.name, step_timeout=cfg.drill.step_timeout,
@@ -398,10 +400,7 @@ def build_guard(loaded: LoadedConfig | None, *, inventory: str | None = None) ->
 
 
 # What the drill cannot exercise in this build, and why (removed as each capability lands).
-MISSING_DRILLS = {
-    "bgp-sessions": "the BGP speaker has not landed in this build (emergency-BGP issue)",
-    "bgp-drill-prefix": "the BGP speaker and its backends have not landed in this build (emergency-BGP issue)",
-}
+MISSING_DRILLS: dict[str, str] = {}
 
 STARTER_CONFIG = """\
 # oob-console site config, written by `oob init`.

@@ -50,7 +50,7 @@ def bgp_settings(cfg: BgpConfig) -> BgpSettings:
     policy = BgpPolicy(cfg.local_as, owned, policies, cfg.rpki.required, cfg.rpki.allow_not_found,
                        _seconds(cfg.rpki.max_age), _seconds(cfg.max_lease))
     return BgpSettings(policy, upstreams, tuple(cfg.default_upstreams), _seconds(cfg.default_lease),
-                       _seconds(cfg.approval_window), cfg.approvals_required)
+                       _seconds(cfg.approval_window), cfg.approvals_required, cfg.drill_prefix)
 
 
 def provider_backends(app: App) -> dict[str, RouteBackend]:

@@ -230,6 +230,7 @@ class BgpConfig:
     default_lease: str = "4h"
     max_lease: str = "24h"
     default_upstreams: tuple[str, ...] = ()
+    drill_prefix: str = ""  # owned, reserved for drills: `oob drill` announces and withdraws it, no quorum
     owned: tuple[BgpOwnedConfig, ...] = ()
     upstreams: dict[str, BgpUpstreamConfig] = field(default_factory=dict)
     looking_glasses: dict[str, LookingGlassConfig] = field(default_factory=dict)
@@ -239,6 +240,11 @@ class BgpConfig:
     def validate(self) -> None:
         for key in ("approval_window", "default_lease", "max_lease"):
             _duration_ok(getattr(self, key), key)
+        if self.drill_prefix:
+            try:
+                ipaddress.ip_network(self.drill_prefix, strict=True)
+            except ValueError:
+                raise ValueError(f"drill_prefix: {self.drill_prefix!r} is not a prefix with host bits clear") from None
         if self.upstreams and not self.local_as:
             raise ValueError("local_as: required when upstreams are configured")
         for name, up in self.upstreams.items():

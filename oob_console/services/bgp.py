@@ -27,7 +27,7 @@ from oob_console.core.bgp.desired import Key, RouteRow
 from oob_console.core.bgp.intent import Action, BgpIntent, format_seconds, iso, make_route
 from oob_console.core.bgp.preflight import BgpPolicy, JournalView, PreflightReport, rate_wait, run_preflight
 from oob_console.core.bgp.stages import STAGES, Stage
-from oob_console.errors import AuthError, ConflictError, OobError, RefusedError, UsageError
+from oob_console.errors import AuthError, ConflictError, NotFoundError, OobError, RefusedError, UsageError
 from oob_console.services.audit import AuditService
 from oob_console.services.bgp_ports import (
     NO_QUORUM,
@@ -75,6 +75,7 @@ class BgpSettings:
     default_lease: float = 4 * 3600
     approval_window: float = 1800
     approvals_required: int = 2
+    drill_prefix: str = ""
 
 
 @dataclass
@@ -154,13 +155,19 @@ class BgpService:
 
     # quorum
 
-    def request(self, intent: BgpIntent) -> tuple[IntentRecord, PreflightReport]:
+    def request(self, intent: BgpIntent, *, drill: bool = False) -> tuple[IntentRecord, PreflightReport]:
         """Store the intent and ask for its approvals; refuse it if the preflight fails.
 
+        ``drill``: the configured drill prefix only, which needs no quorum (nothing depends on it).
+
         Raises:
-            RefusedError: a check failed (the report is in the error's details).
+            RefusedError: a check failed (the report is in the error's details), or a drill for
+                another prefix.
             AuditWriteError: not recorded, so not requested.
         """
+        if drill and (not self.settings.drill_prefix or intent.route.prefix != self.settings.drill_prefix):
+            raise RefusedError(f"only the drill prefix ({self.settings.drill_prefix or 'none configured'}) is "
+                               "drilled without approvals", hint="set bgp.drill_prefix")
         report = self.plan(intent)
         if not report.ok:
             self.audit.record("bgp.refused", intent.route.prefix, "refused",
@@ -168,7 +175,7 @@ class BgpService:
             raise RefusedError(f"preflight refused {intent.summary()}: {report.failures[0].detail}",
                                hint=report.failures[0].hint or "see 'oob bgp plan'",
                                details={"preflight": report.to_json()})
-        required = self.settings.approvals_required
+        required = 0 if drill else self.settings.approvals_required
         if required and self.approvals is None:
             raise RefusedError("approvals are required but no approval store is available",
                                hint="set up the credential store, or set bgp.approvals_required = 0 in a lab")
@@ -185,7 +192,7 @@ class BgpService:
                                    hint="raise the quorum of the 'bgp' class in [approvals]")
         self.audit.record("bgp.intent.create", intent.route.prefix, "ok",
                           {"intent": intent.id, "digest": intent.digest(), "summary": intent.summary(),
-                           "approvals_required": required, "ticket": ticket or None})
+                           "approvals_required": required, "ticket": ticket or None, "drill": drill})
         record = IntentRecord(intent, "pending", ticket, now, now, report.to_json())
         self.journal.add_intent(record)
         return record, report
@@ -264,6 +271,24 @@ class BgpService:
             self.stages.confirm(rows, execution.stages, on_stage, sleep=self.sleep)
         execution.record = self.journal.intent(intent_id)
         return execution
+
+    def drill(self, upstream: str, *, lease: float = 300.0) -> list[Execution]:
+        """Announce the drill prefix through ``upstream`` and withdraw it again, each confirmed in stages.
+
+        Raises:
+            NotFoundError: no ``bgp.drill_prefix``.
+            RefusedError: the preflight refused (nothing was sent).
+        """
+        if not self.settings.drill_prefix:
+            raise NotFoundError("no drill prefix configured", where="bgp.drill_prefix",
+                                hint="reserve an owned prefix (with its ROA) for drills")
+        done = []
+        for action in ("announce", "withdraw"):
+            intent = self.build_intent(action, self.settings.drill_prefix, upstreams=[upstream],
+                                       lease=lease, reason="drill")
+            record, _ = self.request(intent, drill=True)
+            done.append(self.execute(record.intent.id))
+        return done
 
     def _finish_ticket(self, record: IntentRecord, *, ok: bool, result: dict[str, Any]) -> None:
         if record.ticket and self.approvals is not None and self.approvals.status(record.ticket).state == "executing":
