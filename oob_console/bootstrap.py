@@ -301,6 +301,7 @@ class App:
     @cached_property
     def doctor(self) -> DoctorService:
         from oob_console.adapters.host_probe import HostProbe
+        from oob_console.bootstrap_bgp import doctor_targets
         from oob_console.core.doctor import Production
         from oob_console.services.doctor import DoctorService, comms_targets, hostport_targets, inventory_targets
         from oob_console.services.doctor_ports import Target
@@ -317,7 +318,7 @@ class App:
             probe=HostProbe(), production=prod,
             sources=[lambda: comms_targets(self.notify.channels),
                      lambda: hostport_targets("uplink", cfg.drill.uplink, "drill.uplink"), lambda: extra,
-                     lambda: inventory_targets(self.devices.inventory())],
+                     lambda: inventory_targets(self.devices.inventory()), lambda: doctor_targets(cfg.bgp)],
             data_sources=[self._local_data],
             state_paths={purpose: self.path(value) for purpose, value in state.items()},
             resolve_timeout=cfg.doctor.resolve_timeout,

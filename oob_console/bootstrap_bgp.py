@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from oob_console.adapters.bgp.exabgp import ExabgpSpeaker
     from oob_console.bootstrap import App
     from oob_console.services.bgp_supervisor import BgpSupervisor
+    from oob_console.services.doctor_ports import Target
 
 
 def _seconds(text: str) -> float:
@@ -89,6 +90,33 @@ def looking_glasses(cfg: BgpConfig) -> dict[str, LookingGlass]:
     made = {name: RipestatLookingGlass(lg.url, timeout=_seconds(lg.timeout), look_back=_seconds(lg.look_back))
             for name, lg in cfg.looking_glasses.items()}
     return {name: made[up.looking_glass] for name, up in cfg.upstreams.items() if up.looking_glass}
+
+
+def doctor_targets(cfg: BgpConfig) -> list[Target]:
+    """What emergency BGP must reach: each session's peer, each provider API, each looking glass."""
+    from urllib.parse import urlsplit
+
+    from oob_console.services.doctor_ports import Target
+
+    def url_target(name: str, url: str, source: str, *, critical: bool = True) -> Target:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return Target(name, "bgp", parts.hostname or "", port, critical, source=source)
+
+    out = []
+    for name, up in cfg.upstreams.items():
+        key = f"bgp.upstreams.{name}"
+        if up.session is not None:
+            out.append(Target(name, "bgp", up.session.peer_address, up.session.port, True, up.session.peer_as,
+                              source=f"{key}.session"))
+        elif up.cloudflare is not None:
+            out.append(url_target(name, up.cloudflare.api_url, f"{key}.cloudflare.api_url"))
+        elif up.aws is not None:
+            out.append(url_target(name, up.aws.endpoint or f"https://ec2.{up.aws.region}.amazonaws.com",
+                                  f"{key}.aws.endpoint"))
+    for name, lg in cfg.looking_glasses.items():  # a check, not the path itself: not critical
+        out.append(url_target(f"looking glass {name}", lg.url, f"bgp.looking_glasses.{name}.url", critical=False))
+    return out
 
 
 def runtime_dir(loaded: LoadedConfig) -> str:
