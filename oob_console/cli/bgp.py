@@ -148,7 +148,7 @@ def _request_and_maybe_run(args: argparse.Namespace, ctx: Context, intent: BgpIn
         return Output(data, "\n".join(lines))
     if required:
         status = svc.wait_for_approvals(intent.id, args.timeout)
-        if not status.approved:
+        if not status.quorum_met:
             raise AuthError(f"{intent.id}: {status.state}, {status.have} of {status.need} approvals after "
                             f"{format_seconds(args.timeout)}", hint=f"if still pending, 'oob bgp run {intent.id}' "
                             "once approved")
@@ -193,7 +193,7 @@ def cmd_approve(args: argparse.Namespace, ctx: Context) -> Output:
     data: dict[str, Any] = {"intent": record.intent.id, "ticket": record.ticket, "state": status.state,
                             "have": status.have, "need": status.need, "approvers": list(status.approvers)}
     text = f"approved {record.intent.id} (ticket {record.ticket}): {status.have} of {status.need}, {status.state}"
-    if not status.approved:
+    if not status.quorum_met:
         return Output(data, text)
     if not ctx.json:
         print(text + "; running it now", file=sys.stderr, flush=True)

@@ -51,6 +51,11 @@ class ApprovalStatus:
         return self.state == "approved"
 
     @property
+    def quorum_met(self) -> bool:
+        """Approved, or already taken to run (by the supervisor, or another console)."""
+        return self.state in ("approved", "executing", "executed", "failed")
+
+    @property
     def closed(self) -> bool:
         """No approval can change it any more."""
         return self.state not in ("pending",)
