@@ -89,6 +89,7 @@ class LineShell:
             "approve": self.approve, "sshsig": self.approve_sshsig, "login": self.login,
             "logout": lambda _: self.logout(), "probe": self.probe,
             "ssh": lambda ref: self.session("ssh", ref), "console": lambda ref: self.session("console", ref),
+            "bgp": lambda _: self.bgp(),
         }
 
     # -- the loop ------------------------------------------------------------------------------
@@ -185,6 +186,12 @@ class LineShell:
 
     def dashboard(self) -> None:
         self.say("\n".join(status_line(item, self.width - 1) for item in self.services.status.overview()))
+
+    def bgp(self) -> None:
+        """Sessions, our prefixes with their stages and leases, open BGP intents (= `oob bgp status`)."""
+        from oob_console.bgp_text import status_lines
+
+        self.page(status_lines(self.services.bgp.status()))
 
     def help(self) -> None:
         self.say("Menu (number or word; words work everywhere):")

@@ -16,6 +16,7 @@ from textual.screen import Screen
 
 from oob_console.tui.screens.approvals import ApprovalsScreen
 from oob_console.tui.screens.audit import AuditScreen
+from oob_console.tui.screens.bgp import BgpScreen
 from oob_console.tui.screens.dashboard import DashboardScreen
 from oob_console.tui.screens.devices import DevicesScreen
 from oob_console.tui.screens.help import HelpScreen
@@ -43,6 +44,7 @@ DESTINATIONS: tuple[Destination, ...] = (
     Destination("dashboard", "d", "Dashboard", DashboardScreen, "dash"),
     Destination("devices", "v", "Devices", DevicesScreen, "dev [words]"),
     Destination("approvals", "a", "Approvals", ApprovalsScreen, "ap"),
+    Destination("bgp", "b", "BGP", BgpScreen, "bgp", lambda services: bool(services.loaded.config.bgp.upstreams)),
     Destination("runbooks", "r", "Runbooks", RunbooksScreen, "rb [words]"),
     Destination("audit", "l", "Audit log", AuditScreen, "log"),
     Destination("help", "question_mark", "Help", HelpScreen, "help"),
