@@ -395,7 +395,7 @@ class App:
                   "login": status.login_probe(self.credentials), "approvals": status.approvals_probe(self.approvals),
                   "devices": status.devices_probe(self.devices, shown_as=self.loaded.config.paths.inventory),
                   "uplink": status.uplink_probe(TcpProbe(), self.loaded.config.drill.uplink),
-                  "doctor": status.doctor_probe(self.doctor),
+                  "doctor": status.doctor_probe(self.doctor), "bgp": status.bgp_probe(lambda: self.bgp),
                   "drill": status.drill_probe(self.drill, max_age_days=comms_seconds(
                       self.loaded.config.doctor.drill_max_age) / 86400)}
         return status.StatusService(probes)

@@ -119,6 +119,14 @@ def test_announce_waits_for_approvals_and_runs_when_the_quorum_is_in(
         assert lab.app.approvals.get(ticket).state == "executed"
 
 
+def bird_site(tmp_path: Path, **site: Any) -> tuple[Upstream, Path]:
+    """BIRD as the one upstream of a fresh site (not started yet)."""
+    bird, console = pair(tmp_path / "bird", BirdUpstream)
+    home = tmp_path / "site"
+    bgp_site(home, upstream_toml("bird", bird, console), **site)
+    return bird, home
+
+
 def journal_rows(home: Path) -> dict[tuple[str, str], RouteRow]:
     from oob_console.adapters.bgp.journal import SqliteJournal
 
@@ -164,9 +172,7 @@ def test_exabgp_killed_is_restarted_and_the_journal_reannounced(tmp_path: Path) 
     import os
     import signal
 
-    bird, console = pair(tmp_path / "bird", BirdUpstream)
-    home = tmp_path / "site"
-    bgp_site(home, upstream_toml("bird", bird, console))
+    bird, home = bird_site(tmp_path)
     with bird, SpeakerProcess(home) as speaker:
         speaker.wait_sessions_up()
         assert run_oob("bgp", "announce", PREFIX, home=home).returncode == 0
@@ -186,9 +192,7 @@ def test_exabgp_killed_is_restarted_and_the_journal_reannounced(tmp_path: Path) 
 
 
 def test_lease_expiry_withdraws_on_time_and_renew_extends_it(tmp_path: Path) -> None:
-    bird, console = pair(tmp_path / "bird", BirdUpstream)
-    home = tmp_path / "site"
-    bgp_site(home, upstream_toml("bird", bird, console))
+    bird, home = bird_site(tmp_path)
     with bird, SpeakerProcess(home) as speaker:
         speaker.wait_sessions_up()
         assert run_oob("bgp", "announce", "198.51.100.0/24", "--lease", "20s", "--community", "64500:7",
@@ -211,9 +215,7 @@ def test_lease_expiry_withdraws_on_time_and_renew_extends_it(tmp_path: Path) -> 
 
 
 def test_journal_survives_speaker_kill9_and_leases_hold_across_restarts(tmp_path: Path) -> None:
-    bird, console = pair(tmp_path / "bird", BirdUpstream)
-    home = tmp_path / "site"
-    bgp_site(home, upstream_toml("bird", bird, console))
+    bird, home = bird_site(tmp_path)
     with bird:
         speaker = SpeakerProcess(home).start()
         speaker.wait_sessions_up()
@@ -235,9 +237,7 @@ def test_journal_survives_speaker_kill9_and_leases_hold_across_restarts(tmp_path
 
 
 def test_speaker_not_running_change_is_journaled_and_goes_out_when_it_starts(tmp_path: Path) -> None:
-    bird, console = pair(tmp_path / "bird", BirdUpstream)
-    home = tmp_path / "site"
-    bgp_site(home, upstream_toml("bird", bird, console))
+    bird, home = bird_site(tmp_path)
     with bird:
         out = run_oob("bgp", "announce", PREFIX, home=home)
         assert out.returncode == 8, out.stdout + out.stderr
@@ -275,3 +275,19 @@ def test_speaker_runs_an_intent_once_its_quorum_is_in_and_only_once(
         late = run_oob("bgp", "run", intent["id"], home=home)
         assert late.returncode == 9 and "not pending" in late.stderr  # it runs at most once
         wait_for(lambda: lab.app.approvals.get(intent["ticket"]).state == "executed", 10, "the ticket to close")
+
+
+def test_dashboard_line_fails_when_an_announced_prefix_is_not_out(tmp_path: Path) -> None:
+    from oob_console.bootstrap import App
+
+    bird, home = bird_site(tmp_path)
+    with bird, SpeakerProcess(home) as speaker:
+        speaker.wait_sessions_up()
+        assert run_oob("bgp", "announce", PREFIX, "--no-confirm", home=home).returncode == 0
+        status = App.from_config(str(home / "config.toml")).status
+        item = status.item("bgp")
+        assert (item.state, item.summary) == ("ok", "1/1 sessions up, 1 prefix(es) announced")
+        bird.stop()  # the upstream goes away: what we announce is not out there any more
+        wait_for(lambda: speaker.sessions()["bird"] != "up", 15, "the session to drop")
+        item = status.item("bgp")
+        assert item.state == "fail" and f"NOT OUT: {PREFIX} via bird" in item.summary

@@ -54,6 +54,9 @@ async def test_wizard_plans_requests_and_shows_each_stage(cloudflare: Cloudflare
     bgp_site(Path("site"), cloudflare_toml(cloudflare.url))
     app = make_app(App.from_config("site/config.toml", actor="user:alice"), low_bandwidth=low_bandwidth)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        overview = options(app.screen, "#overview")  # the dashboard's line, measured now
+        assert any(line.startswith("Upstream BGP") and "[ OK ] 0 prefix(es) announced" in line for line in overview)
         await pilot.press("b")
         await settle(pilot)
         assert isinstance(app.screen, BgpScreen)

@@ -50,7 +50,7 @@ def test_vt100_logs_in_with_a_software_key_opens_every_screen_and_quits(people_s
     term.wait_for("user:bob | low-bandwidth")
     screen = term.wait_for("3 of 3 answer on SSH")  # the demo routers, probed over loopback
     assert "Terminal: low-bandwidth, no colour, ASCII (TERM=vt100)" in screen
-    assert f"1 waiting: {drill.id} drill 1/2" in screen and "not in this version (emergency BGP)" in screen
+    assert f"1 waiting: {drill.id} drill 1/2" in screen and "not configured: no [bgp.upstreams]" in screen
     assert "+----" in screen  # ASCII borders, nothing a VT100 cannot show
 
     term.send("v")
