@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from oob_console.config import CONFIG_NAME, LoadedConfig, load_config, parse_config
-from oob_console.errors import ConflictError, StorageError
+from oob_console.errors import ConflictError, StorageError, UnavailableError
 from oob_console.services.audit import AuditService
+from oob_console.services.ssh_login import SshLoginService
+from oob_console.session_identity import SessionIdentity
 
 
 def local_actor() -> str:
@@ -27,10 +29,16 @@ def local_actor() -> str:
     return f"local:{name}"
 
 
+def current_actor() -> str:
+    """The engineer an SSH front end authenticated (``session_identity``), else the Unix account."""
+    identity = SessionIdentity.from_env(os.environ)
+    return identity.actor if identity else local_actor()
+
+
 @dataclass
 class App:
     loaded: LoadedConfig
-    actor: str = field(default_factory=local_actor)
+    actor: str = field(default_factory=current_actor)
 
     @classmethod
     def from_config(cls, path: str | None = None, *, actor: str | None = None) -> App:
@@ -55,6 +63,12 @@ class App:
         )
         trusted = frozenset({key.public_key}) if key else None
         return AuditService(log, self.actor, check_signature=check_signature, trusted_keys=trusted)
+
+    @cached_property
+    def ssh_login(self) -> SshLoginService:
+        # Wired to the credential store when it lands (branch creds); until then `oob serve` says so.
+        raise UnavailableError("the credential store is not in this build yet, so no key can log in",
+                               hint="enrolled security keys live in the credential store")
 
 
 STARTER_CONFIG = """\

@@ -22,6 +22,7 @@ from oob_console.errors import EXIT_BUG, EXIT_INTERRUPTED, OobError
 COMMAND_MODULES = (
     "oob_console.cli.site",
     "oob_console.cli.audit",
+    "oob_console.cli.ssh_access",
 )
 
 

@@ -114,11 +114,12 @@ def start_sshd(workdir: Path, config_lines: Sequence[str], *, env: dict[str, str
 def ssh_command(port: int, known_hosts: Path, *, user: str, identity: Path | None = None,
                 provider: Path | None = None, extra: Sequence[str] = ()) -> list[str]:
     """An ``ssh`` command line that reads nothing from the user's ~/.ssh."""
-    cmd = [shutil.which("ssh") or "ssh", "-F", "none", "-p", str(port),
+    # ssh keeps the first value given for an option: ``extra`` comes first so a test can override.
+    cmd = [shutil.which("ssh") or "ssh", "-F", "none", *extra, "-p", str(port),
            "-o", f"UserKnownHostsFile={known_hosts}", "-o", "StrictHostKeyChecking=yes",
            "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=30", "-o", "LogLevel=ERROR"]
     if identity is not None:
         cmd += ["-i", str(identity)]
     if provider is not None:
         cmd += ["-o", f"SecurityKeyProvider={provider}"]
-    return [*cmd, *extra, f"{user}@127.0.0.1"]
+    return [*cmd, f"{user}@127.0.0.1"]

@@ -1,0 +1,61 @@
+"""`oob serve`, `oob whoami`: reaching the console over SSH."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from oob_console.cli.base import Context, Output, command
+from oob_console.session_identity import SessionIdentity
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = command(sub, "serve", cmd_serve, "run the built-in SSH server (security-key logins into the console)",
+                "Serve the console over SSH: public-key login with enrolled security keys only "
+                "(ed25519-sk, ecdsa-sk), one PTY per session running the TUI (or the line-mode shell on "
+                "dumb terminals), 'ssh host -- COMMAND' runs one oob command as the engineer. "
+                "Settings are in the [server] section of the config.")
+    p.add_argument("--init-host-key", action="store_true",
+                   help="create the server's host key (once; refuses if one exists) and exit")
+    p.add_argument("--listen", metavar="ADDR", help="address to listen on (default: [server] listen)")
+    p.add_argument("--port", type=int, metavar="N", help="port (default: [server] port; 0 picks a free one)")
+
+    command(sub, "whoami", cmd_whoami, "who this session acts as (the engineer an SSH login identified)")
+
+
+def cmd_serve(args: argparse.Namespace, ctx: Context) -> Output:
+    from oob_console.server.host_key import init_host_key
+
+    app = ctx.app
+    path = app.path(app.loaded.config.server.host_key)
+    if args.init_host_key:
+        result = init_host_key(path)
+        app.audit.record("ssh.host-key.create", target=str(path), details={"fingerprint": result["fingerprint"]})
+        text = (f"created the SSH host key {path}\n  {result['fingerprint']}\n"
+                f"give engineers this known_hosts line (replace HOST and PORT):\n"
+                f"  [HOST]:PORT {result['public_key']}")
+        return Output(result, text)
+    from oob_console.server.run import run_server
+
+    summary = run_server(app, listen=args.listen, port=args.port, json_mode=ctx.json)
+    return Output(summary, "")
+
+
+def cmd_whoami(args: argparse.Namespace, ctx: Context) -> Output:
+    identity = SessionIdentity.from_env(os.environ)
+    from oob_console.bootstrap import current_actor
+
+    data: dict[str, Any] = {"actor": current_actor(), "session": None, "terminal": None}
+    lines = [f"acting as {data['actor']}"]
+    if identity is not None:
+        data["session"] = {"user": identity.user, "key_fingerprint": identity.key_fingerprint,
+                           "id": identity.session_id, "via": identity.via, "peer": identity.peer}
+        lines.append(f"  logged in over SSH ({identity.via}) from {identity.peer} with key {identity.key_fingerprint}")
+        lines.append(f"  session {identity.session_id}")
+    if sys.stdout.isatty():
+        size = os.get_terminal_size(sys.stdout.fileno())
+        data["terminal"] = {"term": os.environ.get("TERM", ""), "columns": size.columns, "lines": size.lines}
+        lines.append(f"  terminal {data['terminal']['term']} {size.columns}x{size.lines}")
+    return Output(data, "\n".join(lines))
