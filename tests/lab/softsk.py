@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,3 +125,30 @@ class SoftDevice:
     def counter(self, label: str) -> int:
         """The last counter this key signed with."""
         return int(self.behaviour(label)["counter"])
+
+
+class SoftAgent:
+    """A real ``ssh-agent`` holding software sk keys: how clients that are not OpenSSH (asyncssh) use them."""
+
+    def __init__(self, device: SoftDevice) -> None:
+        self.device = device
+        self.socket = device.root / "agent.sock"
+        self.proc = subprocess.Popen(
+            ["ssh-agent", "-D", "-a", str(self.socket), "-P", str(device.provider)],
+            env=device.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not self.socket.exists():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("ssh-agent did not start")
+            time.sleep(0.01)
+
+    def add(self, key: SoftKey) -> None:
+        env = self.device.env()
+        env["SSH_AUTH_SOCK"] = str(self.socket)
+        subprocess.run(["ssh-add", "-S", str(self.device.provider), str(key.private)], check=True,
+                       capture_output=True, env=env, timeout=30)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=10)
