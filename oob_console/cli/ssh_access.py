@@ -22,6 +22,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--listen", metavar="ADDR", help="address to listen on (default: [server] listen)")
     p.add_argument("--port", type=int, metavar="N", help="port (default: [server] port; 0 picks a free one)")
 
+    p = command(sub, "authorized-keys", cmd_authorized_keys,
+                "print the enrolled security keys for sshd (AuthorizedKeysCommand oob authorized-keys %u)",
+                "Print authorized_keys lines for USER: every engineer's enrolled security keys when USER is "
+                "the shared login ([server] login_user), else USER's own; each with restrict,pty and the "
+                "key's verify-required / no-touch-required options, so sshd enforces them. Revoked keys "
+                "are not printed.")
+    p.add_argument("user", help="the Unix user sshd is authenticating (%%u)")
+
+    command(sub, "ssh-entry", cmd_ssh_entry, "sshd's ForceCommand: run the console or command as the engineer",
+            "Run by sshd as ForceCommand (deploy/sshd_config.d/oob-console.conf). Finds which enrolled key "
+            "logged in ($SSH_USER_AUTH, from ExposeAuthInfo), audits the login and the session, then runs "
+            "the console, or $SSH_ORIGINAL_COMMAND as one oob command, as that engineer. Exits with the "
+            "session's exit status.")
+
     command(sub, "whoami", cmd_whoami, "who this session acts as (the engineer an SSH login identified)")
 
 
@@ -41,6 +55,21 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> Output:
 
     summary = run_server(app, listen=args.listen, port=args.port, json_mode=ctx.json)
     return Output(summary, "")
+
+
+def cmd_authorized_keys(args: argparse.Namespace, ctx: Context) -> Output:
+    from oob_console.server.openssh_entry import authorized_keys_lines
+
+    app = ctx.app
+    lines = authorized_keys_lines(app.ssh_login.keys, args.user, app.loaded.config.server.login_user)
+    return Output(lines, "\n".join(lines))
+
+
+def cmd_ssh_entry(args: argparse.Namespace, ctx: Context) -> Output:
+    from oob_console.server.openssh_entry import run_entry
+
+    status = run_entry(ctx.app, os.environ)
+    return Output({"exit_status": status}, "", exit_code=status)
 
 
 def cmd_whoami(args: argparse.Namespace, ctx: Context) -> Output:

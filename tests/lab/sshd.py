@@ -75,8 +75,12 @@ class Sshd:
                 self.proc.wait(timeout=10)
 
 
-def start_sshd(workdir: Path, config_lines: Sequence[str], *, env: dict[str, str] | None = None) -> Sshd:
-    """Run ``sshd -D`` with the given extra config lines (they come first, so they win)."""
+def start_sshd(workdir: Path, config_lines: Sequence[str], *, env: dict[str, str] | None = None,
+               include: Path | None = None) -> Sshd:
+    """Run ``sshd -D`` with the given extra config lines (they come first, so they win).
+
+    ``include`` is appended last: a ``Match`` block runs to the end of the file.
+    """
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # Debian's sshd refuses to start without it
     workdir.mkdir(parents=True, exist_ok=True)
     key = workdir / "ssh_host_ed25519_key"
@@ -94,6 +98,7 @@ def start_sshd(workdir: Path, config_lines: Sequence[str], *, env: dict[str, str
         "PasswordAuthentication no",
         "KbdInteractiveAuthentication no",
         "LogLevel VERBOSE",
+        *([f"Include {include}"] if include else []),
         "",
     ]))
     check = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True, timeout=30)
