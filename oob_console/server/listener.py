@@ -27,7 +27,7 @@ import asyncssh
 from oob_console.config import ServerConfig
 from oob_console.errors import UnavailableError
 from oob_console.server.sessions import Session
-from oob_console.services.ssh_login import MAX_OFFERS, LoginAttempt, LoginIdentity, SshLoginService
+from oob_console.services.ssh_login import MAX_REFUSALS, LoginAttempt, LoginIdentity, SshLoginService
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
@@ -96,8 +96,8 @@ class Connection(asyncssh.SSHServer):
         blob = key.public_data
         enrolled = attempt.offer(username, blob)
         if enrolled is None:
-            if attempt.offers >= MAX_OFFERS:
-                self._conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE, "too many keys offered")
+            if attempt.refusals >= MAX_REFUSALS:
+                self._conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE, "too many refused keys")
             return False
         self._guard(username, key, blob, attempt)
         return True

@@ -34,7 +34,7 @@ from oob_console.services.login_ports import EnrolledSkKey, SkKeyDirectory
 
 log = logging.getLogger("oob_console.ssh_login")
 
-MAX_OFFERS = 6  # keys one connection may try, like OpenSSH's MaxAuthTries
+MAX_REFUSALS = 6  # refused keys or signatures per connection, like OpenSSH's MaxAuthTries
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class LoginAttempt:
     service: SshLoginService
     address: str
     peer: str
-    offers: int = 0
+    refusals: int = 0
     counted_offer_failure: bool = False
 
     def _details(self, login: str, blob: bytes, enrolled: EnrolledSkKey | None, **extra: Any) -> dict[str, Any]:
@@ -105,6 +105,7 @@ class LoginAttempt:
 
     def _refuse(self, reason: str, details: dict[str, Any], *, count_key: bool, count_addr: bool) -> None:
         details = {**details, "reason": reason}
+        self.refusals += 1
         try:
             self.service.record_as(f"ssh:{self.address}", "ssh.login", details["login"], "refused", details)
         except AuditWriteError as exc:
@@ -117,11 +118,10 @@ class LoginAttempt:
     def offer(self, login: str, blob: bytes) -> EnrolledSkKey | None:
         """May this key be tried for ``login``? The enrolled key, or None (refused and audited)."""
         svc = self.service
-        self.offers += 1
         details = self._details(login, blob, None)
         now = svc.clock()
-        if self.offers > MAX_OFFERS:
-            self._refuse(f"more than {MAX_OFFERS} keys offered on one connection", details,
+        if self.refusals >= MAX_REFUSALS:
+            self._refuse(f"more than {MAX_REFUSALS} refusals on one connection", details,
                          count_key=False, count_addr=not self.counted_offer_failure)
             self.counted_offer_failure = True
             return None

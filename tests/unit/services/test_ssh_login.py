@@ -10,7 +10,7 @@ import pytest
 from oob_console.bootstrap import App
 from oob_console.core.login_limits import FailureLimiter
 from oob_console.errors import AuditWriteError, StorageError
-from oob_console.services.ssh_login import MAX_OFFERS, SshLoginService
+from oob_console.services.ssh_login import MAX_REFUSALS, SshLoginService
 from tests.lab.oob_server import MemoryKeyDirectory
 
 ALICE = ("sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29tAAAAICxga9TGEgzg1bPyDfL38UmU7igf8XN"
@@ -114,7 +114,7 @@ def test_unknown_keys_count_once_per_connection_and_offers_are_capped(setup: Set
     svc, _, app, _ = setup
     stranger = blob()[:-4] + b"xxxx"  # a different (unknown) key blob of the same type
     attempt = svc.attempt("192.0.2.9", 1)
-    for _ in range(MAX_OFFERS):
+    for _ in range(MAX_REFUSALS):
         assert attempt.offer("oob", stranger) is None
     assert svc.locked_for("192.0.2.9") == 0  # one engineer's agent full of keys is one failure
     assert attempt.offer("oob", blob()) is None  # over the cap: even a good key is refused now
