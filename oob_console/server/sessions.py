@@ -89,7 +89,8 @@ class Session:
         self.conn.ctx.login.record_as(identity.actor, action, identity.login, outcome, details)
 
     def _fail(self, exc: OobError) -> None:
-        self.process.stderr.write(f"error: {exc.one_line()}\r\n".encode())
+        newline = "\r\n" if self.process.get_terminal_type() else "\n"  # a PTY in raw mode needs the \r
+        self.process.stderr.write(f"error: {exc.one_line()}{newline}".encode())
         self.process.exit(exc.exit_code)
 
     async def run(self) -> None:
