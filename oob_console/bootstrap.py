@@ -2,22 +2,40 @@
 
 Front ends (CLI, TUI, SSH server) build an :class:`App` and call its services;
 they never construct adapters themselves.
+
+Services for users, keys, login and approvals (each documented in its module):
+``app.credentials`` (services.credentials), ``app.login`` (services.login),
+``app.approvals`` (services.approvals), ``app.store_sync`` (services.store_sync).
+``app.identity`` is who acts: ``App(loaded, authenticated=identity)`` when a
+front end has authenticated someone, else the user of ``$OOB_SESSION``, else
+``local:<unix user>``; the audit log's default actor follows it.
 """
 
 from __future__ import annotations
 
 import os
 import pwd
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oob_console.config import CONFIG_NAME, LoadedConfig, load_config, parse_config
-from oob_console.errors import ConflictError, StorageError, UnavailableError
+from oob_console.core.identity import Identity
+from oob_console.errors import ConflictError, RefusedError, StorageError, UnavailableError
 from oob_console.services.audit import AuditService
-from oob_console.services.ssh_login import SshLoginService
-from oob_console.session_identity import SessionIdentity
+
+if TYPE_CHECKING:
+    from oob_console.adapters.credential_store import CredentialStore
+    from oob_console.adapters.sqlite_store import SqliteStore
+    from oob_console.services.approvals import ApprovalService
+    from oob_console.services.auth_ports import KeyDevice
+    from oob_console.services.credentials import CredentialService
+    from oob_console.services.login import LoginService
+    from oob_console.services.ssh_login import SshLoginService
+    from oob_console.services.store_sync import StoreSyncService
 
 
 def local_actor() -> str:
@@ -29,16 +47,23 @@ def local_actor() -> str:
     return f"local:{name}"
 
 
-def current_actor() -> str:
-    """The engineer an SSH front end authenticated (``session_identity``), else the Unix account."""
-    identity = SessionIdentity.from_env(os.environ)
-    return identity.actor if identity else local_actor()
+# An `oob login` session token: commands run with it act as that user (see services.login).
+SESSION_ENV = "OOB_SESSION"
+# The state file of oob-console's SOFTWARE security key; used only if the site allows software keys.
+SOFT_KEY_ENV = "OOB_SOFT_KEY"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
 class App:
     loaded: LoadedConfig
-    actor: str = field(default_factory=current_actor)
+    actor: str = field(default_factory=local_actor)
+    # An identity already authenticated by a front end (the SSH server, the TUI's login screen).
+    authenticated: Identity | None = None
+    clock: Callable[[], datetime] = utc_now
 
     @classmethod
     def from_config(cls, path: str | None = None, *, actor: str | None = None) -> App:
@@ -62,13 +87,96 @@ class App:
             signer=key.sign if key else None,
         )
         trusted = frozenset({key.public_key}) if key else None
-        return AuditService(log, self.actor, check_signature=check_signature, trusted_keys=trusted)
+        return AuditService(log, self.identity.actor, check_signature=check_signature, trusted_keys=trusted)
+
+    @cached_property
+    def identity(self) -> Identity:
+        """Who acts: the identity handed in, else the user of ``$OOB_SESSION``, else the local account.
+
+        Raises:
+            AuthError: OOB_SESSION is set but unknown, expired, or its user or key is no longer valid
+                (never a silent fall back to the local account).
+        """
+        from oob_console.services.login import resume_session
+
+        if self.authenticated is not None:
+            return self.authenticated
+        token = os.environ.get(SESSION_ENV)
+        if token:
+            return resume_session(self.credential_repo, token, self.clock())
+        return Identity.local(self.actor)
+
+    @cached_property
+    def store(self) -> SqliteStore:
+        from oob_console.adapters.sqlite_store import SqliteStore
+
+        return SqliteStore(self.path(self.loaded.config.paths.store))
+
+    @cached_property
+    def credential_repo(self) -> CredentialStore:
+        from oob_console.adapters.credential_store import CredentialStore
+
+        return CredentialStore(self.store)
+
+    def key_device(self) -> KeyDevice:
+        """The security keys attached to this host; the software key only when selected AND allowed.
+
+        Raises:
+            RefusedError: OOB_SOFT_KEY is set on a site that does not allow software keys.
+        """
+        from oob_console.adapters.fido2_keys import Fido2Keys, hid_devices
+
+        auth = self.loaded.config.auth
+        soft = os.environ.get(SOFT_KEY_ENV)
+        if soft:
+            if not auth.allow_software_keys:
+                raise RefusedError(
+                    f"{SOFT_KEY_ENV} selects a SOFTWARE security key, and this site does not allow software keys",
+                    hint=f"unset {SOFT_KEY_ENV}; only demo/test sites set [auth] allow_software_keys = true",
+                )
+            from oob_console.adapters.soft_authenticator import open_device
+
+            return Fido2Keys(lambda: [open_device(Path(soft))], timeout=auth.touch_timeout)
+        return Fido2Keys(hid_devices, timeout=auth.touch_timeout)
+
+    @cached_property
+    def credentials(self) -> CredentialService:
+        from oob_console.services.credentials import CredentialService
+
+        return CredentialService(self.credential_repo, self.audit, self.key_device, self.loaded.config.auth,
+                                 self.clock)
+
+    @cached_property
+    def login(self) -> LoginService:
+        from oob_console.adapters.sk_verify import verify_signature
+        from oob_console.services.login import LoginService
+
+        return LoginService(self.credential_repo, self.audit, self.key_device, verify_signature,
+                            self.loaded.config.auth, self.clock)
+
+    @cached_property
+    def approvals(self) -> ApprovalService:
+        from oob_console.adapters.intent_store import IntentStore
+        from oob_console.adapters.sk_verify import verify_signature
+        from oob_console.services.approvals import ApprovalService
+
+        cfg = self.loaded.config
+        return ApprovalService(IntentStore(self.store), self.credential_repo, self.audit, self.key_device,
+                               verify_signature, cfg.auth, cfg.approvals, cfg.site.name, self.clock)
 
     @cached_property
     def ssh_login(self) -> SshLoginService:
-        # Wired to the credential store when it lands (branch creds); until then `oob serve` says so.
-        raise UnavailableError("the credential store is not in this build yet, so no key can log in",
-                               hint="enrolled security keys live in the credential store")
+        # Rewired onto the credential store and login service right after this merge.
+        raise UnavailableError("not wired yet")
+
+    @cached_property
+    def store_sync(self) -> StoreSyncService:
+        from oob_console.adapters.sk_verify import verify_signature
+        from oob_console.services.store_sync import StoreSyncService
+
+        cfg = self.loaded.config
+        return StoreSyncService(self.credential_repo, self.audit, verify_signature, cfg.auth, cfg.fleet,
+                                cfg.site.name, self.clock)
 
 
 STARTER_CONFIG = """\

@@ -55,6 +55,98 @@ class AuditConfig:
     signing_key: str = "audit-signing.key"
 
 
+def _check_duration(name: str, text: str) -> None:
+    from oob_console.core.timefmt import parse_duration
+
+    try:
+        if parse_duration(text).total_seconds() <= 0:
+            raise ValueError(f"{name}: must be longer than 0s")
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+def _check_roles(name: str, roles: tuple[str, ...]) -> None:
+    from oob_console.core.identity import ROLES
+
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise ValueError(f"{name}: unknown role(s) {unknown}; roles are {', '.join(ROLES)}")
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """Read by services.credentials and services.login (keys, login, lockout, sessions)."""
+
+    rp_id: str = "oob-console"
+    allow_software_keys: bool = False
+    uv_roles: tuple[str, ...] = ("admin",)
+    algorithms: tuple[str, ...] = ("es256", "ed25519")
+    touch_timeout: int = field(default=30, metadata={"min": 1, "max": 600})
+    backoff: str = "2s"
+    backoff_max: str = "5m"
+    lockout_after: int = field(default=10, metadata={"min": 0, "max": 1000})
+    session_lifetime: str = "12h"
+    sshsig_namespace: str = "oob-console"
+
+    def validate(self) -> None:
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", self.rp_id):
+            raise ValueError("rp_id: a lowercase host-like name such as 'oob-console' or 'oob.example.net'")
+        _check_roles("uv_roles", self.uv_roles)
+        if not self.algorithms or any(a not in ("es256", "ed25519") for a in self.algorithms):
+            raise ValueError("algorithms: a non-empty list of 'es256' and/or 'ed25519'")
+        for name in ("backoff", "backoff_max", "session_lifetime"):
+            _check_duration(name, getattr(self, name))
+        if not re.fullmatch(r"[A-Za-z0-9@._-]{1,64}", self.sshsig_namespace):
+            raise ValueError("sshsig_namespace: letters, digits and @._- (what ssh-keygen -Y sign -n takes)")
+
+
+@dataclass(frozen=True)
+class ApprovalClass:
+    quorum: int = field(default=2, metadata={"min": 1, "max": 20})
+    roles: tuple[str, ...] = ("approver",)
+    requester_counts: bool = False
+    require_uv: bool = False
+
+    def validate(self) -> None:
+        _check_roles("roles", self.roles)
+        if not self.roles:
+            raise ValueError("roles: at least one role must be able to approve")
+
+
+@dataclass(frozen=True)
+class ApprovalsConfig:
+    """Read by services.approvals: quorum per action class, intent lifetimes."""
+
+    lifetime: str = "30m"
+    max_lifetime: str = "24h"
+    default: ApprovalClass = field(default_factory=ApprovalClass)
+    classes: dict[str, ApprovalClass] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        _check_duration("lifetime", self.lifetime)
+        _check_duration("max_lifetime", self.max_lifetime)
+        for name in self.classes:
+            if not re.fullmatch(r"[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*", name):
+                raise ValueError(f"classes.{name}: class names are action prefixes like 'bgp' or 'bgp.announce'")
+
+
+@dataclass(frozen=True)
+class FleetConfig:
+    """Read by services.store_sync: who may sign the user/key bundles this host imports."""
+
+    bundle_signers: tuple[str, ...] = ()
+    bundle_namespace: str = "oob-console-bundle"
+
+    def validate(self) -> None:
+        from oob_console.core.ssh_wire import WireError, parse_authorized_key
+
+        for i, line in enumerate(self.bundle_signers):
+            try:
+                parse_authorized_key(line)
+            except WireError as exc:
+                raise ValueError(f"bundle_signers[{i}]: {exc}") from None
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     listen: str = "0.0.0.0"  # noqa: S104 - an OOB console is reached from outside; the firewall decides from where
@@ -88,6 +180,9 @@ class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    approvals: ApprovalsConfig = field(default_factory=ApprovalsConfig)
+    fleet: FleetConfig = field(default_factory=FleetConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
 
 

@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from oob_console.cli import approvals_demo
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.config import default_home, load_config
 
@@ -44,6 +45,9 @@ def cmd_config_check(args: argparse.Namespace, ctx: Context) -> Output:
     cfg = loaded.config
     paths = {name: str(loaded.resolve(getattr(cfg.paths, name))) for name in cfg.paths.__dataclass_fields__}
     warnings: list[str] = []
+    if cfg.auth.allow_software_keys:
+        warnings.append("[auth] allow_software_keys = true: SOFTWARE keys (no hardware, copyable files) can log in "
+                        "and approve on this site. Demo and test sites only; set it to false in production.")
     data = {"file": str(loaded.path), "site": cfg.site.name, "paths": paths,
             "audit": {"checkpoint_every": cfg.audit.checkpoint_every,
                       "signing_key": str(loaded.resolve(cfg.audit.signing_key))},
@@ -67,15 +71,19 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> Output:
     site = home / "site"
     try:
         init_site(site, name="demo")
+        with open(site / "config.toml", "a", encoding="utf-8") as f:
+            f.write(approvals_demo.DEMO_AUTH)
         app = App.from_config(str(site / "config.toml"), actor="demo:alice")
         for text in ("15:40 backbone down, DNS withdrawn", "15:52 starting backbone recovery at SJC1"):
             app.audit.note(text)
+        quorum = approvals_demo.run(app, home)
         report = app.audit.verify()
         lines = [f"demo site in {site} (a throw-away OOB_HOME)"]
         for e in app.audit.show():
             lines.append(f"  #{e['seq']} {e['time'][:19]} {e['actor']:<12} {e['action']:<10} "
                          f"{e['details'].get('text', e['target'])}")
         lines.append(f"audit chain intact: {report.entries} entries")
+        lines += ["hardware-key login and a quorum-approved drill:", *quorum]
         data = {"home": str(site), "entries": report.entries, "kept": args.keep}
     finally:
         if not args.keep:

@@ -1,14 +1,11 @@
-"""`oob serve`, `oob whoami`: reaching the console over SSH."""
+"""`oob serve`, `oob authorized-keys`, `oob ssh-entry`: reaching the console over SSH."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
-from typing import Any
 
 from oob_console.cli.base import Context, Output, command
-from oob_console.session_identity import SessionIdentity
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -35,8 +32,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "logged in ($SSH_USER_AUTH, from ExposeAuthInfo), audits the login and the session, then runs "
             "the console, or $SSH_ORIGINAL_COMMAND as one oob command, as that engineer. Exits with the "
             "session's exit status.")
-
-    command(sub, "whoami", cmd_whoami, "who this session acts as (the engineer an SSH login identified)")
 
 
 def cmd_serve(args: argparse.Namespace, ctx: Context) -> Output:
@@ -70,21 +65,3 @@ def cmd_ssh_entry(args: argparse.Namespace, ctx: Context) -> Output:
 
     status = run_entry(ctx.app, os.environ)
     return Output({"exit_status": status}, "", exit_code=status)
-
-
-def cmd_whoami(args: argparse.Namespace, ctx: Context) -> Output:
-    identity = SessionIdentity.from_env(os.environ)
-    from oob_console.bootstrap import current_actor
-
-    data: dict[str, Any] = {"actor": current_actor(), "session": None, "terminal": None}
-    lines = [f"acting as {data['actor']}"]
-    if identity is not None:
-        data["session"] = {"user": identity.user, "key_fingerprint": identity.key_fingerprint,
-                           "id": identity.session_id, "via": identity.via, "peer": identity.peer}
-        lines.append(f"  logged in over SSH ({identity.via}) from {identity.peer} with key {identity.key_fingerprint}")
-        lines.append(f"  session {identity.session_id}")
-    if sys.stdout.isatty():
-        size = os.get_terminal_size(sys.stdout.fileno())
-        data["terminal"] = {"term": os.environ.get("TERM", ""), "columns": size.columns, "lines": size.lines}
-        lines.append(f"  terminal {data['terminal']['term']} {size.columns}x{size.lines}")
-    return Output(data, "\n".join(lines))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from oob_console.core.audit_chain import SignatureCheck, VerifyReport
 from oob_console.errors import IntegrityError
 from oob_console.services.ports import AuditLog
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -25,9 +27,32 @@ class AuditService:
         target: str = "",
         outcome: str = "ok",
         details: Mapping[str, Any] | None = None,
+        actor: str | None = None,
     ) -> dict[str, Any]:
-        """Record one event durably; raises AuditWriteError (the action must not run)."""
-        return self.log.append(actor=self.actor, action=action, target=target, outcome=outcome, details=details)
+        """Record one event durably; raises AuditWriteError (the action must not run).
+
+        ``actor`` overrides the service's actor for this entry (an approver whose
+        key signed, a user logging in), so the log names who really acted.
+        """
+        return self.log.append(
+            actor=actor or self.actor, action=action, target=target, outcome=outcome, details=details
+        )
+
+    def record_then(
+        self,
+        action: str,
+        target: str,
+        details: Mapping[str, Any],
+        apply: Callable[[], T],
+        actor: str | None = None,
+    ) -> T:
+        """Audit a change first (no audit entry, no change), then make it; a failed change is audited too."""
+        self.record(action, target, "ok", details, actor=actor)
+        try:
+            return apply()
+        except Exception as exc:
+            self.record(action, target, "failed", {"error": str(exc)}, actor=actor)
+            raise
 
     def note(self, text: str) -> dict[str, Any]:
         return self.record("note", details={"text": text})

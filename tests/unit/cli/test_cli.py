@@ -111,5 +111,5 @@ def test_demo_runs_and_leaves_nothing(tmp_path: Path) -> None:
     proc = run_oob("demo", "--json", env={"TMPDIR": str(tmp_path)})
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)["result"]
-    assert result["entries"] == 3
+    assert result["entries"] >= 3  # notes plus what each area adds to the demo
     assert list(tmp_path.iterdir()) == []

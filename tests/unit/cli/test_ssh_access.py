@@ -33,9 +33,3 @@ def test_serve_refuses_a_host_key_others_can_read(site: Path) -> None:
     (site / "ssh_host_ed25519_key").chmod(0o644)
     out = run_oob("serve", home=site)
     assert out.returncode == 3 and "chmod 600" in out.stderr
-
-
-def test_whoami_outside_a_session_is_the_unix_account() -> None:
-    out = run_oob("whoami", "--json")
-    result = json.loads(out.stdout)["result"]
-    assert out.returncode == 0 and result["actor"].startswith("local:") and result["session"] is None

@@ -1,0 +1,181 @@
+"""Checking a FIDO2 (WebAuthn) assertion offline, as pure bytes.
+
+A key's assertion is ``authenticatorData || signature``; the key signed
+``authenticatorData || SHA256(clientDataJSON)``. Authenticator data starts
+``SHA256(rp_id) (32) || flags (1) || counter (uint32 big-endian)``. The client
+data is JSON naming the ``type`` (``webauthn.get``/``webauthn.create``), the
+base64url ``challenge`` and the ``origin``.
+
+:func:`check_assertion` applies every rule except the signature arithmetic,
+which an adapter does over :func:`signed_bytes`. Python-fido2's server does
+not check the sign counter; we do: it must move strictly forward.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import struct
+from dataclasses import dataclass
+
+FLAG_UP = 0x01
+FLAG_UV = 0x04
+FLAG_AT = 0x40
+FLAG_ED = 0x80
+GET = "webauthn.get"
+CREATE = "webauthn.create"
+
+
+class AuthDataError(ValueError):
+    """Authenticator data too short to hold its fixed fields."""
+
+
+class KeyFlags:
+    """The flags byte every security-key signature carries (WebAuthn and SSH sk alike)."""
+
+    flags: int
+
+    @property
+    def user_present(self) -> bool:
+        return bool(self.flags & FLAG_UP)
+
+    @property
+    def user_verified(self) -> bool:
+        return bool(self.flags & FLAG_UV)
+
+
+@dataclass(frozen=True)
+class AuthData(KeyFlags):
+    rp_id_hash: bytes
+    flags: int
+    counter: int
+
+
+def parse_auth_data(data: bytes) -> AuthData:
+    """The fixed head of authenticator data.
+
+    Raises:
+        AuthDataError: fewer than 37 bytes.
+    """
+    if len(data) < 37:
+        raise AuthDataError(f"authenticator data is {len(data)} bytes, at least 37 expected")
+    counter: int = struct.unpack(">I", data[33:37])[0]
+    return AuthData(data[:32], data[32], counter)
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def origin_for(rp_id: str) -> str:
+    """The origin our client data names: keys on this host act for ``https://<rp_id>``."""
+    return f"https://{rp_id}"
+
+
+def uv_request(required: bool, wanted: bool) -> str:
+    """What to ask a key for: "required", "preferred" (verify if the key can) or "discouraged".
+
+    When several credentials could answer and only some require user
+    verification, "preferred" makes a key with a PIN verify; the check after
+    the assertion still enforces each credential's own requirement.
+    """
+    return "required" if required else "preferred" if wanted else "discouraged"
+
+
+def signed_bytes(auth_data: bytes, client_data_json: bytes) -> bytes:
+    return auth_data + hashlib.sha256(client_data_json).digest()
+
+
+@dataclass(frozen=True)
+class AssertionCheck:
+    """The outcome of :func:`check_assertion`: ``reasons`` empty means every rule passed."""
+
+    reasons: tuple[str, ...]
+    auth: AuthData | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+
+def check_client_data(
+    client_data_json: bytes, *, expected_type: str, challenge: bytes, origin: str
+) -> list[str]:
+    """Reasons the client data is not what we asked the key to sign."""
+    try:
+        data = json.loads(client_data_json)
+    except (ValueError, UnicodeDecodeError):
+        return ["client data is not JSON"]
+    if not isinstance(data, dict):
+        return ["client data is not a JSON object"]
+    reasons = []
+    if data.get("type") != expected_type:
+        reasons.append(f"client data type is {data.get('type')!r}, expected {expected_type!r}")
+    if data.get("challenge") != b64url(challenge):
+        reasons.append("challenge does not match (a replayed or foreign assertion)")
+    if data.get("origin") != origin:
+        reasons.append(f"origin is {data.get('origin')!r}, expected {origin!r}")
+    if data.get("crossOrigin") is True:
+        reasons.append("cross-origin assertion")
+    return reasons
+
+
+def check_assertion(
+    auth_data: bytes,
+    client_data_json: bytes,
+    *,
+    rp_id: str,
+    challenge: bytes,
+    require_uv: bool,
+    last_counter: int | None,
+    expected_type: str = GET,
+) -> AssertionCheck:
+    """Every rule for an assertion except the signature itself.
+
+    ``last_counter`` is the highest counter accepted before for this
+    credential (None: no check, used only for a registration).
+    """
+    try:
+        auth = parse_auth_data(auth_data)
+    except AuthDataError as exc:
+        return AssertionCheck((str(exc),), None)
+    reasons = check_client_data(
+        client_data_json, expected_type=expected_type, challenge=challenge, origin=origin_for(rp_id)
+    )
+    if auth.rp_id_hash != hashlib.sha256(rp_id.encode("utf-8")).digest():
+        reasons.append(f"assertion is for another RP ID (not {rp_id!r})")
+    if not auth.user_present:
+        reasons.append("the key was not touched (user-present flag missing)")
+    if require_uv and not auth.user_verified:
+        reasons.append("user verification (PIN/biometric) required but the key did not verify the user")
+    if last_counter is not None and auth.counter <= last_counter:
+        reasons.append(
+            f"sign counter {auth.counter} does not move forward from {last_counter} (a replay, or a cloned key)"
+        )
+    return AssertionCheck(tuple(reasons), auth)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a key returned for makeCredential, already split by the key adapter."""
+
+    credential_id: bytes
+    alg: str  # "ed25519" or "es256"
+    public_key: bytes  # raw
+    attested_data: bytes  # the attested credential data as returned
+    auth_data: bytes
+    client_data_json: bytes
+    aaguid: str
+    attestation: str  # for people: format, type, certificate subject
+    software: bool  # made by oob-console's software authenticator
+
+
+@dataclass(frozen=True)
+class KeyAssertion:
+    """What a key returned for getAssertion."""
+
+    credential_id: bytes
+    auth_data: bytes
+    client_data_json: bytes
+    signature: bytes
