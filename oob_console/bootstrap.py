@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from oob_console.config import CONFIG_NAME, LoadedConfig, load_config, parse_config
 from oob_console.core.identity import Identity
-from oob_console.errors import ConflictError, RefusedError, StorageError, UnavailableError
+from oob_console.errors import ConflictError, RefusedError, StorageError
 from oob_console.services.audit import AuditService
 
 if TYPE_CHECKING:
@@ -166,8 +166,12 @@ class App:
 
     @cached_property
     def ssh_login(self) -> SshLoginService:
-        # Rewired onto the credential store and login service right after this merge.
-        raise UnavailableError("not wired yet")
+        from oob_console.core.login_limits import FailureLimiter
+        from oob_console.services.ssh_login import SshLoginService
+
+        cfg = self.loaded.config.server
+        limiter = FailureLimiter(cfg.max_failures, cfg.failure_window, cfg.lockout)
+        return SshLoginService(self.credentials, self.login, self.audit, limiter, cfg.login_user)
 
     @cached_property
     def store_sync(self) -> StoreSyncService:

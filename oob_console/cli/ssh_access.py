@@ -53,10 +53,7 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_authorized_keys(args: argparse.Namespace, ctx: Context) -> Output:
-    from oob_console.server.openssh_entry import authorized_keys_lines
-
-    app = ctx.app
-    lines = authorized_keys_lines(app.ssh_login.keys, args.user, app.loaded.config.server.login_user)
+    lines = ctx.app.ssh_login.authorized_keys(args.user)
     return Output(lines, "\n".join(lines))
 
 

@@ -15,8 +15,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from oob_console.bootstrap import SESSION_ENV
 from oob_console.errors import RefusedError, UsageError
-from oob_console.session_identity import SessionIdentity
 
 # Terminals the TUI cannot draw on usefully: these get the line-mode shell.
 LINE_MODE_TERMS = frozenset({"", "dumb", "unknown", "vt52", "vt100", "vt102"})
@@ -63,8 +63,13 @@ def child_argv(config_path: Path, args: Sequence[str], *, tty: bool) -> list[str
     return [sys.executable, "-m", module, "--config", str(config_path), *args]
 
 
-def child_env(identity: SessionIdentity, term: str | None) -> dict[str, str]:
-    """A clean environment: nothing from the SSH client, the identity from the server."""
+def child_env(session_token: str, term: str | None) -> dict[str, str]:
+    """A clean environment: nothing from the SSH client; who the engineer is, as a session token.
+
+    The token (``OOB_SESSION``, services.login) is what makes the child act as the
+    engineer; unlike a name in a variable it cannot be made up, and it stops working
+    when the server closes it at the end of the connection.
+    """
     env = {
         "PATH": os.environ.get("PATH", os.defpath),
         "HOME": os.environ.get("HOME", "/"),
@@ -73,5 +78,5 @@ def child_env(identity: SessionIdentity, term: str | None) -> dict[str, str]:
     }
     if "TZ" in os.environ:
         env["TZ"] = os.environ["TZ"]
-    env.update(identity.to_env())
+    env[SESSION_ENV] = session_token
     return env

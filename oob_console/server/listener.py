@@ -1,11 +1,16 @@
 """``oob serve``: the asyncssh server an engineer's plain ``ssh`` logs in to.
 
-Public-key authentication only, and only with enrolled security keys. asyncssh
-checks the signature cryptographically; everything else (enrolment,
-revocation, presence, verification, counter, lockout) is decided by
-``services.ssh_login``. To see the signature's flags and counter at the moment
-asyncssh verifies it, we wrap ``verify`` on the one key object asyncssh handed
-to ``validate_public_key`` for this request; nothing global is patched.
+Public-key authentication only, and only with enrolled security keys. The
+signature itself is judged by the login service (``services.ssh_login`` then
+``services.login.ssh_auth``: the signature, presence, verification, counter,
+lockout), not by asyncssh, which ignores ``verify-required`` and counters. To
+hand it the signed data and the signature at the moment asyncssh would verify
+them, we replace ``verify`` on the one key object asyncssh handed to
+``validate_public_key`` for this request; nothing global is patched.
+
+The engineer's identity reaches each session's child as an ``OOB_SESSION``
+token (services.login), opened at the connection's first session and closed
+when the connection ends.
 
 No forwarding of any kind, no agent, no X11, no SFTP/SCP, no environment from
 the client. zlib compression is offered (the client chooses: ``ssh -C``).
@@ -25,9 +30,10 @@ from typing import TYPE_CHECKING
 import asyncssh
 
 from oob_console.config import ServerConfig
-from oob_console.errors import UnavailableError
+from oob_console.core.identity import Identity
+from oob_console.errors import OobError, UnavailableError
 from oob_console.server.sessions import Session
-from oob_console.services.ssh_login import MAX_REFUSALS, LoginAttempt, LoginIdentity, SshLoginService
+from oob_console.services.ssh_login import MAX_REFUSALS, LoginAttempt, SshLoginService
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
@@ -57,7 +63,9 @@ class Connection(asyncssh.SSHServer):
 
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
-        self.identity: LoginIdentity | None = None
+        self.identity: Identity | None = None
+        self.login_name = ""
+        self._token: str | None = None
         self.sessions: set[Session] = set()
         self.last_input = ctx.clock()
         self.address, self.port = "?", 0
@@ -84,6 +92,23 @@ class Connection(asyncssh.SSHServer):
             self._idle.cancel()
         for session in list(self.sessions):
             session.hang_up("dropped")
+        if self._token is not None:
+            try:
+                self.ctx.login.login.close_session(self._token)
+            except OobError as exc:  # it expires by itself; nothing else to do
+                log.error("cannot close the session of %s: %s", self.identity and self.identity.actor, exc)
+
+    def session_token(self) -> str:
+        """The connection's OOB_SESSION token, opened (and audited) on first use.
+
+        Raises:
+            AuthError, AuditWriteError, StorageError: no token; the session must not start.
+        """
+        if self._token is None:
+            if self.identity is None:
+                raise UnavailableError("not logged in")
+            self._token = self.ctx.login.login.open_session(self.identity)
+        return self._token
 
     def begin_auth(self, username: str) -> bool:
         return True  # authentication is always required
@@ -94,8 +119,7 @@ class Connection(asyncssh.SSHServer):
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         attempt = self._attempt
         blob = key.public_data
-        enrolled = attempt.offer(username, blob)
-        if enrolled is None:
+        if not attempt.offer(username, blob):
             if attempt.refusals >= MAX_REFUSALS:
                 self._conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE, "too many refused keys")
             return False
@@ -103,15 +127,13 @@ class Connection(asyncssh.SSHServer):
         return True
 
     def _guard(self, username: str, key: asyncssh.SSHKey, blob: bytes, attempt: LoginAttempt) -> None:
-        """Check presence, verification and counter right where asyncssh verifies this signature."""
-        crypto_verify = key.verify
+        """Let the login service judge the signature where asyncssh would have verified it."""
 
-        def verify(data: bytes, sig: bytes) -> bool:
-            key.set_touch_required(False)  # presence is decided from the enrolled options, in verify() below
-            identity = attempt.verify(username, blob, sig, crypto_verify(data, sig))
+        def verify(data: bytes, sig: bytes) -> bool:  # data: session id + request, as RFC 4252 signs
+            identity = attempt.verify(username, blob, data, sig)
             if identity is None:
                 return False
-            self.identity = identity
+            self.identity, self.login_name = identity, username
             return True
 
         setattr(key, "verify", verify)  # noqa: B010 - this one object only; asyncssh calls it next

@@ -23,10 +23,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import asyncssh
 
+from oob_console.core.identity import Identity
 from oob_console.errors import AuditWriteError, OobError
 from oob_console.server.launch import child_argv, child_env, console_args, exec_args
-from oob_console.services.ssh_login import LoginIdentity
-from oob_console.session_identity import SessionIdentity
 
 if TYPE_CHECKING:
     from oob_console.server.listener import Connection
@@ -72,7 +71,7 @@ async def _pipe_out(source: asyncio.StreamReader, sink: asyncssh.SSHWriter[bytes
 class Session:
     """Runs one channel's child to completion, or hangs it up."""
 
-    def __init__(self, conn: Connection, identity: LoginIdentity, process: asyncssh.SSHServerProcess[bytes]) -> None:
+    def __init__(self, conn: Connection, identity: Identity, process: asyncssh.SSHServerProcess[bytes]) -> None:
         self.conn = conn
         self.identity = identity
         self.process = process
@@ -83,10 +82,10 @@ class Session:
         self.started = time.monotonic()
 
     def _record(self, action: str, outcome: str, details: dict[str, Any]) -> None:
-        identity = self.identity
-        details = {"session": self.id, "user": identity.user, "key_fingerprint": identity.fingerprint,
-                   "peer": identity.peer, "via": "oob-serve", **details}
-        self.conn.ctx.login.record_as(identity.actor, action, identity.login, outcome, details)
+        identity, conn = self.identity, self.conn
+        details = {"session": self.id, "user": identity.user, "key_fingerprint": identity.key_id,
+                   "peer": f"{conn.address}:{conn.port}", "via": "oob-serve", **details}
+        conn.ctx.login.audit.record(action, conn.login_name, outcome, details, actor=identity.actor)
 
     def _fail(self, exc: OobError) -> None:
         newline = "\r\n" if self.process.get_terminal_type() else "\n"  # a PTY in raw mode needs the \r
@@ -94,7 +93,7 @@ class Session:
         self.process.exit(exc.exit_code)
 
     async def run(self) -> None:
-        process, ctx, identity = self.process, self.conn.ctx, self.identity
+        process, ctx = self.process, self.conn.ctx
         term = process.get_terminal_type()
         if process.subsystem:
             self._fail(OobError(f"subsystem {process.subsystem!r} is not offered"))
@@ -121,13 +120,13 @@ class Session:
         if term is not None:
             details["size"] = f"{width}x{height}"
         try:
+            token = self.conn.session_token()
             self._record("ssh.exec" if self.kind == "exec" else "ssh.session.start", "ok", details)
-        except AuditWriteError as exc:
+        except OobError as exc:
             self._fail(exc)
             return
-        session_identity = SessionIdentity(identity.user, identity.fingerprint, self.id, "oob-serve", identity.peer)
         argv = child_argv(ctx.config_path, args, tty=term is not None)
-        env = child_env(session_identity, term)
+        env = child_env(token, term)
         ctx.sessions += 1
         self.conn.sessions.add(self)
         status: int | None = None

@@ -1,14 +1,19 @@
-"""Who may log in over SSH with a security key, and the audit trail of every try.
+"""SSH logins with security keys: what the SSH front ends add to the login service.
 
-The SSH server (``oob serve``) asks this service twice per key, as the SSH
-protocol does: may this key be used (``offer``, no signature yet), then is this
-signature acceptable (``verify``, after the server checked it
-cryptographically). Everything the SSH library does not enforce is decided
-here: enrolment and revocation, the shared login name, user presence unless
-``no-touch-required``, user verification for ``verify-required``, a counter
-that moves forward, rate limiting and lockout. Each refusal and each login is
-audited with the key's fingerprint; a login whose audit entry cannot be written
-is refused (fail closed).
+The SSH protocol asks twice per key: may this key be used (``offer``, no
+signature yet), then is this signature good (``verify``). The verdict on a
+signature is ``LoginService.ssh_auth``'s (services.login): it verifies the
+signature against the enrolled key, requires the touch unless the key is
+``no-touch-required`` and user verification for ``verify-required`` keys (or
+roles that need it), requires a counter that moves forward, and backs off and
+locks out users after failures.
+
+This service adds what only the SSH front end knows: the client's address
+(rate limiting and lockout per address, for failures no user can be blamed
+for: unknown keys, wrong login names), the shared login name, a cap on refusals
+per connection, and the transport's audit trail: every refusal and login as
+``ssh.login`` with the key's SHA256 fingerprint and the peer. A login that
+cannot be audited is refused (fail closed).
 """
 
 from __future__ import annotations
@@ -16,188 +21,182 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any
 
+from oob_console.core.credentials import SSH_SK, Credential, User
+from oob_console.core.identity import Identity
 from oob_console.core.login_limits import FailureLimiter
-from oob_console.core.sk_signature import (
-    SK_KEY_TYPES,
-    SkPolicy,
-    fingerprint,
-    key_type,
-    parse_sk_signature,
-    refusal,
-)
-from oob_console.errors import AuditWriteError, StorageError
+from oob_console.core.ssh_wire import WireError, parse_public_blob
+from oob_console.errors import AuditWriteError, AuthError, OobError
 from oob_console.services.audit import AuditService
-from oob_console.services.login_ports import EnrolledSkKey, SkKeyDirectory
+from oob_console.services.credentials import CredentialService
+from oob_console.services.login import LoginService
 
 log = logging.getLogger("oob_console.ssh_login")
 
 MAX_REFUSALS = 6  # refused keys or signatures per connection, like OpenSSH's MaxAuthTries
 
 
-@dataclass(frozen=True)
-class LoginIdentity:
-    """The engineer behind an authenticated SSH connection."""
-
-    user: str
-    key_id: str
-    fingerprint: str
-    key_type: str
-    login: str  # the SSH user name given (the shared login or the engineer's own)
-    peer: str  # "address:port"
-
-    @property
-    def actor(self) -> str:
-        return f"user:{self.user}"
+def describe_key(blob: bytes) -> tuple[str, str, bool]:
+    """(fingerprint, key type, is a security key) of an SSH public key blob; ("?", "?", False) if unreadable."""
+    try:
+        key = parse_public_blob(blob)
+    except WireError:
+        return "?", "?", False
+    return key.fingerprint, key.key_type, key.is_sk
 
 
 @dataclass
 class SshLoginService:
-    keys: SkKeyDirectory
+    credentials: CredentialService
+    login: LoginService
     audit: AuditService
-    limiter: FailureLimiter = field(default_factory=FailureLimiter)
+    limiter: FailureLimiter
     login_user: str = "oob"  # the shared login every enrolled engineer may use
-    via: str = "oob-serve"
     clock: Callable[[], float] = time.monotonic
 
     def locked_for(self, address: str) -> float:
         """Seconds before ``address`` may try again (0: it may)."""
         return self.limiter.locked_for(f"addr:{address}", self.clock())
 
-    def attempt(self, address: str, port: int) -> LoginAttempt:
+    def attempt(self, address: str, port: int, via: str = "oob-serve") -> LoginAttempt:
         """Start tracking the authentication of one connection."""
-        return LoginAttempt(self, address, f"{address}:{port}")
+        return LoginAttempt(self, address, f"{address}:{port}", via)
 
-    def record_as(self, actor: str, action: str, target: str, outcome: str, details: dict[str, Any]) -> None:
-        """Append to the audit log as ``actor`` (raises AuditWriteError)."""
-        replace(self.audit, actor=actor).record(action, target=target, outcome=outcome, details=details)
-
-    def count_failure(self, subject: str, details: dict[str, Any]) -> None:
-        """Count a failure against ``subject``; audit the lockout it may cause."""
+    def count_failure(self, address: str, details: dict[str, Any]) -> None:
+        """Count a failure against ``address``; audit the lockout it may cause."""
+        subject = f"addr:{address}"
         if self.limiter.failure(subject, self.clock()):
-            info = {**details, "subject": subject, "lockout_seconds": self.limiter.lockout}
+            info = {**details, "lockout_seconds": self.limiter.lockout}
             try:
-                self.record_as("ssh:" + details.get("address", "?"), "ssh.lockout", subject, "locked", info)
+                self.audit.record("ssh.lockout", subject, "locked", info, actor=f"ssh:{address}")
             except AuditWriteError as exc:
                 log.error("cannot audit a lockout of %s: %s", subject, exc)
+
+    def owner(self, blob: bytes) -> tuple[User, Credential] | str:
+        """The user and credential of an active enrolled sk key, or why there is none.
+
+        Raises:
+            StorageError: the store cannot be read.
+        """
+        cred = self.credentials.repo.by_ssh_blob(blob)
+        if cred is None or cred.kind != SSH_SK:
+            return "unknown key (not enrolled)"
+        if not cred.active:
+            return "the key is revoked"
+        user = self.credentials.repo.get_user(cred.user)
+        if user is None or not user.active:
+            return f"user {cred.user!r} is disabled"
+        if self.credentials.repo.login_state(user.name).locked:
+            return f"user {user.name!r} is locked after failed logins (an admin runs 'oob user unlock')"
+        return user, cred
+
+    def authorized_keys(self, unix_user: str) -> list[str]:
+        """authorized_keys lines for sshd: every engineer's keys on the shared login, else ``unix_user``'s own.
+
+        Each line is ``restrict,pty`` (no forwarding, no user rc, no X11; a terminal for the
+        console) plus the key's own ``verify-required`` / ``no-touch-required``, so sshd enforces
+        them. Keys of disabled or locked users are left out.
+        """
+        lines = []
+        for cred in sorted(self.credentials.repo.list_credentials(None if unix_user == self.login_user else unix_user),
+                           key=lambda c: (c.user, c.key_id)):
+            if cred.kind != SSH_SK or not isinstance(self.owner(cred.ssh_blob), tuple):
+                continue
+            options = ["restrict", "pty"]
+            if cred.uv_required:
+                options.append("verify-required")
+            if cred.no_touch_required:
+                options.append("no-touch-required")
+            key = parse_public_blob(cred.ssh_blob)
+            lines.append(f"{','.join(options)} {key.openssh(f'oob:{cred.user}')}")
+        return lines
+
+    def identity_of(self, user: User, cred: Credential) -> Identity:
+        """The identity of a login sshd authenticated (it enforced the key's options itself)."""
+        return Identity.for_user(user.name, frozenset(user.roles), method="ssh-sk", key_id=cred.key_id,
+                                 user_verified=cred.uv_required)
 
 
 @dataclass
 class LoginAttempt:
-    """One connection's tries; refusals are audited and counted against the address and key."""
+    """One connection's tries; refusals are audited and counted against the address."""
 
     service: SshLoginService
     address: str
     peer: str
+    via: str
     refusals: int = 0
-    counted_offer_failure: bool = False
+    counted_offer: bool = False
 
-    def _details(self, login: str, blob: bytes, enrolled: EnrolledSkKey | None, **extra: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {"login": login, "peer": self.peer, "address": self.address, "via": self.service.via,
-                               "key_fingerprint": fingerprint(blob), "key_type": key_type(blob)}
-        if enrolled is not None:
-            out["user"] = enrolled.user
-            out["key_id"] = enrolled.key_id
-        out.update(extra)
-        return out
+    def _details(self, login: str, blob: bytes, **extra: Any) -> dict[str, Any]:
+        fingerprint, key_type, _ = describe_key(blob)
+        return {"login": login, "peer": self.peer, "via": self.via, "key_fingerprint": fingerprint,
+                "key_type": key_type, **extra}
 
-    def _refuse(self, reason: str, details: dict[str, Any], *, count_key: bool, count_addr: bool) -> None:
+    def refuse(self, reason: str, details: dict[str, Any], *, count: bool) -> None:
+        """Audit a refusal (as the address: nobody proved who they are) and maybe count it."""
         details = {**details, "reason": reason}
         self.refusals += 1
         try:
-            self.service.record_as(f"ssh:{self.address}", "ssh.login", details["login"], "refused", details)
+            self.service.audit.record("ssh.login", details["login"], "refused", details, actor=f"ssh:{self.address}")
         except AuditWriteError as exc:
             log.error("cannot audit a refused login (%s): %s", reason, exc)
-        if count_addr:
-            self.service.count_failure(f"addr:{self.address}", details)
-        if count_key:
-            self.service.count_failure(f"key:{details['key_fingerprint']}", details)
+        if count:
+            self.service.count_failure(self.address, details)
 
-    def offer(self, login: str, blob: bytes) -> EnrolledSkKey | None:
-        """May this key be tried for ``login``? The enrolled key, or None (refused and audited)."""
+    def offer(self, login: str, blob: bytes) -> bool:
+        """May this key be tried for ``login``? Refusals are audited."""
+        details = self._details(login, blob)
+        reason = self._check(login, blob)
+        if not isinstance(reason, str):
+            return True
+        count = not self.counted_offer and "locked out" not in reason  # an agent full of keys is one failure
+        self.refuse(reason, details, count=count)
+        self.counted_offer = self.counted_offer or count
+        return False
+
+    def _check(self, login: str, blob: bytes) -> tuple[User, Credential] | str:
+        """The key's user and credential, or why this key may not log in as ``login`` from here."""
         svc = self.service
-        details = self._details(login, blob, None)
-        now = svc.clock()
         if self.refusals >= MAX_REFUSALS:
-            self._refuse(f"more than {MAX_REFUSALS} refusals on one connection", details,
-                         count_key=False, count_addr=not self.counted_offer_failure)
-            self.counted_offer_failure = True
-            return None
-        if svc.limiter.locked_for(f"addr:{self.address}", now):
-            self._refuse("this address is locked out after repeated failures", details,
-                         count_key=False, count_addr=False)
-            return None
-        reason: str | None = "only security keys (ed25519-sk, ecdsa-sk) may log in"
-        enrolled = None
-        if key_type(blob) in SK_KEY_TYPES:
-            try:
-                enrolled = svc.keys.find_sk_key(blob)
-            except StorageError as exc:
-                self._refuse(f"the credential store cannot be read: {exc.message}", details,
-                             count_key=False, count_addr=False)
-                return None
-            reason = self._offer_refusal(login, blob, enrolled, now)
-        if reason is None:
-            return enrolled
-        details = self._details(login, blob, enrolled)
-        count = not self.counted_offer_failure and "locked" not in reason
-        self._refuse(reason, details, count_key=False, count_addr=count)
-        self.counted_offer_failure = self.counted_offer_failure or count
-        return None
+            return f"more than {MAX_REFUSALS} refusals on one connection"
+        if svc.locked_for(self.address):
+            return "this address is locked out after repeated failures"
+        if not describe_key(blob)[2]:
+            return "only security keys (ed25519-sk, ecdsa-sk) may log in"
+        try:
+            found = svc.owner(blob)
+        except OobError as exc:
+            return f"the credential store cannot be read: {exc.message}"
+        if isinstance(found, str):
+            return found
+        user = found[0].name
+        if login not in (svc.login_user, user):
+            return f"the key belongs to {user}, who logs in as {svc.login_user!r} or as {user!r}"
+        return found
 
-    def _offer_refusal(self, login: str, blob: bytes, enrolled: EnrolledSkKey | None, now: float) -> str | None:
-        if enrolled is None:
-            return "unknown key (not enrolled)"
-        if enrolled.revoked:
-            return "the key is revoked"
-        if login not in (self.service.login_user, enrolled.user):
-            return f"the key belongs to {enrolled.user}, who may log in as {self.service.login_user!r} or as themselves"
-        if self.service.limiter.locked_for(f"key:{fingerprint(blob)}", now):
-            return "this key is locked out after repeated failures"
-        return None
-
-    def verify(self, login: str, blob: bytes, signature: bytes, signature_valid: bool) -> LoginIdentity | None:
-        """Accept a cryptographically checked signature? The identity, or None (refused and audited)."""
+    def verify(self, login: str, blob: bytes, signed_data: bytes, signature: bytes) -> Identity | None:
+        """The engineer, if the login service accepts this signature; else None (refused and audited)."""
         svc = self.service
-        try:
-            enrolled = svc.keys.find_sk_key(blob)  # again: it may have been revoked or used meanwhile
-        except StorageError as exc:
-            self._refuse(f"the credential store cannot be read: {exc.message}", self._details(login, blob, None),
-                         count_key=False, count_addr=False)
+        found = self._check(login, blob)  # again: revoked, disabled or locked meanwhile?
+        if isinstance(found, str):
+            self.refuse(found, self._details(login, blob), count=True)
             return None
-        reason = self._offer_refusal(login, blob, enrolled, svc.clock())
-        sig = None
-        if reason is None:
-            try:
-                sig = parse_sk_signature(signature)
-            except ValueError as exc:
-                reason = f"not an acceptable security-key signature: {exc}"
-        if reason is None and not signature_valid:
-            reason = "the signature does not verify"
-        if reason is None and enrolled is not None and sig is not None:
-            reason = refusal(SkPolicy(enrolled.verify_required, enrolled.no_touch_required, enrolled.last_counter),
-                             sig)
-        extra = {"flags": sig.flags, "counter": sig.counter} if sig else {}
-        details = self._details(login, blob, enrolled, **extra)
-        if reason is None and enrolled is not None and sig is not None:
-            try:
-                if not svc.keys.advance_sk_counter(enrolled.key_id, sig.counter):
-                    reason = "the key's signature counter did not move forward (used concurrently or replayed)"
-            except StorageError as exc:
-                self._refuse(f"the credential store cannot be written: {exc.message}", details,
-                             count_key=False, count_addr=False)
-                return None
-        if reason is not None or enrolled is None:
-            self._refuse(reason or "unknown key", details, count_key=enrolled is not None, count_addr=True)
-            return None
-        identity = LoginIdentity(enrolled.user, enrolled.key_id, fingerprint(blob), key_type(blob), login, self.peer)
+        user, _ = found
         try:
-            svc.record_as(identity.actor, "ssh.login", login, "ok", details)
+            identity = svc.login.ssh_auth(user.name, blob, signed_data, signature)
+        except AuthError as exc:
+            self.refuse(exc.message, self._details(login, blob, user=user.name), count=True)
+            return None
+        except OobError as exc:  # the store cannot be read or written
+            self.refuse(exc.message, self._details(login, blob, user=user.name), count=False)
+            return None
+        details = self._details(login, blob, user=user.name, user_verified=identity.user_verified)
+        try:
+            svc.audit.record("ssh.login", login, "ok", details, actor=identity.actor)
         except AuditWriteError as exc:
-            log.error("login of %s refused: the audit log cannot be written: %s", enrolled.user, exc)
+            log.error("login of %s refused: the audit log cannot be written: %s", user.name, exc)
             return None
-        svc.limiter.success(f"key:{identity.fingerprint}")
         return identity
-

@@ -1,6 +1,8 @@
 """Run ``oob serve``'s server in-process (its own thread and event loop) for lab tests.
 
-Clients are real: OpenSSH's ``ssh`` in a subprocess, or asyncssh in the test.
+The site is a real one (``init_site``) with the real credential store; keys are
+enrolled through the credential service, as ``oob key add-ssh`` does. Clients
+are real: OpenSSH's ``ssh`` in a subprocess, or asyncssh in the test.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -17,54 +20,57 @@ import asyncssh
 
 from oob_console.bootstrap import App
 from oob_console.config import ServerConfig
+from oob_console.core.identity import Identity
 from oob_console.core.login_limits import FailureLimiter
-from oob_console.core.sk_signature import blob_from_openssh
 from oob_console.server.host_key import init_host_key, load_host_key
 from oob_console.server.listener import ServerContext, start_server
-from oob_console.services.login_ports import EnrolledSkKey
 from oob_console.services.ssh_login import SshLoginService
+from tests.lab.softsk import SoftKey
+
+ADMIN = Identity.local("local:lab-admin")
 
 
-class MemoryKeyDirectory:
-    """An in-test credential store holding sk keys (stands in until the real store lands)."""
+BACKOFF = 1.0  # seconds a user waits after a failed login in the lab sites (the shortest allowed)
 
-    def __init__(self) -> None:
-        self.keys: dict[bytes, EnrolledSkKey] = {}
-        self._lock = threading.Lock()
 
-    def enroll(self, user: str, public_line: str, *, verify_required: bool = False,
-               no_touch_required: bool = False) -> EnrolledSkKey:
-        blob = blob_from_openssh(public_line)
-        key = EnrolledSkKey(user, f"k{len(self.keys) + 1}", " ".join(public_line.split()[:2]),
-                            verify_required, no_touch_required)
-        self.keys[blob] = key
-        return key
+def relax_backoff(site: Path) -> None:
+    """The shortest wait after a failed login (tests provoke many); lockout stays at its default."""
+    config = site / "config.toml"
+    config.write_text(config.read_text() + '\n[auth]\nbackoff = "1s"\nbackoff_max = "1s"\n')
 
-    def revoke(self, public_line: str) -> None:
-        blob = blob_from_openssh(public_line)
-        self.keys[blob] = dataclasses.replace(self.keys[blob], revoked=True)
 
-    def find_sk_key(self, blob: bytes) -> EnrolledSkKey | None:
-        return self.keys.get(blob)
+def after_failure() -> None:
+    """Wait out the user's backoff after a refused login, as a person retrying would."""
+    time.sleep(BACKOFF + 0.1)
 
-    def advance_sk_counter(self, key_id: str, counter: int) -> bool:
-        with self._lock:
-            for blob, key in self.keys.items():
-                if key.key_id == key_id:
-                    if counter <= key.last_counter:
-                        return False
-                    self.keys[blob] = dataclasses.replace(key, last_counter=counter)
-                    return True
-        return False
 
-    def sk_keys(self, user: str | None = None) -> list[EnrolledSkKey]:
-        return [k for k in self.keys.values() if not k.revoked and (user is None or k.user == user)]
+class Store:
+    """Users and their SSH security keys in the site's real credential store."""
+
+    def __init__(self, site: Path) -> None:
+        self.app = App.from_config(str(site / "config.toml"))
+
+    def add(self, user: str, key: SoftKey, *, verify_required: bool = False, no_touch_required: bool = False,
+            roles: tuple[str, ...] = ("operator",)) -> str:
+        """Enrol ``key`` for ``user`` (created if new); return its key ID (the SHA256 fingerprint)."""
+        creds = self.app.credentials
+        if self.app.credential_repo.get_user(user) is None:
+            creds.add_user(ADMIN, user, roles)
+        cred = creds.add_ssh_key(ADMIN, user, key.public_line, verify_required=verify_required,
+                                 no_touch_required=no_touch_required)
+        return cred.key_id
+
+    def revoke(self, key_id: str) -> None:
+        self.app.credentials.revoke_key(ADMIN, key_id)
+
+    def audit(self, action: str) -> list[dict[str, Any]]:
+        return self.app.audit.show(action=action)
 
 
 class ServerThread:
     """The SSH server on 127.0.0.1:<free port>, served from a background event loop."""
 
-    def __init__(self, site: Path, directory: MemoryKeyDirectory, **overrides: Any) -> None:
+    def __init__(self, site: Path, **overrides: Any) -> None:
         self.site = site
         self.app = App.from_config(str(site / "config.toml"))
         defaults: dict[str, Any] = {"console": ("whoami",), "line_console": ("whoami",)}
@@ -74,7 +80,8 @@ class ServerThread:
             init_host_key(key_path)
         self.host_public = (site / "ssh_host_ed25519_key.pub").read_text().split()[:2]
         limiter = FailureLimiter(self.config.max_failures, self.config.failure_window, self.config.lockout)
-        self.login = SshLoginService(directory, self.app.audit, limiter, self.config.login_user)
+        self.login = SshLoginService(self.app.credentials, self.app.login, self.app.audit, limiter,
+                                     self.config.login_user)
         self.ctx = ServerContext(self.config, self.app.loaded.path, self.login)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)

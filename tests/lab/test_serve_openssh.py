@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from oob_console.bootstrap import App
-from tests.lab.oob_server import MemoryKeyDirectory, ServerThread
+from tests.lab.oob_server import ServerThread, Store, after_failure, relax_backoff
 from tests.lab.softsk import SoftDevice, SoftKey
 from tests.lab.sshd import ssh_command
 
@@ -19,13 +19,14 @@ pytestmark = pytest.mark.lab
 
 
 @pytest.fixture
-def directory() -> MemoryKeyDirectory:
-    return MemoryKeyDirectory()
+def store(site: Path) -> Store:
+    relax_backoff(site)
+    return Store(site)
 
 
 @pytest.fixture
-def server(site: Path, directory: MemoryKeyDirectory) -> Iterator[ServerThread]:
-    srv = ServerThread(site, directory, max_failures=3).start()
+def server(site: Path, store: Store) -> Iterator[ServerThread]:
+    srv = ServerThread(site, max_failures=3).start()
     yield srv
     srv.stop()
 
@@ -71,21 +72,23 @@ def refusals(site: Path) -> list[str]:
 
 @pytest.mark.parametrize("kind", ["ed25519-sk", "ecdsa-sk"])
 def test_touched_key_logs_in_and_commands_run_as_the_engineer(
-    client: Client, soft_device: SoftDevice, directory: MemoryKeyDirectory, site: Path, kind: str
+    client: Client, soft_device: SoftDevice, store: Store, site: Path, kind: str
 ) -> None:
     key = soft_device.enroll("alice", kind)
-    directory.enroll("alice", key.public_line)
+    store.add("alice", key)
     me = client.whoami(key)
-    assert me["actor"] == "user:alice"
-    assert me["session"]["key_fingerprint"] == fingerprint(key)
-    assert me["session"]["via"] == "oob-serve"
+    assert me["actor"] == "user:alice" and me["method"] == "ssh-sk"
+    assert me["key_id"] == fingerprint(key)  # the engineer's identity reached the command (OOB_SESSION)
     logins = [e for e in audit(site, "ssh.login") if e["outcome"] == "ok"]
     assert logins[-1]["actor"] == "user:alice"
     assert logins[-1]["details"]["key_fingerprint"] == fingerprint(key)
     execs = audit(site, "ssh.exec")
     assert execs[-1]["details"]["args"] == ["whoami", "--json"]
     ends = audit(site, "ssh.session.end")
-    assert ends[-1]["details"]["exit_status"] == 0 and ends[-1]["details"]["session"] == me["session"]["id"]
+    assert ends[-1]["details"]["exit_status"] == 0 and ends[-1]["details"]["key_fingerprint"] == fingerprint(key)
+    # the session token lived exactly as long as the connection
+    assert [e["outcome"] for e in audit(site, "session.")][-2:] == ["ok", "ok"]
+    assert [e["action"] for e in audit(site, "session.")][-2:] == ["session.open", "session.close"]
     # the child's own audit entries carry the engineer too
     assert client.ssh(key, "note", "15:52", "starting recovery").returncode == 0
     assert audit(site, "note")[-1]["actor"] == "user:alice"
@@ -94,46 +97,48 @@ def test_touched_key_logs_in_and_commands_run_as_the_engineer(
     assert bad.returncode == 2 and "--limit must be at least 1" in bad.stderr
 
 
-def test_key_without_touch_is_refused(client: Client, soft_device: SoftDevice, directory: MemoryKeyDirectory,
+def test_key_without_touch_is_refused(client: Client, soft_device: SoftDevice, store: Store,
                                       site: Path) -> None:
     key = soft_device.enroll("alice")
-    directory.enroll("alice", key.public_line)
+    store.add("alice", key)
     soft_device.set("alice", touch=False)
     out = client.ssh(key, "whoami")
     assert out.returncode == 255 and "Permission denied" in out.stderr
-    assert "the key was not touched (user presence flag missing)" in refusals(site)
+    assert any("the key was not touched (user-presence flag missing)" in r for r in refusals(site))
+    after_failure()
     soft_device.set("alice", touch=True)
     assert client.whoami(key)["actor"] == "user:alice"
 
 
 def test_no_touch_required_key_logs_in_without_touch(client: Client, soft_device: SoftDevice,
-                                                     directory: MemoryKeyDirectory) -> None:
+                                                     store: Store) -> None:
     key = soft_device.enroll("robot", no_touch_required=True)
-    directory.enroll("robot", key.public_line, no_touch_required=True)
+    store.add("robot", key, no_touch_required=True)
     soft_device.set("robot", touch=False)
     assert client.whoami(key)["actor"] == "user:robot"
 
 
 def test_verify_required_key_needs_user_verification(client: Client, soft_device: SoftDevice,
-                                                     directory: MemoryKeyDirectory, site: Path) -> None:
+                                                     store: Store, site: Path) -> None:
     key = soft_device.enroll("carol", verify_required=True)
-    directory.enroll("carol", key.public_line, verify_required=True)
+    store.add("carol", key, verify_required=True)
     soft_device.set("carol", uv="no")  # ssh asks for the PIN, the key signs without verifying
     out = client.ssh(key, "whoami")
     assert out.returncode == 255
     assert any("did not verify the user" in r for r in refusals(site))
+    after_failure()
     soft_device.set("carol", uv="auto")  # verified with the PIN the askpass helper gives
     assert client.whoami(key)["actor"] == "user:carol"
 
 
 def test_revoked_and_unknown_keys_are_refused(client: Client, soft_device: SoftDevice,
-                                              directory: MemoryKeyDirectory, site: Path) -> None:
+                                              store: Store, site: Path) -> None:
     known = soft_device.enroll("alice")
     stranger = soft_device.enroll("mallory")
-    directory.enroll("alice", known.public_line)
+    known_id = store.add("alice", known)
     assert client.ssh(stranger, "whoami").returncode == 255
     assert client.whoami(known)["actor"] == "user:alice"
-    directory.revoke(known.public_line)
+    store.revoke(known_id)
     assert client.ssh(known, "whoami").returncode == 255
     reasons = refusals(site)
     assert "unknown key (not enrolled)" in reasons and "the key is revoked" in reasons
@@ -142,32 +147,33 @@ def test_revoked_and_unknown_keys_are_refused(client: Client, soft_device: SoftD
     assert unknown["actor"] == "ssh:127.0.0.1"
 
 
-def test_counter_replay_is_refused(client: Client, soft_device: SoftDevice, directory: MemoryKeyDirectory,
+def test_counter_replay_is_refused(client: Client, soft_device: SoftDevice, store: Store,
                                    site: Path) -> None:
     key = soft_device.enroll("alice")
-    directory.enroll("alice", key.public_line)
+    store.add("alice", key)
     client.whoami(key)
     client.whoami(key)
     seen = soft_device.counter("alice")
     soft_device.set("alice", counter=seen - 2)  # a clone of the key, made before the last login
     out = client.ssh(key, "whoami")
     assert out.returncode == 255
-    assert any("counter did not move forward" in r for r in refusals(site))
+    assert any("does not move forward" in r and "a replay, or a cloned key" in r for r in refusals(site))
+    after_failure()
     soft_device.set("alice", counter=seen)  # the genuine key carries on
     assert client.whoami(key)["actor"] == "user:alice"
 
 
 def test_login_name_is_the_shared_login_or_the_engineer(client: Client, soft_device: SoftDevice,
-                                                        directory: MemoryKeyDirectory, site: Path) -> None:
+                                                        store: Store, site: Path) -> None:
     key = soft_device.enroll("alice")
-    directory.enroll("alice", key.public_line)
+    store.add("alice", key)
     assert client.whoami(key, user="alice")["actor"] == "user:alice"
     assert client.ssh(key, "whoami", user="bob").returncode == 255
-    assert any(r.startswith("the key belongs to alice") for r in refusals(site))
+    assert "the key belongs to alice, who logs in as 'oob' or as 'alice'" in refusals(site)
 
 
 def test_only_security_keys_and_only_public_key_auth(client: Client, soft_device: SoftDevice,
-                                                     directory: MemoryKeyDirectory, tmp_path: Path,
+                                                     store: Store, tmp_path: Path,
                                                      site: Path) -> None:
     plain = tmp_path / "id_ed25519"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(plain)], check=True)
@@ -178,9 +184,9 @@ def test_only_security_keys_and_only_public_key_auth(client: Client, soft_device
 
 
 def test_repeated_failures_lock_the_address_out(client: Client, soft_device: SoftDevice,
-                                                directory: MemoryKeyDirectory, site: Path) -> None:
+                                                store: Store, site: Path) -> None:
     key = soft_device.enroll("alice")
-    directory.enroll("alice", key.public_line)
+    store.add("alice", key)
     soft_device.set("alice", touch=False)
     for _ in range(3):  # max_failures = 3 in this server
         assert client.ssh(key, "whoami").returncode == 255
@@ -192,9 +198,9 @@ def test_repeated_failures_lock_the_address_out(client: Client, soft_device: Sof
 
 
 def test_host_management_commands_are_refused_over_ssh(client: Client, soft_device: SoftDevice,
-                                                       directory: MemoryKeyDirectory, site: Path) -> None:
+                                                       store: Store, site: Path) -> None:
     key = soft_device.enroll("alice")
-    directory.enroll("alice", key.public_line)
+    store.add("alice", key)
     out = client.ssh(key, "serve")
     assert out.returncode == 7 and "not available over SSH" in out.stderr
     out = client.ssh(key, "audit", "show", "--config", "/etc/passwd")
@@ -202,10 +208,10 @@ def test_host_management_commands_are_refused_over_ssh(client: Client, soft_devi
     assert [e["outcome"] for e in audit(site, "ssh.exec")] == ["refused", "refused"]
 
 
-def test_a_large_answer_arrives_whole(client: Client, soft_device: SoftDevice, directory: MemoryKeyDirectory,
+def test_a_large_answer_arrives_whole(client: Client, soft_device: SoftDevice, store: Store,
                                       site: Path) -> None:
     key = soft_device.enroll("alice")
-    directory.enroll("alice", key.public_line)
+    store.add("alice", key)
     App.from_config(str(site / "config.toml")).audit.note("x" * 300_000)
     out = client.ssh(key, "audit", "show", "--json")
     assert out.returncode == 0
@@ -213,9 +219,9 @@ def test_a_large_answer_arrives_whole(client: Client, soft_device: SoftDevice, d
     assert any(e["details"].get("text") == "x" * 300_000 for e in entries)
 
 
-def test_compression_is_offered(client: Client, soft_device: SoftDevice, directory: MemoryKeyDirectory) -> None:
+def test_compression_is_offered(client: Client, soft_device: SoftDevice, store: Store) -> None:
     key = soft_device.enroll("alice")
-    directory.enroll("alice", key.public_line)
+    store.add("alice", key)
     out = client.ssh(key, "whoami", extra=("-C", "-o", "LogLevel=DEBUG1"))
     assert out.returncode == 0
     assert "compression: zlib@openssh.com" in out.stderr

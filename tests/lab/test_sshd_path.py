@@ -1,0 +1,154 @@
+"""The OpenSSH path: a real sshd started from deploy/sshd_config.d/oob-console.conf, the real ssh client.
+
+sshd runs ``oob authorized-keys %u`` and ``oob ssh-entry`` against the site's
+real credential store. The snippet is used as shipped except for three
+substitutions: where ``oob`` and the site's config are on this machine, and the
+Unix account (root here: the lab does not create accounts).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.lab.oob_server import Store, after_failure, relax_backoff
+from tests.lab.softsk import SoftDevice, SoftKey
+from tests.lab.sshd import Sshd, ssh_command, sshd_reason, start_sshd
+from tests.lab.test_deploy import localized_snippet
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture
+def oob_wrapper() -> Iterator[Path]:
+    """``oob`` at a path sshd accepts for AuthorizedKeysCommand (root-owned, no writable parent)."""
+    directory = Path("/run") / f"oob-lab-{uuid.uuid4().hex[:12]}"
+    directory.mkdir(mode=0o755)
+    wrapper = directory / "oob"
+    wrapper.write_text(f'#!/bin/sh\nexec {sys.executable} -m oob_console "$@"\n')
+    wrapper.chmod(0o755)
+    yield wrapper
+    shutil.rmtree(directory)
+
+
+@pytest.fixture
+def sshd(site: Path, tmp_path: Path, oob_wrapper: Path) -> Iterator[Sshd]:
+    reason = sshd_reason()
+    if reason:
+        pytest.skip(f"LAB TEST NOT RUN: {reason}")
+    relax_backoff(site)
+    config = site / "config.toml"
+    # The shared account is root here, so it is the site's login_user too.
+    config.write_text(config.read_text() + '\n[server]\nlogin_user = "root"\nconsole = ["whoami"]\n'
+                      'line_console = ["whoami"]\n')
+    snippet = tmp_path / "oob-console.conf"
+    snippet.write_text(localized_snippet(config, str(oob_wrapper), "root"))
+    server = start_sshd(tmp_path / "sshd", [], include=snippet)
+    yield server
+    server.stop()
+
+
+class Client:
+    def __init__(self, server: Sshd, device: SoftDevice, tmp: Path) -> None:
+        self.server, self.device = server, device
+        self.known = server.known_hosts(tmp / "known_hosts")
+
+    def ssh(self, key: SoftKey, *command: str, extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+        cmd = ssh_command(self.server.port, self.known, user="root", identity=key.private,
+                          provider=self.device.provider, extra=extra)
+        env = self.device.env()
+        env.pop("SSH_AUTH_SOCK", None)
+        return subprocess.run([*cmd, *command], capture_output=True, text=True, env=env, timeout=60,
+                              stdin=subprocess.DEVNULL)
+
+    def whoami(self, key: SoftKey) -> dict[str, Any]:
+        out = self.ssh(key, "whoami", "--json")
+        assert out.returncode == 0, out.stderr + self.server.log.read_text()[-2000:]
+        result: dict[str, Any] = json.loads(out.stdout)["result"]
+        return result
+
+
+@pytest.fixture
+def client(sshd: Sshd, soft_device: SoftDevice, tmp_path: Path) -> Client:
+    return Client(sshd, soft_device, tmp_path)
+
+
+def fingerprint(key: SoftKey) -> str:
+    out = subprocess.run(["ssh-keygen", "-lf", str(key.public)], capture_output=True, text=True, check=True)
+    return out.stdout.split()[1]
+
+
+def test_engineer_logs_in_through_sshd_and_acts_as_themselves(client: Client, soft_device: SoftDevice,
+                                                              site: Path) -> None:
+    store = Store(site)
+    key = soft_device.enroll("alice", "ecdsa-sk")
+    store.add("alice", key)
+    me = client.whoami(key)
+    assert me["actor"] == "user:alice" and me["key_id"] == fingerprint(key)
+    login = store.audit("ssh.login")[-1]
+    assert login["outcome"] == "ok" and login["details"]["via"] == "sshd"
+    assert login["details"]["key_fingerprint"] == fingerprint(key)
+    assert store.audit("ssh.exec")[-1]["details"]["args"] == ["whoami", "--json"]
+    assert store.audit("ssh.session.end")[-1]["details"]["exit_status"] == 0
+    assert [e["action"] for e in store.audit("session.")][-2:] == ["session.open", "session.close"]
+    # an interactive login gets the console, on sshd's PTY
+    out = client.ssh(key, extra=("-tt",))
+    assert out.returncode == 0 and "user:alice" in out.stdout
+    assert store.audit("ssh.session.start")[-1]["details"]["term"] is not None
+    # exit codes pass through; host management stays on the host
+    assert client.ssh(key, "audit", "show", "--limit", "0").returncode == 2
+    refused = client.ssh(key, "serve")
+    assert refused.returncode == 7 and "not available over SSH" in refused.stderr
+
+
+def test_sshd_enforces_touch_and_verification_from_the_printed_options(client: Client, soft_device: SoftDevice,
+                                                                       site: Path) -> None:
+    store = Store(site)
+    touch = soft_device.enroll("alice")
+    uv = soft_device.enroll("carol", verify_required=True)
+    notouch = soft_device.enroll("robot", no_touch_required=True)
+    store.add("alice", touch)
+    store.add("carol", uv, verify_required=True)
+    store.add("robot", notouch, no_touch_required=True)
+    soft_device.set("alice", touch=False)
+    assert client.ssh(touch, "whoami").returncode == 255
+    soft_device.set("carol", uv="no")
+    assert client.ssh(uv, "whoami").returncode == 255
+    soft_device.set("carol", uv="auto")
+    assert client.whoami(uv)["actor"] == "user:carol"
+    soft_device.set("robot", touch=False)
+    assert client.whoami(notouch)["actor"] == "user:robot"
+    log = client.server.log.read_text()
+    assert "user presence (authenticator touch) requirement not met" in log
+    assert "user verification requirement not met" in log
+
+
+def test_revoked_and_unknown_keys_cannot_log_in_through_sshd(client: Client, soft_device: SoftDevice,
+                                                             site: Path) -> None:
+    store = Store(site)
+    key = soft_device.enroll("alice")
+    stranger = soft_device.enroll("mallory")
+    key_id = store.add("alice", key)
+    assert client.whoami(key)["actor"] == "user:alice"
+    assert client.ssh(stranger, "whoami").returncode == 255
+    store.revoke(key_id)
+    after_failure()
+    assert client.ssh(key, "whoami").returncode == 255
+
+
+def test_no_forwarding_through_sshd(client: Client, soft_device: SoftDevice, site: Path) -> None:
+    store = Store(site)
+    key = soft_device.enroll("alice")
+    store.add("alice", key)
+    out = client.ssh(key, "whoami", extra=("-o", "ExitOnForwardFailure=yes", "-R", "0:127.0.0.1:9"))
+    assert out.returncode == 255
+    out = client.ssh(key, "whoami", extra=("-A",))  # agent forwarding is silently not offered
+    assert out.returncode == 0
