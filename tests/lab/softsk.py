@@ -152,3 +152,9 @@ class SoftAgent:
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=10)
+
+
+def fingerprint(key: SoftKey) -> str:
+    """The key's fingerprint as ``ssh-keygen -lf`` prints it."""
+    out = subprocess.run(["ssh-keygen", "-lf", str(key.public)], capture_output=True, text=True, check=True)
+    return out.stdout.split()[1]

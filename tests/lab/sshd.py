@@ -7,6 +7,7 @@ its PID. The OpenSSH client helpers here never read the developer's
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -16,6 +17,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from tests.lab.softsk import SoftDevice, SoftKey
 
 SSHD = "/usr/sbin/sshd"
 
@@ -128,3 +132,26 @@ def ssh_command(port: int, known_hosts: Path, *, user: str, identity: Path | Non
     if provider is not None:
         cmd += ["-o", f"SecurityKeyProvider={provider}"]
     return [*cmd, f"{user}@127.0.0.1"]
+
+
+class SshClient:
+    """The real ``ssh`` with a software security key, against one server on 127.0.0.1."""
+
+    def __init__(self, port: int, known_hosts: Path, device: SoftDevice, *, user: str) -> None:
+        self.port, self.known_hosts, self.device, self.user = port, known_hosts, device, user
+
+    def ssh(self, key: SoftKey, *command: str, user: str | None = None,
+            extra: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
+        cmd = ssh_command(self.port, self.known_hosts, user=user or self.user, identity=key.private,
+                          provider=self.device.provider, extra=extra)
+        env = self.device.env()
+        env.pop("SSH_AUTH_SOCK", None)  # never the developer's agent
+        return subprocess.run([*cmd, *command], capture_output=True, text=True, env=env, timeout=60,
+                              stdin=subprocess.DEVNULL)
+
+    def whoami(self, key: SoftKey, *, user: str | None = None) -> dict[str, Any]:
+        """``oob whoami --json`` over SSH: who the command ran as."""
+        out = self.ssh(key, "whoami", "--json", user=user)
+        assert out.returncode == 0, out.stderr
+        result: dict[str, Any] = json.loads(out.stdout)["result"]
+        return result

@@ -12,8 +12,8 @@ import pytest
 
 from oob_console.bootstrap import App
 from tests.lab.oob_server import ServerThread, Store, after_failure, relax_backoff
-from tests.lab.softsk import SoftDevice, SoftKey
-from tests.lab.sshd import ssh_command
+from tests.lab.softsk import SoftDevice, SoftKey, fingerprint
+from tests.lab.sshd import SshClient
 
 pytestmark = pytest.mark.lab
 
@@ -31,35 +31,9 @@ def server(site: Path, store: Store) -> Iterator[ServerThread]:
     srv.stop()
 
 
-class Client:
-    def __init__(self, server: ServerThread, device: SoftDevice, tmp: Path) -> None:
-        self.server, self.device = server, device
-        self.known = server.known_hosts(tmp / "known_hosts")
-
-    def ssh(self, key: SoftKey, *command: str, user: str = "oob", extra: tuple[str, ...] = (),
-            ) -> subprocess.CompletedProcess[str]:
-        cmd = ssh_command(self.server.port, self.known, user=user, identity=key.private,
-                          provider=self.device.provider, extra=extra)
-        env = self.device.env()
-        env.pop("SSH_AUTH_SOCK", None)  # never the developer's agent
-        return subprocess.run([*cmd, *command], capture_output=True, text=True, env=env, timeout=60,
-                              stdin=subprocess.DEVNULL)
-
-    def whoami(self, key: SoftKey, **kw: Any) -> dict[str, Any]:
-        out = self.ssh(key, "whoami", "--json", **kw)
-        assert out.returncode == 0, out.stderr
-        result: dict[str, Any] = json.loads(out.stdout)["result"]
-        return result
-
-
 @pytest.fixture
-def client(server: ServerThread, soft_device: SoftDevice, tmp_path: Path) -> Client:
-    return Client(server, soft_device, tmp_path)
-
-
-def fingerprint(key: SoftKey) -> str:
-    out = subprocess.run(["ssh-keygen", "-lf", str(key.public)], capture_output=True, text=True, check=True)
-    return out.stdout.split()[1]
+def client(server: ServerThread, soft_device: SoftDevice, tmp_path: Path) -> SshClient:
+    return SshClient(server.port, server.known_hosts(tmp_path / "known_hosts"), soft_device, user="oob")
 
 
 def audit(site: Path, action: str) -> list[dict[str, Any]]:
@@ -72,7 +46,7 @@ def refusals(site: Path) -> list[str]:
 
 @pytest.mark.parametrize("kind", ["ed25519-sk", "ecdsa-sk"])
 def test_touched_key_logs_in_and_commands_run_as_the_engineer(
-    client: Client, soft_device: SoftDevice, store: Store, site: Path, kind: str
+    client: SshClient, soft_device: SoftDevice, store: Store, site: Path, kind: str
 ) -> None:
     key = soft_device.enroll("alice", kind)
     store.add("alice", key)
@@ -97,7 +71,7 @@ def test_touched_key_logs_in_and_commands_run_as_the_engineer(
     assert bad.returncode == 2 and "--limit must be at least 1" in bad.stderr
 
 
-def test_key_without_touch_is_refused(client: Client, soft_device: SoftDevice, store: Store,
+def test_key_without_touch_is_refused(client: SshClient, soft_device: SoftDevice, store: Store,
                                       site: Path) -> None:
     key = soft_device.enroll("alice")
     store.add("alice", key)
@@ -110,7 +84,7 @@ def test_key_without_touch_is_refused(client: Client, soft_device: SoftDevice, s
     assert client.whoami(key)["actor"] == "user:alice"
 
 
-def test_no_touch_required_key_logs_in_without_touch(client: Client, soft_device: SoftDevice,
+def test_no_touch_required_key_logs_in_without_touch(client: SshClient, soft_device: SoftDevice,
                                                      store: Store) -> None:
     key = soft_device.enroll("robot", no_touch_required=True)
     store.add("robot", key, no_touch_required=True)
@@ -118,7 +92,7 @@ def test_no_touch_required_key_logs_in_without_touch(client: Client, soft_device
     assert client.whoami(key)["actor"] == "user:robot"
 
 
-def test_verify_required_key_needs_user_verification(client: Client, soft_device: SoftDevice,
+def test_verify_required_key_needs_user_verification(client: SshClient, soft_device: SoftDevice,
                                                      store: Store, site: Path) -> None:
     key = soft_device.enroll("carol", verify_required=True)
     store.add("carol", key, verify_required=True)
@@ -131,7 +105,7 @@ def test_verify_required_key_needs_user_verification(client: Client, soft_device
     assert client.whoami(key)["actor"] == "user:carol"
 
 
-def test_revoked_and_unknown_keys_are_refused(client: Client, soft_device: SoftDevice,
+def test_revoked_and_unknown_keys_are_refused(client: SshClient, soft_device: SoftDevice,
                                               store: Store, site: Path) -> None:
     known = soft_device.enroll("alice")
     stranger = soft_device.enroll("mallory")
@@ -147,7 +121,7 @@ def test_revoked_and_unknown_keys_are_refused(client: Client, soft_device: SoftD
     assert unknown["actor"] == "ssh:127.0.0.1"
 
 
-def test_counter_replay_is_refused(client: Client, soft_device: SoftDevice, store: Store,
+def test_counter_replay_is_refused(client: SshClient, soft_device: SoftDevice, store: Store,
                                    site: Path) -> None:
     key = soft_device.enroll("alice")
     store.add("alice", key)
@@ -163,7 +137,7 @@ def test_counter_replay_is_refused(client: Client, soft_device: SoftDevice, stor
     assert client.whoami(key)["actor"] == "user:alice"
 
 
-def test_login_name_is_the_shared_login_or_the_engineer(client: Client, soft_device: SoftDevice,
+def test_login_name_is_the_shared_login_or_the_engineer(client: SshClient, soft_device: SoftDevice,
                                                         store: Store, site: Path) -> None:
     key = soft_device.enroll("alice")
     store.add("alice", key)
@@ -172,7 +146,7 @@ def test_login_name_is_the_shared_login_or_the_engineer(client: Client, soft_dev
     assert "the key belongs to alice, who logs in as 'oob' or as 'alice'" in refusals(site)
 
 
-def test_only_security_keys_and_only_public_key_auth(client: Client, soft_device: SoftDevice,
+def test_only_security_keys_and_only_public_key_auth(client: SshClient, soft_device: SoftDevice,
                                                      store: Store, tmp_path: Path,
                                                      site: Path) -> None:
     plain = tmp_path / "id_ed25519"
@@ -183,8 +157,8 @@ def test_only_security_keys_and_only_public_key_auth(client: Client, soft_device
     assert "only security keys (ed25519-sk, ecdsa-sk) may log in" in refusals(site)
 
 
-def test_repeated_failures_lock_the_address_out(client: Client, soft_device: SoftDevice,
-                                                store: Store, site: Path) -> None:
+def test_repeated_failures_lock_the_address_out(client: SshClient, soft_device: SoftDevice,
+                                                store: Store, site: Path, server: ServerThread) -> None:
     key = soft_device.enroll("alice")
     store.add("alice", key)
     soft_device.set("alice", touch=False)
@@ -194,10 +168,10 @@ def test_repeated_failures_lock_the_address_out(client: Client, soft_device: Sof
     soft_device.set("alice", touch=True)
     out = client.ssh(key, "whoami")  # a good key from a locked address is turned away at the door
     assert out.returncode == 255
-    assert client.server.run(lambda: client.server.login.locked_for("127.0.0.1")) > 0
+    assert server.run(lambda: server.login.locked_for("127.0.0.1")) > 0
 
 
-def test_host_management_commands_are_refused_over_ssh(client: Client, soft_device: SoftDevice,
+def test_host_management_commands_are_refused_over_ssh(client: SshClient, soft_device: SoftDevice,
                                                        store: Store, site: Path) -> None:
     key = soft_device.enroll("alice")
     store.add("alice", key)
@@ -208,7 +182,7 @@ def test_host_management_commands_are_refused_over_ssh(client: Client, soft_devi
     assert [e["outcome"] for e in audit(site, "ssh.exec")] == ["refused", "refused"]
 
 
-def test_a_large_answer_arrives_whole(client: Client, soft_device: SoftDevice, store: Store,
+def test_a_large_answer_arrives_whole(client: SshClient, soft_device: SoftDevice, store: Store,
                                       site: Path) -> None:
     key = soft_device.enroll("alice")
     store.add("alice", key)
@@ -219,7 +193,7 @@ def test_a_large_answer_arrives_whole(client: Client, soft_device: SoftDevice, s
     assert any(e["details"].get("text") == "x" * 300_000 for e in entries)
 
 
-def test_compression_is_offered(client: Client, soft_device: SoftDevice, store: Store) -> None:
+def test_compression_is_offered(client: SshClient, soft_device: SoftDevice, store: Store) -> None:
     key = soft_device.enroll("alice")
     store.add("alice", key)
     out = client.ssh(key, "whoami", extra=("-C", "-o", "LogLevel=DEBUG1"))

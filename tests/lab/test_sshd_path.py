@@ -8,20 +8,17 @@ Unix account (root here: the lab does not create accounts).
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.lab.oob_server import Store, after_failure, relax_backoff
-from tests.lab.softsk import SoftDevice, SoftKey
-from tests.lab.sshd import Sshd, ssh_command, sshd_reason, start_sshd
+from tests.lab.softsk import SoftDevice, fingerprint
+from tests.lab.sshd import SshClient, Sshd, sshd_reason, start_sshd
 from tests.lab.test_deploy import localized_snippet
 
 pytestmark = pytest.mark.lab
@@ -56,37 +53,12 @@ def sshd(site: Path, tmp_path: Path, oob_wrapper: Path) -> Iterator[Sshd]:
     server.stop()
 
 
-class Client:
-    def __init__(self, server: Sshd, device: SoftDevice, tmp: Path) -> None:
-        self.server, self.device = server, device
-        self.known = server.known_hosts(tmp / "known_hosts")
-
-    def ssh(self, key: SoftKey, *command: str, extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-        cmd = ssh_command(self.server.port, self.known, user="root", identity=key.private,
-                          provider=self.device.provider, extra=extra)
-        env = self.device.env()
-        env.pop("SSH_AUTH_SOCK", None)
-        return subprocess.run([*cmd, *command], capture_output=True, text=True, env=env, timeout=60,
-                              stdin=subprocess.DEVNULL)
-
-    def whoami(self, key: SoftKey) -> dict[str, Any]:
-        out = self.ssh(key, "whoami", "--json")
-        assert out.returncode == 0, out.stderr + self.server.log.read_text()[-2000:]
-        result: dict[str, Any] = json.loads(out.stdout)["result"]
-        return result
-
-
 @pytest.fixture
-def client(sshd: Sshd, soft_device: SoftDevice, tmp_path: Path) -> Client:
-    return Client(sshd, soft_device, tmp_path)
+def client(sshd: Sshd, soft_device: SoftDevice, tmp_path: Path) -> SshClient:
+    return SshClient(sshd.port, sshd.known_hosts(tmp_path / "known_hosts"), soft_device, user="root")
 
 
-def fingerprint(key: SoftKey) -> str:
-    out = subprocess.run(["ssh-keygen", "-lf", str(key.public)], capture_output=True, text=True, check=True)
-    return out.stdout.split()[1]
-
-
-def test_engineer_logs_in_through_sshd_and_acts_as_themselves(client: Client, soft_device: SoftDevice,
+def test_engineer_logs_in_through_sshd_and_acts_as_themselves(client: SshClient, soft_device: SoftDevice,
                                                               site: Path) -> None:
     store = Store(site)
     key = soft_device.enroll("alice", "ecdsa-sk")
@@ -109,8 +81,9 @@ def test_engineer_logs_in_through_sshd_and_acts_as_themselves(client: Client, so
     assert refused.returncode == 7 and "not available over SSH" in refused.stderr
 
 
-def test_sshd_enforces_touch_and_verification_from_the_printed_options(client: Client, soft_device: SoftDevice,
-                                                                       site: Path) -> None:
+def test_sshd_enforces_touch_and_verification_from_the_printed_options(
+    client: SshClient, soft_device: SoftDevice, site: Path, sshd: Sshd
+) -> None:
     store = Store(site)
     touch = soft_device.enroll("alice")
     uv = soft_device.enroll("carol", verify_required=True)
@@ -126,12 +99,12 @@ def test_sshd_enforces_touch_and_verification_from_the_printed_options(client: C
     assert client.whoami(uv)["actor"] == "user:carol"
     soft_device.set("robot", touch=False)
     assert client.whoami(notouch)["actor"] == "user:robot"
-    log = client.server.log.read_text()
+    log = sshd.log.read_text()
     assert "user presence (authenticator touch) requirement not met" in log
     assert "user verification requirement not met" in log
 
 
-def test_revoked_and_unknown_keys_cannot_log_in_through_sshd(client: Client, soft_device: SoftDevice,
+def test_revoked_and_unknown_keys_cannot_log_in_through_sshd(client: SshClient, soft_device: SoftDevice,
                                                              site: Path) -> None:
     store = Store(site)
     key = soft_device.enroll("alice")
@@ -144,7 +117,7 @@ def test_revoked_and_unknown_keys_cannot_log_in_through_sshd(client: Client, sof
     assert client.ssh(key, "whoami").returncode == 255
 
 
-def test_no_forwarding_through_sshd(client: Client, soft_device: SoftDevice, site: Path) -> None:
+def test_no_forwarding_through_sshd(client: SshClient, soft_device: SoftDevice, site: Path) -> None:
     store = Store(site)
     key = soft_device.enroll("alice")
     store.add("alice", key)
