@@ -29,6 +29,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,7 +377,7 @@ sk_sign(uint32_t alg, const uint8_t *data, size_t data_len,
 	EVP_PKEY *key = NULL;
 	FILE *f;
 	int have_pin = pin != NULL && *pin != '\0';
-	int key_alg, ret = ERR_GENERAL;
+	int key_alg, lockfd = -1, ret = ERR_GENERAL;
 
 	(void)options;
 	*sign_response = NULL;
@@ -391,6 +392,11 @@ sk_sign(uint32_t alg, const uint8_t *data, size_t data_len,
 	}
 	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
+	/* One signature at a time per credential, like a real key: the counter never repeats. */
+	if (cred_path(path, sizeof(path), label, ".lock") != 0 ||
+	    (lockfd = open(path, O_RDWR | O_CREAT, 0600)) < 0 ||
+	    flock(lockfd, LOCK_EX) != 0)
+		goto out;
 	if (key == NULL || read_behaviour(label, &b) != 0)
 		goto out;
 	key_alg = EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 ? ALG_ED25519 :
@@ -427,6 +433,8 @@ sk_sign(uint32_t alg, const uint8_t *data, size_t data_len,
 	resp = NULL;
 	ret = 0;
  out:
+	if (lockfd >= 0)
+		close(lockfd);	/* releases the lock */
 	EVP_PKEY_free(key);
 	if (resp != NULL) {
 		free(resp->sig_r);

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -146,7 +147,9 @@ class SshClient:
                           provider=self.device.provider, extra=extra)
         env = self.device.env()
         env.pop("SSH_AUTH_SOCK", None)  # never the developer's agent
-        return subprocess.run([*cmd, *command], capture_output=True, text=True, env=env, timeout=60,
+        # ssh sends one command string; quote it as for a remote shell (the server splits it the same way)
+        remote = [shlex.join(command)] if command else []
+        return subprocess.run([*cmd, *remote], capture_output=True, text=True, env=env, timeout=60,
                               stdin=subprocess.DEVNULL)
 
     def whoami(self, key: SoftKey, *, user: str | None = None) -> dict[str, Any]:
