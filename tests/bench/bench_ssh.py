@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from oob_console.bootstrap import init_site  # noqa: E402
-from tests.lab.oob_server import MemoryKeyDirectory, ServerThread  # noqa: E402
+from tests.lab.oob_server import ServerThread, Store  # noqa: E402
 from tests.lab.softsk import SoftDevice, build_provider  # noqa: E402
 from tests.lab.sshd import ssh_command  # noqa: E402
 
@@ -123,9 +123,8 @@ def main() -> None:
         key = device.enroll("alice")
         site = tmp / "site"
         init_site(site, name="bench")
-        directory = MemoryKeyDirectory()
-        directory.enroll("alice", key.public_line)
-        server = ServerThread(site, directory, console=(args.console,), line_console=(args.console,)).start()
+        Store(site).add("alice", key)
+        server = ServerThread(site, console=(args.console,), line_console=(args.console,)).start()
         counters: list[Counter] = []
         relay = server.call(start_relay(server.port, counters))
         relay_port = relay.sockets[0].getsockname()[1]
