@@ -32,7 +32,7 @@ import asyncssh
 from oob_console.config import ServerConfig
 from oob_console.core.identity import Identity
 from oob_console.errors import OobError, UnavailableError
-from oob_console.server.sessions import Session
+from oob_console.server.sessions import KILL_AFTER, Session
 from oob_console.services.ssh_login import MAX_REFUSALS, LoginAttempt, SshLoginService
 
 if TYPE_CHECKING:
@@ -109,6 +109,12 @@ class Connection(asyncssh.SSHServer):
                 raise UnavailableError("not logged in")
             self._token = self.ctx.login.login.open_session(self.identity)
         return self._token
+
+    def shut_down(self) -> None:
+        """The server is stopping: hang up the sessions, then the connection."""
+        for session in list(self.sessions):
+            session.end_reason = session.end_reason or "shutdown"
+        self._conn.disconnect(asyncssh.DISC_BY_APPLICATION, "the console server is shutting down")
 
     def begin_auth(self, username: str) -> bool:
         return True  # authentication is always required
@@ -200,10 +206,21 @@ async def start_server(
                                hint="is another oob serve or sshd using the port?") from None
 
 
-async def serve_forever(acceptor: asyncssh.SSHAcceptor, stop: Awaitable[None]) -> None:
-    """Serve until ``stop`` completes, then close the listener and every connection."""
+async def serve_forever(ctx: ServerContext, acceptor: asyncssh.SSHAcceptor, stop: Awaitable[None]) -> int:
+    """Serve until ``stop`` completes; then stop listening, end every session, close every connection.
+
+    Returns how many connections were still open.
+    """
+    open_connections = list(ctx.connections)
     try:
         await stop
+        open_connections = list(ctx.connections)
     finally:
         acceptor.close()
         await acceptor.wait_closed()
+        for connection in open_connections:
+            connection.shut_down()
+        deadline = ctx.clock() + KILL_AFTER + 3
+        while ctx.sessions and ctx.clock() < deadline:  # each session audits its end on the way out
+            await asyncio.sleep(0.05)
+    return len(open_connections)

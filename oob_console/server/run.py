@@ -52,8 +52,7 @@ async def _serve(
     stop: asyncio.Future[None] = loop.create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: None if stop.done() else stop.set_result(None))
-    await serve_forever(acceptor, stop)
-    connections = len(ctx.connections)
+    connections = await serve_forever(ctx, acceptor, stop)
     app.audit.record("ssh.serve.stop", target=f"{address}:{bound}", details={"open_connections": connections})
     print("oob serve: stopped", file=sys.stderr, flush=True)
     return {**details, "stopped": True}
