@@ -131,12 +131,16 @@ class CredentialStore:
             if cur.rowcount == 0:
                 raise ConflictError(f"key {key_id} is not an active key", hint="see 'oob key list'")
 
-    def advance_counter(self, key_id: str, counter: int, at: str) -> bool:
-        """Record ``counter`` only if it moves forward and the key is not revoked: False if it did not."""
+    def advance_counter(self, key_id: str, counter: int, at: str, *, stream: str = "login") -> bool:
+        """Record ``counter`` only if it moves forward in its stream and the key is not revoked.
+
+        ``stream`` is "login" (logins) or "approval" (approval signatures); False if it did not move.
+        """
+        column = {"login": "counter", "approval": "approval_counter"}[stream]
         with self.db.tx() as conn:
             cur = conn.execute(
-                "UPDATE credentials SET counter = ?, last_used = ? "
-                "WHERE key_id = ? AND revoked IS NULL AND (counter IS NULL OR counter < ?)",
+                f"UPDATE credentials SET {column} = ?, last_used = ? "  # noqa: S608 - column from a fixed map
+                f"WHERE key_id = ? AND revoked IS NULL AND ({column} IS NULL OR {column} < ?)",
                 (counter, at, key_id, counter),
             )
             return cur.rowcount == 1
@@ -212,8 +216,10 @@ class CredentialStore:
 
         Users and credentials named in the bundle are created or updated (a key's
         counter keeps the higher of the host's and the bundle's value, so an import
-        never re-opens a replay window); bundle-made users and keys absent from it
-        are disabled and revoked. Local users the bundle names are taken over.
+        never re-opens a replay window, and a key revoked here stays revoked, so a
+        routine import never revives a key a host admin revoked in an incident);
+        bundle-made users and keys absent from it are disabled and revoked. Local
+        users the bundle names are taken over.
 
         Raises:
             ConflictError: ``serial`` is not newer than the last imported serial
@@ -243,16 +249,18 @@ class CredentialStore:
                     counts["users_disabled"] += 1
             key_ids = {c.key_id for c in credentials}
             for c in credentials:
-                existing = conn.execute("SELECT counter FROM credentials WHERE key_id = ?", (c.key_id,)).fetchone()
+                existing = conn.execute(
+                    "SELECT counter, revoked FROM credentials WHERE key_id = ?", (c.key_id,)
+                ).fetchone()
                 if existing is None:
                     conn.execute(_CRED_INSERT, _cred_values(c))
                 else:
-                    host_counter = existing[0]
+                    host_counter, host_revoked = existing
                     counter = max(x for x in (host_counter, c.counter, -1) if x is not None)
                     conn.execute(
                         "UPDATE credentials SET user = ?, uv_required = ?, no_touch_required = ?, label = ?, "
                         "origin = 'bundle', revoked = ?, counter = ? WHERE key_id = ?",
-                        (c.user, int(c.uv_required), int(c.no_touch_required), c.label, c.revoked,
+                        (c.user, int(c.uv_required), int(c.no_touch_required), c.label, host_revoked or c.revoked,
                          None if counter < 0 else counter, c.key_id),
                     )
                 counts["keys"] += 1

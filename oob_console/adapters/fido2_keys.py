@@ -86,7 +86,8 @@ def _translate(exc: Exception, what: str) -> NoReturn:
     if code in (E.PIN_BLOCKED, E.PIN_AUTH_BLOCKED):
         raise AuthError(f"{what}: the key's PIN is blocked", hint="remove and re-insert it, or reset the key") from None
     if code == E.CREDENTIAL_EXCLUDED:
-        raise AuthError(f"{what}: this key is already enrolled for that user", hint="see 'oob key list'") from None
+        raise AuthError(f"{what}: this key is already enrolled here (for this or another user)",
+                        hint="one key per person: see 'oob key list'") from None
     if code == E.OPERATION_DENIED:
         raise AuthError(f"{what}: the user declined on the key") from None
     if isinstance(exc, ClientError) and exc.code == ClientError.ERR.TIMEOUT:

@@ -60,8 +60,15 @@ CREATE TABLE approvals (
     at TEXT NOT NULL, PRIMARY KEY (intent_id, user));
 """
 
+# Approvals keep their own counter stream (see services/approvals.py): a remote
+# approver signs with the same key they then log in with, so a shared counter
+# would refuse every `... | ssh-keygen -Y sign | ssh host approve --sshsig -`.
+_V3 = """
+ALTER TABLE credentials ADD COLUMN approval_counter INTEGER;
+"""
+
 # Append only: version N is MIGRATIONS[N-1]. Never edit a released entry.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

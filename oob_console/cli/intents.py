@@ -42,6 +42,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_pin_option(p)
 
 
+def _printable(value: object) -> str:
+    """``value`` as text with control and format characters escaped.
+
+    Approvers read this before touching a key: a requester's text must not be
+    able to move the cursor, erase lines or reverse text on their terminal.
+    """
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(value))
+
+
 def _describe(v: IntentView) -> str:
     i = v.intent
     lines = [
@@ -50,11 +59,11 @@ def _describe(v: IntentView) -> str:
         f"  requester  {i.requester}",
         f"  created    {i.summary()['created']}   expires {i.summary()['expires']}",
     ]
-    lines += [f"  param      {k} = {val}" for k, val in sorted(i.params.items())]
+    lines += [f"  param      {_printable(k)} = {_printable(val)}" for k, val in sorted(i.params.items())]
     lines += [f"  approved   {a.user} via {a.method} key {a.key_id} at {a.at[:19]}"
               + (" (PIN verified)" if a.user_verified else "") for a in v.approvals]
     if v.result:
-        lines.append(f"  result     {v.result}")
+        lines.append(f"  result     {_printable(v.result)}")
     return "\n".join(lines)
 
 

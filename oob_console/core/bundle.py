@@ -29,6 +29,7 @@ from oob_console.core.credentials import BUNDLE, FIDO2, SSH_SK, Credential, User
 from oob_console.core.identity import ROLES, check_user_name
 from oob_console.core.ssh_wire import WireError, parse_public_blob
 from oob_console.core.sshsig import BEGIN, END
+from oob_console.core.weak_keys import key_problem
 
 FORMAT = "oob-console-bundle/v1"
 MAX_BYTES = 16 * 1024 * 1024
@@ -117,7 +118,7 @@ def _credential(v: Any, users: set[str]) -> Credential:
     if not isinstance(v, dict) or set(v) != _CRED_FIELDS:
         raise BundleError("a credential entry has the wrong fields")
     key_id = v["key_id"]
-    if v["user"] not in users:
+    if not isinstance(v["user"], str) or v["user"] not in users:
         raise BundleError(f"key {key_id}: its user {v['user']!r} is not in the bundle")
     for name in ("uv_required", "no_touch_required", "software"):
         if not isinstance(v[name], bool):
@@ -129,8 +130,13 @@ def _credential(v: Any, users: set[str]) -> Credential:
         raise BundleError(f"key {key_id}: counter is not a non-negative integer")
     if v["revoked"] is not None and not isinstance(v["revoked"], str):
         raise BundleError(f"key {key_id}: revoked is not a time")
-    public, cred_id, ssh_blob = (_unb64(v[n], f"key {key_id}: {n}") for n in ("public_key", "credential_id",
-                                                                             "ssh_blob"))
+    public, cred_id, attested, ssh_blob = (_unb64(v[n], f"key {key_id}: {n}") for n in (
+        "public_key", "credential_id", "attested_data", "ssh_blob"))
+    # Each kind carries only its own fields: the store finds keys by credential ID and by SSH blob.
+    if v["kind"] == SSH_SK and (cred_id or attested):
+        raise BundleError(f"key {key_id}: an SSH key with a FIDO2 credential ID or attested data")
+    if v["kind"] == FIDO2 and ssh_blob:
+        raise BundleError(f"key {key_id}: a FIDO2 credential with an SSH key blob")
     if v["kind"] == SSH_SK:
         try:
             key = parse_public_blob(ssh_blob)
@@ -145,9 +151,12 @@ def _credential(v: Any, users: set[str]) -> Credential:
             raise BundleError(f"key {key_id}: public key does not fit algorithm {v['alg']!r}")
     else:
         raise BundleError(f"key {key_id}: unknown kind {v['kind']!r}")
+    weak = key_problem(v["alg"], public)
+    if weak:
+        raise BundleError(f"key {key_id}: the public key is {weak}")
     return Credential(
         key_id=key_id, kind=v["kind"], user=v["user"], alg=v["alg"], public_key=public, rp_id=v["rp_id"],
-        credential_id=cred_id, attested_data=_unb64(v["attested_data"], f"key {key_id}: attested_data"),
+        credential_id=cred_id, attested_data=attested,
         ssh_blob=ssh_blob, uv_required=v["uv_required"], no_touch_required=v["no_touch_required"],
         counter=v["counter"], software=v["software"], aaguid=v["aaguid"], attestation=v["attestation"],
         label=v["label"], origin=BUNDLE, created=v["created"], revoked=v["revoked"],
@@ -162,11 +171,15 @@ def decode_payload(payload: bytes) -> BundleContent:
     """
     try:
         data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
-        raise BundleError("the payload is not JSON") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise BundleError("the payload is not JSON (or nested too deeply)") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BundleError(f"not an {FORMAT} payload")
-    if canonical_bytes(data) + b"\n" != payload:
+    try:
+        canonical = canonical_bytes(data) + b"\n"
+    except ValueError as exc:
+        raise BundleError(f"the payload is not plain JSON: {exc}") from None
+    if canonical != payload:
         raise BundleError("the payload is not in canonical form (edited?)")
     serial = data.get("serial")
     if type(serial) is not int or serial < 1:

@@ -15,7 +15,7 @@ def canonical_bytes(value: Any) -> bytes:
     """Serialise ``value`` canonically.
 
     Raises:
-        ValueError: ``value`` holds a float NaN/Infinity or a non-JSON type.
+        ValueError: ``value`` holds a float NaN/Infinity or a non-JSON type, or is nested too deeply.
     """
     try:
         text = json.dumps(
@@ -23,6 +23,8 @@ def canonical_bytes(value: Any) -> bytes:
         )
     except TypeError as exc:
         raise ValueError(f"not JSON-serialisable: {exc}") from exc
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
     return text.encode("utf-8")
 
 

@@ -145,8 +145,8 @@ def parse_intent(raw: bytes) -> Intent:
         raise IntentError("intent bytes must be canonical JSON ending in one newline")
     try:
         data = json.loads(raw[:-1])
-    except (ValueError, UnicodeDecodeError):
-        raise IntentError("intent is not JSON") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise IntentError("intent is not JSON (or nested too deeply)") from None
     if not isinstance(data, dict) or tuple(sorted(data)) != FIELDS:
         raise IntentError(f"intent fields must be exactly {', '.join(FIELDS)}")
     if data["format"] != FORMAT:
@@ -156,7 +156,11 @@ def parse_intent(raw: bytes) -> Intent:
             raise IntentError(f"intent field {key!r} is not a string")
     if not isinstance(data["params"], dict):
         raise IntentError("intent params are not an object")
-    if canonical_bytes(data) + b"\n" != raw:
+    try:
+        canonical = canonical_bytes(data) + b"\n"
+    except ValueError as exc:
+        raise IntentError(f"intent is not plain JSON: {exc}") from None
+    if canonical != raw:
         raise IntentError("intent bytes are not in canonical form")
     if not ACTION.fullmatch(data["action"]) or not NONCE.fullmatch(data["nonce"]):
         raise IntentError("intent action or nonce is malformed")

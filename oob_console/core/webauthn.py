@@ -105,7 +105,7 @@ def check_client_data(
     """Reasons the client data is not what we asked the key to sign."""
     try:
         data = json.loads(client_data_json)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return ["client data is not JSON"]
     if not isinstance(data, dict):
         return ["client data is not a JSON object"]

@@ -27,7 +27,11 @@ API::
 
 An approval must: verify against an active enrolled key of an active user,
 carry user presence (and user verification where the class or the key
-requires it), have a counter above the last one seen for that key, come
+requires it), have a counter above the last one any *approval* by that key
+carried (approvals and logins are separate monotonic streams: a remote
+approver signs, then logs in over SSH to submit, so the login's counter is
+already past the signature's; replay stays impossible through the intent's
+nonce and one approval per person), come
 from a user not yet among the approvers (one approval per person, whatever
 the key), from a user with a role the class allows, and not from the
 requester unless the class sets ``requester_counts``. The intent must be open
@@ -204,7 +208,7 @@ class ApprovalService:
             closed = stored.state in CLOSED or intent.expired(self.now())
             raise (ConflictError if closed else AuthError)(f"approval refused: {reason}")
         at = stamp(self.now)
-        if not self.creds.advance_counter(cred.key_id, counter, at):
+        if not self.creds.advance_counter(cred.key_id, counter, at, stream="approval"):
             raise self._refused(intent, user.name, "signature counter already used (a replay) or key revoked")
         approval = Approval(user.name, cred.key_id, method, user_verified, at)
         self.audit.record_then(
@@ -242,7 +246,7 @@ class ApprovalService:
         rule = self.rule(intent.action)
         check = check_assertion(assertion.auth_data, assertion.client_data_json, rp_id=self.auth.rp_id,
                                 challenge=intent.challenge, require_uv=rule.require_uv or cred.uv_required,
-                                last_counter=cred.counter)
+                                last_counter=None)  # the approval stream's counter is checked atomically in _admit
         reasons = list(check.reasons)
         if not self.verify(cred.alg, cred.public_key, signed_bytes(assertion.auth_data, assertion.client_data_json),
                            assertion.signature):
@@ -277,7 +281,7 @@ class ApprovalService:
         wrapped = sshsig.wrapped_message(sig.namespace, intent.canonical, sig.hash_alg, sig.reserved)
         reasons = list(sshsig.check_sk_signature(
             sig.signature, require_touch=True, require_verify=rule.require_uv or cred.uv_required,
-            last_counter=cred.counter).reasons)
+            last_counter=None).reasons)  # the approval stream's counter is checked atomically in _admit
         if not self.verify(sig.key.alg, sig.key.public, sshsig.verification_input(sig.key, sig.signature, wrapped),
                            sig.signature.sig):
             reasons.insert(0, f"the signature does not verify over intent {intent.id}'s bytes "

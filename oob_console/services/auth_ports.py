@@ -89,8 +89,11 @@ class CredentialRepo(Protocol):
         """Raises: ConflictError (not active), StorageError."""
         ...
 
-    def advance_counter(self, key_id: str, counter: int, at: str) -> bool:
-        """Atomically store ``counter`` if it is higher than the stored one; False if not (a replay)."""
+    def advance_counter(self, key_id: str, counter: int, at: str, *, stream: str = "login") -> bool:
+        """Atomically store ``counter`` if it is higher than the last one in ``stream``; False if not.
+
+        Streams: "login" and "approval". Each must strictly increase on its own.
+        """
         ...
 
     def login_state(self, user: str) -> LoginState: ...

@@ -38,6 +38,7 @@ from oob_console.config import AuthConfig
 from oob_console.core.credentials import FIDO2, LOCAL, SSH_SK, Credential, LoginState, User, fido2_key_id
 from oob_console.core.identity import ROLES, Identity, check_user_name
 from oob_console.core.ssh_wire import WireError, parse_authorized_key
+from oob_console.core.weak_keys import key_problem
 from oob_console.core.webauthn import CREATE, check_assertion
 from oob_console.errors import AuthError, ConflictError, NotFoundError, RefusedError, UsageError
 from oob_console.services.audit import AuditService
@@ -146,7 +147,9 @@ class CredentialService:
             raise RefusedError(f"user {user_name!r} is disabled", hint=f"'oob user enable {user_name}' first")
         need_uv = bool(uv) or bool(set(user.roles) & set(self.auth.uv_roles))
         challenge = os.urandom(32)
-        existing = [c.credential_id for c in self.repo.list_credentials(user_name) if c.kind == FIDO2]
+        # Every credential enrolled here, whoever's: a key that holds one refuses (CTAP2 excludeList), so
+        # one physical key never stands for two users (one person would then count twice in a quorum).
+        existing = [c.credential_id for c in self.repo.list_credentials() if c.kind == FIDO2]
         reg = self.keys().make_credential(
             rp_id=self.auth.rp_id, user_name=user.name, display_name=user.display_name, challenge=challenge,
             user_verification=need_uv, exclude=existing, algorithms=(alg,) if alg else self.auth.algorithms,
@@ -158,6 +161,9 @@ class CredentialService:
                                 require_uv=need_uv, last_counter=None, expected_type=CREATE)
         if not check.ok or check.auth is None:
             raise AuthError(f"enrollment refused: {'; '.join(check.reasons)}")
+        weak = key_problem(reg.alg, reg.public_key)
+        if weak:
+            raise AuthError(f"enrollment refused: the key's public key is {weak}")
         cred = Credential(
             key_id=fido2_key_id(reg.credential_id), kind=FIDO2, user=user.name, alg=reg.alg,
             public_key=reg.public_key, rp_id=self.auth.rp_id, credential_id=reg.credential_id,
@@ -183,6 +189,9 @@ class CredentialService:
                 f"{key.key_type} is not a security-key type",
                 hint="make one on the laptop: ssh-keygen -t ed25519-sk (or ecdsa-sk) [-O verify-required]",
             )
+        weak = key_problem(key.alg, key.public)
+        if weak:
+            raise RefusedError(f"refused: the key is {weak}", hint="make a new key with ssh-keygen -t ed25519-sk")
         cred = Credential(
             key_id=key.fingerprint, kind=SSH_SK, user=user.name, alg=key.alg, public_key=key.public,
             rp_id=key.application, ssh_blob=key.blob,

@@ -5,7 +5,9 @@ API::
     login(user, prompt) -> Identity          one call: begin + getAssertion on a key here + complete
     begin(user) -> LoginChallenge            refuses unknown/disabled/locked users and users in backoff
     complete(challenge, assertion) -> Identity
-                                             verifies offline; a failure counts toward backoff/lockout
+                                             checks the user again (disabled, locked, backoff: another
+                                             process may have changed them), verifies offline; a
+                                             failure counts toward backoff/lockout
     ssh_auth(user, key_blob, signed_data, signature_blob) -> Identity
                                              for the SSH server: checks an sk public-key signature the
                                              way OpenSSH's options say (touch, verify-required) plus a
@@ -130,10 +132,11 @@ class LoginService:
         return self.complete(challenge, assertion)
 
     def _fail(self, user: str, reasons: Sequence[str], key_id: str | None) -> AuthError:
-        state = self.repo.record_failure(user, stamp(self.now), self.auth.lockout_after)
+        at = stamp(self.now)
+        state = self.repo.record_failure(user, at, self.auth.lockout_after)
         self.audit.record("login.failed", user, "refused",
                           {"reasons": list(reasons), "key_id": key_id, "failures": state.failures})
-        if state.locked and state.failures == self.auth.lockout_after:
+        if state.locked_at == at:  # this failure locked the user (whatever the count was before)
             self.audit.record("login.lockout", user, "locked", {"failures": state.failures})
         return AuthError(f"login refused: {'; '.join(reasons)}", details={"reasons": list(reasons)})
 
@@ -156,8 +159,9 @@ class LoginService:
             raise AuthError("login refused: the key's user is gone")
         if not cred.active:
             raise self._fail(user.name, [f"this key was revoked at {cred.revoked}"], cred.key_id)
-        if challenge.user is None:
-            self._admit(user)
+        # Again, even if begin() admitted this user: they may have been disabled or locked (by another
+        # process's failures) while the key waited for a touch.
+        self._admit(user)
         require_uv = self._uv_for(user, cred)
         check = check_assertion(assertion.auth_data, assertion.client_data_json, rp_id=self.auth.rp_id,
                                 challenge=challenge.challenge, require_uv=require_uv, last_counter=cred.counter)

@@ -10,7 +10,8 @@ A central team exports from its own store with an offline signing key; each
 OOB host imports the file (copied over the OOB path, a USB stick, anything)
 and keeps working fully offline. Import refuses, changing nothing: a file
 that is cut or edited, a signature that does not verify, a signer that is
-not pinned in ``[fleet] bundle_signers``, a namespace other than
+not pinned in ``[fleet] bundle_signers`` (a signer pinned with the
+``verify-required`` option must have verified its user), a namespace other than
 ``[fleet] bundle_namespace``, a serial not newer than the last import
 (rollback), and bundles carrying software keys when the site does not allow
 them. The default export serial is the current Unix time, or one more than
@@ -90,7 +91,7 @@ class StoreSyncService:
             sig = sshsig.parse(armored)
         except (BundleError, sshsig.SshsigError) as exc:
             raise self._bad(by, f"bundle refused: {exc}") from None
-        pinned = {parse_authorized_key(line).key.blob for line in self.fleet.bundle_signers}
+        pinned = {k.key.blob: k.options for k in map(parse_authorized_key, self.fleet.bundle_signers)}
         if not pinned:
             raise RefusedError("no bundle signers are pinned on this host; nothing was imported",
                                hint="add the central team's public key to [fleet] bundle_signers")
@@ -105,6 +106,9 @@ class StoreSyncService:
             raise self._bad(by, "bundle refused: the signature does not verify (the file was changed)")
         if sig.key.is_sk and not sig.signature.user_present:
             raise self._bad(by, "bundle refused: the signing security key was not touched")
+        if "verify-required" in pinned[sig.key.blob] and not sig.signature.user_verified:
+            raise self._bad(by, "bundle refused: the signer is pinned verify-required and its key did not "
+                            "verify the user (PIN/biometric)")
         try:
             content = decode_payload(payload)
         except BundleError as exc:

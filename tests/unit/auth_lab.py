@@ -6,7 +6,8 @@ python-fido2's HID framing); nothing here mocks a signature or a check.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from oob_console.bootstrap import SOFT_KEY_ENV, App, init_site
 from oob_console.config import load_config
 from oob_console.core.credentials import Credential
 from oob_console.core.identity import Identity
+from oob_console.errors import OobError
 
 SITE_CONFIG = """
 [auth]
@@ -114,9 +116,41 @@ class Lab:
         return sk
 
     def sshsig(self, key: str, sk: ssh_sk_keys.SkKey, message: bytes, namespace: str = "oob-console",
-               pin: str | None = None, touch: bool = True) -> bytes:
+               pin: str | None = None, touch: bool = True, hash_alg: str = "sha512") -> bytes:
         dev = open_device(self.keys[key])
-        return ssh_sk_keys.sign_sshsig(dev, sk, message, namespace, pin=pin, touch=touch).encode()
+        return ssh_sk_keys.sign_sshsig(dev, sk, message, namespace, pin=pin, touch=touch, hash_alg=hash_alg).encode()
+
+
+def at_once(lab: Lab, service: str, attempts: Sequence[Callable[[App], str]]) -> list[str]:
+    """Run each attempt in its own thread with its own App (its own store connection), as separate
+    processes would, all held at the signature check of ``app.<service>`` until every one has read the
+    store. Returns each outcome, or the text of its OobError."""
+    apps = [App(lab.app.loaded, actor=f"local:p{i}", clock=lab.clock) for i in range(len(attempts))]
+    everyone_read = threading.Barrier(len(attempts), timeout=10)
+    outcomes: list[str] = []
+
+    def run(app: App, attempt: Callable[[App], str]) -> None:
+        svc = getattr(app, service)
+        verify = svc.verify
+
+        def held(*args: object) -> bool:
+            everyone_read.wait()
+            return bool(verify(*args))
+
+        svc.verify = held
+        try:
+            outcomes.append(attempt(app))
+        except OobError as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=run, args=pair) for pair in zip(apps, attempts, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    for app in apps:
+        app.store.close()
+    return outcomes
 
 
 def make_lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra_config: str = "") -> Lab:

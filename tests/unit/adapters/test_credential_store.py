@@ -98,7 +98,7 @@ def test_an_old_store_is_migrated_keeping_its_data(tmp_path: Path) -> None:
     conn.execute("INSERT INTO users VALUES ('old', 'Old', '[\"admin\"]', 1, 'local', 't', 't')")
     conn.close()
     store = SqliteStore(path)
-    assert store.schema_version == SCHEMA_VERSION == 2
+    assert store.schema_version == SCHEMA_VERSION == 3
     assert CredentialStore(store).get_user("old") == User("old", "Old", ("admin",), True, "local", "t", "t")
     store.close()
 

@@ -76,3 +76,11 @@ def test_sk_key_stub_is_an_openssh_key_file(tmp_path: Path, alg: str) -> None:
     assert ssh_sk_keys.read_private(stub) == sk
     fingerprint = subprocess.run(["ssh-keygen", "-l", "-f", str(stub)], capture_output=True, text=True, check=True)
     assert sk.key.fingerprint in fingerprint.stdout
+
+
+def test_the_verifier_refuses_a_small_order_ed25519_key() -> None:
+    from oob_console.adapters.sk_verify import verify_signature
+
+    identity = bytes([1]) + bytes(31)
+    # R = identity, S = 0: valid for every message under that key, and OpenSSL says so.
+    assert not verify_signature("ed25519", identity, b"any message", identity + bytes(32))

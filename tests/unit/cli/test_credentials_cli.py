@@ -87,7 +87,7 @@ def test_enroll_login_request_approve_from_the_cli(demo_site: Path, tmp_path: Pa
     first = oob_json("approve", intent_id, "--sshsig", "-", home=demo_site, input=sig)
     assert first["result"]["state"] == "pending" and first["result"]["approvals_have"] == 1  # type: ignore[index]
     again = run_oob("approve", intent_id, "--sshsig", "-", home=demo_site, input=sig)
-    assert again.returncode == 5 and "does not move forward" in again.stderr  # the same signature replayed
+    assert again.returncode == 5 and "already approved" in again.stderr  # the same signature replayed
 
     refused = run_oob("approve", intent_id, "--local-key", home=demo_site, env={"OOB_SOFT_KEY": keys["alice"]})
     assert refused.returncode == 5  # alice is not an approver (and is the requester)
@@ -101,7 +101,7 @@ def test_enroll_login_request_approve_from_the_cli(demo_site: Path, tmp_path: Pa
     seen = {(e["actor"], e["action"], e["outcome"]) for e in audit}  # type: ignore[union-attr]
     assert {("user:alice", "intent.request", "ok"), ("user:carol", "intent.approve", "ok"),
             ("user:bob", "intent.approve", "ok")} <= seen
-    assert any(e["outcome"] == "refused" and e["details"].get("claimed_user") == "carol"  # the replay
+    assert any(e["outcome"] == "refused" and e["actor"] == "user:carol"  # the replay, a verified signature
                for e in audit)  # type: ignore[union-attr]
     assert run_oob("audit", "verify", home=demo_site).returncode == 0
     assert run_oob("logout", home=demo_site, env=session).returncode == 0
@@ -169,3 +169,52 @@ def test_demo_runs_login_and_a_quorum_drill_on_software_keys() -> None:
     done = run_oob("demo")
     assert done.returncode == 0, done.stderr
     assert "SOFTWARE keys, demo only" in done.stdout and "executed: bob, carol approved" in done.stdout
+
+
+def test_an_intent_shown_to_approvers_carries_no_terminal_control_characters(demo_site: Path) -> None:
+    # A requester's free text must not be able to repaint what an approver reads before touching a key:
+    # ESC sequences (erase line, cursor up) and a right-to-left override stay visible as escapes.
+    note = "harmless drill\x1b[2K\x1b[1A\rprefix 0.0.0.0/0 \u202eevil"
+    made = oob_json("intent", "request", "drill", "--note", note, home=demo_site)
+    intent_id = made["result"]["id"]  # type: ignore[index]
+    for args in (("intent", "request", "drill", "--note", note), ("intent", "status", str(intent_id))):
+        done = run_oob(*args, home=demo_site)
+        assert done.returncode == 0, done.stderr
+        assert "\x1b" not in done.stdout and "\u202e" not in done.stdout and "\r" not in done.stdout
+        assert "\\x1b[2K" in done.stdout and "\\u202e" in done.stdout
+
+
+def test_pins_and_session_tokens_never_reach_the_audit_log_the_store_or_any_output(demo_site: Path,
+                                                                                   tmp_path: Path) -> None:
+    pin, wrong = "pin-Zq8x-secret", "pin-Wr0ng-guess"
+    key = str(tmp_path / "root.key")
+    (tmp_path / "pin").write_text(pin + "\n")
+    (tmp_path / "pin").chmod(0o600)
+    seen: list[str] = []
+
+    def oob(*args: str, env: dict[str, str] | None = None, code: int = 0) -> str:
+        done = run_oob(*args, home=demo_site, env={"OOB_SOFT_KEY": key, "THE_PIN": pin, "WRONG_PIN": wrong,
+                                                   **(env or {})})
+        assert done.returncode == code, (args, done.stdout, done.stderr)
+        seen.extend((done.stdout, done.stderr))
+        return done.stdout
+
+    oob("softkey", "init", key, "--pin", f"file:{tmp_path / 'pin'}", "--json")
+    oob("user", "add", "root2", "--role", "admin", "--role", "approver")
+    oob("key", "enroll", "--user", "root2", "--pin", "env:THE_PIN", "--json")  # admin: UV required
+    oob("login", "--user", "root2", "--pin", "env:WRONG_PIN", code=5)
+    oob("login", "--user", "root2", "--pin", "env:WRONG_PIN", "--json", code=5)
+    oob("user", "unlock", "root2")
+    token = json.loads(oob("login", "--user", "root2", "--pin", "env:THE_PIN", "--json"))["result"]["session"]
+    drill = json.loads(oob("intent", "request", "drill", "--json", env={"OOB_SESSION": token}))["result"]["id"]
+    oob("approve", drill, "--local-key", "--pin", f"file:{tmp_path / 'pin'}", code=5)  # the requester: refused
+    oob("approve", drill, "--local-key", "--pin", "env:THE_PIN", "--json", code=5)
+    oob("whoami", "--json", env={"OOB_SESSION": token})
+    oob("audit", "show", "--json")
+    stored = b"".join(p.read_bytes() for p in demo_site.iterdir() if p.is_file())
+    for secret in (pin, wrong):
+        assert not any(secret in text for text in seen), secret
+        assert secret.encode() not in stored, secret
+    # `oob login --json` hands the token to its caller; nothing else shows or stores it.
+    assert [text for text in seen if token in text] == [text for text in seen if '"session": "' in text]
+    assert token.encode() not in stored

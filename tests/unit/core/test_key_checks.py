@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oob_console.core import sshsig
 from oob_console.core.bundle import BundleError, decode_payload, encode_payload, split
+from oob_console.core.canonical import canonical_bytes
 from oob_console.core.credentials import User
+from oob_console.core.intents import IntentError, parse_intent
 from oob_console.core.ssh_wire import SK_ED25519, SshPublicKey
 from oob_console.core.webauthn import GET, b64url, check_assertion, uv_request
 
@@ -47,6 +52,9 @@ def test_a_good_assertion_passes_every_rule() -> None:
     ({"client_data_json": client_data(origin="https://evil.example")}, "origin"),
     ({"client_data_json": client_data(kind="webauthn.create")}, "type"),
     ({"client_data_json": b"not json"}, "not JSON"),
+    ({"client_data_json": b'["webauthn.get"]'}, "not a JSON object"),
+    ({"client_data_json": client_data()[:-1] + b', "crossOrigin": true}'}, "cross-origin"),
+    ({"client_data_json": client_data(origin="http://oob-console")}, "origin"),
     ({"auth_data": b"short"}, "at least 37"),
 ])
 def test_each_broken_rule_is_named(kw: dict[str, object], expected: str) -> None:
@@ -101,3 +109,100 @@ def test_bundle_payload_checks() -> None:
         decode_payload(encode_payload(serial=0, created="t", source_site="", users=users, credentials=[]))
     with pytest.raises(BundleError, match="no signature"):
         split(payload)
+
+
+def test_a_bundle_carrying_a_small_order_ed25519_key_is_refused() -> None:
+    from oob_console.core.credentials import SSH_SK, Credential
+
+    weak = SshPublicKey(SK_ED25519, bytes([1]) + bytes(31), "ssh:")
+    cred = Credential(key_id=weak.fingerprint, kind=SSH_SK, user="bob", alg="ed25519", public_key=weak.public,
+                      rp_id="ssh:", ssh_blob=weak.blob)
+    payload = encode_payload(serial=1, created="t", source_site="hq", users=[User("bob", "Bob", ("approver",))],
+                             credentials=[cred])
+    with pytest.raises(BundleError, match="small-order"):
+        decode_payload(payload)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _good_bundle_body() -> dict[str, object]:
+    from oob_console.core.credentials import SSH_SK, Credential
+
+    key = SshPublicKey(SK_ED25519, bytes.fromhex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"),
+                       "ssh:")
+    cred = Credential(key_id=key.fingerprint, kind=SSH_SK, user="bob", alg="ed25519", public_key=key.public,
+                      rp_id="ssh:", ssh_blob=key.blob)
+    payload = encode_payload(serial=2, created="t", source_site="hq", users=[User("bob", "Bob", ("approver",))],
+                             credentials=[cred])
+    body = json.loads(payload)
+    assert isinstance(body, dict)
+    return body
+
+
+_FIELDS = ("name", "display_name", "roles", "active", "key_id", "kind", "user", "alg", "public_key", "rp_id",
+           "credential_id", "attested_data", "ssh_blob", "uv_required", "no_touch_required", "counter",
+           "software", "aaguid", "attestation", "label", "created", "revoked")
+
+
+@settings(max_examples=400)
+@given(where=st.sampled_from(["users", "credentials"]), field=st.sampled_from(_FIELDS) | st.text(max_size=8),
+       value=_json)
+def test_a_signed_but_odd_bundle_payload_is_a_bundle_error_never_a_crash(where: str, field: str,
+                                                                         value: object) -> None:
+    body = _good_bundle_body()
+    body[where][0][field] = value  # type: ignore[index]
+    with contextlib.suppress(BundleError):  # may be fine; must not raise anything but BundleError
+        decode_payload(canonical_bytes(body) + b"\n")
+
+
+def test_deeply_nested_json_is_refused_not_a_crash() -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(BundleError):
+        decode_payload(deep + b"\n")
+    with pytest.raises(IntentError):
+        parse_intent(deep + b"\n")
+    assert "client data is not JSON" in reasons(client_data_json=deep)
+    # Around the interpreter's limit, parsing can succeed and re-encoding (the canonical check) fail.
+    for depth in range(600, 1400, 3):
+        nested = b"[" * depth + b"]" * depth
+        with pytest.raises(IntentError):
+            parse_intent(b'{"action":"a","created":"x","expires":"y","format":"oob-console/intent/v1",'
+                         b'"nonce":"n","params":{"a":' + nested + b'},"requester":"r","site":"s"}\n')
+        with contextlib.suppress(BundleError):
+            decode_payload(b'{"format":"oob-console-bundle/v1","x":' + nested + b"}\n")
+
+
+def test_a_credential_naming_its_user_with_a_list_is_refused() -> None:
+    body = _good_bundle_body()
+    body["credentials"][0]["user"] = ["bob"]  # type: ignore[index]
+    with pytest.raises(BundleError):
+        decode_payload(canonical_bytes(body) + b"\n")
+
+
+@pytest.mark.parametrize(("kind_field", "value"), [
+    ("credential_id", "AAEC"),  # an SSH key carrying a FIDO2 credential ID: found by local-key lookups
+    ("attested_data", "AAEC"),
+])
+def test_a_bundled_ssh_key_carrying_fido2_fields_is_refused(kind_field: str, value: str) -> None:
+    body = _good_bundle_body()
+    body["credentials"][0][kind_field] = value  # type: ignore[index]
+    with pytest.raises(BundleError, match="FIDO2"):
+        decode_payload(canonical_bytes(body) + b"\n")
+
+
+def test_a_bundled_fido2_key_carrying_an_ssh_key_is_refused() -> None:
+    from oob_console.core.credentials import FIDO2, Credential, fido2_key_id
+
+    ssh = SshPublicKey(SK_ED25519, bytes.fromhex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"),
+                       "ssh:")
+    cred = Credential(key_id=fido2_key_id(b"cid"), kind=FIDO2, user="bob", alg="ed25519", public_key=ssh.public,
+                      rp_id="oob-console", credential_id=b"cid", ssh_blob=ssh.blob)
+    payload = encode_payload(serial=2, created="t", source_site="hq", users=[User("bob", "Bob", ("approver",))],
+                             credentials=[cred])
+    with pytest.raises(BundleError, match="SSH"):
+        decode_payload(payload)

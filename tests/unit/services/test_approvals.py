@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from oob_console.core.identity import Identity
+from oob_console.core.webauthn import KeyAssertion
 from oob_console.errors import AuthError, ConflictError, RefusedError
 from oob_console.services.approvals import IntentView
-from tests.unit.auth_lab import Lab, NoPrompt, lab_fixture  # noqa: F401 - fixture
+from tests.unit.auth_lab import Lab, NoPrompt, at_once, lab_fixture  # noqa: F401 - fixture
 
 ALICE = Identity.for_user("alice", frozenset({"operator", "approver"}), method="fido2", key_id="k",
                           user_verified=False)
@@ -156,8 +157,31 @@ def test_replayed_sshsig_is_refused(team: Lab) -> None:
     view = request(team)
     sig = carol_signs(team, view.intent.canonical)
     team.app.approvals.approve_sshsig(view.id, sig)
-    with pytest.raises(AuthError, match="does not move forward"):
+    with pytest.raises(AuthError, match="already approved"):
         team.app.approvals.approve_sshsig(view.id, sig)
+
+
+def test_remote_approval_survives_the_ssh_login_that_submits_it(team: Lab) -> None:
+    # `ssh h intent show ID | ssh-keygen -Y sign ... | ssh h approve ID --sshsig -`: the key signs
+    # the intent (counter N), then logs in over SSH to submit it (counter N+1). Logins and
+    # approvals are separate counter streams, each strictly increasing.
+    from oob_console.adapters import ssh_sk_keys
+    from oob_console.adapters.soft_authenticator import open_device
+
+    view = request(team)
+    sig = carol_signs(team, view.intent.canonical)
+    data = b"session-id and userauth request"
+    login_sig = ssh_sk_keys.sign(open_device(team.keys["carol-laptop"]), team.carol_sk, data)  # type: ignore[attr-defined]
+    team.app.login.ssh_auth("carol", team.carol_sk.key.blob, data, login_sig)  # type: ignore[attr-defined]
+    view = team.app.approvals.approve_sshsig(view.id, sig)
+    assert "carol" in view.approvers
+    # the approval stream still refuses going backwards: an older signature over another intent
+    second, third = request(team), request(team)
+    older = carol_signs(team, second.intent.canonical)
+    newer = carol_signs(team, third.intent.canonical)
+    team.app.approvals.approve_sshsig(third.id, newer)
+    with pytest.raises(AuthError, match="replay"):
+        team.app.approvals.approve_sshsig(second.id, older)
 
 
 def test_unenrolled_and_revoked_keys_are_refused(team: Lab) -> None:
@@ -253,3 +277,129 @@ def test_an_executed_intent_takes_no_more_approvals(team: Lab) -> None:
     team.app.approvals.finish(view.id, ok=True, result={}, by=ALICE)
     with pytest.raises(ConflictError, match="already executed"):
         team.app.approvals.approve_sshsig(view.id, team.sshsig("dana-laptop", dana, view.intent.canonical))
+
+
+# An Ed25519 public key of small order (here the identity point) verifies a signature with R = identity,
+# S = 0 over ANY message: whoever knows the public key can forge that user's approvals, with any flags
+# and any counter, no key needed.
+IDENTITY_POINT = bytes([1]) + bytes(31)
+FORGED_ED25519 = IDENTITY_POINT + bytes(32)
+
+
+def _forged_sshsig(key: object, namespace: str = "oob-console") -> bytes:
+    from oob_console.core import sshsig
+    from oob_console.core.ssh_wire import SshPublicKey
+
+    assert isinstance(key, SshPublicKey)
+    blob = sshsig.signature_blob(key, FORGED_ED25519, flags=0x05, counter=1)
+    return sshsig.armor(sshsig.build(key, namespace, "sha512", blob)).encode()
+
+
+def test_a_small_order_ed25519_ssh_key_is_refused_at_enrollment(team: Lab) -> None:
+    from oob_console.core.ssh_wire import SK_ED25519, SshPublicKey
+
+    weak = SshPublicKey(SK_ED25519, IDENTITY_POINT, "ssh:")
+    team.user("mallory", "approver")
+    with pytest.raises(RefusedError, match="small-order"):
+        team.app.credentials.add_ssh_key(team.admin, "mallory", weak.openssh("mallory@laptop"))
+    assert team.app.credentials.list_keys("mallory") == []
+
+
+def test_a_forged_signature_from_a_small_order_key_already_in_the_store_approves_nothing(team: Lab) -> None:
+    from oob_console.core.credentials import SSH_SK, Credential
+    from oob_console.core.ssh_wire import SK_ED25519, SshPublicKey
+
+    weak = SshPublicKey(SK_ED25519, IDENTITY_POINT, "ssh:")
+    team.user("mallory", "approver")
+    # As an older store or a bundle could hold it: written past the enrollment check.
+    team.app.credential_repo.add_credential(Credential(
+        key_id=weak.fingerprint, kind=SSH_SK, user="mallory", alg="ed25519", public_key=weak.public,
+        rp_id="ssh:", ssh_blob=weak.blob))
+    view = request(team)
+    with pytest.raises(AuthError, match="does not verify"):
+        team.app.approvals.approve_sshsig(view.id, _forged_sshsig(weak))
+    assert team.app.approvals.get(view.id).have == 0
+
+
+def test_one_person_approving_with_two_keys_in_two_processes_at_once_counts_once(team: Lab) -> None:
+    view = request(team)
+    bob_sk2 = team.ssh_key("bob", "bob-laptop-2")
+    sigs = [team.sshsig("bob-laptop", team.bob_sk, view.intent.canonical),  # type: ignore[attr-defined]
+            team.sshsig("bob-laptop-2", bob_sk2, view.intent.canonical)]
+    # Both read "bob has not approved yet" before either stores an approval: the store decides.
+    outcomes = at_once(team, "approvals", [
+        lambda app, sig=sig: app.approvals.approve_sshsig(view.id, sig).state for sig in sigs])  # type: ignore[misc]
+    assert "pending" in outcomes and any("already approved" in o for o in outcomes), outcomes
+    after = team.app.approvals.get(view.id)
+    assert after.have == 1 and [a.user for a in after.approvals] == ["bob"]
+
+
+def _bob_assertion(lab: Lab, challenge: bytes, uv: str = "discouraged") -> KeyAssertion:
+    lab.use_key("bob-key")
+    return lab.app.key_device().get_assertion(
+        rp_id="oob-console", challenge=challenge,
+        allow=[c.credential_id for c in lab.app.credentials.list_keys("bob") if c.kind == "fido2"],
+        user_verification=uv, touch=lambda: None, pin=lambda: None)
+
+
+def test_a_key_assertion_for_one_intent_approves_no_other(team: Lab) -> None:
+    first, second = request(team), request(team)  # same content, other nonce
+    answer = _bob_assertion(team, first.intent.challenge)
+    with pytest.raises(AuthError, match="challenge does not match"):
+        team.app.approvals.approve_assertion(second.id, answer)
+    assert team.app.approvals.get(second.id).have == 0
+    assert team.app.approvals.approve_assertion(first.id, answer).have == 1
+
+
+def test_a_key_assertion_without_user_verification_is_refused_where_the_class_requires_it(team: Lab) -> None:
+    view = request(team, "strict.thing")
+    with pytest.raises(AuthError, match="user verification"):
+        team.app.approvals.approve_assertion(view.id, _bob_assertion(team, view.intent.challenge))
+    assert team.app.approvals.get(view.id).have == 0
+
+
+def test_an_sshsig_with_bytes_appended_inside_is_refused(team: Lab) -> None:
+    from oob_console.core import sshsig
+
+    view = request(team)
+    raw = sshsig.unarmor(carol_signs(team, view.intent.canonical))
+    for padded in (raw + b"\x00", raw[:-5] + b"\x00\x00\x00\x00" + raw[-5:]):
+        with pytest.raises(AuthError, match=r"malformed|not a usable"):
+            team.app.approvals.approve_sshsig(view.id, sshsig.armor(padded).encode())
+    assert team.app.approvals.get(view.id).have == 0
+
+
+def test_an_sshsig_with_sha256_verifies_as_openssh_allows(team: Lab) -> None:
+    view = request(team)
+    sig = carol_signs(team, view.intent.canonical, hash_alg="sha256")
+    assert team.app.approvals.approve_sshsig(view.id, sig).have == 1
+
+
+def test_no_single_changed_bit_in_an_sshsig_gets_an_approval_through(team: Lab) -> None:
+    from oob_console.core import sshsig
+
+    view = request(team)
+    raw = sshsig.unarmor(carol_signs(team, view.intent.canonical))
+    for i in range(len(raw)):  # every byte: magic, lengths, key, namespace, reserved, hash, signature, flags, counter
+        changed = bytearray(raw)
+        changed[i] ^= 0x01
+        with pytest.raises(AuthError):
+            team.app.approvals.approve_sshsig(view.id, sshsig.armor(bytes(changed)).encode())
+    assert team.app.approvals.get(view.id).have == 0
+    assert team.app.approvals.approve_sshsig(view.id, sshsig.armor(raw).encode()).have == 1
+
+
+def test_no_single_changed_bit_in_a_key_assertion_gets_an_approval_through(team: Lab) -> None:
+    from dataclasses import replace
+
+    view = request(team)
+    answer = _bob_assertion(team, view.intent.challenge)
+    for name in ("auth_data", "client_data_json", "signature", "credential_id"):
+        value = getattr(answer, name)
+        for i in range(len(value)):
+            changed = bytearray(value)
+            changed[i] ^= 0x01
+            with pytest.raises(AuthError):
+                team.app.approvals.approve_assertion(view.id, replace(answer, **{name: bytes(changed)}))
+    assert team.app.approvals.get(view.id).have == 0
+    assert team.app.approvals.approve_assertion(view.id, answer).have == 1

@@ -91,3 +91,13 @@ def test_disabled_users_get_no_new_keys(lab: Lab) -> None:
     lab.app.credentials.set_active(lab.admin, "alice", False)
     with pytest.raises(RefusedError, match="disabled"):
         lab.enroll("alice", "alice-key")
+
+
+def test_one_physical_key_cannot_be_enrolled_for_two_users(lab: Lab) -> None:
+    # Otherwise whoever holds that key can act as two people, and a quorum of two is one person.
+    lab.user("alice", "approver")
+    lab.user("bob", "approver")
+    lab.enroll("alice", "shared-key")
+    with pytest.raises(AuthError, match="already enrolled"):
+        lab.enroll("bob", "shared-key")
+    assert lab.app.credentials.list_keys("bob") == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import struct
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -12,9 +13,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from oob_console.adapters.soft_authenticator import SoftAuthenticator
+from oob_console.bootstrap import App
+from oob_console.core.identity import Identity
 from oob_console.core.webauthn import KeyAssertion, signed_bytes
 from oob_console.errors import AuthError
-from tests.unit.auth_lab import Lab, NoPrompt, lab_fixture  # noqa: F401 - fixture
+from tests.unit.auth_lab import Lab, NoPrompt, at_once, lab_fixture  # noqa: F401 - fixture
 
 
 def assertion_for(lab: Lab, challenge: bytes, allow: list[bytes], uv: str = "discouraged",
@@ -129,6 +132,7 @@ def test_tampered_signature_is_refused(alice: Lab) -> None:
     with pytest.raises(AuthError, match="signature does not verify"):
         login.complete(challenge, replace(honest, signature=bytes(bad_sig)))
     # Raising the counter in the signed data without the key's signature is tampering too.
+    alice.clock.advance(minutes=1)  # past the backoff that failure earned
     bumped = honest.auth_data[:33] + struct.pack(">I", 99_999) + honest.auth_data[37:]
     with pytest.raises(AuthError, match="signature does not verify"):
         login.complete(challenge, replace(honest, auth_data=bumped))
@@ -255,3 +259,65 @@ def test_ssh_auth_refuses_another_users_key(lab: Lab) -> None:
     sk = lab.ssh_key("carol", "carol-key")
     with pytest.raises(AuthError, match="not an active key of this user"):
         lab.app.login.ssh_auth("erin", sk.key.blob, b"x", _ssh_sign(lab, "carol-key", sk, b"x"))
+
+
+def _disable(other: App) -> None:
+    other.credentials.set_active(Identity.local("local:admin"), "alice", False)
+
+
+def _lock(other: App) -> None:
+    for _ in range(4):  # lockout_after = 4
+        other.credential_repo.record_failure("alice", "2020-01-01T00:00:00.000000Z", 4)
+
+
+@pytest.mark.parametrize(("change", "expected"), [(_disable, "disabled"), (_lock, "locked")])
+def test_a_user_disabled_or_locked_while_their_key_waits_for_a_touch_is_not_logged_in(
+        alice: Lab, change: Callable[[App], None], expected: str) -> None:
+    # begin() admitted alice; another process (its own App and store connection) disables or locks
+    # her before the key answers: that answer must not log her in.
+    login = alice.app.login
+    challenge = login.begin("alice")
+    answer = assertion_for(alice, challenge.challenge, [challenge.credentials[0].credential_id])
+    other = App(alice.app.loaded, actor="local:other", clock=alice.clock)
+    try:
+        change(other)
+    finally:
+        other.store.close()
+    with pytest.raises(AuthError, match=expected):
+        login.complete(challenge, answer)
+    assert "login.ok" not in [a for a, _ in audit_actions(alice)]
+
+
+def test_retrying_one_challenge_does_not_skip_the_backoff(alice: Lab) -> None:
+    login = alice.app.login
+    challenge = login.begin("alice")
+    good = assertion_for(alice, challenge.challenge, [challenge.credentials[0].credential_id])
+    bad = replace(good, signature=good.signature[:-1] + bytes([good.signature[-1] ^ 1]))
+    with pytest.raises(AuthError, match="signature"):
+        login.complete(challenge, bad)
+    with pytest.raises(AuthError, match="wait 2s"):  # the same challenge again, at once
+        login.complete(challenge, bad)
+
+
+def test_a_lockout_is_audited_even_when_the_limit_was_lowered_past_the_count(alice: Lab) -> None:
+    # Failures counted under an older, laxer lockout_after: the failure that locks is the 6th, not the 4th.
+    for _ in range(5):
+        alice.app.credential_repo.record_failure("alice", "2020-01-01T00:00:00.000000Z", 0)
+    login = alice.app.login
+    challenge = login.begin("alice")
+    good = assertion_for(alice, challenge.challenge, [challenge.credentials[0].credential_id])
+    with pytest.raises(AuthError, match="signature"):
+        login.complete(challenge, replace(good, signature=good.signature[:-1] + bytes([good.signature[-1] ^ 1])))
+    assert alice.app.credential_repo.login_state("alice").locked
+    assert ("login.lockout", "locked") in audit_actions(alice)
+
+
+def test_one_ssh_signature_presented_by_two_processes_at_once_logs_in_once(lab: Lab) -> None:
+    lab.user("carol", "operator")
+    sk = lab.ssh_key("carol", "carol-key")
+    data = b"session-id and userauth request"
+    sig = _ssh_sign(lab, "carol-key", sk, data)
+    # Both read the key's counter before either records the new one: the store decides.
+    outcomes = sorted(at_once(lab, "login",
+                              [lambda app: app.login.ssh_auth("carol", sk.key.blob, data, sig).actor] * 2))
+    assert outcomes[1] == "user:carol" and "counter already used" in outcomes[0], outcomes

@@ -130,3 +130,49 @@ def test_signed_bundle_verifies_with_stock_openssh(central: Lab, signing_key: Pa
                            "oob-console-bundle", "-s", str(tmp_path / "sig")], input=payload + b"\n",
                           capture_output=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_key_revoked_on_this_host_stays_revoked_after_a_routine_import(central: Lab, host: Lab,
+                                                                         signing_key: Path) -> None:
+    # A host admin revokes a stolen key during an incident; the next fleet bundle, exported before
+    # the central team heard of it, must not bring the key back to life.
+    host.app.store_sync.import_bundle(host.admin, export(central, signing_key, serial=1))
+    bob_key = host.app.credentials.list_keys("bob")[0].key_id
+    revoked = host.app.credentials.revoke_key(host.admin, bob_key).revoked
+    assert revoked is not None
+    host.app.store_sync.import_bundle(host.admin, export(central, signing_key, serial=2))
+    assert host.app.credentials.resolve_key(bob_key).revoked == revoked
+
+
+class _SkSigner:
+    """A central team signing bundles with a security key (ssh-keygen -Y sign -f id_ed25519_sk)."""
+
+    def __init__(self, lab: Lab, name: str, pin: str | None) -> None:
+        from oob_console.adapters import ssh_sk_keys
+        from oob_console.adapters.soft_authenticator import open_device
+
+        self._path, self._pin = lab.soft_key(name, pin), pin
+        self.sk = ssh_sk_keys.enroll(open_device(self._path), pin=pin, verify_required=pin is not None)
+        self.public = self.sk.key
+        self.verify = False
+
+    def sign(self, message: bytes, namespace: str) -> str:
+        from oob_console.adapters import ssh_sk_keys
+        from oob_console.adapters.soft_authenticator import open_device
+
+        return ssh_sk_keys.sign_sshsig(open_device(self._path), self.sk, message, namespace,
+                                       pin=self._pin if self.verify else None)
+
+
+def test_a_signer_pinned_with_verify_required_must_have_verified_its_user(central: Lab, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    signer = _SkSigner(central, "fleet-sk", pin="9753")
+    line = "verify-required " + signer.public.openssh("fleet")
+    host = make_lab(tmp_path / "host-sk", monkeypatch, f'\n[fleet]\nbundle_signers = ["{line}"]\n')
+    touch_only = central.app.store_sync.export(central.admin, signer, serial=7)
+    with pytest.raises(IntegrityError, match="verif"):
+        host.app.store_sync.import_bundle(host.admin, touch_only)
+    assert host.app.store_sync.status()["imported_serial"] == 0
+    signer.verify = True
+    assert host.app.store_sync.import_bundle(host.admin, central.app.store_sync.export(central.admin, signer,
+                                                                                       serial=8))["serial"] == 8
