@@ -6,11 +6,12 @@ through real SSH clients are in tests/lab.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from oob_console.bootstrap import App
 from oob_console.core.identity import Identity
@@ -22,8 +23,12 @@ from oob_console.services.ssh_login import MAX_REFUSALS, SshLoginService
 ADMIN = Identity.local("local:test")
 
 
+def _ed25519_public() -> bytes:
+    return Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
 def sk_key() -> SshPublicKey:
-    return SshPublicKey(SK_ED25519, os.urandom(32), "ssh:")
+    return SshPublicKey(SK_ED25519, _ed25519_public(), "ssh:")
 
 
 class Clock:
@@ -69,7 +74,7 @@ def test_an_enrolled_key_may_be_tried_on_the_shared_login_or_its_owner(setup: Se
 def test_unknown_revoked_disabled_and_plain_keys_are_refused(setup: Setup) -> None:
     svc, app = setup.svc, setup.app
     assert not svc.attempt("192.0.2.7", 1).offer("oob", sk_key().blob)
-    assert not svc.attempt("192.0.2.8", 1).offer("oob", SshPublicKey(ED25519, os.urandom(32)).blob)
+    assert not svc.attempt("192.0.2.8", 1).offer("oob", SshPublicKey(ED25519, _ed25519_public()).blob)
     app.credentials.add_user(ADMIN, "bob", ("operator",))
     bob = sk_key()
     app.credentials.add_ssh_key(ADMIN, "bob", bob.openssh())
