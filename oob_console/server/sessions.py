@@ -135,6 +135,11 @@ class Session:
                 status = await self._run_pty(argv, env, (width, height, pixwidth, pixheight))
             else:
                 status = await self._run_pipes(argv, env)
+        except OSError as exc:  # could not start the child (no PTYs left, no processes left)
+            self.end_reason = "failed"
+            with contextlib.suppress(OSError, asyncssh.Error):
+                self.process.stderr.write(f"error: cannot start the session: {exc.strerror}\r\n".encode())
+            status = 1
         finally:
             ctx.sessions -= 1
             self.conn.sessions.discard(self)
