@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import pwd
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -30,10 +30,16 @@ from oob_console.services.audit import AuditService
 if TYPE_CHECKING:
     from oob_console.adapters.credential_store import CredentialStore
     from oob_console.adapters.sqlite_store import SqliteStore
+    from oob_console.core.runs import CommandGate
     from oob_console.services.approvals import ApprovalService
     from oob_console.services.auth_ports import KeyDevice
+    from oob_console.services.backups import BackupService
     from oob_console.services.credentials import CredentialService
+    from oob_console.services.device_ports import Terminal
+    from oob_console.services.devices import DeviceAccess
     from oob_console.services.login import LoginService
+    from oob_console.services.runs import RunService
+    from oob_console.services.sessions import SessionService, SessionSummary
     from oob_console.services.ssh_login import SshLoginService
     from oob_console.services.store_sync import StoreSyncService
 
@@ -181,6 +187,73 @@ class App:
         cfg = self.loaded.config
         return StoreSyncService(self.credential_repo, self.audit, verify_signature, cfg.auth, cfg.fleet,
                                 cfg.site.name, self.clock)
+
+    @cached_property
+    def devices(self) -> DeviceAccess:
+        from oob_console.adapters.inventory_file import InventoryFile, KnownHostsFile
+        from oob_console.adapters.reachability import probe
+        from oob_console.adapters.ssh import SshEngines
+        from oob_console.config import read_secret
+        from oob_console.services.devices import DeviceAccess
+
+        paths, cfg = self.loaded.config.paths, self.loaded.config.devices
+        return DeviceAccess(
+            store=InventoryFile(self.path(paths.inventory)),
+            pins=KnownHostsFile(self.path(paths.known_hosts)),
+            engines=SshEngines(paramiko_threads=min(cfg.concurrency, 128)),
+            audit=self.audit,
+            read_secret=lambda ref, where: read_secret(ref, where=where),
+            resolve_path=self.path,
+            connect_timeout=cfg.connect_timeout,
+            prober=probe,
+        )
+
+    @cached_property
+    def command_gate(self) -> CommandGate:
+        """What decides before `oob run` sends anything. Until the command guard lands: read-only only."""
+        from oob_console.core.runs import read_only_gate
+
+        return read_only_gate
+
+    @cached_property
+    def runs(self) -> RunService:
+        from oob_console.services.runs import RunService
+
+        return RunService(self.devices, gate=self.command_gate)
+
+    @cached_property
+    def sessions(self) -> SessionService:
+        from oob_console.adapters.consoles import ConsoleLineOpener
+        from oob_console.adapters.recording import RecordingDir
+        from oob_console.services.sessions import SessionService
+
+        return SessionService(self.devices, ConsoleLineOpener(),
+                              RecordingDir(self.path(self.loaded.config.paths.recordings)),
+                              escape_char=self.loaded.config.devices.escape_char)
+
+    def session_on_terminal(self, kind: str, device: str, *, transport: str | None = None) -> SessionSummary:
+        """An interactive session (``kind`` "ssh" or "console") on this process's terminal, until it ends.
+
+        The CLI calls it directly; the TUI calls it while suspended (it runs the
+        session on its own thread and event loop).
+        """
+        from oob_console.adapters.terminal import run_on_terminal
+
+        sessions = self.sessions
+
+        def start(terminal: Terminal) -> Awaitable[SessionSummary]:
+            if kind == "console":
+                return sessions.console(device, terminal)
+            return sessions.ssh(device, terminal, transport=transport)
+
+        return run_on_terminal(start)
+
+    @cached_property
+    def backups(self) -> BackupService:
+        from oob_console.adapters.config_history import ConfigHistoryDir
+        from oob_console.services.backups import BackupService
+
+        return BackupService(self.runs, ConfigHistoryDir(self.path(self.loaded.config.paths.backups)))
 
 
 STARTER_CONFIG = """\

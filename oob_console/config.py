@@ -47,6 +47,9 @@ class PathsConfig:
     recordings: str = "recordings"
     reports: str = "reports"
     runbooks: str = "runbooks"
+    inventory: str = "inventory.toml"
+    known_hosts: str = "known_hosts"
+    backups: str = "backups"
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,18 @@ class FleetConfig:
 
 
 @dataclass(frozen=True)
+class DevicesConfig:
+    concurrency: int = field(default=50, metadata={"min": 1, "max": 2000})
+    connect_timeout: float = field(default=30.0, metadata={"min": 0.1, "max": 600})
+    command_timeout: float = field(default=60.0, metadata={"min": 0.1, "max": 3600})
+    escape_char: str = "~"
+
+    def validate(self) -> None:
+        if len(self.escape_char) != 1 or not 0x20 < ord(self.escape_char) < 0x7F:
+            raise ValueError("escape_char: one printable ASCII character, like '~'")
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     listen: str = "0.0.0.0"  # noqa: S104 - an OOB console is reached from outside; the firewall decides from where
     port: int = field(default=2222, metadata={"min": 1, "max": 65535})
@@ -180,6 +195,7 @@ class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    devices: DevicesConfig = field(default_factory=DevicesConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
     approvals: ApprovalsConfig = field(default_factory=ApprovalsConfig)
     fleet: FleetConfig = field(default_factory=FleetConfig)

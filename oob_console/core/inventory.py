@@ -7,14 +7,26 @@ addresses). Loading and importing live outside ``core``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from oob_console.core.hostkeys import HostKey
 from oob_console.core.schema import SecretRef
 
 Platform = Literal["frr", "ios", "iosxr", "junos", "eos"]
 PLATFORMS: tuple[str, ...] = ("frr", "ios", "iosxr", "junos", "eos")
 LinkKind = Literal["backbone", "access", "peering", "upstream", "mgmt", "other"]
+CliMode = Literal["auto", "exec", "shell"]
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}")
+
+
+def _check_host_keys(keys: tuple[str, ...]) -> None:
+    for i, text in enumerate(keys):
+        try:
+            HostKey.parse(text)
+        except ValueError as exc:
+            raise ValueError(f"host_keys[{i}]: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,55 @@ class ConsolePort:
     username: str = ""
     baud: int = 9600
 
+    def validate(self) -> None:
+        if self.kind in ("telnet", "raw") and not (self.server and 0 < self.port < 65536):
+            raise ValueError(f"port: a {self.kind} console needs server = HOST and port = TCP port")
+        if self.kind == "ssh" and not self.server:
+            raise ValueError("server: an ssh console needs the name of a [[console_servers]] entry")
+        if self.kind == "ssh" and not (self.line or self.port):
+            raise ValueError("line: an ssh console needs the console server's port (line = 'port5', or port = 5)")
+        if self.kind == "serial" and not self.line.startswith("/"):
+            raise ValueError("line: a serial console needs the local device's path, e.g. line = '/dev/ttyUSB0'")
+        if not 50 <= self.baud <= 4_000_000:
+            raise ValueError(f"baud: {self.baud} is not a serial speed")
+
+
+@dataclass(frozen=True)
+class ConsoleServer:
+    """A console server reached over SSH (Opengear, Nodegrid, ...), whose ports are picked by user name.
+
+    ``user_pattern`` builds the SSH user name from ``{user}`` and the device's
+    console ``{line}`` (or ``{port}``): Opengear ``{user}:{line}`` (``alice:port05``),
+    Nodegrid ``{user}:{line}`` (``alice:ttyS5``).
+    """
+
+    name: str
+    host: str
+    port: int = 22
+    username: str = ""
+    key_file: str = ""
+    password: SecretRef | None = None
+    host_keys: tuple[str, ...] = ()
+    user_pattern: str = "{user}:{line}"
+
+    def validate(self) -> None:
+        if not _NAME.fullmatch(self.name):
+            raise ValueError(f"name: {self.name!r} is not a valid name (letters, digits, _ . : @ -)")
+        if not self.host:
+            raise ValueError("host: required")
+        if not 0 < self.port < 65536:
+            raise ValueError(f"port: {self.port} is not a TCP port")
+        _check_host_keys(self.host_keys)
+        try:
+            self.user_pattern.format(user="u", line="l", port=1)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"user_pattern: use only {{user}}, {{line}} and {{port}} ({exc})") from None
+
+    def ssh_user(self, console: ConsolePort) -> str:
+        """The SSH user name that selects ``console``'s port on this server."""
+        user = console.username or self.username
+        return self.user_pattern.format(user=user, line=console.line or str(console.port), port=console.port)
+
 
 @dataclass(frozen=True)
 class Device:
@@ -66,11 +127,40 @@ class Device:
     links: tuple[Link, ...] = ()
     bgp: tuple[BgpSession, ...] = ()
     tags: tuple[str, ...] = ()
+    cli: CliMode = "auto"  # how `oob run` sends commands: the platform's way, an SSH exec, or a shell
+
+    def validate(self) -> None:
+        if not _NAME.fullmatch(self.name):
+            raise ValueError(f"name: {self.name!r} is not a valid name (letters, digits, _ . : @ -)")
+        if not self.host:
+            raise ValueError("host: required (the management address)")
+        if not 0 < self.port < 65536:
+            raise ValueError(f"port: {self.port} is not a TCP port")
+        _check_host_keys(self.host_keys)
 
 
 @dataclass(frozen=True)
 class Inventory:
     devices: tuple[Device, ...] = field(default_factory=tuple)
+    console_servers: tuple[ConsoleServer, ...] = field(default_factory=tuple)
+
+    def validate(self) -> None:
+        seen: set[str] = set()
+        for i, dev in enumerate(self.devices):
+            if dev.name in seen:
+                raise ValueError(f"devices[{i}].name: duplicate device name {dev.name!r}")
+            seen.add(dev.name)
+        servers = {c.name for c in self.console_servers}
+        if len(servers) != len(self.console_servers):
+            raise ValueError("console_servers: two entries have the same name")
+        for i, dev in enumerate(self.devices):
+            if dev.console and dev.console.kind == "ssh" and dev.console.server not in servers:
+                raise ValueError(
+                    f"devices[{i}].console.server: no [[console_servers]] entry named {dev.console.server!r}"
+                )
+
+    def console_server(self, name: str) -> ConsoleServer | None:
+        return next((c for c in self.console_servers if c.name == name), None)
 
     def get(self, name: str) -> Device | None:
         return next((d for d in self.devices if d.name == name), None)

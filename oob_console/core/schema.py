@@ -135,9 +135,20 @@ def convert(tp: Any, value: Any, key: str) -> Any:
     raise SchemaError(key, f"unsupported schema type {tp!r}")  # a bug in a model, not in the file
 
 
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _type_hints(cls: type) -> dict[str, Any]:
+    # resolving string annotations is most of the cost of loading a 200-device inventory
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
+
+
 def load_dataclass(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
     """Build dataclass ``cls`` from ``data``, rejecting unknown and missing keys."""
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
     dotted = (prefix + ".") if prefix else ""
     for name in data:
@@ -194,16 +205,18 @@ def locate_key(source: str, dotted: str) -> int | None:
         header = _HEADER.match(line)
         if header:
             name = _norm(header.group(2))
-            if header.group(1) == "[[":
-                counts[name] = counts.get(name, -1) + 1
-                table = f"{name}.#{counts[name]}"
+            parts, out = name.split("."), []
+            is_array = header.group(1) == "[["
+            for part in parts[:-1] if is_array else parts:  # a sub-table of the latest array element
+                out.append(part)
+                joined = ".".join(out)
+                if joined in counts:
+                    out.append(f"#{counts[joined]}")
+            if is_array:  # counted per parent element: [[devices.bgp]] restarts under each [[devices]]
+                key = ".".join([*out, parts[-1]])
+                counts[key] = counts.get(key, -1) + 1
+                table = f"{key}.#{counts[key]}"
             else:
-                parts, out = name.split("."), []
-                for part in parts:  # a sub-table of the latest array element
-                    out.append(part)
-                    joined = ".".join(out)
-                    if joined in counts:
-                        out.append(f"#{counts[joined]}")
                 table = ".".join(out)
             if table == target or (best is None and target.startswith(table + ".")):
                 best = lineno

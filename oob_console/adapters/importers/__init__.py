@@ -1,0 +1,1 @@
+"""Importers that write the local inventory from another source of truth (explicit, never at run time)."""
