@@ -22,10 +22,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oob_console.config import CONFIG_NAME, LoadedConfig, load_config, parse_config
+from oob_console.config import (
+    CONFIG_NAME,
+    GuardConfig,
+    LoadedConfig,
+    load_config,
+    parse_config,
+    with_guard_classes,
+)
 from oob_console.core.identity import Identity
 from oob_console.errors import ConflictError, RefusedError, StorageError
 from oob_console.services.audit import AuditService
+from oob_console.services.guard import GuardService
 
 if TYPE_CHECKING:
     from oob_console.adapters.credential_store import CredentialStore
@@ -37,10 +45,13 @@ if TYPE_CHECKING:
     from oob_console.services.credentials import CredentialService
     from oob_console.services.device_ports import Terminal
     from oob_console.services.devices import DeviceAccess
+    from oob_console.services.guard_gate import GuardGate
     from oob_console.services.login import LoginService
+    from oob_console.services.runbooks import RunbookService
     from oob_console.services.runs import RunService
     from oob_console.services.sessions import SessionService, SessionSummary
     from oob_console.services.ssh_login import SshLoginService
+    from oob_console.services.status import StatusService
     from oob_console.services.store_sync import StoreSyncService
 
 
@@ -142,7 +153,9 @@ class App:
                 )
             from oob_console.adapters.soft_authenticator import open_device
 
-            return Fido2Keys(lambda: [open_device(Path(soft))], timeout=auth.touch_timeout)
+            # Several state files separated by ':' are several keys plugged in (the demo attaches two).
+            paths = [Path(p) for p in soft.split(os.pathsep) if p]
+            return Fido2Keys(lambda: [open_device(p) for p in paths], timeout=auth.touch_timeout)
         return Fido2Keys(hid_devices, timeout=auth.touch_timeout)
 
     @cached_property
@@ -168,7 +181,8 @@ class App:
 
         cfg = self.loaded.config
         return ApprovalService(IntentStore(self.store), self.credential_repo, self.audit, self.key_device,
-                               verify_signature, cfg.auth, cfg.approvals, cfg.site.name, self.clock)
+                               verify_signature, cfg.auth, with_guard_classes(cfg.approvals), cfg.site.name,
+                               self.clock)
 
     @cached_property
     def ssh_login(self) -> SshLoginService:
@@ -254,6 +268,54 @@ class App:
         from oob_console.services.backups import BackupService
 
         return BackupService(self.runs, ConfigHistoryDir(self.path(self.loaded.config.paths.backups)))
+
+    @cached_property
+    def guard(self) -> GuardService:
+        return build_guard(self.loaded)
+
+    @cached_property
+    def guard_gate(self) -> GuardGate:
+        from oob_console.services.guard_gate import GuardGate
+
+        return GuardGate(self.guard, self.approvals, self.audit)
+
+    @cached_property
+    def runbooks(self) -> RunbookService:
+        from oob_console.adapters.runbook_files import RunbookFolder
+        from oob_console.services.runbooks import RunbookService
+
+        configured = self.loaded.config.paths.runbooks
+        return RunbookService(RunbookFolder(self.path(configured), shown_as=configured))
+
+    @cached_property
+    def status(self) -> StatusService:
+        from oob_console.services import status
+
+        # Each feature adds its overview probe here (see services.status.OVERVIEW).
+        probes = {"audit": status.audit_probe(self.audit), "runbooks": status.runbooks_probe(self.runbooks),
+                  "login": status.login_probe(self.credentials), "approvals": status.approvals_probe(self.approvals),
+                  "devices": status.devices_probe(self.devices)}
+        return status.StatusService(probes)
+
+
+def build_guard(loaded: LoadedConfig | None, *, inventory: str | None = None) -> GuardService:
+    """The command guard of a site, or with built-in thresholds when there is no site (``loaded`` None)."""
+    from oob_console.adapters.guard_corpus import CorpusDirectory
+    from oob_console.adapters.inventory_file import InventoryFile
+    from oob_console.core.guard import GuardPolicy
+
+    cfg = loaded.config.guard if loaded else GuardConfig()
+    policy = GuardPolicy(
+        link_share=cfg.link_share, backbone_share=cfg.backbone_share, session_share=cfg.session_share,
+        lag_member_share=cfg.lag_member_share, critical_link_kinds=cfg.critical_link_kinds,
+        backbone_roles=cfg.backbone_roles, max_interfaces_down=cfg.max_interfaces_down,
+    )
+    if inventory:
+        inventory_path: Path | None = Path(inventory)
+    else:
+        inventory_path = loaded.resolve(loaded.config.paths.inventory) if loaded else None
+    return GuardService(policy, InventoryFile(inventory_path), CorpusDirectory(loaded.base if loaded else None),
+                        checker_timeout=cfg.checker_timeout, default_corpus=cfg.corpus)
 
 
 STARTER_CONFIG = """\

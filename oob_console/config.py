@@ -13,7 +13,8 @@ Relative paths in the file are relative to the directory holding it, so an
 ``OOB_HOME`` is one self-contained site (like ``GNUPGHOME``).
 
 Who reads what: ``paths`` is read by every service that keeps state, ``audit``
-by the audit log. Later sections belong to one service each.
+by the audit log. Later sections belong to one service each (``guard``: the
+command guard).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from oob_console.core.schema import SchemaError, SecretRef, load_dataclass, locate_key
@@ -150,6 +151,46 @@ class FleetConfig:
                 raise ValueError(f"bundle_signers[{i}]: {exc}") from None
 
 
+_LINK_KINDS = ("backbone", "access", "peering", "upstream", "mgmt", "other")
+
+
+@dataclass(frozen=True)
+class GuardConfig:
+    """The command guard's thresholds (see config.example.toml [guard])."""
+
+    link_share: float = field(default=0.5, metadata={"min": 0.01, "max": 1.0})
+    backbone_share: float = field(default=0.2, metadata={"min": 0.01, "max": 1.0})
+    session_share: float = field(default=0.5, metadata={"min": 0.01, "max": 1.0})
+    lag_member_share: float = field(default=1.0, metadata={"min": 0.01, "max": 1.0})
+    critical_link_kinds: tuple[str, ...] = ("backbone", "upstream", "peering")
+    backbone_roles: tuple[str, ...] = ("backbone", "core")
+    max_interfaces_down: int = field(default=3, metadata={"min": 0, "max": 100_000})
+    checker_timeout: float = field(default=2.0, metadata={"min": 0.05, "max": 60.0})
+    corpus: str = "guard_corpus"
+
+    def validate(self) -> None:
+        unknown = [k for k in self.critical_link_kinds if k not in _LINK_KINDS]
+        if unknown:
+            raise ValueError(f"critical_link_kinds: unknown kind(s) {', '.join(unknown)} "
+                             f"(known: {', '.join(_LINK_KINDS)})")
+
+
+# The approval classes of the guard's intents, for a site whose [approvals.classes] does not name them
+# (nor a shorter prefix of them): a change is the operator's own fresh touch; a dangerous command needs
+# two distinct approvers.
+GUARD_APPROVAL_CLASSES = {
+    "command.change": ApprovalClass(quorum=1, roles=("operator", "approver", "admin"), requester_counts=True),
+    "command.dangerous": ApprovalClass(quorum=2, roles=("approver", "admin"), requester_counts=True),
+}
+
+
+def with_guard_classes(approvals: ApprovalsConfig) -> ApprovalsConfig:
+    """``approvals`` plus the guard's classes wherever the site did not configure its own."""
+    extra = {name: cls for name, cls in GUARD_APPROVAL_CLASSES.items()
+             if not any(name == c or name.startswith(c + ".") for c in approvals.classes)}
+    return replace(approvals, classes={**extra, **approvals.classes})
+
+
 @dataclass(frozen=True)
 class DevicesConfig:
     concurrency: int = field(default=50, metadata={"min": 1, "max": 2000})
@@ -199,6 +240,7 @@ class Config:
     auth: AuthConfig = field(default_factory=AuthConfig)
     approvals: ApprovalsConfig = field(default_factory=ApprovalsConfig)
     fleet: FleetConfig = field(default_factory=FleetConfig)
+    guard: GuardConfig = field(default_factory=GuardConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
 
 

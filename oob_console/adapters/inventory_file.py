@@ -50,20 +50,43 @@ def parse_inventory(text: str, where: str) -> Inventory:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"inventory is not valid TOML: {exc}", where=where, hint="fix the syntax") from None
     try:
-        return load_dataclass(Inventory, data)
+        inventory = load_dataclass(Inventory, data)
     except SchemaError as exc:
         line = locate_key(text, exc.key)
         at = f"{where}:{line} key {exc.key}" if line else f"{where} key {exc.key}"
         raise ConfigError(f"inventory: {exc.message}", where=at,
                           hint=exc.hint or "see the README section 'Router access'") from None
+    names = [d.name for d in inventory.devices]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"inventory: device names used twice: {', '.join(duplicates)}", where=where,
+                          hint="each device needs its own name")
+    return inventory
+
+
+def load_inventory(path: Path) -> Inventory:
+    """Read and validate the inventory at ``path`` (which must exist).
+
+    Raises:
+        ConfigError: missing, unreadable or invalid.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the inventory: {exc}", where=str(path)) from None
+    return parse_inventory(text, str(path))
 
 
 class InventoryFile:
-    def __init__(self, path: Path) -> None:
+    """The site's inventory file; a missing file (or no path: no site) is an empty inventory."""
+
+    def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.location = str(path)
+        self.location = str(path) if path else "(no site inventory)"
 
     def load(self) -> Inventory:
+        if self.path is None:
+            return Inventory()
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -73,6 +96,8 @@ class InventoryFile:
         return parse_inventory(text, self.location)
 
     def save(self, inventory: Inventory, *, header: str) -> None:
+        if self.path is None:
+            raise StorageError("no site inventory to write to", hint="run inside a site (OOB_HOME or --config)")
         text = dump_toml(inventory, header)
         parse_inventory(text, self.location)  # never write what we could not read back
         write_atomic(self.path, text, keep_previous=True)

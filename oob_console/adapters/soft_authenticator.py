@@ -151,6 +151,8 @@ class SoftAuthenticator:
     def __init__(self, path: Path, *, presence: Callable[[], bool] = lambda: True) -> None:
         self.path = path
         self.presence = presence
+        # Set by the HID framing while a command runs: announces "waiting for a touch" (a keepalive).
+        self.waiting_for_touch: Callable[[], None] | None = None
         self._lock_path = path.with_name(f".{path.name}.lock")
         self._agreement: ec.EllipticCurvePrivateKey | None = None
         self._token: bytes | None = None
@@ -270,6 +272,8 @@ class SoftAuthenticator:
         return True
 
     def _touch(self) -> None:
+        if self.waiting_for_touch is not None:
+            self.waiting_for_touch()
         if not self.presence():
             raise _Fail(ERR.OPERATION_DENIED)
 
@@ -441,7 +445,12 @@ class SoftHidConnection(CtapHidConnection):
         elif cmd == CTAPHID.WINK:
             self._reply(cid, cmd, b"")
         elif cmd == CTAPHID.CBOR:
-            self._reply(cid, cmd, self.authenticator.process(payload))
+            # As a hardware key does: a KEEPALIVE with status UPNEEDED before it waits for the touch.
+            self.authenticator.waiting_for_touch = lambda: self._reply(cid, CTAPHID.KEEPALIVE, bytes([2]))
+            try:
+                self._reply(cid, cmd, self.authenticator.process(payload))
+            finally:
+                self.authenticator.waiting_for_touch = None
         else:
             self._reply(cid, CTAPHID.ERROR, bytes([0x01]))  # ERR_INVALID_CMD: no U2F/CTAP1 here
 

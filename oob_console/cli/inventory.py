@@ -15,6 +15,7 @@ from oob_console.core.hostkeys import HostKey
 from oob_console.core.inventory import Device, Inventory
 from oob_console.core.schema import SecretRef
 from oob_console.errors import RefusedError, UsageError
+from oob_console.views import device_lines
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -118,19 +119,10 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> Output:
     dev = access.device(args.device, inv)
     pins = _pins(ctx, dev)
     data = {**_device_json(dev), "pinned_keys": [k.describe() for k in pins]}
-    lines = [f"{dev.name}  {dev.platform}  {dev.host}:{dev.port}  transport {dev.transport}  cli {dev.cli}",
-             f"  site {dev.site or '-'}  role {dev.role or '-'}  tags {', '.join(dev.tags) or '-'}",
-             f"  login {dev.username or '(local user)'}  key_file {dev.key_file or '-'}  "
-             f"password {dev.password or '-'}"]
-    lines += [f"  pinned {k.describe()}" for k in pins] or ["  pinned NONE (run 'oob inventory pin-hostkey')"]
-    if dev.console:
-        plan = access.console_plan(dev, inv)
-        data["console_via"] = plan.describe()
-        lines.append(f"  console {plan.describe()}")
-    lines += [f"  link {lk.interface} ({lk.kind}) -> {lk.peer_device or '?'} {lk.peer_interface or ''}".rstrip()
-              for lk in dev.links]
-    lines += [f"  bgp {b.neighbor} AS{b.peer_as} {b.kind} vrf {b.vrf} {b.description}".rstrip() for b in dev.bgp]
-    return Output(data, "\n".join(lines))
+    console = access.console_plan(dev, inv).describe() if dev.console else None
+    if console is not None:
+        data["console_via"] = console
+    return Output(data, "\n".join(device_lines(dev, pins, console)))
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> Output:

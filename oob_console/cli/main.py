@@ -29,6 +29,10 @@ COMMAND_MODULES = (
     "oob_console.cli.intents",
     "oob_console.cli.store_bundle",
     "oob_console.cli.softkey",
+    "oob_console.cli.guard",
+    "oob_console.cli.console",
+    "oob_console.cli.runbooks",
+    "oob_console.cli.demo",
     "oob_console.cli.ssh_access",
 )
 

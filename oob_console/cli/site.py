@@ -1,13 +1,10 @@
-"""`oob init`, `oob config check`, `oob note`, `oob demo`."""
+"""`oob init`, `oob config check`, `oob note` (`oob demo` is in ``cli.demo``)."""
 
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
-from oob_console.cli import approvals_demo
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.config import default_home, load_config
 
@@ -24,9 +21,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = command(sub, "note", cmd_note, "append an operator note to the audit log (incident timeline)")
     p.add_argument("text", nargs="+", help='e.g. "15:52 starting backbone recovery at SJC1"')
-
-    p = command(sub, "demo", cmd_demo, "run a throw-away demo site on this machine (nothing left behind)")
-    p.add_argument("--keep", action="store_true", help="keep the demo site's directory and print its path")
 
 
 def cmd_init(args: argparse.Namespace, ctx: Context) -> Output:
@@ -61,36 +55,3 @@ def cmd_config_check(args: argparse.Namespace, ctx: Context) -> Output:
 def cmd_note(args: argparse.Namespace, ctx: Context) -> Output:
     entry = ctx.app.audit.note(" ".join(args.text))
     return Output(entry, f"noted as audit seq {entry['seq']}")
-
-
-def cmd_demo(args: argparse.Namespace, ctx: Context) -> Output:
-    """The product's main job on an embedded default: a real site, a timeline, a verified chain."""
-    from oob_console.bootstrap import App, init_site
-
-    home = Path(tempfile.mkdtemp(prefix="oob-demo-"))
-    site = home / "site"
-    try:
-        init_site(site, name="demo")
-        with open(site / "config.toml", "a", encoding="utf-8") as f:
-            f.write(approvals_demo.DEMO_AUTH)
-        app = App.from_config(str(site / "config.toml"), actor="demo:alice")
-        for text in ("15:40 backbone down, DNS withdrawn", "15:52 starting backbone recovery at SJC1"):
-            app.audit.note(text)
-        quorum = approvals_demo.run(app, home)
-        report = app.audit.verify()
-        lines = [f"demo site in {site} (a throw-away OOB_HOME)"]
-        for e in app.audit.show():
-            lines.append(f"  #{e['seq']} {e['time'][:19]} {e['actor']:<12} {e['action']:<10} "
-                         f"{e['details'].get('text', e['target'])}")
-        lines.append(f"audit chain intact: {report.entries} entries")
-        lines += ["hardware-key login and a quorum-approved drill:", *quorum]
-        data = {"home": str(site), "entries": report.entries, "kept": args.keep}
-    finally:
-        if not args.keep:
-            for root, dirs, files in os.walk(home, topdown=False):
-                for name in files:
-                    os.unlink(os.path.join(root, name))
-                for name in dirs:
-                    os.rmdir(os.path.join(root, name))
-            os.rmdir(home)
-    return Output(data, "\n".join(lines))

@@ -1,0 +1,418 @@
+"""The line-mode session: read a line, run one command, print plain lines.
+
+Contexts: the main menu, where numbers pick a menu entry, and a list (runbooks,
+audit entries), where numbers pick an entry and ``n``/``p`` step through it.
+Commands that are words work everywhere. Expected errors print one line
+(``error: <what> (<where>) - <hint>``) and the session goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TextIO
+
+from oob_console.errors import OobError, UsageError
+from oob_console.views import (
+    ascii_text,
+    audit_line,
+    audit_matches,
+    cut,
+    device_line,
+    device_lines,
+    device_matches,
+    intent_line,
+    intent_text,
+    runbook_line,
+    status_line,
+)
+
+if TYPE_CHECKING:
+    from oob_console.bootstrap import App as Services
+    from oob_console.core.inventory import Device
+    from oob_console.services.approvals import IntentView
+
+PROMPT = "> "
+# Enough for an incident's timeline; older entries: `oob audit show`.
+SHOWN_ENTRIES = 500
+
+
+@dataclass
+class Listing:
+    """The list the operator is in: its lines, how to open an entry, where the cursor is."""
+
+    name: str
+    lines: list[str]
+    open: Callable[[int], None]
+    short: list[str]  # what n/p print: the entry in few bytes
+    pos: int = -1
+    shown: int = 0  # how many lines of the list have been printed
+
+
+@dataclass
+class MenuEntry:
+    number: str
+    words: tuple[str, ...]
+    label: str
+    run: Callable[[str], None]
+
+
+@dataclass
+class LineShell:
+    """One operator's session over ``inp``/``out`` (a terminal, a serial line, a pipe)."""
+
+    services: Services
+    inp: TextIO
+    out: TextIO
+    width: int = 80
+    height: int = 24
+    ascii_only: bool = False
+    listing: Listing | None = None
+    menu: list[MenuEntry] = field(default_factory=list)
+    words: dict[str, Callable[[str], None]] = field(default_factory=dict)
+    intents: list[IntentView] = field(default_factory=list)  # the approvals list last shown
+    shown_devices: list[Device] = field(default_factory=list)  # the devices list last shown
+
+    def __post_init__(self) -> None:
+        self.menu = [
+            MenuEntry("1", ("dash", "d"), "dashboard", lambda _: self.dashboard()),
+            MenuEntry("2", ("dev",), "devices [words, site:X, role:X]", self.devices),
+            MenuEntry("3", ("ap", "a"), "approvals waiting", lambda _: self.approvals()),
+            MenuEntry("4", ("rb", "r"), "runbooks [words]", self.runbooks),
+            MenuEntry("5", ("log", "l"), "audit log [words]", self.audit_log),
+            MenuEntry("6", ("note",), "note <text>", self.note),
+            MenuEntry("7", ("verify", "v"), "verify audit chain", lambda _: self.verify()),
+            MenuEntry("8", ("drill",), "request a drill [note]", self.request_drill),
+            MenuEntry("9", ("help", "h", "?"), "help", lambda _: self.help()),
+        ]
+        self.words = {
+            "approve": self.approve, "sshsig": self.approve_sshsig, "login": self.login,
+            "logout": lambda _: self.logout(), "probe": self.probe,
+            "ssh": lambda ref: self.session("ssh", ref), "console": lambda ref: self.session("console", ref),
+        }
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        site = self.services.loaded.config.site.name
+        self.say(f"oob-console shell | site {site}")
+        if not self.log_in_first():
+            return 0
+        self.dashboard()
+        self.show_menu()
+        while True:
+            self.out.write(PROMPT)
+            self.out.flush()
+            line = self.inp.readline()
+            if not line:
+                self.say("")
+                return 0
+            try:
+                if not self.dispatch(line.strip()):
+                    return 0
+            except EndOfInput:
+                return 0
+
+    def dispatch(self, line: str) -> bool:
+        """Run one command; False means quit."""
+        word, _, rest = line.partition(" ")
+        word, rest = word.lower(), rest.strip()
+        if word in ("q", "quit", "exit"):
+            return False
+        try:
+            self._dispatch(word, rest, line)
+        except OobError as exc:
+            self.say(f"error: {exc.one_line()}")
+        return True
+
+    def _dispatch(self, word: str, rest: str, line: str) -> None:
+        if not word:
+            return
+        listing = self.listing
+        if listing is not None:
+            if word.isdigit():
+                return self.open_entry(listing, int(word) - 1)
+            if word in ("n", "p"):
+                return self.step(listing, 1 if word == "n" else -1)
+            if word in (".", "o"):
+                return self.open_entry(listing, listing.pos)
+            if word in ("m", "more"):
+                return self.print_page(listing)
+            if word == "x":
+                self.listing = None
+                return self.show_menu()
+        for entry in self.menu:
+            if word == entry.number or word in entry.words:
+                return entry.run(rest)
+        if word in self.words:
+            return self.words[word](rest)
+        if line.startswith("/") and listing is not None:
+            return self.filter(listing, line[1:])
+        self.say(f"unknown command {word!r}; ? lists them")
+
+    # -- output --------------------------------------------------------------------------------
+
+    def say(self, text: str = "") -> None:
+        """Print lines, each cut to the terminal width (no wrapping, no escapes)."""
+        if self.ascii_only:
+            text = ascii_text(text)
+        for line in text.split("\n"):
+            self.out.write(cut(line.rstrip(), self.width - 1) + "\n")
+        self.out.flush()
+
+    def page(self, lines: list[str]) -> None:
+        """Print long text a screenful at a time (Enter for more, q to stop)."""
+        size = max(4, self.height - 2)
+        for start in range(0, len(lines), size):
+            self.say("\n".join(lines[start : start + size]))
+            if start + size < len(lines):
+                self.out.write(f"-- {start + size}/{len(lines)} lines: Enter for more, q stops --")
+                self.out.flush()
+                if self.inp.readline().strip().lower().startswith("q"):
+                    return
+
+    def show_menu(self) -> None:
+        self.say("  ".join(f"{e.number} {e.words[0]}" for e in self.menu) + "  q quit")
+
+    def ask(self, question: str) -> str | None:
+        """One line from the operator (None at end of input)."""
+        self.out.write(question)
+        self.out.flush()
+        line = self.inp.readline()
+        return line.strip() if line else None
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def dashboard(self) -> None:
+        self.say("\n".join(status_line(item, self.width - 1) for item in self.services.status.overview()))
+
+    def help(self) -> None:
+        self.say("Menu (number or word; words work everywhere):")
+        for e in self.menu:
+            self.say(f"  {e.number}  {e.words[0]:<7} {e.label}")
+        self.say("  q  quit\nIn a list: <number> opens, n/p next/previous, . opens current,\n"
+                 "  m more of the list, /words filters, x leaves the list.\n"
+                 "Devices: probe [words] (SSH banner), ssh <n|name>, console <n|name>.\n"
+                 "Approvals: approve <n|id> (a key attached here), sshsig <n|id> (paste one).\n"
+                 "login [user], logout: who acts (the audit log names them).")
+
+    def runbooks(self, words: str) -> None:
+        hits = self.services.runbooks.search(words)
+        where = f"matching {words!r}" if words else f"in {self.services.runbooks.location}/"
+        self.start_list(f"{len(hits)} runbooks {where}", [runbook_line(h) for h in hits],
+                        lambda i: self.show_runbook(hits[i].runbook.name), [h.runbook.title for h in hits])
+
+    def show_runbook(self, name: str) -> None:
+        rb = self.services.runbooks.get(name)
+        self.page([f"== {rb.title} ({rb.name}.md) ==", *rb.text.splitlines()])
+
+    def audit_log(self, words: str) -> None:
+        entries = list(reversed(self.services.audit.show(limit=SHOWN_ENTRIES)))
+        wanted = words.lower().split()
+        shown = [e for e in entries if audit_matches(e, wanted)]
+        more = f" matching {words!r}" if wanted else ""
+        self.start_list(f"{len(shown)} audit entries{more}, newest first", [audit_line(e, pad=0) for e in shown],
+                        lambda i: self.show_entry(shown[i]))
+
+    def show_entry(self, entry: dict[str, Any]) -> None:
+        import json
+
+        self.page(json.dumps(entry, indent=2, sort_keys=True, ensure_ascii=False).splitlines())
+
+    def note(self, text: str) -> None:
+        if not text:
+            self.out.write("note: ")
+            self.out.flush()
+            text = self.inp.readline().strip()
+        if not text:
+            self.say("no note written")
+            return
+        entry = self.services.audit.note(text)
+        self.say(f"noted as audit #{entry['seq']}")
+
+    def verify(self) -> None:
+        try:
+            report = self.services.audit.verify()
+        except OobError as exc:
+            self.say(f"audit chain BROKEN: {exc.one_line()}")
+            return
+        self.say(f"audit chain intact: {report.entries} entries, last #{report.last_seq}")
+
+    # -- lists ---------------------------------------------------------------------------------
+
+    def start_list(self, title: str, lines: list[str], opener: Callable[[int], None],
+                   short: list[str] | None = None) -> None:
+        self.listing = Listing(title, lines, opener, short or lines)
+        self.say(f"{title}; <number> opens, n/p step, m more, x menu")
+        self.print_page(self.listing)
+
+    def print_page(self, listing: Listing) -> None:
+        size = max(4, self.height - 4)
+        chunk = listing.lines[listing.shown : listing.shown + size]
+        digits = len(str(len(listing.lines)))
+        self.say("\n".join(f"{listing.shown + i + 1:>{digits}} {line}" for i, line in enumerate(chunk)))
+        listing.shown += len(chunk)
+        if listing.shown < len(listing.lines):
+            self.say(f"({len(listing.lines) - listing.shown} more: m)")
+
+    def step(self, listing: Listing, delta: int) -> None:
+        if not listing.lines:
+            self.say("(empty list)")
+            return
+        listing.pos = max(0, min(len(listing.lines) - 1, listing.pos + delta))
+        self.say(f"{listing.pos + 1} {listing.short[listing.pos]}")
+
+    def open_entry(self, listing: Listing, index: int) -> None:
+        if not 0 <= index < len(listing.lines):
+            self.say(f"no entry {index + 1}; the list has {len(listing.lines)}")
+            return
+        listing.pos = index
+        listing.open(index)
+
+    def filter(self, listing: Listing, words: str) -> None:
+        wanted = words.lower().split()
+        picked = [(i, line) for i, line in enumerate(listing.lines) if all(w in line.lower() for w in wanted)]
+        self.say("\n".join(f"{i + 1} {line}" for i, line in picked) or "(nothing matches)")
+
+    # -- keys: login and approvals ---------------------------------------------------------------
+
+    def log_in_first(self) -> bool:
+        """Ask for a key login when anyone can log in; False when the operator left (end of input)."""
+        if not self.services.identity.is_local:
+            self.say(f"acting as {self.services.identity.actor}")
+            return True
+        who = self.services.status.item("login")
+        if who.state != "ok":
+            self.say(f"{who.summary}; acting as {self.services.identity.actor}")
+            return True
+        while self.services.identity.is_local:
+            name = self.ask("login: user name (Enter: whoever's key answers): ")
+            if name is None:
+                self.say("")
+                return False
+            try:
+                self.login(name)
+            except OobError as exc:
+                self.say(f"error: {exc.one_line()}")
+        return True
+
+    def login(self, name: str) -> None:
+        identity = self.services.login.login(name or None, ShellPrompt(self))
+        self.services = replace(self.services, authenticated=identity)
+        self.say(f"logged in as {identity.actor} (key {identity.key_id})")
+
+    def logout(self) -> None:
+        if self.services.identity.is_local:
+            self.say("not logged in")
+            return
+        self.say(f"{self.services.identity.actor} logged out")
+        self.services = replace(self.services, authenticated=None)
+        self.listing = None
+        if not self.log_in_first():
+            raise EndOfInput
+
+    def approvals(self) -> None:
+        views = self.services.approvals.list()
+        self.intents = views
+        self.start_list(f"{len(views)} waiting for approval", [intent_line(v) for v in views],
+                        lambda i: self.show_intent(views[i].id), [f"{v.id} {v.have}/{v.need}" for v in views])
+
+    def _intent_id(self, ref: str) -> str:
+        """``ref``: a number in the approvals list just shown, or an intent ID."""
+        if ref.isdigit() and 0 < int(ref) <= len(self.intents):
+            return self.intents[int(ref) - 1].id
+        if not ref:
+            raise UsageError("which intent?", hint="give its number in 'ap' or its ID")
+        return ref
+
+    def show_intent(self, intent_id: str) -> None:
+        view = self.services.approvals.get(intent_id)
+        self.page(intent_text(view, self.services.loaded.config.auth.sshsig_namespace).splitlines())
+
+    def approve(self, ref: str) -> None:
+        view = self.services.approvals.approve_local(self._intent_id(ref), ShellPrompt(self))
+        self._approved(view)
+
+    def approve_sshsig(self, ref: str) -> None:
+        intent_id = self._intent_id(ref)
+        self.say("Paste the SSHSIG; it ends with its -----END SSH SIGNATURE----- line:")
+        lines: list[str] = []
+        while not lines or "END SSH SIGNATURE" not in lines[-1]:
+            line = self.inp.readline()
+            if not line:
+                break
+            lines.append(line)
+        self._approved(self.services.approvals.approve_sshsig(intent_id, "".join(lines).encode()))
+
+    def _approved(self, view: IntentView) -> None:
+        who = view.approvals[-1].user if view.approvals else "nobody"
+        self.say(f"intent {view.id} approved by {who}: {view.have} of {view.need}, now {view.state}")
+
+    def request_drill(self, note: str) -> None:
+        view = self.services.approvals.request_drill(self.services.identity, note)
+        self.say(f"drill intent {view.id} requested by {view.intent.requester}: needs {view.need} approvals")
+
+
+    # -- devices --------------------------------------------------------------------------------
+
+    def _devices(self, words: str) -> list[Device]:
+        wanted = words.lower().split()
+        return [d for d in self.services.devices.inventory().devices if device_matches(d, wanted)]
+
+    def devices(self, words: str) -> None:
+        shown = self._devices(words)
+        self.shown_devices = shown
+        where = self.services.devices.store.location
+        more = f" matching {words!r}" if words else f" in {where}"
+        self.start_list(f"{len(shown)} devices{more}", [device_line(d, probed=False) for d in shown],
+                        lambda i: self.show_device(shown[i]), [d.name for d in shown])
+
+    def show_device(self, dev: Device) -> None:
+        access = self.services.devices
+        console = access.console_plan(dev).describe() if dev.console else None
+        self.page(device_lines(dev, access.pinned(dev), console))
+
+    def probe(self, words: str) -> None:
+        import asyncio
+
+        devices = self._devices(words)
+        if not devices:
+            self.say("no devices to probe")
+            return
+        self.say(f"probing {len(devices)} devices (SSH banner, 5s at most)...")
+        reach = asyncio.run(self.services.devices.reachability(devices, timeout=5.0))
+        self.say("\n".join(device_line(d, reach.get(d.name)) for d in devices))
+
+    def session(self, kind: str, ref: str) -> None:
+        """An SSH or console session on this terminal until it ends (recorded and audited)."""
+        if ref.isdigit() and 0 < int(ref) <= len(self.shown_devices):
+            ref = self.shown_devices[int(ref) - 1].name
+        if not ref:
+            raise UsageError(f"which device? {kind} <number in 'dev'> or {kind} <name>")
+        self.services.devices.device(ref)  # NotFoundError before the terminal changes hands
+        if not self.inp.isatty():
+            raise UsageError(f"a {kind} session needs this shell on a terminal", hint=f"use 'oob {kind} {ref}'")
+        summary = self.services.session_on_terminal(kind, ref)
+        self.say(f"{kind} session to {summary.device} ended ({summary.reason or 'closed'}); "
+                 f"recorded as {summary.recording}")
+
+
+class EndOfInput(Exception):
+    """The operator's input ended (a logout with nobody logging in again)."""
+
+
+class ShellPrompt:
+    """The Prompt port in line mode: a line for the touch, the PIN unechoed on a terminal."""
+
+    def __init__(self, shell: LineShell) -> None:
+        self.shell = shell
+
+    def touch(self) -> None:
+        self.shell.say("Touch your security key now...")
+
+    def pin(self) -> str | None:
+        if self.shell.inp.isatty():
+            import getpass
+
+            return getpass.getpass("PIN for the security key: ") or None
+        return self.shell.ask("PIN for the security key: ") or None

@@ -1,0 +1,1 @@
+"""One module per screen (``dashboard``, ``runbooks``, ``audit``, ``help``) plus the shared ``base``."""

@@ -1,0 +1,39 @@
+"""Shared helpers for the command guard's tests: the corpus, its inventory, a judge."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from oob_console.adapters.guard_corpus import CorpusDirectory
+from oob_console.adapters.inventory_file import load_inventory
+from oob_console.core.guard import Decision, GuardPolicy, GuardRequest, default_checkers, evaluate
+from oob_console.core.guard.corpus import Corpus
+from oob_console.core.inventory import Inventory
+
+CORPUS_DIR = Path(__file__).resolve().parent / "guard_corpus"
+POLICY = GuardPolicy()
+
+
+@cache
+def corpus() -> Corpus:
+    return CorpusDirectory().read(str(CORPUS_DIR))
+
+
+@cache
+def inventory() -> Inventory:
+    return load_inventory(CORPUS_DIR / "inventory.toml")
+
+
+def judge(platform: str, text: str, *devices: str, policy: GuardPolicy = POLICY) -> Decision:
+    """The guard's decision for ``text`` on corpus-inventory ``devices``."""
+    inv = inventory()
+    targets = tuple(d for d in (inv.get(n) for n in devices) if d is not None)
+    assert len(targets) == len(devices), f"unknown device in {devices}"
+    return evaluate(GuardRequest(platform, text, targets, inv), policy, default_checkers())
+
+
+def report(decision: Decision, checker: str) -> tuple[str, tuple[str, ...]]:
+    """(verdict label, reasons) of one checker in ``decision``."""
+    found = next(r for r in decision.reports if r.checker == checker)
+    return found.verdict.label, found.reasons

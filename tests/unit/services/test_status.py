@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from oob_console.bootstrap import App
+from oob_console.errors import UnavailableError
+from oob_console.services.status import OVERVIEW, StatusItem, StatusService
+
+
+def test_lines_without_a_probe_say_so_and_never_show_a_value() -> None:
+    items = StatusService({}).overview()
+    assert [i.key for i in items] == [k for k, _, _ in OVERVIEW]
+    assert all(i.state == "off" and i.tag == "--" and "not" in i.summary for i in items)
+
+
+def test_a_failing_probe_is_a_fail_line_not_an_exception() -> None:
+    def broken() -> StatusItem:
+        raise UnavailableError("uplink down", hint="check the LTE modem")
+
+    items = {i.key: i for i in StatusService({"uplink": broken}).overview()}
+    assert items["uplink"].state == "fail" and items["uplink"].summary == "uplink down"
+    assert items["uplink"].hint == "check the LTE modem"
+
+
+def test_site_overview_measures_audit_and_runbooks(site: Path) -> None:
+    app = App.from_config(str(site / "config.toml"), actor="test:alice")
+    items = {i.key: i for i in app.status.overview()}
+    assert items["audit"].state == "ok" and "1 entries" in items["audit"].summary
+    assert items["runbooks"].state == "warn" and items["runbooks"].summary == "none in runbooks/"
+    (site / "runbooks" / "a.md").write_text("# A\n", encoding="utf-8")
+    assert app.status.overview()[-1].summary == "1 runbook in runbooks/"
+    (site / "runbooks" / "a.md").unlink()
+    (site / "runbooks").rmdir()
+    assert app.status.overview()[-1].summary == "no folder runbooks/"
+
+
+def test_a_broken_chain_is_a_fail_line(site: Path) -> None:
+    app = App.from_config(str(site / "config.toml"), actor="test:alice")
+    app.audit.note("one")
+    log = site / "audit.jsonl"
+    log.write_text(log.read_text().replace('"one"', '"two"'))
+    audit = next(i for i in app.status.overview() if i.key == "audit")
+    assert audit.state == "fail" and "broken" in audit.summary and "line 2" in audit.summary
+
+
+def test_an_empty_inventory_is_a_warning(site: Path) -> None:
+    app = App.from_config(str(site / "config.toml"), actor="test:alice")
+    item = app.status.item("devices")
+    assert item.state == "warn" and item.summary.startswith("no devices in")

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import pytest
+
+from oob_console.tui.profile import choose_profile, textual_environment
+
+
+@pytest.mark.parametrize(
+    ("term", "tty", "flag", "low", "colors", "ascii_only"),
+    [
+        ("xterm-256color", "/dev/pts/3", None, False, "full", False),
+        ("xterm-256color", "/dev/ttyS0", None, True, "16", False),
+        ("xterm", "/dev/ttyUSB1", None, True, "16", False),
+        ("xterm", "/dev/ttyACM0", None, True, "16", False),
+        ("vt100", "/dev/pts/1", None, True, "none", True),
+        ("vt220", None, None, True, "none", True),
+        ("linux", "/dev/tty1", None, True, "16", False),
+        ("dumb", None, None, True, "none", True),
+        (None, None, None, True, "none", True),
+        ("xterm-256color", "/dev/pts/3", True, True, "16", False),
+        ("vt100", "/dev/ttyS0", False, False, "full", False),
+        ("xterm", "/dev/ttyS10x", None, False, "full", False),
+    ],
+)
+def test_profile_choice(term: str | None, tty: str | None, flag: bool | None, low: bool, colors: str,
+                        ascii_only: bool) -> None:
+    p = choose_profile(term=term, tty=tty, low_bandwidth=flag)
+    assert (p.low_bandwidth, p.colors, p.ascii_only) == (low, colors, ascii_only)
+
+
+def test_no_color_and_non_utf8_locale() -> None:
+    p = choose_profile(term="linux", tty=None, no_color=True, utf8=False)
+    assert (p.colors, p.ascii_only) == ("none", True)
+    assert "TERM=linux" in p.describe() and "no colour" in p.describe()
+
+
+def test_textual_is_told_to_slow_down_only_in_low_bandwidth() -> None:
+    assert textual_environment(choose_profile(term="xterm", tty=None)) == {}
+    env = textual_environment(choose_profile(term="vt100", tty=None))
+    assert env["TEXTUAL_ANIMATIONS"] == "none" and int(env["TEXTUAL_FPS"]) <= 10
