@@ -23,7 +23,7 @@ from oob_console.config import ServerConfig
 from oob_console.core.identity import Identity
 from oob_console.core.login_limits import FailureLimiter
 from oob_console.server.host_key import init_host_key, load_host_key
-from oob_console.server.listener import ServerContext, start_server
+from oob_console.server.listener import ServerContext, serve_forever, start_server
 from oob_console.services.ssh_login import SshLoginService
 from tests.lab.softsk import SoftKey
 
@@ -112,14 +112,18 @@ class ServerThread:
         return path
 
     def stop(self) -> None:
+        """Stop as ``oob serve`` does on SIGTERM: sessions hung up and audited, connections closed."""
         if self._acceptor is not None:
             acceptor = self._acceptor
+            stopped: asyncio.Future[None] = self.loop.create_future()
+            self.loop.call_soon_threadsafe(stopped.set_result, None)
+            self.call(serve_forever(self.ctx, acceptor, stopped))
 
-            async def close() -> None:
-                acceptor.close()
-                await acceptor.wait_closed()
+            async def settle() -> None:  # let the sessions' tasks finish their last steps
+                tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+                await asyncio.wait(tasks, timeout=5) if tasks else None
 
-            self.call(close())
+            self.call(settle())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
         self.loop.close()
