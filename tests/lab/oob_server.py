@@ -25,7 +25,7 @@ from oob_console.core.login_limits import FailureLimiter
 from oob_console.server.host_key import init_host_key, load_host_key
 from oob_console.server.listener import ServerContext, serve_forever, start_server
 from oob_console.services.ssh_login import SshLoginService
-from tests.lab.softsk import SoftKey
+from tests.lab.softsk import SoftAgent, SoftKey
 
 ADMIN = Identity.local("local:lab-admin")
 
@@ -127,3 +127,14 @@ class ServerThread:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
         self.loop.close()
+
+
+async def connect_asyncssh(server: ServerThread, agent: SoftAgent, tmp: Path,
+                           **kw: Any) -> asyncssh.SSHClientConnection:
+    """An asyncssh client logged in as ``oob`` with the keys in ``agent``; only this server's host key."""
+    async with asyncssh.connect_agent(str(agent.socket)) as agent_client:
+        keys = await agent_client.get_keys()
+    return await asyncssh.connect(
+        "127.0.0.1", server.port, username="oob", client_keys=keys, agent_path=None, config=[],
+        known_hosts=str(server.known_hosts(tmp / "known_hosts")), connect_timeout=30, **kw,
+    )

@@ -4,55 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncssh
 import pytest
 
-from tests.lab.oob_server import ServerThread, Store, relax_backoff
-from tests.lab.softsk import SoftAgent, SoftDevice
+from tests.lab.oob_server import ServerThread, Store, connect_asyncssh
+from tests.lab.softsk import SoftAgent
 
 pytestmark = pytest.mark.lab
 
 
-@pytest.fixture
-def agent(soft_device: SoftDevice) -> Iterator[SoftAgent]:
-    a = SoftAgent(soft_device)
-    yield a
-    a.stop()
-
-
-@pytest.fixture
-def alice(site: Path, soft_device: SoftDevice, agent: SoftAgent) -> Store:
-    relax_backoff(site)
-    store = Store(site)
-    key = soft_device.enroll("alice")
-    agent.add(key)
-    store.add("alice", key)
-    return store
-
-
-def start(site: Path, store: Store, **overrides: Any) -> ServerThread:
+def start(site: Path, **overrides: Any) -> ServerThread:
     return ServerThread(site, **overrides).start()
 
 
-async def connect(server: ServerThread, agent: SoftAgent, tmp: Path, **kw: Any) -> asyncssh.SSHClientConnection:
-    async with asyncssh.connect_agent(str(agent.socket)) as agent_client:
-        keys = await agent_client.get_keys()
-    return await asyncssh.connect(
-        "127.0.0.1", server.port, username="oob", client_keys=keys, agent_path=None, config=[],
-        known_hosts=str(server.known_hosts(tmp / "known_hosts")), connect_timeout=30, **kw,
-    )
-
-
-def test_pty_session_gets_the_client_terminal_size(site: Path, alice: Store, agent: SoftAgent,
+def test_pty_session_gets_the_client_terminal_size(site: Path, alice_in_agent: Store, soft_agent: SoftAgent,
                                                    tmp_path: Path) -> None:
-    server = start(site, alice)
+    """(The TUI redrawing on a resize is in test_serve_console.)"""
+    server = start(site)
 
     async def go() -> str:
-        async with await connect(server, agent, tmp_path) as conn:
+        async with await connect_asyncssh(server, soft_agent, tmp_path) as conn:
             result = await conn.run(term_type="xterm-256color", term_size=(132, 43), timeout=30)
             return str(result.stdout)
 
@@ -61,14 +35,16 @@ def test_pty_session_gets_the_client_terminal_size(site: Path, alice: Store, age
     finally:
         server.stop()
     assert "user:alice" in out
+    started = alice_in_agent.audit("ssh.session.start")[-1]["details"]
+    assert started["size"] == "132x43" and started["term"] == "xterm-256color"
 
 
-def test_idle_connection_is_logged_out(site: Path, alice: Store, agent: SoftAgent,
+def test_idle_connection_is_logged_out(site: Path, alice_in_agent: Store, soft_agent: SoftAgent,
                                        tmp_path: Path) -> None:
-    server = start(site, alice, idle_timeout=1)
+    server = start(site, idle_timeout=1)
 
     async def go() -> float:
-        conn = await connect(server, agent, tmp_path)
+        conn = await connect_asyncssh(server, soft_agent, tmp_path)
         began = time.monotonic()
         await asyncio.wait_for(conn.wait_closed(), 10)
         return time.monotonic() - began
@@ -80,19 +56,19 @@ def test_idle_connection_is_logged_out(site: Path, alice: Store, agent: SoftAgen
     assert 0.9 <= waited < 5
 
 
-def test_connections_beyond_the_limit_are_dropped(site: Path, alice: Store, agent: SoftAgent,
+def test_connections_beyond_the_limit_are_dropped(site: Path, alice_in_agent: Store, soft_agent: SoftAgent,
                                                   tmp_path: Path) -> None:
-    server = start(site, alice, max_connections=2)
+    server = start(site, max_connections=2)
 
     async def go() -> None:
-        first = await connect(server, agent, tmp_path)
-        second = await connect(server, agent, tmp_path)
+        first = await connect_asyncssh(server, soft_agent, tmp_path)
+        second = await connect_asyncssh(server, soft_agent, tmp_path)
         with pytest.raises((asyncssh.Error, OSError)):
-            await connect(server, agent, tmp_path)
+            await connect_asyncssh(server, soft_agent, tmp_path)
         first.close()
         await first.wait_closed()
         await asyncio.sleep(0.2)
-        third = await connect(server, agent, tmp_path)  # room again
+        third = await connect_asyncssh(server, soft_agent, tmp_path)  # room again
         third.close()
         second.close()
 
@@ -102,11 +78,11 @@ def test_connections_beyond_the_limit_are_dropped(site: Path, alice: Store, agen
         server.stop()
 
 
-def test_no_forwarding_of_any_kind(site: Path, alice: Store, agent: SoftAgent, tmp_path: Path) -> None:
-    server = start(site, alice)
+def test_no_forwarding_of_any_kind(site: Path, alice_in_agent: Store, soft_agent: SoftAgent, tmp_path: Path) -> None:
+    server = start(site)
 
     async def go() -> None:
-        async with await connect(server, agent, tmp_path) as conn:
+        async with await connect_asyncssh(server, soft_agent, tmp_path) as conn:
             with pytest.raises(asyncssh.ChannelOpenError):
                 await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", server.port)
             with pytest.raises(asyncssh.ChannelListenError):

@@ -10,50 +10,23 @@ import asyncio
 import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncssh
 import pytest
 
-from tests.lab.oob_server import ServerThread, Store, relax_backoff
-from tests.lab.softsk import SoftAgent, SoftDevice
+from tests.lab.oob_server import ServerThread, Store, connect_asyncssh
+from tests.lab.softsk import SoftAgent
 
 pytestmark = pytest.mark.lab
 
 CURSOR_MOVE = re.compile(rb"\x1b\[(\d+);(\d+)H")
 
 
-@pytest.fixture
-def agent(soft_device: SoftDevice) -> Iterator[SoftAgent]:
-    a = SoftAgent(soft_device)
-    yield a
-    a.stop()
-
-
-@pytest.fixture
-def store(site: Path, soft_device: SoftDevice, agent: SoftAgent) -> Store:
-    relax_backoff(site)
-    store = Store(site)
-    key = soft_device.enroll("alice")
-    agent.add(key)
-    store.add("alice", key)
-    return store
-
-
 def start(site: Path, **overrides: Any) -> ServerThread:
     """A server running the product's own consoles (``oob tui``, ``oob shell``)."""
     return ServerThread(site, console=("tui",), line_console=("shell",), **overrides).start()
-
-
-async def connect(server: ServerThread, agent: SoftAgent, tmp: Path) -> asyncssh.SSHClientConnection:
-    async with asyncssh.connect_agent(str(agent.socket)) as agent_client:
-        keys = await agent_client.get_keys()
-    return await asyncssh.connect(
-        "127.0.0.1", server.port, username="oob", client_keys=keys, agent_path=None, config=[],
-        known_hosts=str(server.known_hosts(tmp / "known_hosts")), connect_timeout=30,
-    )
 
 
 async def read_until(stream: asyncssh.SSHReader[bytes], done: Any, timeout: float = 30) -> bytes:
@@ -97,11 +70,12 @@ def group_alive(pgid: int) -> bool:
     return False
 
 
-def test_tui_on_a_pty_resizes_and_quits(site: Path, store: Store, agent: SoftAgent, tmp_path: Path) -> None:
+def test_tui_on_a_pty_resizes_and_quits(site: Path, alice_in_agent: Store, soft_agent: SoftAgent,
+                                        tmp_path: Path) -> None:
     server = start(site)
 
     async def go() -> tuple[bytes, bytes, int | None]:
-        async with await connect(server, agent, tmp_path) as conn:
+        async with await connect_asyncssh(server, soft_agent, tmp_path) as conn:
             proc = await conn.create_process(term_type="xterm-256color", term_size=(80, 24), encoding=None)
             first = await read_until(proc.stdout, lambda s: b"user:alice" in s)
             await asyncio.sleep(0.5)  # let the first screen settle
@@ -118,18 +92,18 @@ def test_tui_on_a_pty_resizes_and_quits(site: Path, store: Store, agent: SoftAge
     assert max_row(first) <= 24  # drawn for 80x24 ...
     assert max_row(resized) > 24  # ... and redrawn for 120x40 after the resize
     assert status == 0
-    end = store.audit("ssh.session.end")[-1]
+    end = alice_in_agent.audit("ssh.session.end")[-1]
     assert end["details"]["reason"] == "exit" and end["details"]["kind"] == "console"
-    start_entry = store.audit("ssh.session.start")[-1]
+    start_entry = alice_in_agent.audit("ssh.session.start")[-1]
     assert start_entry["details"]["args"] == ["tui"] and start_entry["details"]["size"] == "80x24"
 
 
-def test_a_dropped_client_ends_the_session_processes(site: Path, store: Store, agent: SoftAgent,
+def test_a_dropped_client_ends_the_session_processes(site: Path, alice_in_agent: Store, soft_agent: SoftAgent,
                                                      tmp_path: Path) -> None:
     server = start(site)
 
     async def go() -> list[int]:
-        conn = await connect(server, agent, tmp_path)
+        conn = await connect_asyncssh(server, soft_agent, tmp_path)
         proc = await conn.create_process(term_type="xterm-256color", term_size=(80, 24), encoding=None)
         await read_until(proc.stdout, lambda s: b"user:alice" in s)
         pids = session_pids(server)
@@ -144,20 +118,20 @@ def test_a_dropped_client_ends_the_session_processes(site: Path, store: Store, a
             assert time.monotonic() < deadline, "the session's processes outlived the client by 5 s"
             time.sleep(0.05)
         deadline = time.monotonic() + 5
-        while not [e for e in store.audit("ssh.session.end") if e["details"]["reason"] == "dropped"]:
+        while not [e for e in alice_in_agent.audit("ssh.session.end") if e["details"]["reason"] == "dropped"]:
             assert time.monotonic() < deadline
             time.sleep(0.05)
     finally:
         server.stop()
-    assert store.audit("session.close"), "the connection's OOB_SESSION token was closed"
+    assert alice_in_agent.audit("session.close"), "the connection's OOB_SESSION token was closed"
 
 
-def test_dumb_terminal_and_no_pty_get_the_line_shell(site: Path, store: Store, agent: SoftAgent,
+def test_dumb_terminal_and_no_pty_get_the_line_shell(site: Path, alice_in_agent: Store, soft_agent: SoftAgent,
                                                      tmp_path: Path) -> None:
     server = start(site)
 
     async def go() -> tuple[bytes, bytes]:
-        async with await connect(server, agent, tmp_path) as conn:
+        async with await connect_asyncssh(server, soft_agent, tmp_path) as conn:
             proc = await conn.create_process(term_type="vt100", term_size=(80, 24), encoding=None)
             vt100 = await read_until(proc.stdout, lambda s: b"user:alice" in s)
             proc.stdin.write(b"q\r")
@@ -171,15 +145,16 @@ def test_dumb_terminal_and_no_pty_get_the_line_shell(site: Path, store: Store, a
         server.stop()
     assert not CURSOR_MOVE.search(vt100)  # line mode: no cursor addressing
     assert b"user:alice" in piped
-    kinds = [(e["details"]["args"], e["details"]["term"]) for e in store.audit("ssh.session.start")]
+    kinds = [(e["details"]["args"], e["details"]["term"]) for e in alice_in_agent.audit("ssh.session.start")]
     assert kinds == [(["shell"], "vt100"), (["shell"], None)]
 
 
-def test_an_idle_console_is_logged_out(site: Path, store: Store, agent: SoftAgent, tmp_path: Path) -> None:
+def test_an_idle_console_is_logged_out(site: Path, alice_in_agent: Store, soft_agent: SoftAgent,
+                                       tmp_path: Path) -> None:
     server = start(site, idle_timeout=2)
 
     async def go() -> float:
-        conn = await connect(server, agent, tmp_path)
+        conn = await connect_asyncssh(server, soft_agent, tmp_path)
         proc = await conn.create_process(term_type="xterm-256color", term_size=(80, 24), encoding=None)
         await read_until(proc.stdout, lambda s: b"user:alice" in s)
         began = time.monotonic()
@@ -189,21 +164,21 @@ def test_an_idle_console_is_logged_out(site: Path, store: Store, agent: SoftAgen
     try:
         waited = asyncio.run(go())
         deadline = time.monotonic() + 5
-        while not store.audit("ssh.session.end"):
+        while not alice_in_agent.audit("ssh.session.end"):
             assert time.monotonic() < deadline
             time.sleep(0.05)
     finally:
         server.stop()
     assert waited < 10
-    assert store.audit("ssh.session.end")[-1]["details"]["reason"] == "idle"
+    assert alice_in_agent.audit("ssh.session.end")[-1]["details"]["reason"] == "idle"
 
 
-def test_sessions_beyond_the_limit_are_told_to_wait(site: Path, store: Store, agent: SoftAgent,
+def test_sessions_beyond_the_limit_are_told_to_wait(site: Path, alice_in_agent: Store, soft_agent: SoftAgent,
                                                     tmp_path: Path) -> None:
     server = start(site, max_sessions=1)
 
     async def go() -> asyncssh.SSHCompletedProcess:
-        async with await connect(server, agent, tmp_path) as conn:
+        async with await connect_asyncssh(server, soft_agent, tmp_path) as conn:
             proc = await conn.create_process(term_type="xterm-256color", term_size=(80, 24), encoding=None)
             await read_until(proc.stdout, lambda s: b"user:alice" in s)
             second = await conn.run("whoami", timeout=60)
