@@ -14,16 +14,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import fcntl
-import os
-import select
-import signal
 import statistics
-import struct
-import subprocess
 import sys
 import tempfile
-import termios
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from oob_console.bootstrap import init_site  # noqa: E402
 from tests.lab.oob_server import ServerThread, Store  # noqa: E402
+from tests.lab.pty_client import run_on_pty  # noqa: E402
 from tests.lab.softsk import SoftDevice, build_provider  # noqa: E402
 from tests.lab.sshd import ssh_command  # noqa: E402
 
@@ -66,47 +60,6 @@ async def start_relay(target_port: int, counters: list[Counter]) -> asyncio.Serv
         await asyncio.gather(_pipe(reader, up_writer, counter, True), _pipe(up_reader, writer, counter, False))
 
     return await asyncio.start_server(handle, "127.0.0.1", 0)
-
-
-def one_session(cmd: list[str], env: dict[str, str], marker: bytes, quit_keys: bytes) -> tuple[float, bool]:
-    """Run ssh on a fresh 80x24 PTY; return (seconds to marker, clean exit)."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
-    os.close(slave)
-    seen = b""
-    first_paint = float("nan")
-    deadline = start + 60
-    try:
-        while time.perf_counter() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.05)
-            if ready:
-                try:
-                    seen += os.read(master, 65536)
-                except OSError:
-                    break
-                if marker in seen:
-                    first_paint = time.perf_counter() - start
-                    break
-        if quit_keys:
-            time.sleep(0.3)  # let the first screen settle, as a person would
-            os.write(master, quit_keys)
-        end = time.perf_counter() + 20
-        while proc.poll() is None and time.perf_counter() < end:
-            ready, _, _ = select.select([master], [], [], 0.05)
-            if ready:
-                try:
-                    os.read(master, 65536)
-                except OSError:
-                    break
-        clean = proc.poll() == 0
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(10)
-        os.close(master)
-    return first_paint, clean
 
 
 def main() -> None:
@@ -143,7 +96,8 @@ def main() -> None:
                     times, bytes_up, bytes_down, clean = [], [], [], 0
                     for _ in range(args.runs):
                         before = len(counters)
-                        t, ok = one_session(cmd, env, marker, args.quit.encode())
+                        run = run_on_pty(cmd, env, marker=marker, keys=args.quit.encode())
+                        t, ok = run.first_paint, run.exit_status == 0
                         time.sleep(0.2)
                         c = counters[before] if len(counters) > before else Counter()
                         times.append(t)

@@ -192,3 +192,25 @@ def test_sessions_beyond_the_limit_are_told_to_wait(site: Path, alice_in_agent: 
         server.stop()
     assert second.exit_status == 1
     assert "the console already has 1 sessions (max_sessions)" in str(second.stderr)
+
+
+def test_stopping_the_server_ends_open_sessions_and_audits_them(site: Path, alice_in_agent: Store,
+                                                                 soft_agent: SoftAgent, tmp_path: Path) -> None:
+    server = start(site)
+
+    async def open_console() -> tuple[asyncssh.SSHClientConnection, list[int]]:
+        conn = await connect_asyncssh(server, soft_agent, tmp_path)
+        proc = await conn.create_process(term_type="xterm-256color", term_size=(80, 24), encoding=None)
+        await read_until(proc.stdout, lambda s: b"user:alice" in s)
+        return conn, session_pids(server)
+
+    loop = asyncio.new_event_loop()
+    try:
+        conn, pids = loop.run_until_complete(open_console())
+        server.stop()  # what SIGTERM does to `oob serve`
+        loop.run_until_complete(asyncio.wait_for(conn.wait_closed(), 10))
+    finally:
+        loop.close()
+    assert not group_alive(pids[0])
+    end = alice_in_agent.audit("ssh.session.end")[-1]
+    assert end["outcome"] == "shutdown" and end["details"]["reason"] == "shutdown"

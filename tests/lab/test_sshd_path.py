@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from tests.lab.oob_server import Store, after_failure, relax_backoff
+from tests.lab.pty_client import run_on_pty
 from tests.lab.softsk import SoftDevice, fingerprint
-from tests.lab.sshd import SshClient, Sshd, sshd_reason, start_sshd
+from tests.lab.sshd import SshClient, Sshd, ssh_command, sshd_reason, start_sshd
 from tests.lab.test_deploy import localized_snippet
 
 pytestmark = pytest.mark.lab
@@ -44,8 +45,7 @@ def sshd(site: Path, tmp_path: Path, oob_wrapper: Path) -> Iterator[Sshd]:
     relax_backoff(site)
     config = site / "config.toml"
     # The shared account is root here, so it is the site's login_user too.
-    config.write_text(config.read_text() + '\n[server]\nlogin_user = "root"\nconsole = ["whoami"]\n'
-                      'line_console = ["whoami"]\n')
+    config.write_text(config.read_text() + '\n[server]\nlogin_user = "root"\n')
     snippet = tmp_path / "oob-console.conf"
     snippet.write_text(localized_snippet(config, str(oob_wrapper), "root"))
     server = start_sshd(tmp_path / "sshd", [], include=snippet)
@@ -71,10 +71,17 @@ def test_engineer_logs_in_through_sshd_and_acts_as_themselves(client: SshClient,
     assert store.audit("ssh.exec")[-1]["details"]["args"] == ["whoami", "--json"]
     assert store.audit("ssh.session.end")[-1]["details"]["exit_status"] == 0
     assert [e["action"] for e in store.audit("session.")][-2:] == ["session.open", "session.close"]
-    # an interactive login gets the console, on sshd's PTY
-    out = client.ssh(key, extra=("-tt",))
-    assert out.returncode == 0 and "user:alice" in out.stdout
-    assert store.audit("ssh.session.start")[-1]["details"]["term"] is not None
+    # an interactive login gets the console (the TUI) on sshd's PTY; q leaves it
+    env = soft_device.env()
+    env.pop("SSH_AUTH_SOCK", None)
+    env["TERM"] = "xterm-256color"
+    cmd = ssh_command(client.port, client.known_hosts, user="root", identity=key.private,
+                      provider=soft_device.provider, extra=("-tt",))
+    run = run_on_pty(cmd, env, marker=b"user:alice", keys=b"q")
+    assert run.exit_status == 0, run.output[-2000:]
+    assert b"\x1b[?1049h" in run.output  # the TUI took the screen
+    started = store.audit("ssh.session.start")[-1]["details"]
+    assert started["args"] == ["tui"] and started["term"] == "xterm-256color"
     # exit codes pass through; host management stays on the host
     assert client.ssh(key, "audit", "show", "--limit", "0").returncode == 2
     refused = client.ssh(key, "serve")
