@@ -7,6 +7,7 @@ import re
 import select
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -14,7 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.lab.sshd import SSHD, sshd_reason
+from tests.conftest import run_oob
+from tests.lab.oob_server import Store, relax_backoff
+from tests.lab.pty_client import run_on_pty
+from tests.lab.softsk import SoftDevice
+from tests.lab.sshd import SSHD, ssh_command, sshd_reason
 
 pytestmark = pytest.mark.lab
 
@@ -107,3 +112,52 @@ def test_serial_getty_override_puts_the_console_on_the_line(site: Path) -> None:
     # The TUI drew its first screen on the line, as the account setpriv switched to, in its
     # low-bandwidth profile (a serial tty, TERM=vt100): no 256-colour codes.
     assert b"local:root" in seen and b"38;5;" not in seen
+
+
+PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN = 65, 1
+
+
+def _deny_write_execute() -> None:
+    """In the child, before exec: what MemoryDenyWriteExecute=yes enforces (the kernel's own MDWE)."""
+    import ctypes
+
+    if ctypes.CDLL(None).prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0) != 0:
+        raise OSError("PR_SET_MDWE failed")
+
+
+def test_the_server_and_the_tui_run_without_writable_executable_memory(site: Path, soft_device: SoftDevice,
+                                                                      tmp_path: Path) -> None:
+    """The unit's MemoryDenyWriteExecute=yes must not break oob serve or the sessions it starts."""
+    probe = subprocess.run([sys.executable, "-c", "import ctypes, sys; "
+                            f"sys.exit(ctypes.CDLL(None).prctl({PR_SET_MDWE}, {PR_MDWE_REFUSE_EXEC_GAIN}, 0, 0, 0))"],
+                           capture_output=True, timeout=30)
+    if probe.returncode != 0:
+        pytest.skip("LAB TEST NOT RUN: this kernel has no PR_SET_MDWE (Linux 6.3+)")
+    relax_backoff(site)
+    assert run_oob("serve", "--init-host-key", home=site).returncode == 0
+    key = soft_device.enroll("alice")
+    Store(site).add("alice", key)
+    env = {**os.environ, "OOB_HOME": str(site)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "oob_console", "serve", "--listen", "127.0.0.1", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=_deny_write_execute)
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        match = re.match(r"oob serve: listening on 127\.0\.0\.1:(\d+)", line)
+        assert match, line
+        port = int(match.group(1))
+        known = tmp_path / "known_hosts"
+        host_key = " ".join((site / "ssh_host_ed25519_key.pub").read_text().split()[:2])
+        known.write_text(f"[127.0.0.1]:{port} {host_key}\n")
+        client_env = soft_device.env()
+        client_env.pop("SSH_AUTH_SOCK", None)
+        client_env["TERM"] = "xterm-256color"
+        cmd = ssh_command(port, known, user="oob", identity=key.private, provider=soft_device.provider,
+                          extra=("-tt",))
+        run = run_on_pty(cmd, client_env, marker=b"user:alice", keys=b"q")
+        assert run.exit_status == 0, run.output[-2000:]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=20)
+    assert server.returncode == 0
