@@ -38,6 +38,8 @@ from oob_console.services.guard import GuardService
 if TYPE_CHECKING:
     from oob_console.adapters.credential_store import CredentialStore
     from oob_console.adapters.sqlite_store import SqliteStore
+    from oob_console.core.doctor import DataItem
+    from oob_console.core.drill import Plan
     from oob_console.core.runs import CommandGate
     from oob_console.services.approvals import ApprovalService
     from oob_console.services.auth_ports import KeyDevice
@@ -45,8 +47,11 @@ if TYPE_CHECKING:
     from oob_console.services.credentials import CredentialService
     from oob_console.services.device_ports import Terminal
     from oob_console.services.devices import DeviceAccess
+    from oob_console.services.doctor import DoctorService
+    from oob_console.services.drill import DrillService
     from oob_console.services.guard_gate import GuardGate
     from oob_console.services.login import LoginService
+    from oob_console.services.notify import NotifyService
     from oob_console.services.runbooks import RunbookService
     from oob_console.services.runs import RunService
     from oob_console.services.sessions import SessionService, SessionSummary
@@ -182,7 +187,7 @@ class App:
         cfg = self.loaded.config
         return ApprovalService(IntentStore(self.store), self.credential_repo, self.audit, self.key_device,
                                verify_signature, cfg.auth, with_guard_classes(cfg.approvals), cfg.site.name,
-                               self.clock)
+                               self.clock, notice=self.notify.auto)
 
     @cached_property
     def ssh_login(self) -> SshLoginService:
@@ -280,6 +285,105 @@ class App:
         return GuardGate(self.guard, self.approvals, self.audit)
 
     @cached_property
+    def notify(self) -> NotifyService:
+        from oob_console.adapters.notifiers.factory import build_channels
+        from oob_console.adapters.outbox_sqlite import SqliteOutbox
+        from oob_console.config import comms_seconds
+        from oob_console.core.notice import RetryPolicy
+        from oob_console.services.notify import NotifyService
+
+        cfg = self.loaded.config.comms
+        return NotifyService(
+            outbox=SqliteOutbox(self.path(cfg.outbox)),
+            channels=build_channels(cfg),
+            audit=self.audit,
+            site=self.loaded.config.site.name,
+            policy=RetryPolicy(initial=cfg.backoff_initial, maximum=cfg.backoff_max),
+            expire_after=comms_seconds(cfg.expire_after),
+            lease=2 * (cfg.connect_timeout + cfg.timeout) + 2,
+            send_wait=cfg.send_wait,
+            auto_events=frozenset(cfg.auto),
+        )
+
+    @cached_property
+    def doctor(self) -> DoctorService:
+        from oob_console.adapters.host_probe import HostProbe
+        from oob_console.core.doctor import Production
+        from oob_console.services.doctor import DoctorService, comms_targets, hostport_targets, inventory_targets
+        from oob_console.services.doctor_ports import Target
+
+        cfg = self.loaded.config
+        prod = Production.parse(cfg.production.prefixes, cfg.production.asns, cfg.production.interfaces)
+        extra = [Target(e.name, e.kind if e.kind != "other" else "endpoints", e.host, e.port, e.critical, e.asn,
+                        source=f"doctor.endpoints {e.name}") for e in cfg.doctor.endpoints]
+        p = cfg.paths
+        state = {"store": p.store, "audit log": p.audit_log, "recordings": p.recordings, "reports": p.reports,
+                 "runbooks": p.runbooks, "outbox": cfg.comms.outbox, "inventory": p.inventory,
+                 "known hosts": p.known_hosts}
+        return DoctorService(
+            probe=HostProbe(), production=prod,
+            sources=[lambda: comms_targets(self.notify.channels),
+                     lambda: hostport_targets("uplink", cfg.drill.uplink, "drill.uplink"), lambda: extra,
+                     lambda: inventory_targets(self.devices.inventory())],
+            data_sources=[self._local_data],
+            state_paths={purpose: self.path(value) for purpose, value in state.items()},
+            resolve_timeout=cfg.doctor.resolve_timeout,
+        )
+
+    def _local_data(self) -> list[DataItem]:
+        from oob_console.config import comms_seconds
+        from oob_console.services.doctor import local_data
+
+        cfg = self.loaded.config
+        bundle = self.store_sync.status()["imported_serial"] if cfg.fleet.bundle_signers else None
+        return local_data(
+            self.doctor.probe, store=self.path(cfg.paths.store), runbooks=self.path(cfg.paths.runbooks),
+            reports=self.path(cfg.paths.reports), max_age=comms_seconds(cfg.doctor.data_max_age),
+            drill_max_age=comms_seconds(cfg.doctor.drill_max_age), last_drill=self.drill.last_passing(),
+            bundle_serial=bundle, inventory=self.path(cfg.paths.inventory),
+        )
+
+    @cached_property
+    def drill(self) -> DrillService:
+        from oob_console.adapters.host_probe import TcpProbe
+        from oob_console.adapters.report_files import ReportFiles
+        from oob_console.adapters.sk_verify import verify_signature
+        from oob_console.services.drill import DrillService
+        from oob_console.services.drill_devices import ConsolePortsStep, SshDevicesStep
+        from oob_console.services.drill_keys import KeysStep
+        from oob_console.services.drill_ports import StepKind
+        from oob_console.services.drill_steps import CommsStep, DoctorStep, FreshnessStep, UplinkStep
+
+        cfg = self.loaded.config
+        uplink = list(cfg.drill.uplink)
+
+        def uplink_targets() -> list[str]:
+            if uplink:
+                return uplink
+            return list(dict.fromkeys(f"{t.host}:{t.port}" for t in self.doctor.sources[0]() if not t.problem))
+
+        steps: list[StepKind] = [DoctorStep(self.doctor), UplinkStep(TcpProbe(), uplink_targets),
+                                 CommsStep(self.notify), FreshnessStep(self._local_data, self.doctor.clock),
+                                 KeysStep(self.credential_repo, self.key_device, verify_signature, cfg.auth,
+                                          self.clock),
+                                 ConsolePortsStep(self.sessions), SshDevicesStep(self.runs)]
+        return DrillService(
+            kinds={k.kind: k for k in steps}, needs=MISSING_DRILLS, reports=ReportFiles(self.path(cfg.paths.reports)),
+            audit=self.audit, notify=self.notify, site=cfg.site.name, step_timeout=cfg.drill.step_timeout,
+        )
+
+    def drill_plan(self, path: str | None) -> tuple[Plan, str]:
+        """The plan to run: ``path``, else ``drill.plan``, else every kind; and where it came from."""
+        from oob_console.adapters.drill_plan import load_plan
+        from oob_console.core.drill import default_plan
+
+        chosen = path or self.loaded.config.drill.plan
+        if not chosen:
+            return default_plan(), "built in"
+        resolved = Path(chosen) if path else self.path(chosen)
+        return load_plan(resolved), str(resolved)
+
+    @cached_property
     def runbooks(self) -> RunbookService:
         from oob_console.adapters.runbook_files import RunbookFolder
         from oob_console.services.runbooks import RunbookService
@@ -317,6 +421,12 @@ def build_guard(loaded: LoadedConfig | None, *, inventory: str | None = None) ->
     return GuardService(policy, InventoryFile(inventory_path), CorpusDirectory(loaded.base if loaded else None),
                         checker_timeout=cfg.checker_timeout, default_corpus=cfg.corpus)
 
+
+# What the drill cannot exercise in this build, and why (removed as each capability lands).
+MISSING_DRILLS = {
+    "bgp-sessions": "the BGP speaker has not landed in this build (emergency-BGP issue)",
+    "bgp-drill-prefix": "the BGP speaker and its backends have not landed in this build (emergency-BGP issue)",
+}
 
 STARTER_CONFIG = """\
 # oob-console site config, written by `oob init`.

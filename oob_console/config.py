@@ -14,18 +14,22 @@ Relative paths in the file are relative to the directory holding it, so an
 
 Who reads what: ``paths`` is read by every service that keeps state, ``audit``
 by the audit log. Later sections belong to one service each (``guard``: the
-command guard).
+command guard; ``production`` and ``doctor``: doctor; ``comms``: notify; ``drill``: drill).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal, TypeVar
 
+from oob_console.core.notice import Severity
 from oob_console.core.schema import SchemaError, SecretRef, load_dataclass, locate_key
+from oob_console.core.timefmt import parse_duration
 from oob_console.errors import ConfigError
 
 CONFIG_NAME = "config.toml"
@@ -191,6 +195,132 @@ def with_guard_classes(approvals: ApprovalsConfig) -> ApprovalsConfig:
     return replace(approvals, classes={**extra, **approvals.classes})
 
 
+def comms_seconds(text: str) -> float:
+    """A validated config duration (``24h``) in seconds."""
+    return parse_duration(text).total_seconds()
+
+
+def _unique(name: str, items: tuple[str, ...]) -> None:
+    if len(set(items)) != len(items):
+        raise ValueError(f"{name}: names must be unique")
+
+
+@dataclass(frozen=True)
+class ProductionConfig:
+    """The production network nothing the console needs may cross (read by doctor)."""
+
+    prefixes: tuple[str, ...] = ()
+    asns: tuple[int, ...] = ()
+    interfaces: tuple[str, ...] = ()
+
+    def validate(self) -> None:
+        for i, text in enumerate(self.prefixes):
+            try:
+                ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                raise ValueError(f"prefixes[{i}]: {text!r} is not an IP prefix (like 10.0.0.0/8)") from None
+        for i, asn in enumerate(self.asns):
+            if not 1 <= asn <= 4_294_967_295:
+                raise ValueError(f"asns[{i}]: {asn} is not an AS number")
+        for i, name in enumerate(self.interfaces):
+            if not re.fullmatch(r"[^\s/]{1,15}", name):
+                raise ValueError(f"interfaces[{i}]: {name!r} is not an interface name")
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """Something the console talks to that no other section declares (looking glass, provider API)."""
+
+    name: str
+    host: str
+    port: int = field(default=0, metadata={"min": 0, "max": 65535})
+    kind: str = "other"
+    critical: bool = True
+    asn: int = field(default=0, metadata={"min": 0, "max": 4_294_967_295})
+
+    def validate(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_.:-]+", self.host):
+            raise ValueError(f"host: {self.host!r} is not an address or host name")
+
+
+@dataclass(frozen=True)
+class DoctorConfig:
+    endpoints: tuple[EndpointConfig, ...] = ()
+    data_max_age: str = "30d"
+    drill_max_age: str = "92d"
+    resolve_timeout: float = field(default=2.0, metadata={"min": 0.1, "max": 60})
+
+    def validate(self) -> None:
+        _check_duration("data_max_age", self.data_max_age)
+        _check_duration("drill_max_age", self.drill_max_age)
+        _unique("endpoints", tuple(e.name for e in self.endpoints))
+
+
+NOTICE_EVENTS = ("announce", "withdraw", "approval-requested", "approval-given", "drill")
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    name: str
+    kind: Literal["pagerduty", "slack", "matrix", "webhook"]
+    url: str = ""
+    url_ref: SecretRef | None = None
+    secret: SecretRef | None = None
+    room: str = ""
+    min_severity: Severity = "info"
+
+    def validate(self) -> None:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,31}", self.name):
+            raise ValueError("name: use lower-case letters, digits, '_' or '-' (at most 32)")
+        if self.url and self.url_ref:
+            raise ValueError("url: give url or url_ref, not both")
+        if self.url and not re.fullmatch(r"https?://[^/\s?#]+(/\S*)?", self.url):
+            raise ValueError(f"url: {self.url!r} is not an http(s) URL")
+        needs = {"slack": ("url_ref", "a Slack webhook URL is itself a secret: url_ref = 'file:...'"),
+                 "matrix": ("url", "the homeserver URL"), "webhook": ("url", "the URL (or url_ref)")}
+        key, what = needs.get(self.kind, ("", ""))
+        if key and not getattr(self, key) and not (self.kind == "webhook" and self.url_ref):
+            raise ValueError(f"{key}: a {self.kind} channel needs {what}")
+        if self.kind == "matrix" and not re.fullmatch(r"![^:\s]+:\S+", self.room):
+            raise ValueError("room: a Matrix room id like '!abc123:example.org'")
+        if self.kind in ("matrix", "pagerduty") and not self.secret:
+            what = "access token" if self.kind == "matrix" else "routing key"
+            raise ValueError(f"secret: a {self.kind} channel needs its {what} (secret = 'file:...')")
+
+
+@dataclass(frozen=True)
+class CommsConfig:
+    outbox: str = "outbox.db"
+    connect_timeout: float = field(default=5.0, metadata={"min": 0.1, "max": 120})
+    timeout: float = field(default=15.0, metadata={"min": 0.1, "max": 300})
+    backoff_initial: float = field(default=2.0, metadata={"min": 0.1, "max": 3600})
+    backoff_max: float = field(default=300.0, metadata={"min": 1, "max": 86400})
+    expire_after: str = "24h"
+    send_wait: float = field(default=20.0, metadata={"min": 0, "max": 600})
+    auto: tuple[str, ...] = NOTICE_EVENTS
+    channels: tuple[ChannelConfig, ...] = ()
+
+    def validate(self) -> None:
+        _check_duration("expire_after", self.expire_after)
+        for i, event in enumerate(self.auto):
+            if event not in NOTICE_EVENTS:
+                raise ValueError(f"auto[{i}]: {event!r} is not one of {', '.join(NOTICE_EVENTS)}")
+        _unique("channels", tuple(c.name for c in self.channels))
+
+
+@dataclass(frozen=True)
+class DrillConfig:
+    plan: str = ""
+    uplink: tuple[str, ...] = ()
+    step_timeout: float = field(default=60.0, metadata={"min": 1, "max": 3600})
+
+    def validate(self) -> None:
+        for i, target in enumerate(self.uplink):
+            host, sep, port = target.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"uplink[{i}]: {target!r} is not HOST:PORT")
+
+
 @dataclass(frozen=True)
 class DevicesConfig:
     concurrency: int = field(default=50, metadata={"min": 1, "max": 2000})
@@ -241,6 +371,10 @@ class Config:
     approvals: ApprovalsConfig = field(default_factory=ApprovalsConfig)
     fleet: FleetConfig = field(default_factory=FleetConfig)
     guard: GuardConfig = field(default_factory=GuardConfig)
+    production: ProductionConfig = field(default_factory=ProductionConfig)
+    doctor: DoctorConfig = field(default_factory=DoctorConfig)
+    comms: CommsConfig = field(default_factory=CommsConfig)
+    drill: DrillConfig = field(default_factory=DrillConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
 
 
@@ -301,11 +435,17 @@ def find_config(explicit: str | None) -> Path:
     )
 
 
+_M = TypeVar("_M")
 _TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def parse_config(text: str, path: Path) -> Config:
     """Validate TOML ``text``; errors name ``path``, the dotted key and the line."""
+    return parse_toml_model(Config, text, path)
+
+
+def parse_toml_model(model: type[_M], text: str, path: Path, hint: str = "see config.example.toml") -> _M:
+    """Any TOML file (the config, a drill plan) into frozen dataclass ``model``, with file/key/line errors."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -316,11 +456,11 @@ def parse_config(text: str, path: Path) -> Config:
             f"not valid TOML: {_TOML_AT.sub('', msg).strip()}", where=where, hint="fix the syntax at that line"
         ) from None
     try:
-        return load_dataclass(Config, data)
+        return load_dataclass(model, data)
     except SchemaError as exc:
         line = locate_key(text, exc.key)
         where = f"{path}:{line} key {exc.key}" if line else f"{path} key {exc.key}"
-        raise ConfigError(exc.message, where=where, hint=exc.hint or "see config.example.toml") from None
+        raise ConfigError(exc.message, where=where, hint=exc.hint or hint) from None
 
 
 def load_config(explicit: str | None = None) -> LoadedConfig:

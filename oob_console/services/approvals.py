@@ -122,6 +122,15 @@ class ApprovalService:
     policy: ApprovalsConfig
     site: str
     now: Clock
+    # The notify hook (NotifyService.auto): tells the outside world an approval is wanted or was given.
+    notice: Callable[..., object] | None = None
+
+    def _notice(self, event: str, view: IntentView, text: str) -> None:
+        if self.notice is not None:
+            level = "info" if view.intent.action == DRILL else "warning"
+            self.notice(event, text, severity=level,
+                        details={"intent": view.id, "action": view.intent.action, "have": view.have,
+                                 "need": view.need, "state": view.state})
 
     # rules -------------------------------------------------------------------
     def rule(self, action: str) -> QuorumRule:
@@ -170,7 +179,10 @@ class ApprovalService:
                                        partial(self.intents.add, intent, stamp(self.now)), actor=by.actor)
             except ConflictError:
                 continue
-            return self.get(intent.id)
+            view = self.get(intent.id)
+            self._notice("approval-requested", view, f"approval wanted: {action} (intent {view.id}, requested by "
+                                                     f"{by.actor}); {view.need} approvals needed")
+            return view
         raise ConflictError("could not allocate an intent ID")
 
     def request_drill(self, by: Identity, note: str = "", lifetime: timedelta | None = None) -> IntentView:
@@ -218,6 +230,9 @@ class ApprovalService:
             actor=f"user:{user.name}",
         )
         view = self.get(intent.id)
+        self._notice("approval-given", view, f"{user.name} approved {intent.action} (intent {view.id}): "
+                                             f"{view.have} of {view.need}" + (", quorum met" if view.have >= view.need
+                                                                              else ""))
         if view.state == "approved" and intent.action == DRILL:
             drill_by = Identity.local("oob:drill")
             self.claim(intent.id, action=DRILL, by=drill_by)

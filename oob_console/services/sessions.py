@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from oob_console.core.platforms import clean_output, ends_with_prompt, spec
 from oob_console.core.session_input import ESCAPE_HELP, EscapeParser, Redactor
-from oob_console.errors import OobError
+from oob_console.errors import DeadlineError, OobError, UnavailableError
 from oob_console.services.device_ports import (
     ByteChannel,
     ConsoleLines,
@@ -28,6 +30,19 @@ from oob_console.services.device_ports import (
 from oob_console.services.devices import ConsolePlan, DeviceAccess
 
 Opener = Callable[[int, int, str], Awaitable[tuple[ByteChannel, SshSession | None]]]
+
+
+LOGIN_PROMPT = re.compile(r"(?i)(login|username|user name|password)\s*:\s*$")
+
+
+@dataclass(frozen=True)
+class ConsoleWake:
+    """A console that answered: what it showed last (a login or CLI prompt) and how long that took."""
+
+    device: str
+    via: str
+    prompt: str
+    seconds: float
 
 
 @dataclass
@@ -196,6 +211,47 @@ class SessionService:
         summary.recording_error = getattr(recording, "failed", None)
         self.access.audit.record(f"session.{summary.kind}.end", target=summary.device, outcome=outcome,
                                  details=summary.to_json())
+
+    async def wake_console(self, name: str, *, timeout: float) -> ConsoleWake:
+        """Open the device's console, send Enter, and read until a login or CLI prompt shows (the drill's check).
+
+        Audited (``session.console.wake``); nothing is typed but one Enter, nothing recorded.
+        Raises:
+            NotFoundError: no such device, or it has no console.
+            RefusedError, AuthError, UnavailableError: the console server would not let us in.
+            DeadlineError: no prompt within ``timeout`` seconds (the line is dead, or the device is silent).
+        """
+        inv = self.access.inventory()
+        dev = self.access.device(name, inv)
+        plan = self.access.console_plan(dev, inv)
+        platform = spec(dev.platform)
+        started = time.monotonic()
+        seen = ""
+        channel: ByteChannel | None = None
+        session: SshSession | None = None
+        try:
+            async with asyncio.timeout(timeout):
+                channel, session = await self._console_opener(plan)(80, 24, "vt100")
+                await channel.write(b"\r")
+                while not (ends_with_prompt(platform, seen.rstrip("\n")) or LOGIN_PROMPT.search(seen)):
+                    data = await channel.read()
+                    if not data:
+                        raise UnavailableError("the console closed before showing a prompt", where=plan.describe())
+                    seen = clean_output(seen + data.decode("utf-8", "replace"))[-2000:]
+        except TimeoutError:
+            self.access.audit.record("session.console.wake", target=name, outcome="failed",
+                                     details={"via": plan.describe(), "seconds": timeout, "last": seen[-80:]})
+            raise DeadlineError(f"no prompt on the console within {timeout:g}s", where=plan.describe(),
+                                details={"last_output": seen[-200:]}) from None
+        finally:
+            if channel is not None:
+                await channel.close()
+            if session is not None:
+                await session.close()
+        prompt = seen.rstrip().rsplit("\n", 1)[-1].strip()
+        wake = ConsoleWake(name, plan.describe(), prompt, round(time.monotonic() - started, 4))
+        self.access.audit.record("session.console.wake", target=name, outcome="ok", details=wake.__dict__)
+        return wake
 
     def list_recordings(self) -> list[RecordingInfo]:
         return self.recordings.list()

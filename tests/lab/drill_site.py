@@ -1,0 +1,89 @@
+"""A whole site for the drill on loopback: real routers and consoles, comms endpoints, an enrolled key.
+
+    with DrillSite(tmp_path, site) as lab:      # site: an OOB_HOME made by init_site
+        out = lab.oob("drill", "run", "--json")
+
+- routers r1, r2, r3: sshd + FRR vtysh (tests/lab/routers.py), each with pinned host keys;
+- consoles: r1 behind an SSH console server (tests/lab/fault_ssh.py) on port "port5",
+  r2 behind ser2net telnet, r3 on a local serial line (socat pty), each with a login prompt;
+- comms: PagerDuty, Slack, Matrix and webhook endpoints (tests/lab/comms_servers.py);
+- the uplink target is the comms server; alice has a (software) security key attached.
+
+Everything runs on 127.0.0.1 with free ports and is stopped on exit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import run_oob
+from tests.lab.comms_servers import CommsLab, write_channel_config
+from tests.lab.consoles import Ser2net, SerialLine, consoles_unavailable
+from tests.lab.fault_ssh import FaultServer
+from tests.lab.netns import enroll_software_key
+from tests.lab.routers import RouterLab, lab_unavailable, write_inventory
+
+SITE_TOML = """
+[production]
+prefixes = ["10.77.2.0/24", "10.78.0.0/16"]
+asns = [64500]
+interfaces = ["prod0"]
+
+[auth]
+allow_software_keys = true  # the lab has no USB security keys
+"""
+
+
+def skip_unless_drill_lab() -> None:
+    reason = lab_unavailable() or consoles_unavailable()
+    if reason:
+        pytest.skip(f"LAB NOT RUN: {reason}")
+
+
+class DrillSite:
+    def __init__(self, tmp: Path, home: Path) -> None:
+        self.tmp, self.home = tmp, home
+        self.key = tmp / "alice.softkey"
+        self._stack = contextlib.ExitStack()
+        self.comms = CommsLab()
+
+    def __enter__(self) -> DrillSite:
+        stack = self._stack
+        routers = stack.enter_context(RouterLab(self.tmp))
+        r1, r2, r3 = (routers.router(n) for n in ("r1", "r2", "r3"))
+        self.routers = {r.name: r for r in (r1, r2, r3)}
+        lines = self.lines = {r.name: SerialLine(r) for r in (r1, r2, r3)}
+        for line in lines.values():
+            stack.callback(line.stop)
+        ser2net = Ser2net(self.tmp, {"r2": (lines["r2"].path, "telnet")})
+        stack.callback(ser2net.stop)
+        cs = stack.enter_context(FaultServer(self.tmp / "cs", console_lines={"port5": str(lines["r1"].path)}))
+        write_inventory(
+            self.home / "inventory.toml",
+            [r1.device_entry(console={"kind": "ssh", "server": "cs1", "line": "port5"}),
+             r2.device_entry(console={"kind": "telnet", "server": "127.0.0.1", "port": ser2net.ports["r2"]}),
+             r3.device_entry(console={"kind": "serial", "line": str(lines["r3"].path), "baud": 115200})],
+            [{"name": "cs1", "host": "127.0.0.1", "port": cs.port, "username": "alice",
+              "key_file": str(cs.client_key), "host_keys": [cs.host_key_line]}],
+        )
+        self.comms.start()
+        stack.callback(self.comms.stop)
+        cfg = self.home / "config.toml"
+        uplink = self.comms.base.removeprefix("http://")
+        cfg.write_text(cfg.read_text() + SITE_TOML + write_channel_config(self.home, self.comms.base, timeout=2.0)
+                       + f'\n[drill]\nuplink = ["{uplink}"]\nstep_timeout = 20.0\n')
+        (self.home / "runbooks" / "withdraw-drill-prefix.md").write_text("# withdraw the drill prefix\n")
+        enroll_software_key(self.home, self.key)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def oob(self, *args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+        """The real CLI, with alice's key attached."""
+        return run_oob(*args, home=self.home, env={"OOB_SOFT_KEY": str(self.key)}, **kw)

@@ -1,0 +1,153 @@
+"""Doctor's judgement, one finding at a time."""
+
+from __future__ import annotations
+
+import pytest
+
+from oob_console.core.doctor import (
+    DataItem,
+    Endpoint,
+    Finding,
+    HostFacts,
+    Mount,
+    Production,
+    Route,
+    crossings,
+    judge,
+    judge_data,
+    render_text,
+)
+
+PROD = Production.parse(["10.20.0.0/16", "2001:db8:20::/48"], [64500], ["prod0"])
+OOB_ROUTE = Route("192.0.2.10", dev="oob0", gateway="192.0.2.1", prefsrc="192.0.2.2")
+
+
+def ep(host: str = "192.0.2.10", *routes: Route, **kw: object) -> Endpoint:
+    fields = {"name": "matrix", "group": "comms", "host": host, "port": 443, "routes": routes or (OOB_ROUTE,)}
+    fields.update(kw)
+    return Endpoint(**fields)  # type: ignore[arg-type]
+
+
+def only(facts: HostFacts, group: str) -> list[Finding]:
+    return [f for f in judge(facts, PROD).findings if f.group == group]
+
+
+def test_crossings_name_every_reason() -> None:
+    r = Route("10.20.5.5", dev="prod0", gateway="10.20.0.1", prefsrc="10.20.0.2")
+    why = crossings(r, PROD)
+    assert why == ["leaves through production interface prod0",
+                   "next hop 10.20.0.1 is in production prefix 10.20.0.0/16",
+                   "the destination 10.20.5.5 is in production prefix 10.20.0.0/16",
+                   "the source address 10.20.0.2 is in production prefix 10.20.0.0/16"]
+    assert crossings(OOB_ROUTE, PROD) == []
+    assert crossings(Route("10.20.0.9", local=True, dev="lo"), PROD) == []
+    assert crossings(Route("2001:db8:20::1", dev="oob0"), PROD) == [
+        "the destination 2001:db8:20::1 is in production prefix 2001:db8:20::/48"]
+
+
+def test_an_oob_endpoint_is_ok_with_its_path() -> None:
+    (f,) = only(HostFacts(endpoints=(ep(),)), "comms")
+    assert f.level == "ok" and f.path == "192.0.2.10 via 192.0.2.1 dev oob0 src 192.0.2.2"
+
+
+def test_an_endpoint_via_production_is_critical_or_a_warning_when_not_critical() -> None:
+    via_prod = Route("192.0.2.10", dev="prod0", gateway="10.20.0.1")
+    (f,) = only(HostFacts(endpoints=(ep("192.0.2.10", via_prod, source="comms.channels matrix"),)), "comms")
+    assert f.level == "critical" and f.check == "comms.production"
+    assert f.problem.startswith("crosses production: leaves through production interface prod0")
+    assert "comms.channels matrix" in f.fix
+    (g,) = only(HostFacts(endpoints=(ep("192.0.2.10", via_prod, critical=False),)), "comms")
+    assert g.level == "warning"
+
+
+def test_one_bad_address_of_several_is_enough() -> None:
+    v6 = Route("2001:db8:20::5", dev="oob0")
+    (f,) = only(HostFacts(endpoints=(ep("matrix.example", OOB_ROUTE, v6),)), "comms")
+    assert f.level == "critical" and "2001:db8:20::5 is in production" in f.problem
+
+
+def test_a_production_asn_is_critical() -> None:
+    (f,) = only(HostFacts(endpoints=(ep(group="bgp", asn=64500),)), "bgp")
+    assert f.level == "critical" and "AS64500 is production's own AS" in f.problem
+    (g,) = only(HostFacts(endpoints=(ep(group="bgp", asn=64501),)), "bgp")
+    assert g.level == "ok"
+
+
+def test_no_route_and_no_resolution_and_a_known_problem() -> None:
+    unreachable = Route("192.0.2.99", error="Network is unreachable")
+    (f,) = only(HostFacts(endpoints=(ep("192.0.2.99", unreachable),)), "comms")
+    assert f.level == "critical" and f.check == "comms.no-route" and "Network is unreachable" in f.path
+    (g,) = only(HostFacts(endpoints=(ep("nope.example", via_dns=True, resolve_error="Name or service not known"),),
+                          resolvers=(ep(group="resolvers"),)), "comms")[1:]
+    assert g.level == "critical" and "cannot resolve nope.example" in g.problem
+    (h,) = only(HostFacts(endpoints=(ep(problem="cannot read its URL secret"),)), "comms")
+    assert h.level == "critical" and h.problem == "cannot read its URL secret"
+
+
+def test_a_name_needing_dns_inherits_the_resolvers_fate() -> None:
+    name = ep("matrix.example", via_dns=True)
+    good_resolver = ep("192.0.2.53", group="resolvers", name="192.0.2.53")
+    bad_resolver = ep("10.20.0.53", Route("10.20.0.53", dev="prod0"), group="resolvers", name="10.20.0.53")
+    dns = [f for f in only(HostFacts(endpoints=(name,), resolvers=(good_resolver,)), "comms") if "DNS" in f.subject]
+    assert [f.level for f in dns] == ["warning"] and dns[0].check == "dns.runtime"
+    facts = HostFacts(endpoints=(name,), resolvers=(bad_resolver,))
+    dns = [f for f in only(facts, "comms") if "DNS" in f.subject]
+    assert [f.level for f in dns] == ["critical"] and "resolvers' path crosses production" in dns[0].problem
+    assert [f.level for f in only(facts, "resolvers")] == ["critical"]
+    none = [f for f in only(HostFacts(endpoints=(name,)), "comms") if "DNS" in f.subject]
+    assert none[0].level == "critical" and "no resolver" in none[0].problem
+    assert only(HostFacts(), "resolvers")[0].level == "info"
+
+
+def test_default_route_via_production_is_a_warning() -> None:
+    bad = Route("default", dev="prod0", gateway="10.20.0.1")
+    (f,) = only(HostFacts(default_routes=(bad,)), "default route")
+    assert f.level == "warning" and f.path == "default via 10.20.0.1 dev prod0"
+    (g,) = only(HostFacts(default_routes=(Route("default", dev="oob0", gateway="192.0.2.1"),)), "default route")
+    assert g.level == "ok"
+    assert only(HostFacts(), "default route")[0].level == "info"
+
+
+def test_a_proxy_is_info_unless_it_sits_in_production() -> None:
+    oob_proxy = ep("192.0.2.10", name="HTTPS_PROXY", group="proxies", critical=False)
+    (f,) = only(HostFacts(proxies=(oob_proxy,)), "proxies")
+    assert f.level == "info" and "never uses it" in f.problem
+    prod_proxy = ep("10.20.1.1", Route("10.20.1.1", dev="prod0"), name="HTTPS_PROXY", group="proxies",
+                    critical=False)
+    (g,) = only(HostFacts(proxies=(prod_proxy,)), "proxies")
+    assert g.level == "warning" and "crosses production" in g.problem
+
+
+@pytest.mark.parametrize(("fstype", "level"), [("ext4", "ok"), ("xfs", "ok"), ("tmpfs", "ok"), ("nfs4", "critical"),
+                                                ("cifs", "critical"), ("fuse.sshfs", "critical"),
+                                                ("ceph", "critical")])
+def test_state_on_a_network_filesystem_is_critical(fstype: str, level: str) -> None:
+    m = Mount("store", "/srv/oob/store.db", "/srv", fstype, "filer:/export")
+    (f,) = only(HostFacts(mounts=(m,)), "filesystems")
+    assert f.level == level
+
+
+def test_data_age() -> None:
+    now = 100 * 86400.0
+    items = [DataItem("runbooks", "/rb", now - 86400, 30 * 86400, note="newest of 3 files"),
+             DataItem("vrp", "/vrp.json", now - 40 * 86400, 30 * 86400, fix="run rpki-client"),
+             DataItem("store", "/store.db", None, 30 * 86400, "info"),
+             DataItem("runbooks2", "/rb2", None, 30 * 86400, note="empty")]
+    ok, stale, missing, empty = judge_data(items, now)
+    assert ok.level == "ok" and ok.path == "/rb (1.0d old, newest of 3 files)"
+    assert stale.level == "warning" and stale.problem == "older than 30.0d" and stale.fix == "run rpki-client"
+    assert missing.level == "info" and missing.problem == "not there"
+    assert empty.level == "warning" and empty.problem == "empty"
+
+
+def test_report_counts_exit_verdict_and_text() -> None:
+    facts = HostFacts(endpoints=(ep(), ep("10.20.5.5", Route("10.20.5.5", dev="prod0"), name="pd")),
+                      problems=("cannot read /etc/resolv.conf: Permission denied",))
+    report = judge(facts, PROD)
+    assert report.critical and report.counts["critical"] == 1
+    assert [g for g, _ in report.groups()] == ["resolvers", "default route", "comms", "doctor"]
+    text = render_text(report, "sjc1")
+    assert text.splitlines()[0] == "oob doctor: site sjc1: 1 critical, 1 warning, 2 info, 1 ok"
+    assert "  CRIT  pd (10.20.5.5:443)" in text and "  ok    matrix (192.0.2.10:443): 192.0.2.10 via" in text
+    assert text.isascii()
+    assert report.to_json()["critical"] is True
