@@ -33,6 +33,7 @@ from oob_console.config import (
 from oob_console.core.identity import Identity
 from oob_console.errors import ConflictError, RefusedError, StorageError
 from oob_console.services.audit import AuditService
+from oob_console.services.bgp import BgpService
 from oob_console.services.guard import GuardService
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from oob_console.adapters.sqlite_store import SqliteStore
     from oob_console.core.doctor import DataItem
     from oob_console.core.drill import Plan
-    from oob_console.core.runs import CommandGate
     from oob_console.services.approvals import ApprovalService
     from oob_console.services.auth_ports import KeyDevice
     from oob_console.services.backups import BackupService
@@ -208,6 +208,12 @@ class App:
                                 cfg.site.name, self.clock)
 
     @cached_property
+    def bgp(self) -> BgpService:
+        from oob_console.bootstrap_bgp import build_service
+
+        return build_service(self)
+
+    @cached_property
     def devices(self) -> DeviceAccess:
         from oob_console.adapters.inventory_file import InventoryFile, KnownHostsFile
         from oob_console.adapters.reachability import probe
@@ -228,17 +234,11 @@ class App:
         )
 
     @cached_property
-    def command_gate(self) -> CommandGate:
-        """What decides before `oob run` sends anything. Until the command guard lands: read-only only."""
-        from oob_console.core.runs import read_only_gate
-
-        return read_only_gate
-
-    @cached_property
     def runs(self) -> RunService:
+        """Command runs; the command guard (``guard_gate``) decides before anything is sent."""
         from oob_console.services.runs import RunService
 
-        return RunService(self.devices, gate=self.command_gate)
+        return RunService(self.devices, self.guard_gate, lambda: self.identity)
 
     @cached_property
     def sessions(self) -> SessionService:
@@ -282,7 +282,7 @@ class App:
     def guard_gate(self) -> GuardGate:
         from oob_console.services.guard_gate import GuardGate
 
-        return GuardGate(self.guard, self.approvals, self.audit)
+        return GuardGate(self.guard, lambda: self.approvals, self.audit)
 
     @cached_property
     def notify(self) -> NotifyService:
@@ -308,6 +308,7 @@ class App:
     @cached_property
     def doctor(self) -> DoctorService:
         from oob_console.adapters.host_probe import HostProbe
+        from oob_console.bootstrap_bgp import doctor_targets
         from oob_console.core.doctor import Production
         from oob_console.services.doctor import DoctorService, comms_targets, hostport_targets, inventory_targets
         from oob_console.services.doctor_ports import Target
@@ -324,7 +325,7 @@ class App:
             probe=HostProbe(), production=prod,
             sources=[lambda: comms_targets(self.notify.channels),
                      lambda: hostport_targets("uplink", cfg.drill.uplink, "drill.uplink"), lambda: extra,
-                     lambda: inventory_targets(self.devices.inventory())],
+                     lambda: inventory_targets(self.devices.inventory()), lambda: doctor_targets(cfg.bgp)],
             data_sources=[self._local_data],
             state_paths={purpose: self.path(value) for purpose, value in state.items()},
             resolve_timeout=cfg.doctor.resolve_timeout,
@@ -348,6 +349,7 @@ class App:
         from oob_console.adapters.host_probe import TcpProbe
         from oob_console.adapters.report_files import ReportFiles
         from oob_console.adapters.sk_verify import verify_signature
+        from oob_console.services.bgp_drill import BgpDrillPrefixStep, BgpSessionsStep
         from oob_console.services.drill import DrillService
         from oob_console.services.drill_devices import ConsolePortsStep, SshDevicesStep
         from oob_console.services.drill_keys import KeysStep
@@ -366,7 +368,8 @@ class App:
                                  CommsStep(self.notify), FreshnessStep(self._local_data, self.doctor.clock),
                                  KeysStep(self.credential_repo, self.key_device, verify_signature, cfg.auth,
                                           self.clock),
-                                 ConsolePortsStep(self.sessions), SshDevicesStep(self.runs)]
+                                 ConsolePortsStep(self.sessions), SshDevicesStep(self.runs),
+                                 BgpSessionsStep(lambda: self.bgp), BgpDrillPrefixStep(lambda: self.bgp)]
         return DrillService(
             kinds={k.kind: k for k in steps}, needs=MISSING_DRILLS, reports=ReportFiles(self.path(cfg.paths.reports)),
             audit=self.audit, notify=self.notify, site=cfg.site.name, step_timeout=cfg.drill.step_timeout,
@@ -393,12 +396,18 @@ class App:
 
     @cached_property
     def status(self) -> StatusService:
+        from oob_console.adapters.host_probe import TcpProbe
+        from oob_console.config import comms_seconds
         from oob_console.services import status
 
         # Each feature adds its overview probe here (see services.status.OVERVIEW).
         probes = {"audit": status.audit_probe(self.audit), "runbooks": status.runbooks_probe(self.runbooks),
                   "login": status.login_probe(self.credentials), "approvals": status.approvals_probe(self.approvals),
-                  "devices": status.devices_probe(self.devices)}
+                  "devices": status.devices_probe(self.devices, shown_as=self.loaded.config.paths.inventory),
+                  "uplink": status.uplink_probe(TcpProbe(), self.loaded.config.drill.uplink),
+                  "doctor": status.doctor_probe(self.doctor),
+                  "drill": status.drill_probe(self.drill, max_age_days=comms_seconds(
+                      self.loaded.config.doctor.drill_max_age) / 86400)}
         return status.StatusService(probes)
 
 
@@ -423,10 +432,7 @@ def build_guard(loaded: LoadedConfig | None, *, inventory: str | None = None) ->
 
 
 # What the drill cannot exercise in this build, and why (removed as each capability lands).
-MISSING_DRILLS = {
-    "bgp-sessions": "the BGP speaker has not landed in this build (emergency-BGP issue)",
-    "bgp-drill-prefix": "the BGP speaker and its backends have not landed in this build (emergency-BGP issue)",
-}
+MISSING_DRILLS: dict[str, str] = {}
 
 STARTER_CONFIG = """\
 # oob-console site config, written by `oob init`.

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oob_console.adapters.guard_corpus import CorpusDirectory
 from oob_console.adapters.inventory_file import load_inventory
+from oob_console.bootstrap import SOFT_KEY_ENV
 from oob_console.core.guard import Decision, GuardPolicy, GuardRequest, default_checkers, evaluate
 from oob_console.core.guard.corpus import Corpus
 from oob_console.core.inventory import Inventory
+
+if TYPE_CHECKING:
+    from tests.unit.auth_lab import Lab
 
 CORPUS_DIR = Path(__file__).resolve().parent / "guard_corpus"
 POLICY = GuardPolicy()
@@ -37,3 +42,15 @@ def report(decision: Decision, checker: str) -> tuple[str, tuple[str, ...]]:
     """(verdict label, reasons) of one checker in ``decision``."""
     found = next(r for r in decision.reports if r.checker == checker)
     return found.verdict.label, found.reasons
+
+
+def enroll_team(lab: Lab) -> Lab:
+    """alice (operator, approver) runs commands; bob approves; dave is an operator without approver rights.
+
+    Each has a software key (``<name>-key``); none is left attached to the host.
+    """
+    for name, roles in (("alice", ("operator", "approver")), ("bob", ("approver",)), ("dave", ("operator",))):
+        lab.user(name, *roles)
+        lab.enroll(name, f"{name}-key")
+    lab.monkeypatch.delenv(SOFT_KEY_ENV, raising=False)
+    return lab

@@ -10,14 +10,16 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from oob_console.cli.base import Context, Output, command, group
+from oob_console.cli.key_prompt import add_pin_option, prompt_from
 from oob_console.core.runs import DeviceResult, tally
 from oob_console.errors import UsageError
 from oob_console.services.runs import RunOptions, RunReport
 
 T = TypeVar("T")
 RUN_EPILOG = ("Exit status: 0 every device ok; 1 at least one device failed, timed out, was unreachable, "
-              "dropped, refused our login or its host key (each is listed); 7 the command check refused the "
-              "run (nothing was sent); 6 a device is not in the inventory.")
+              "dropped, refused our login or its host key (each is listed); 7 the command guard refused the "
+              "run (nothing was sent; the error names the intent to approve); 6 a device is not in the "
+              "inventory; 11 the audit log cannot be written (nothing was sent).")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -37,13 +39,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--no-wait", action="store_true", help="print the output at once, no pauses")
 
     p = command(sub, "run", cmd_run, "run one command on many devices: oob run [OPTIONS] DEVICE... -- COMMAND",
-                "Run one command on the named devices (and/or --site/--role/--all) with bounded concurrency. "
-                "Before anything is sent the command check decides (until the command guard is installed: "
-                "read-only commands only). Every run is audited.")
+                "Run one command, or a config block ('-' after -- reads it from stdin), on the named devices "
+                "(and/or --site/--role/--all) with bounded concurrency. Before anything is sent the command "
+                "guard judges it for each platform among the targets: read-only runs at once; a change needs "
+                "a fresh touch of the operator's own security key on this host (or an approved intent, "
+                "--intent); a dangerous command needs an intent approved by the configured quorum ('oob "
+                "approve ID' by distinct approvers), given with --intent. A refused run sends nothing and "
+                "names the intent to approve. Every decision, approval and run is audited.")
     p.epilog = RUN_EPILOG
     _target_options(p)
     p.add_argument("--all", action="store_true", help="every device in the inventory")
     p.add_argument("--summary", action="store_true", help="one line per device, no output bodies")
+    p.add_argument("--intent", metavar="ID", help="an approved intent for exactly this command on exactly these "
+                   "devices (named by the refusal of the first attempt); it is used once")
+    p.add_argument("--no-touch", action="store_true", help="for a change, do not ask a security key on this host "
+                   "(the refusal names the intent to approve, e.g. with 'oob approve ID --sshsig FILE')")
+    add_pin_option(p)
     p.add_argument("targets", nargs=argparse.REMAINDER, metavar="DEVICE... -- COMMAND")
 
     inner = group(sub, "backup", "last-known-good running configs, kept locally with history")
@@ -131,6 +142,11 @@ def _split_targets(words: list[str]) -> tuple[list[str], str]:
                              hint="put options first: oob run --site sjc1 --timeout 20 r1 -- 'show version'")
     if not command_words:
         raise UsageError("no command after --", where="oob run")
+    if command_words == ["-"]:  # a config block; trailing newlines dropped so it is the same text as typed
+        text = sys.stdin.read().rstrip("\n")
+        if not text.strip():
+            raise UsageError("no command on stdin", where="oob run")
+        return devices, text
     return devices, " ".join(command_words)
 
 
@@ -184,8 +200,11 @@ def _render(report: RunReport, summary_only: bool) -> str:
             lines.append(r.output.rstrip("\n"))
     counts = tally(report.results)
     parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    approved = report.approved
+    cleared = (f", intent {approved.intent_id} approved by {', '.join(approved.approvers) or 'nobody'}"
+               if approved else "")
     lines.append(f"-- {len(report.results)} devices: {parts}  (run {report.run_id}, {report.elapsed:.1f}s, "
-                 f"checked by {report.verdict.checker})")
+                 f"guard: {report.verdict.label}{cleared})")
     return "\n".join(lines)
 
 
@@ -195,7 +214,9 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> Output:
     inventory, devices = runs.targets(names, site=args.site, role=args.role, everything=args.all)
     options = _options(args, ctx)
     bar = ProgressBar(enabled=not ctx.json and sys.stderr.isatty() and len(devices) > 1)
-    report = _run_async(lambda: runs.run(command_text, devices, inventory, options=options, progress=bar))
+    touch = None if args.no_touch else prompt_from(args)
+    report = _run_async(lambda: runs.run(command_text, devices, inventory, options=options, progress=bar,
+                                         intent_id=args.intent, touch=touch))
     return Output(report.to_json(), _render(report, args.summary), 0 if report.ok else 1)
 
 

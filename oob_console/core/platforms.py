@@ -7,9 +7,9 @@ command failed", which commands only read, how to pull the running config and
 which of its lines change on every pull. Drivers (services) read this; they
 hold no per-vendor ``if``.
 
-The read-only classification is the default gate of ``oob run`` until the
-command guard lands; it is deliberately narrow: one ``show`` command, no
-output redirection, no second command on another line.
+The read-only classification is deliberately narrow: one ``show`` command, no
+output redirection, no second command on another line. It does not gate
+``oob run``: the command guard does (``services.guard_gate``).
 """
 
 from __future__ import annotations

@@ -1,65 +1,21 @@
-"""Command runs as values: which devices, whether the command may be sent, what came back.
+"""Command runs as values: which devices, and what came back from each.
 
-The gate is the hook where the command guard decides before anything is sent
-(``CommandGate``). Until the guard lands, :func:`read_only_gate` is the default:
-only commands the platform data marks read-only may run.
+Whether a command may be sent is the command guard's decision
+(``services.guard_gate``, called by ``services.runs``), not this module's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from oob_console.core.inventory import Device, Inventory
-from oob_console.core.platforms import read_only_reason, spec
 
 # ok: it ran and the device reported no error; failed: the device said the command failed;
 # timeout / unreachable / dropped (mid-command) / auth / hostkey (not pinned or changed) / error (ours)
 Status = Literal["ok", "failed", "timeout", "unreachable", "dropped", "auth", "hostkey", "error"]
 STATUSES: tuple[Status, ...] = ("ok", "failed", "timeout", "unreachable", "dropped", "auth", "hostkey", "error")
-
-
-@dataclass(frozen=True)
-class GateVerdict:
-    """Whether a command may be sent to these devices, and why.
-
-    ``reasons`` is one line per reason, naming the device where it is about one.
-    ``checker`` names who decided (shown to the operator and audited).
-    """
-
-    allowed: bool
-    reasons: tuple[str, ...]
-    checker: str
-
-
-# (command, target devices, whole inventory) -> verdict. A gate that raises counts as a refusal.
-CommandGate = Callable[[str, Sequence[Device], Inventory], GateVerdict]
-
-
-def read_only_gate(command: str, devices: Sequence[Device], inventory: Inventory) -> GateVerdict:
-    """Allow only what every target's platform data marks read-only (the default until the guard lands)."""
-    reasons: list[str] = []
-    for platform in sorted({d.platform for d in devices}):
-        why = read_only_reason(spec(platform), command)
-        if why:
-            names = [d.name for d in devices if d.platform == platform]
-            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-            reasons.append(f"{shown}: {why}")
-    if reasons:
-        return GateVerdict(False, tuple(reasons), "read-only")
-    return GateVerdict(True, ("read-only on every target platform",), "read-only")
-
-
-def gate_or_refusal(gate: CommandGate, command: str, devices: Sequence[Device], inventory: Inventory) -> GateVerdict:
-    """Ask ``gate``; an exception from it is a refusal (fail closed), never a pass."""
-    try:
-        verdict = gate(command, devices, inventory)
-    except Exception as exc:  # noqa: BLE001 - a checker that errors counts as "dangerous"
-        return GateVerdict(False, (f"the command check could not run: {type(exc).__name__}: {exc}",), "error")
-    if not isinstance(verdict, GateVerdict):
-        return GateVerdict(False, (f"the command check returned {type(verdict).__name__}, not a verdict",), "error")
-    return verdict
 
 
 @dataclass(frozen=True)

@@ -94,9 +94,10 @@ class GuardService:
     def _run(self, slots: dict[int, CheckerReport], index: int, checker: Checker, request: GuardRequest) -> None:
         slots[index] = run_checker(checker, request, self.policy)
 
-    def check(self, text: str, *, platform: str | None = None, devices: Sequence[str] = ()) -> Decision:
-        """Judge ``text`` for ``platform`` on ``devices`` (names in the inventory)."""
-        return self.judge(self.request(text, platform=platform, devices=devices))
+    def check(self, text: str, *, platform: str | None = None, devices: Sequence[str] = (),
+              inventory: Inventory | None = None) -> Decision:
+        """Judge ``text`` for ``platform`` on ``devices`` (names in ``inventory``, default the guard's own)."""
+        return self.judge(self.request(text, platform=platform, devices=devices, inventory=inventory))
 
     def drill(self, path: str | None = None) -> DrillReport:
         """Run the labelled corpus at ``path`` (default: the configured one) through :meth:`judge`.

@@ -13,16 +13,23 @@ this command and at least this verdict, and claims it (once, with approvals
 re-counted). The decision and its reasons, the intent and its approvers are
 audited before anything is sent; an unwritable audit log stops the run.
 
+Command runs (``services.runs``: ``oob run``, backups, and the TUI and line
+shell through the same service) call :meth:`GuardGate.decide` and
+:meth:`GuardGate.clearance`; nothing else decides whether a command is sent.
+
 API::
 
-    clear(by, text, *, platform=None, devices=(), intent_id=None, touch=None) -> Clearance
-        RefusedError (exit 7) with the intent to approve when approvals are missing
+    decide(by, text, *, platform=None, devices=(), inventory=None) -> Decision     judged and audited
+    clearance(by, decision, *, intent_id=None, touch=None) -> Clearance
+        RefusedError (exit 7) with the intent to approve (``details["intent"]``) when approvals are
+        missing, including when the operator's touch could not approve a change
+    clear(by, text, ...) -> Clearance       decide, then clearance
     finish(by, clearance, *, ok, result)    record the outcome on the intent and in the audit log
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +37,8 @@ from oob_console.config import ApprovalsConfig
 from oob_console.core.guard import Decision, Verdict
 from oob_console.core.identity import Identity
 from oob_console.core.intents import QuorumRule, rule_for
-from oob_console.errors import RefusedError
+from oob_console.core.inventory import Inventory
+from oob_console.errors import AuthError, RefusedError, UnavailableError
 from oob_console.services.approvals import ApprovalService, IntentView
 from oob_console.services.audit import AuditService
 from oob_console.services.auth_ports import Prompt
@@ -76,63 +84,100 @@ class Clearance:
     approvers: tuple[str, ...] = ()
 
 
+def why(decision: Decision) -> str:
+    """The first reason of a checker that gave the verdict (what an operator reads first)."""
+    return next((r.reasons[0] for r in decision.reports if r.verdict == decision.verdict and r.reasons),
+                decision.verdict.label)
+
+
 @dataclass
 class GuardGate:
     guard: GuardService
-    approvals: ApprovalService
+    # Approvals are opened only when a verdict needs them: a read-only run never touches the store.
+    approvals: Callable[[], ApprovalService]
     audit: AuditService
 
+    def decide(self, by: Identity, text: str, *, platform: str | None = None, devices: Sequence[str] = (),
+               inventory: Inventory | None = None) -> Decision:
+        """Judge the command (``inventory``: the caller's, else the guard's own) and audit the decision.
+
+        Raises:
+            NotFoundError, UsageError: see ``GuardService.request``.
+            AuditWriteError: nothing was recorded, so nothing may be sent.
+        """
+        decision = self.guard.check(text, platform=platform, devices=devices, inventory=inventory)
+        target = ",".join(decision.devices) or decision.platform
+        self.audit.record("guard.decision", target, decision.verdict.label,
+                          {**decision.to_json(), "text": decision.text}, actor=by.actor)
+        return decision
+
     def clear(self, by: Identity, text: str, *, platform: str | None = None, devices: Sequence[str] = (),
-              intent_id: str | None = None, touch: Prompt | None = None) -> Clearance:
-        """Judge the command and return a clearance, or refuse.
+              inventory: Inventory | None = None, intent_id: str | None = None,
+              touch: Prompt | None = None) -> Clearance:
+        """:meth:`decide`, then :meth:`clearance`."""
+        decision = self.decide(by, text, platform=platform, devices=devices, inventory=inventory)
+        return self.clearance(by, decision, intent_id=intent_id, touch=touch)
+
+    def clearance(self, by: Identity, decision: Decision, *, intent_id: str | None = None,
+                  touch: Prompt | None = None) -> Clearance:
+        """Permission to send what ``decision`` judged, or a refusal.
 
         ``touch``: for a change, ask the operator's key attached to this host for the approval now.
 
         Raises:
-            RefusedError: approvals are missing (the intent to approve is in ``details``), or the intent
-                is not for this exact command, not approved, expired or already used.
-            AuthError: the touch was refused (another user's key, a revoked key, ...).
+            RefusedError: approvals are missing (the intent to approve is in ``details``; that includes a
+                touch that did not approve a change), or the intent is not for this exact command, not
+                approved, expired or already used.
             AuditWriteError: nothing was recorded, so nothing may be sent.
         """
-        decision = self.guard.check(text, platform=platform, devices=devices)
         target = ",".join(decision.devices) or decision.platform
-        self.audit.record("guard.decision", target, decision.verdict.label,
-                          {**decision.to_json(), "text": decision.text}, actor=by.actor)
         if decision.verdict is Verdict.READ_ONLY:
             return Clearance(decision)
         if intent_id is None:
-            view = self.approvals.request(by, ACTIONS[decision.verdict], binding(decision))
+            view = self.approvals().request(by, ACTIONS[decision.verdict], binding(decision))
             if decision.verdict is Verdict.CHANGE and touch is not None:
                 view = self._touch(by, view, touch)
             if view.state != "approved":
                 raise RefusedError(
                     f"{decision.verdict.label}: not sent; intent {view.id} needs "
-                    f"{view.need - view.have} more approval(s) ({requirement_of(view)})",
-                    where=target, hint=f"approvers run 'oob approve {view.id}', then run it again with the "
-                                       f"intent {view.id}",
+                    f"{view.need - view.have} more approval(s) ({requirement_of(view)}); {why(decision)}",
+                    where=target, hint=f"approvers run 'oob approve {view.id}', then run the same command again "
+                                       f"with the intent (oob run --intent {view.id} ...)",
                     details={"intent": view.id, "decision": decision.to_json()})
             intent_id = view.id
         return self._claim(by, decision, intent_id, target)
 
     def _touch(self, by: Identity, view: IntentView, touch: Prompt) -> IntentView:
-        view = self.approvals.approve_local(view.id, touch)
+        try:
+            view = self.approvals().approve_local(view.id, touch)
+        except (UnavailableError, AuthError) as exc:  # no key here, another's, a wrong PIN: not approved
+            self.audit.record("guard.clear", view.id, "refused", {"reason": f"the touch failed: {exc.message}"},
+                              actor=by.actor)
+            raise RefusedError(
+                f"change: not sent; the operator's touch did not approve intent {view.id}: {exc.message}",
+                where=view.id, hint=f"touch your own enrolled key and run it again, or approve it with "
+                                    f"'oob approve {view.id} --sshsig FILE' and run it again with the intent "
+                                    f"{view.id}",
+                details={"intent": view.id}) from None
         if by.user is not None and by.user not in view.approvers:
             self.audit.record("guard.clear", view.id, "refused", {"reason": "touched by another user's key",
                                                                    "approvers": list(view.approvers)},
                               actor=by.actor)
             raise RefusedError(f"a change needs {by.user}'s own key; the key touched belongs to "
-                               f"{', '.join(view.approvers) or 'nobody counted'}", where=view.id)
+                               f"{', '.join(view.approvers) or 'nobody counted'}", where=view.id,
+                               details={"intent": view.id})
         return view
 
     def _claim(self, by: Identity, decision: Decision, intent_id: str, target: str) -> Clearance:
-        view = self.approvals.get(intent_id)
+        approvals = self.approvals()
+        view = approvals.get(intent_id)
         wrong = self._mismatch(view, decision)
         if wrong:
             self.audit.record("guard.clear", view.id, "refused", {"reason": wrong}, actor=by.actor)
             raise RefusedError(f"intent {view.id} does not cover this command: {wrong}", where=target,
                                hint="request a new intent for exactly this command")
-        intent = self.approvals.claim(view.id, action=view.intent.action, by=by)
-        approvers = self.approvals.get(intent.id).approvers
+        intent = approvals.claim(view.id, action=view.intent.action, by=by)
+        approvers = approvals.get(intent.id).approvers
         self.audit.record("guard.clear", intent.id, "ok",
                           {"verdict": decision.verdict.label, "text_sha256": decision.text_sha256,
                            "devices": list(decision.devices), "approvers": list(approvers)}, actor=by.actor)
@@ -159,7 +204,7 @@ class GuardGate:
                           {"intent": clearance.intent_id, "text_sha256": decision.text_sha256, "result": result},
                           actor=by.actor)
         if clearance.intent_id:
-            self.approvals.finish(clearance.intent_id, ok=ok, result=result, by=by)
+            self.approvals().finish(clearance.intent_id, ok=ok, result=result, by=by)
 
 
 def requirement_of(view: IntentView) -> str:

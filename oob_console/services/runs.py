@@ -1,9 +1,17 @@
 """`oob run`: one command on many devices, with bounded concurrency, per-device results, audited.
 
-Before anything is sent, the gate (the command guard's hook; by default
-"read-only commands only") decides for the whole run, and the decision is
-audited. A refused run sends nothing. Each device then gets its own timeouts
-and its own result; a device that fails never hides behind the others.
+Before anything is sent the command guard judges the run (``services.guard_gate``):
+once per platform and command text among the targets. A read-only run goes
+ahead; a change needs the operator's fresh key touch or an approved intent, a
+dangerous command the configured quorum (an approved intent, ``intent_id``).
+The decisions, the clearance (intent and approvers) and the start are audited
+before the first byte is sent; a refused run sends nothing and is audited as
+refused. Each device then gets its own timeouts and its own result; a device
+that fails never hides behind the others. The outcome is audited, and recorded
+on the intent the run used.
+
+Every front end (CLI, TUI, line shell) runs commands through :meth:`RunService.run`;
+:meth:`RunService.preview` shows the verdicts before anything is sent.
 """
 
 from __future__ import annotations
@@ -16,19 +24,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from oob_console.core.guard import Decision, Verdict
+from oob_console.core.identity import Identity
 from oob_console.core.inventory import Device, Inventory
 from oob_console.core.platforms import first_error, spec
-from oob_console.core.runs import (
-    CommandGate,
-    DeviceResult,
-    GateVerdict,
-    Status,
-    gate_or_refusal,
-    read_only_gate,
-    select_devices,
-    tally,
-)
+from oob_console.core.runs import DeviceResult, Status, select_devices, tally
 from oob_console.errors import (
+    AuditWriteError,
     AuthError,
     DeadlineError,
     NotFoundError,
@@ -37,9 +39,11 @@ from oob_console.errors import (
     UnavailableError,
     UsageError,
 )
+from oob_console.services.auth_ports import Prompt
 from oob_console.services.cli_driver import CliDriver
 from oob_console.services.device_ports import SshEngine, SshTarget
 from oob_console.services.devices import DeviceAccess
+from oob_console.services.guard_gate import Clearance, GuardGate
 
 Progress = Callable[[DeviceResult, int, int], None]  # (result just finished, done, total)
 
@@ -56,7 +60,7 @@ class RunOptions:
 class RunReport:
     run_id: str
     command: str
-    verdict: GateVerdict
+    clearances: tuple[Clearance, ...]  # one per platform and command text; at most one with an intent
     results: list[DeviceResult] = field(default_factory=list)
     elapsed: float = 0.0
 
@@ -64,9 +68,21 @@ class RunReport:
     def ok(self) -> bool:
         return all(r.ok for r in self.results)
 
+    @property
+    def verdict(self) -> Verdict:
+        return max(c.decision.verdict for c in self.clearances)
+
+    @property
+    def approved(self) -> Clearance | None:
+        """The clearance that used an intent (a change or a dangerous command), if any."""
+        return next((c for c in self.clearances if c.intent_id), None)
+
     def to_json(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "command": self.command, "ok": self.ok,
-                "checked_by": self.verdict.checker, "counts": tally(self.results),
+        approved = self.approved
+        return {"run_id": self.run_id, "command": self.command, "ok": self.ok, "verdict": self.verdict.label,
+                "intent": approved.intent_id if approved else None,
+                "approvers": list(approved.approvers) if approved else [],
+                "decisions": [c.decision.to_json() for c in self.clearances], "counts": tally(self.results),
                 "elapsed": round(self.elapsed, 3), "results": [r.to_json() for r in self.results]}
 
 
@@ -82,10 +98,18 @@ def _status_of(exc: OobError) -> Status:
     return "error"
 
 
+def _outcomes(results: Sequence[DeviceResult]) -> list[dict[str, Any]]:
+    """Per-device outcome for the audit log and the intent: no output (only its hash and size)."""
+    return [{"device": r.device, "status": r.status, "exit_status": r.exit_status, "error": r.error,
+             "output_sha256": hashlib.sha256(r.output.encode()).hexdigest(), "output_bytes": len(r.output.encode())}
+            for r in results]
+
+
 @dataclass
 class RunService:
     access: DeviceAccess
-    gate: CommandGate = read_only_gate
+    gate: GuardGate
+    operator: Callable[[], Identity]  # who acts when the caller does not say (App.identity)
 
     def targets(self, names: Sequence[str], *, site: str | None, role: str | None,
                 everything: bool) -> tuple[Inventory, tuple[Device, ...]]:
@@ -102,46 +126,84 @@ class RunService:
                                 hint="check --site/--role against 'oob inventory list'")
         return inv, sel.devices
 
-    def check(self, command: str, devices: Sequence[Device], inventory: Inventory) -> GateVerdict:
-        return gate_or_refusal(self.gate, command, devices, inventory)
+    @staticmethod
+    def _groups(command: str, devices: Sequence[Device],
+                commands: dict[str, str] | None) -> dict[tuple[str, str], list[Device]]:
+        """The devices per (command text, platform): the guard judges text for one platform at a time."""
+        groups: dict[tuple[str, str], list[Device]] = {}
+        for dev in devices:
+            groups.setdefault(((commands or {}).get(dev.name, command), dev.platform), []).append(dev)
+        return groups
+
+    def preview(self, command: str, devices: Sequence[Device], inventory: Inventory, *,
+                commands: dict[str, str] | None = None) -> list[Decision]:
+        """The guard's decisions for a run, before anything is sent (nothing is requested or audited)."""
+        return [self.gate.guard.check(text, devices=[d.name for d in devs], inventory=inventory)
+                for (text, _), devs in self._groups(command, devices, commands).items()]
+
+    def _clear(self, by: Identity, command: str, devices: Sequence[Device], inventory: Inventory,
+               commands: dict[str, str] | None, intent_id: str | None,
+               touch: Prompt | None) -> tuple[Clearance, ...]:
+        decisions = [self.gate.decide(by, text, devices=[d.name for d in devs], inventory=inventory)
+                     for (text, _), devs in self._groups(command, devices, commands).items()]
+        needs = [d for d in decisions if d.verdict is not Verdict.READ_ONLY]
+        if len(needs) > 1:
+            parts = "; ".join(f"{d.verdict.label} on {d.platform} ({', '.join(d.devices[:3])}"
+                              f"{' ...' if len(d.devices) > 3 else ''})" for d in needs)
+            raise RefusedError(f"not sent: {len(needs)} parts of this run need approval ({parts}); an approval "
+                               "covers one platform and one command text",
+                               hint="run it for one platform at a time (name the devices, or use --site/--role)")
+        cleared = [Clearance(d) for d in decisions if d.verdict is Verdict.READ_ONLY]
+        if needs:
+            cleared.append(self.gate.clearance(by, needs[0], intent_id=intent_id, touch=touch))
+        return tuple(cleared)
 
     async def run(self, command: str, devices: Sequence[Device], inventory: Inventory, *,
                   options: RunOptions, progress: Progress | None = None,
-                  commands: dict[str, str] | None = None, action: str = "run") -> RunReport:
-        """Gate, audit, fan out, audit the outcome. ``commands`` overrides the command per device (backups).
+                  commands: dict[str, str] | None = None, action: str = "run", by: Identity | None = None,
+                  intent_id: str | None = None, touch: Prompt | None = None) -> RunReport:
+        """Judge, clear, audit, fan out, audit the outcome. ``commands`` overrides the command per device (backups).
+
+        ``by``: who runs it (default: the operator of this App). ``intent_id``: an approved intent for exactly
+        this command on exactly these devices (ignored when the guard now judges every part read-only).
+        ``touch``: for a change, ask the operator's key on this host; that blocks until the key answers
+        (``[auth] touch_timeout``), before anything is sent, so front ends call this from a worker.
 
         Raises:
-            RefusedError: the gate said no (audited; nothing was sent).
+            RefusedError: the guard's verdict needs approvals that are missing (``details["intent"]`` names
+                the intent to approve), or the intent does not cover this run (audited; nothing was sent).
             AuditWriteError: the audit log cannot be written (nothing was sent).
         """
         if not devices:
             raise UsageError("no devices to run on")
+        by = by or self.operator()
         run_id = secrets.token_hex(6)
         per_device = commands or {}
         names = [d.name for d in devices]
-        groups: dict[str, list[Device]] = {}
-        for dev in devices:
-            groups.setdefault(per_device.get(dev.name, command), []).append(dev)
-        verdicts = [self.check(cmd, devs, inventory) for cmd, devs in groups.items()]
-        refused = [v for v in verdicts if not v.allowed]
-        verdict = refused[0] if refused else verdicts[0]
-        base = {"run_id": run_id, "command": command, "devices": names, "checked_by": verdict.checker,
-                "reasons": list(verdict.reasons)}
+        base: dict[str, Any] = {"run_id": run_id, "command": command, "devices": names}
         target = names[0] if len(names) == 1 else f"{len(names)} devices"
-        if refused:
-            self.access.audit.record(f"{action}.refused", target=target, outcome="refused", details=base)
-            raise RefusedError(
-                f"refused by the {verdict.checker} check: {verdict.reasons[0]}",
-                hint="nothing was sent; until the command guard is installed only read-only commands may run"
-                if verdict.checker == "read-only" else "nothing was sent",
-                details={"run_id": run_id, "reasons": list(verdict.reasons)},
-            )
+        try:
+            clearances = self._clear(by, command, devices, inventory, commands, intent_id, touch)
+        except AuditWriteError:
+            raise
+        except OobError as exc:
+            self.access.audit.record(f"{action}.refused", target=target, outcome="refused",
+                                     details={**base, "reason": exc.message, "intent": exc.details.get("intent")},
+                                     actor=by.actor)
+            raise
         opts = options
-        self.access.audit.record(f"{action}.start", target=target, outcome="started",
-                                 details={**base, "concurrency": opts.concurrency, "timeout": opts.timeout,
-                                          "transport": opts.transport})
+        report = RunReport(run_id, command, clearances)
+        approved = report.approved
+        self.access.audit.record(
+            f"{action}.start", target=target, outcome="started", actor=by.actor,
+            details={**base, "verdict": report.verdict.label,
+                     "decisions": [{"platform": c.decision.platform, "devices": list(c.decision.devices),
+                                    "verdict": c.decision.verdict.label, "text_sha256": c.decision.text_sha256}
+                                   for c in clearances],
+                     "intent": approved.intent_id if approved else None,
+                     "approvers": list(approved.approvers) if approved else [],
+                     "concurrency": opts.concurrency, "timeout": opts.timeout, "transport": opts.transport})
         started = time.monotonic()
-        report = RunReport(run_id, command, verdict)
         sem = asyncio.Semaphore(max(1, opts.concurrency))
         done = 0
 
@@ -157,19 +219,23 @@ class RunService:
         try:
             report.results = list(await asyncio.gather(*(one(d) for d in devices)))
         except asyncio.CancelledError:  # Ctrl-C: the log must not show a run that never ended
-            self.access.audit.record(f"{action}.finish", target=target, outcome="interrupted",
+            self.access.audit.record(f"{action}.finish", target=target, outcome="interrupted", actor=by.actor,
                                      details={"run_id": run_id, "finished_devices": done})
+            if approved:
+                self.gate.finish(by, approved, ok=False,
+                                 result={"run_id": run_id, "interrupted": True, "finished_devices": done})
             raise
         report.elapsed = time.monotonic() - started
         counts = tally(report.results)
         outcome = "ok" if report.ok else ("failed" if counts["ok"] == 0 else "partial")
+        outcomes = _outcomes(report.results)
         self.access.audit.record(
-            f"{action}.finish", target=target, outcome=outcome,
-            details={"run_id": run_id, "counts": counts, "elapsed": round(report.elapsed, 3),
-                     "results": [{"device": r.device, "status": r.status, "exit_status": r.exit_status,
-                                  "error": r.error, "output_sha256": hashlib.sha256(r.output.encode()).hexdigest(),
-                                  "output_bytes": len(r.output.encode())} for r in report.results]},
+            f"{action}.finish", target=target, outcome=outcome, actor=by.actor,
+            details={"run_id": run_id, "counts": counts, "elapsed": round(report.elapsed, 3), "results": outcomes},
         )
+        if approved:
+            self.gate.finish(by, approved, ok=report.ok, result={"run_id": run_id, "counts": counts,
+                                                                 "results": outcomes})
         return report
 
     async def _device(self, dev: Device, command: str, opts: RunOptions) -> DeviceResult:

@@ -17,10 +17,15 @@ from typing import TYPE_CHECKING, Literal
 from oob_console.errors import NotFoundError, OobError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from oob_console.services.approvals import ApprovalService
     from oob_console.services.audit import AuditService
     from oob_console.services.credentials import CredentialService
     from oob_console.services.devices import DeviceAccess
+    from oob_console.services.doctor import DoctorService
+    from oob_console.services.doctor_ports import TcpProbe
+    from oob_console.services.drill import DrillService
     from oob_console.services.runbooks import RunbookService
 
 State = Literal["ok", "warn", "fail", "off"]
@@ -138,18 +143,34 @@ def approvals_probe(approvals: ApprovalService) -> Probe:
     return probe
 
 
-# Reachability probes go over the OOB uplink and are audited: the overview repeats one at most this often.
+# Probes that go over the OOB uplink (and reachability is audited): the overview repeats one at most this often.
 REACH_EVERY = 30.0
 
 
-def devices_probe(devices: DeviceAccess, *, timeout: float = 5.0) -> Probe:
-    """How many inventory devices answer on their SSH port (TCP and banner, no login)."""
+def at_most_every(seconds: float, measure: Probe) -> Probe:
+    """``measure``, its answer reused for ``seconds`` (a dashboard refresh must not hammer the uplink)."""
     last: list[tuple[float, StatusItem]] = []
+
+    def probe() -> StatusItem:
+        now = time.monotonic()
+        if not last or now - last[0][0] > seconds:
+            last[:] = [(now, measure())]
+        return last[0][1]
+
+    return probe
+
+
+def devices_probe(devices: DeviceAccess, *, timeout: float = 5.0, shown_as: str = "") -> Probe:
+    """How many inventory devices answer on their SSH port (TCP and banner, no login).
+
+    ``shown_as``: the inventory as the config names it (default: its full path).
+    """
 
     def measure() -> StatusItem:
         inventory = devices.inventory()
         if not inventory.devices:
-            return StatusItem("devices", "Devices reachable", "warn", f"no devices in {devices.store.location}",
+            where = shown_as or devices.store.location
+            return StatusItem("devices", "Devices reachable", "warn", f"no devices in {where}",
                               "write the inventory, or 'oob inventory import ...'", goto="devices")
         reach = asyncio.run(devices.reachability(inventory.devices, timeout=timeout))
         down = [name for name, r in reach.items() if not r.ok]
@@ -160,10 +181,62 @@ def devices_probe(devices: DeviceAccess, *, timeout: float = 5.0) -> Probe:
             summary += f"; not {', '.join(down[:3])}" + (f" and {len(down) - 3} more" if len(down) > 3 else "")
         return StatusItem("devices", "Devices reachable", state, summary, goto="devices")
 
+    return at_most_every(REACH_EVERY, measure)
+
+
+def uplink_probe(tcp: TcpProbe, targets: Sequence[str], *, timeout: float = 5.0) -> Probe:
+    """Does a TCP connect to each configured HOST:PORT beyond the OOB uplink succeed?"""
+
+    def measure() -> StatusItem:
+        if not targets:
+            return StatusItem("uplink", "OOB uplink", "warn", "not checked: no uplink targets configured",
+                              "list HOST:PORT beyond the uplink in [drill] uplink")
+        fastest: float | None = None
+        failed: list[str] = []
+        for target in targets:
+            host, _, port = target.rpartition(":")
+            try:
+                seconds = tcp.connect(host.strip("[]"), int(port), timeout)
+            except OobError as exc:
+                failed.append(exc.message)
+                continue
+            fastest = seconds if fastest is None else min(fastest, seconds)
+        up = len(targets) - len(failed)
+        if fastest is None:
+            return StatusItem("uplink", "OOB uplink", "fail", f"none of {len(targets)} targets answer: {failed[0]}")
+        summary = f"{up} of {len(targets)} targets answer, fastest in {fastest * 1000:.0f} ms"
+        return StatusItem("uplink", "OOB uplink", "warn" if failed else "ok",
+                          summary + (f"; {failed[0]}" if failed else ""))
+
+    return at_most_every(REACH_EVERY, measure)
+
+
+def doctor_probe(doctor: DoctorService) -> Probe:
+    """The verdict of `oob doctor` (does anything the console needs depend on production?)."""
+
+    def measure() -> StatusItem:
+        report = doctor.run()
+        counts = report.counts
+        worst = next((f for level in ("critical", "warning") for f in report.findings if f.level == level), None)
+        summary = f"{counts.get('critical', 0)} critical, {counts.get('warning', 0)} warnings"
+        if worst is not None:
+            summary += f"; first: {worst.subject} ({worst.problem})" if worst.problem else f"; first: {worst.subject}"
+        state: State = "fail" if report.critical else "warn" if counts.get("warning") else "ok"
+        return StatusItem("doctor", "Doctor", state, summary, "details: oob doctor" if worst else "")
+
+    return at_most_every(REACH_EVERY, measure)
+
+
+def drill_probe(drill: DrillService, *, max_age_days: float) -> Probe:
+    """Days since the last passing break-glass drill (stale after ``max_age_days``)."""
+
     def probe() -> StatusItem:
-        now = time.monotonic()
-        if not last or now - last[0][0] > REACH_EVERY:
-            last[:] = [(now, measure())]
-        return last[0][1]
+        last = drill.last_passing()
+        if last is None:
+            return StatusItem("drill", "Last drill", "warn", "no passing drill on record", "run 'oob drill run'")
+        days = float(last["days_ago"])
+        state: State = "ok" if days <= max_age_days else "warn"
+        return StatusItem("drill", "Last drill", state, f"passed {days:g} days ago ({last.get('id')})",
+                          "" if state == "ok" else f"older than {max_age_days:g} days: run 'oob drill run'")
 
     return probe

@@ -362,7 +362,7 @@ class LineShell:
     def devices(self, words: str) -> None:
         shown = self._devices(words)
         self.shown_devices = shown
-        where = self.services.devices.store.location
+        where = self.services.loaded.config.paths.inventory
         more = f" matching {words!r}" if words else f" in {where}"
         self.start_list(f"{len(shown)} devices{more}", [device_line(d, probed=False) for d in shown],
                         lambda i: self.show_device(shown[i]), [d.name for d in shown])

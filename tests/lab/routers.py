@@ -8,6 +8,7 @@ the emergency-BGP router backend, drills)::
     with RouterLab(tmp_path) as lab:
         r1 = lab.router("r1")                    # bgpd + sshd, ~0.2 s
         r1.vtysh("show running-config")          # ask FRR directly (not over SSH)
+        r1.received()                            # every command that arrived as an SSH exec request
         entry = r1.device_entry()                # a dict for an inventory [[devices]] table
         write_inventory(site / "inventory.toml", [entry])
 
@@ -121,6 +122,11 @@ class Router:
         done = subprocess.run(args, capture_output=True, text=True, timeout=10, check=False)
         return done.stdout + done.stderr
 
+    def received(self) -> list[str]:
+        """Every command that reached this router as an SSH exec request, oldest first."""
+        log = self.dir / "received"
+        return log.read_text().split("\0")[:-1] if log.exists() else []
+
     def device_entry(self, name: str | None = None, **extra: Any) -> dict[str, Any]:
         """An inventory [[devices]] table reaching this router (``name`` lets many entries share it)."""
         entry: dict[str, Any] = {
@@ -160,7 +166,9 @@ class Router:
         wrapper.write_text(
             "#!/bin/sh\n"
             f'[ -f {self.dir}/delay ] && sleep "$(cat {self.dir}/delay)"\n'
-            f'if [ -n "$SSH_ORIGINAL_COMMAND" ]; then exec {vtysh} -c "$SSH_ORIGINAL_COMMAND"; fi\n'
+            'if [ -n "$SSH_ORIGINAL_COMMAND" ]; then\n'
+            f'  printf "%s\\000" "$SSH_ORIGINAL_COMMAND" >> {self.dir}/received\n'  # NUL-separated: blocks have lines
+            f'  exec {vtysh} -c "$SSH_ORIGINAL_COMMAND"\nfi\n'
             f"exec {vtysh}\n"
         )
         wrapper.chmod(0o755)

@@ -39,7 +39,7 @@ def test_show_on_two_routers_runs_audits_and_reports_each(site: Path, router_lab
     assert results["r1"]["status"] == "ok" and results["r1"]["exit_status"] == 0
     assert "router bgp 64512" in results["r1"]["output"]
     assert "router bgp 64513" in results["r2"]["output"]
-    assert body["result"]["checked_by"] == "read-only"
+    assert body["result"]["verdict"] == "read-only" and body["result"]["intent"] is None
     actions = [(e["action"], e["outcome"]) for e in _audit(site)]
     assert ("run.start", "started") in actions and ("run.finish", "ok") in actions
     finish = next(e for e in _audit(site) if e["action"] == "run.finish")
@@ -61,16 +61,16 @@ def test_device_error_is_a_failure_with_its_line(site: Path, router_lab: RouterL
     assert r["error"] == "% Unknown command: show bogus"
 
 
-@pytest.mark.parametrize("command", ["configure terminal", "show version\nconfigure terminal",
-                                     "show running-config | redirect x", "write memory"])
-def test_non_read_only_command_is_refused_before_connecting(site: Path, router_lab: RouterLab,
-                                                            command: str) -> None:
+@pytest.mark.parametrize(("command", "verdict"), [("write memory", "change"), ("clear bgp *", "dangerous"),
+                                                  ("configure terminal\nno router bgp 64512", "dangerous")])
+def test_unapproved_command_is_refused_before_connecting(site: Path, router_lab: RouterLab, command: str,
+                                                         verdict: str) -> None:
     r1 = router_lab.router("r1")
     write_inventory(site / "inventory.toml", [r1.device_entry()])
     r1.stop_sshd()  # a refused run must not even try to connect
-    proc = run_oob("run", "r1", "--", command, home=site)
+    proc = run_oob("run", "r1", "--", command, home=site)  # no security key on this host: a change is refused too
     assert proc.returncode == 7, proc.stderr
-    assert proc.stderr.count("\n") == 1 and "refused by the read-only check" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and f"{verdict}: not sent" in proc.stderr
     actions = [e["action"] for e in _audit(site)]
     assert "run.refused" in actions and "run.start" not in actions
 

@@ -47,10 +47,26 @@ def test_vt100_logs_in_with_a_software_key_opens_every_screen_and_quits(people_s
     assert "Log in with your hardware key" in screen and screen.isascii()
     term.type("bob")
     term.send("Enter")
-    screen = term.wait_for("user:bob | low-bandwidth")
+    term.wait_for("user:bob | low-bandwidth")
+    screen = term.wait_for("3 of 3 answer on SSH")  # the demo routers, probed over loopback
     assert "Terminal: low-bandwidth, no colour, ASCII (TERM=vt100)" in screen
-    assert f"1 waiting: {drill.id} drill 1/2" in screen and "not in this version (device inventory)" in screen
+    assert f"1 waiting: {drill.id} drill 1/2" in screen and "not in this version (emergency BGP)" in screen
     assert "+----" in screen  # ASCII borders, nothing a VT100 cannot show
+
+    term.send("v")
+    term.wait_for("edge1.sjc1")
+    term.send("Enter")
+    term.wait_for("pinned ssh-ed25519 SHA256:")
+    term.send("s")  # the TUI steps aside: the router's own CLI on this terminal
+    term.wait_for("bb1.sjc1# ")
+    term.type("show version")
+    term.send("Enter")
+    term.wait_for("oob-console DEMO router bb1.sjc1")
+    term.type("exit")
+    term.send("Enter")
+    term.wait_for("ssh session to bb1.sjc1 ended")
+    assert services.audit.show(action="session.")[-1]["target"] == "bb1.sjc1"
+    term.send("Escape")
 
     term.send("a")
     term.wait_for(f"{drill.id} drill [pending] 1/2 by user:alice")
@@ -110,7 +126,7 @@ def test_sending_only_changes_shows_the_same_screen_as_textual(home: Path, termi
     diffed, raw = Tmux(oob_tui(home, term_name)), Tmux(oob_tui(home, term_name, "--send-all"))
     terminals += [diffed, raw]
     steps: list[tuple[str, ...]] = [(), ("Down", "Down"), ("r",), ("Down", "Enter"), ("Escape", "l"), ("Down",),
-                                    ("n",), ("Escape", "?"), ("d",), ("resize",)]
+                                    ("n",), ("Escape", "?"), ("v",), ("d",), ("resize",)]
     for t in (diffed, raw):
         t.wait_for("chain intact")
     size = (80, 24)

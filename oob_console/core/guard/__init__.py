@@ -25,6 +25,20 @@ from oob_console.core.guard.decision import (
 PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos")
 
 
+def forget() -> None:
+    """Drop everything the checkers remember between decisions (line readings, grammar matches, interface
+    names, addresses, the backbone index): afterwards the next decision costs what a new process's first does.
+    Decisions never depend on it; benchmarks use it to measure the first pass honestly."""
+    from oob_console.core.guard.blast import forget as forget_blast
+    from oob_console.core.guard.grammar import match_root
+    from oob_console.core.guard.rules import platform_dialects
+
+    match_root.cache_clear()
+    for dialect in platform_dialects().values():
+        dialect.forget()
+    forget_blast()
+
+
 def default_checkers() -> tuple[Checker, ...]:
     """The two independent checkers every decision runs."""
     from oob_console.core.guard.blast import BlastChecker
@@ -45,5 +59,6 @@ __all__ = [
     "default_checkers",
     "evaluate",
     "failed_report",
+    "forget",
     "run_checker",
 ]

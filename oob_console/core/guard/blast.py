@@ -36,6 +36,7 @@ End = tuple[str, str]  # (device, interface) as the inventory names them
 
 
 _ALIASES = {"be": "bundle-ether"}  # short forms that are not prefixes of the full name
+_RANGE_WORD = re.compile(r"^range\s+")
 
 
 @lru_cache(maxsize=4096)
@@ -75,7 +76,7 @@ def _wildcard(spec: str) -> Callable[[str], bool]:
 
 def spec_matcher(spec: str) -> Callable[[str], bool]:
     """A predicate over inventory interface names for what a command named (one, a list, a range, a glob)."""
-    spec = re.sub(r"^range\s+", "", spec.lower().strip().strip('"'))
+    spec = _RANGE_WORD.sub("", spec.lower().strip().strip('"'))
     if spec in ("<*>", "*", "all", "") or "macro" in spec:
         return lambda name: True
     if any(ch in spec for ch in "*<[") or "(" in spec:
@@ -103,7 +104,9 @@ def _unbounded(spec: str) -> bool:
     return spec.strip() in ("<*>", "*", "all", "") or any(ch in spec for ch in "*<[") or "macro" in spec
 
 
+@lru_cache(maxsize=4096)
 def _addr(text: str) -> str:
+    """A neighbour address as one spelling (``2001:DB8::1`` and ``2001:db8:0::1`` alike)."""
     try:
         return ipaddress.ip_address(text.strip()).compressed
     except ValueError:
@@ -197,7 +200,8 @@ class BlastChecker:
     def _sessions(effect: Effect, device: Device, where: str, damage: _Damage) -> None:
         kind = effect.kind
         if kind == "session":
-            hit = [s for s in device.bgp if _addr(s.neighbor) == _addr(effect.target)]
+            wanted = _addr(effect.target)
+            hit = [s for s in device.bgp if _addr(s.neighbor) == wanted]
             if not hit:
                 damage.notes.append(f"{where}: BGP neighbour {effect.target} of {device.name} is not in the "
                                     "inventory (blast radius not measured)")
@@ -302,6 +306,13 @@ def _backbone_ends(inventory: Inventory, targets: tuple[Device, ...]) -> set[End
     known = {d.name for d in inventory.devices}
     extra = {(d.name, lk.interface) for d in targets if d.name not in known for lk in d.links if lk.kind == "backbone"}
     return set(ends) | extra
+
+
+def forget() -> None:
+    """Drop the remembered interface names and backbone index (see ``core.guard.forget``)."""
+    _split.cache_clear()
+    _addr.cache_clear()
+    _LAST_BACKBONE.clear()
 
 
 def _link(inventory: Inventory, targets: tuple[Device, ...], device: str, interface: str) -> Link | None:

@@ -103,8 +103,13 @@ def _after(toks: list[str], word: str) -> str:
     return ""
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_FREE_TEXT = re.compile(r"\b(description|remark|banner|alias)\b", re.I)
+_COMMENT = re.compile(r"/\*.*?\*/")
+
+
 def _clean(line: str) -> str:
-    return re.sub(r"[\x00-\x1f\x7f]", " ", line)
+    return line if line.isprintable() else _CONTROL.sub(" ", line)
 
 
 @dataclass
@@ -124,7 +129,7 @@ class Extractor:
             line = _clean(raw).strip()
             if not line or line[0] in "!#":
                 continue
-            pieces = [line] if re.search(r"\b(description|remark|banner|alias)\b", line, re.I) else line.split(";")
+            pieces = [line] if _FREE_TEXT.search(line) else line.split(";")
             for piece in pieces:
                 toks = _words(piece)
                 if toks:
@@ -424,7 +429,7 @@ def _junos_statements(text: str) -> list[tuple[int, list[str], bool, str]]:
     out: list[tuple[int, list[str], bool, str]] = []
     stack: list[list[str]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = re.sub(r"/\*.*?\*/", " ", _clean(raw)).strip()
+        line = _COMMENT.sub(" ", _clean(raw)).strip()
         if not line or line.startswith("#"):
             continue
         words: list[str] = []

@@ -100,6 +100,9 @@ _IF_NUM = re.compile(r"\d+(?:/\d+)*(?:[.:]\d+)*$")
 _RANGE_CHARS = frozenset(",*[<")
 _LAG_NAMES = ("port-channel", "bundle-ether")
 _LAG_EXACT = frozenset({"ae", "be", "bond", "lag", "po", "reth"})
+_DASHED = re.compile(r"\d\s*-\s*\d")  # a numeric range such as "1 - 4"
+_TIGHT_DASH = re.compile(r"\d-\d")
+_IFS_START = re.compile(r"[a-z<*\[]")
 
 
 def is_address(tok: str) -> bool:
@@ -126,7 +129,7 @@ def _iface_at(toks: tuple[str, ...], i: int) -> tuple[str, int] | None:
 
 def _ranged(toks: tuple[str, ...], start: int) -> bool:
     text = " ".join(toks[start:])
-    return bool(_RANGE_CHARS.intersection(text) or re.search(r"\d\s*-\s*\d", text) or "macro" in toks[start:])
+    return bool(_RANGE_CHARS.intersection(text) or _DASHED.search(text) or "macro" in toks[start:])
 
 
 def _arg_if(toks: tuple[str, ...], i: int) -> list[int]:
@@ -144,9 +147,9 @@ def _arg_lag(toks: tuple[str, ...], i: int) -> list[int]:
 def _arg_ifs(toks: tuple[str, ...], i: int) -> list[int]:
     """A range, list or wildcard: one token (``ge-0/0/[0-3]``, ``<*>``, ``et1-4``) or the rest."""
     tok = toks[i]
-    if not re.match(r"[a-z<*\[]", tok) or is_address(tok):
+    if not _IFS_START.match(tok) or is_address(tok):
         return []
-    ends = [i + 1] if _RANGE_CHARS.intersection(tok) or re.search(r"\d-\d", tok) else []
+    ends = [i + 1] if _RANGE_CHARS.intersection(tok) or _TIGHT_DASH.search(tok) else []
     if len(toks) > i + 1 and _ranged(toks, i):
         ends.append(len(toks))
     return ends

@@ -58,6 +58,8 @@ _CONFIRMED = ("confirmed", "timer")
 
 def clean(line: str) -> str:
     """What the device sees: backspaces applied, other control characters as spaces."""
+    if line.isprintable():  # the usual case: no control character at all, nothing to apply
+        return line
     while _BACKSPACE.search(line):
         line = _BACKSPACE.sub("", line, count=1)
     return _CONTROL.sub(" ", line)
@@ -134,7 +136,7 @@ class Dialect:
         elif ctx not in (None, self.exec_ctx) and verdict >= Verdict.CHANGE:
             pending = True
         if ctx is None:
-            nxt = st._replace(pending=pending)
+            nxt = State(st.ctx, st.subject, pending)  # not _replace: this runs for every reading
         elif rule.enter == "..":
             nxt = State(self.grammar.parents.get(ctx) or self.exec_ctx, "", pending)
         elif rule.enter:
@@ -143,9 +145,9 @@ class Dialect:
         elif ctx != st.ctx:
             nxt = State(ctx, "", pending)
         else:
-            nxt = st._replace(pending=pending)
-        if nxt.ctx == self.exec_ctx:
-            nxt = nxt._replace(pending=False)
+            nxt = State(st.ctx, st.subject, pending)
+        if nxt.pending and nxt.ctx == self.exec_ctx:
+            nxt = State(nxt.ctx, nxt.subject, False)
         down = None
         if rule.down:
             down = next(((k, t) for k, t in m.captures if k in _SUBJECT_KINDS), None)
@@ -166,7 +168,8 @@ class Dialect:
                 current = self.grammar.parents.get(current) if fall_through else None
                 continue
             found = match_root(root, toks)
-            outs.extend(self.outcome(m, st, None if judge_only else current, toks) for m in found)
+            mode = None if judge_only else current
+            outs += [self.outcome(m, st, mode, toks) for m in found]
             if found and toks[0] in root.lits:
                 break  # a keyword typed in full: the device stays in this mode
             # Only abbreviations matched here (``router`` for ``router-id``): the device may just as
@@ -179,6 +182,8 @@ class Dialect:
         if st.ctx == self.exec_ctx:
             return outs
         ceiling = max((o.verdict for o in outs), default=None)
+        if ceiling is Verdict.DANGEROUS:
+            return outs  # nothing can be stricter
         extra = self.grammar_outcomes(self.exec_ctx, toks, st, judge_only=True)
         return outs + [o for o in extra if ceiling is None or o.verdict > ceiling]
 
@@ -196,7 +201,7 @@ def interfaces_named(kind: str, text: str) -> set[str] | None:
     """Names in an interface spec, or None when it is unbounded (a wildcard, a macro)."""
     text = text.strip().lower()
     if kind in ("if", "lag"):
-        return {re.sub(r"\s+", "", text) or "(unknown)"}
+        return {"".join(text.split()) or "(unknown)"}
     if not text or "*" in text or "<" in text or "macro" in text or "all" == text:
         return None
     names: set[str] = set()
@@ -260,7 +265,10 @@ class RuleChecker:
             line_worst = Verdict.READ_ONLY
             line_reasons: list[str] = []
             for o in outcomes:
-                verdict, reason = self._resolve(o, request, policy, downs)
+                if o.commit or o.down is not None:
+                    verdict, reason = self._resolve(o, request, policy, downs)
+                else:  # the common case, without a call
+                    verdict, reason = o.verdict, o.reason
                 if verdict > line_worst:
                     line_worst, line_reasons = verdict, []
                 if verdict == line_worst and reason not in line_reasons:

@@ -60,7 +60,7 @@ class DevicesScreen(ConsoleScreen):
         listing.add_options([Option(Text(device_line(d, self.reach.get(d.name))), id=d.name) for d in shown])
         if shown:
             listing.highlighted = 0
-        where = self.services.devices.store.location
+        where = self.services.loaded.config.paths.inventory
         if not self.inventory.devices:
             self.say(f"no devices in {where}: write it, or 'oob inventory import ...'", error=True)
         else:

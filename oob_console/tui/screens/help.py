@@ -14,6 +14,8 @@ KEY_NAMES = {"question_mark": "?", "slash": "/"}
 SCREEN_KEYS = """\
 In lists: Up/Down move, Enter opens, / searches or filters, Esc goes back.
 Dashboard: g refreshes.  Audit log: v verifies the chain, n adds a note.
+Devices: / filters (words, site:X, role:X), p probes SSH; Enter shows one,
+there s opens an SSH session and c its serial console (the screen returns).
 Approvals: Enter shows an intent; there a approves with a key attached here,
 s takes a remote approver's pasted SSHSIG. n requests a drill to practise.
 Tab and Shift+Tab move between a search field and its list."""
@@ -47,4 +49,5 @@ class HelpScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()
+        self.say("PgUp/PgDn scroll; the screen keys work everywhere")
         super().on_mount()

@@ -16,7 +16,7 @@ from oob_console.core.guard import Verdict
 from oob_console.core.identity import Identity
 from oob_console.errors import AuditWriteError, AuthError, RefusedError
 from oob_console.services.guard_gate import Clearance
-from tests.guard_support import CORPUS_DIR
+from tests.guard_support import CORPUS_DIR, enroll_team
 from tests.unit.auth_lab import Lab, NoPrompt, lab_fixture  # noqa: F401 - fixture
 
 ALICE = Identity.for_user("alice", frozenset({"operator", "approver"}), method="fido2", key_id="k",
@@ -27,15 +27,9 @@ ONE_LINK = "conf t\ninterface GigabitEthernet0/1\n shutdown\nend"
 
 @pytest.fixture
 def team(lab: Lab) -> Lab:
-    """alice (operator, approver) runs commands; bob approves; dave is an operator without approver rights."""
+    """The corpus inventory, and alice, bob and dave with their keys (see enroll_team)."""
     shutil.copy(CORPUS_DIR / "inventory.toml", lab.home / "inventory.toml")
-    lab.user("alice", "operator", "approver")
-    lab.user("bob", "approver")
-    lab.user("dave", "operator")
-    lab.enroll("alice", "alice-key")
-    lab.enroll("bob", "bob-key")
-    lab.enroll("dave", "dave-key")
-    return lab
+    return enroll_team(lab)
 
 
 def actions(lab: Lab) -> list[tuple[str, str]]:

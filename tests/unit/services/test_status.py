@@ -47,3 +47,36 @@ def test_an_empty_inventory_is_a_warning(site: Path) -> None:
     app = App.from_config(str(site / "config.toml"), actor="test:alice")
     item = app.status.item("devices")
     assert item.state == "warn" and item.summary.startswith("no devices in")
+
+
+def test_uplink_line_connects_to_each_target(site: Path) -> None:
+    import socket
+
+    from oob_console.adapters.host_probe import TcpProbe
+    from oob_console.services.status import uplink_probe
+
+    assert uplink_probe(TcpProbe(), ())().summary == "not checked: no uplink targets configured"
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with socket.socket() as unused:
+            unused.bind(("127.0.0.1", 0))
+            closed = unused.getsockname()[1]
+        both = uplink_probe(TcpProbe(), (f"127.0.0.1:{port}", f"127.0.0.1:{closed}"), timeout=2)()
+        only_up = uplink_probe(TcpProbe(), (f"127.0.0.1:{port}",), timeout=2)()
+    down = uplink_probe(TcpProbe(), (f"127.0.0.1:{closed}",), timeout=2)()
+    assert both.state == "warn" and both.summary.startswith("1 of 2 targets answer")
+    assert only_up.state == "ok" and "fastest in" in only_up.summary
+    assert down.state == "fail" and down.summary.startswith("none of 1 targets answer: cannot connect")
+
+
+def test_doctor_and_drill_lines_on_a_fresh_site(site: Path) -> None:
+    app = App.from_config(str(site / "config.toml"), actor="test:alice")
+    doctor = app.status.item("doctor")
+    report = app.doctor.run()
+    assert doctor.summary.startswith(f"{report.counts.get('critical', 0)} critical, "
+                                     f"{report.counts.get('warning', 0)} warnings")
+    assert doctor.state == ("fail" if report.critical else "warn" if report.counts.get("warning") else "ok")
+    drill = app.status.item("drill")
+    assert (drill.state, drill.summary) == ("warn", "no passing drill on record")
