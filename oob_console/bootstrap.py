@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from oob_console.services.runbooks import RunbookService
     from oob_console.services.runs import RunService
     from oob_console.services.sessions import SessionService, SessionSummary
+    from oob_console.services.ssh_login import SshLoginService
     from oob_console.services.status import StatusService
     from oob_console.services.store_sync import StoreSyncService
 
@@ -187,6 +188,15 @@ class App:
         return ApprovalService(IntentStore(self.store), self.credential_repo, self.audit, self.key_device,
                                verify_signature, cfg.auth, with_guard_classes(cfg.approvals), cfg.site.name,
                                self.clock, notice=self.notify.auto)
+
+    @cached_property
+    def ssh_login(self) -> SshLoginService:
+        from oob_console.core.login_limits import FailureLimiter
+        from oob_console.services.ssh_login import SshLoginService
+
+        cfg = self.loaded.config.server
+        limiter = FailureLimiter(cfg.max_failures, cfg.failure_window, cfg.lockout)
+        return SshLoginService(self.credentials, self.login, self.audit, limiter, cfg.login_user)
 
     @cached_property
     def store_sync(self) -> StoreSyncService:

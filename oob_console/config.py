@@ -533,6 +533,34 @@ class DevicesConfig:
 
 
 @dataclass(frozen=True)
+class ServerConfig:
+    listen: str = "0.0.0.0"  # noqa: S104 - an OOB console is reached from outside; the firewall decides from where
+    port: int = field(default=2222, metadata={"min": 1, "max": 65535})
+    host_key: str = "ssh_host_ed25519_key"
+    login_user: str = "oob"
+    max_sessions: int = field(default=8, metadata={"min": 1, "max": 1000})
+    max_connections: int = field(default=16, metadata={"min": 1, "max": 10000})
+    login_timeout: int = field(default=30, metadata={"min": 1, "max": 3600})
+    idle_timeout: int = field(default=900, metadata={"min": 0, "max": 86400})
+    keepalive_interval: int = field(default=15, metadata={"min": 0, "max": 3600})
+    keepalive_count_max: int = field(default=3, metadata={"min": 1, "max": 100})
+    max_failures: int = field(default=5, metadata={"min": 0, "max": 1000})
+    failure_window: int = field(default=300, metadata={"min": 1, "max": 86400})
+    lockout: int = field(default=900, metadata={"min": 1, "max": 604800})
+    compression: bool = True
+    console: tuple[str, ...] = ("tui",)
+    line_console: tuple[str, ...] = ("shell",)
+
+    def validate(self) -> None:
+        if not re.fullmatch(r"[a-z_][a-z0-9_.-]{0,31}", self.login_user):
+            raise ValueError("login_user: a Unix-style user name (lower case, digits, '_', '.', '-')")
+        if not self.console:
+            raise ValueError("console: name the oob command that interactive sessions run")
+        if not self.line_console:
+            raise ValueError("line_console: name the oob command that dumb terminals run")
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
@@ -547,6 +575,7 @@ class Config:
     doctor: DoctorConfig = field(default_factory=DoctorConfig)
     comms: CommsConfig = field(default_factory=CommsConfig)
     drill: DrillConfig = field(default_factory=DrillConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "oob_console.cli.console",
     "oob_console.cli.runbooks",
     "oob_console.cli.demo",
+    "oob_console.cli.ssh_access",
 )
 
 
