@@ -18,6 +18,7 @@ from oob_console.tui.screens.approvals import ApprovalsScreen
 from oob_console.tui.screens.audit import AuditScreen
 from oob_console.tui.screens.dashboard import DashboardScreen
 from oob_console.tui.screens.devices import DevicesScreen
+from oob_console.tui.screens.doctor import DoctorScreen
 from oob_console.tui.screens.help import HelpScreen
 from oob_console.tui.screens.runbooks import RunbooksScreen
 
@@ -44,6 +45,7 @@ DESTINATIONS: tuple[Destination, ...] = (
     Destination("devices", "v", "Devices", DevicesScreen, "dev [words]"),
     Destination("approvals", "a", "Approvals", ApprovalsScreen, "ap"),
     Destination("runbooks", "r", "Runbooks", RunbooksScreen, "rb [words]"),
+    Destination("doctor", "f", "Doctor (shared fate)", DoctorScreen, "doctor"),
     Destination("audit", "l", "Audit log", AuditScreen, "log"),
     Destination("help", "question_mark", "Help", HelpScreen, "help"),
 )
