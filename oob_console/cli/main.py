@@ -22,6 +22,7 @@ from oob_console.errors import EXIT_BUG, EXIT_INTERRUPTED, OobError
 COMMAND_MODULES = (
     "oob_console.cli.site",
     "oob_console.cli.audit",
+    "oob_console.cli.bgp",
     "oob_console.cli.inventory",
     "oob_console.cli.devices",
     "oob_console.cli.users",
@@ -36,6 +37,7 @@ COMMAND_MODULES = (
     "oob_console.cli.console",
     "oob_console.cli.runbooks",
     "oob_console.cli.demo",
+    "oob_console.cli.ssh_access",
 )
 
 
