@@ -333,15 +333,22 @@ class App:
 
     def _local_data(self) -> list[DataItem]:
         from oob_console.config import comms_seconds
-        from oob_console.services.doctor import local_data
+        from oob_console.services.doctor import VrpAge, local_data
 
         cfg = self.loaded.config
         bundle = self.store_sync.status()["imported_serial"] if cfg.fleet.bundle_signers else None
+        vrps = None
+        if cfg.bgp.upstreams:
+            now = self.doctor.clock()
+            snap = self.bgp.vrps.load(now)
+            vrps = VrpAge(snap.source, None if snap.age_seconds is None else now - snap.age_seconds,
+                          comms_seconds(cfg.bgp.rpki.max_age),
+                          snap.error or f"{len(snap.vrps.vrps) if snap.vrps else 0} VRPs, dated by {snap.age_from}")
         return local_data(
             self.doctor.probe, store=self.path(cfg.paths.store), runbooks=self.path(cfg.paths.runbooks),
             reports=self.path(cfg.paths.reports), max_age=comms_seconds(cfg.doctor.data_max_age),
             drill_max_age=comms_seconds(cfg.doctor.drill_max_age), last_drill=self.drill.last_passing(),
-            bundle_serial=bundle, inventory=self.path(cfg.paths.inventory),
+            bundle_serial=bundle, inventory=self.path(cfg.paths.inventory), vrps=vrps,
         )
 
     @cached_property

@@ -132,7 +132,7 @@ def _service(app: App, backends: Mapping[str, RouteBackend]) -> BgpService:
     approvals = QuorumApprovals(app.approvals, app.identity) if cfg.approvals_required else None
     return BgpService(bgp_settings(cfg), SqliteJournal(app.path(cfg.journal)), app.audit,
                       VrpFile(app.path(cfg.rpki.vrp_file)), backends, looking_glasses(cfg), approvals,
-                      app.identity.actor)
+                      app.identity.actor, notice=app.notify.auto)
 
 
 def build_service(app: App) -> BgpService:

@@ -166,8 +166,11 @@ class DoctorReport:
 
 def crossings(route: Route, prod: Production) -> list[str]:
     """Why this route crosses production (empty: it does not)."""
-    if route.error or route.local:
+    if route.local:
         return []
+    if route.error:  # no route at all; an address inside production still says where it lives
+        prefix = prod.prefix_of(route.dst)
+        return [f"the destination {route.dst} is in production prefix {prefix}"] if prefix else []
     why = []
     if route.dev in prod.interfaces:
         why.append(f"leaves through production interface {route.dev}")

@@ -112,6 +112,8 @@ class BgpService:
     actor: str = "local:unknown"
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
+    # The notify hook (NotifyService.auto): tells the outside world what was announced or withdrawn.
+    notice: Callable[..., object] | None = None
 
     _watcher: StageWatcher | None = field(default=None, init=False, repr=False)
 
@@ -330,7 +332,20 @@ class BgpService:
         self.audit.record(f"bgp.{intent.action}.result", intent.route.prefix, "ok" if execution.ok else "incomplete",
                           {"intent": intent.id, **result})
         execution.record = self.journal.intent(intent.id)
+        self._notice(intent, execution)
         return execution
+
+    def _notice(self, intent: BgpIntent, execution: Execution) -> None:
+        if self.notice is None:
+            return
+        drill = intent.reason == "drill"
+        verb = "announced" if intent.action == "announce" else "withdrew"
+        how = "every stage confirmed" if execution.ok else "NOT every stage confirmed: see 'oob bgp status'"
+        text = (f"{'drill: ' if drill else ''}{verb} {intent.route.prefix} (origin AS{intent.route.origin_as}) via "
+                f"{', '.join(intent.upstreams)}: {how}")
+        self.notice(intent.action, text, severity="info" if drill else "warning" if execution.ok else "error",
+                    details={"intent": intent.id, "prefix": intent.route.prefix, "upstreams": list(intent.upstreams),
+                             "confirmed": execution.ok, "drill": drill})
 
     def apply_rows(self, rows: Sequence[RouteRow], stages: dict[Key, dict[str, Stage]] | None = None,
                    on_stage: StageCallback | None = None) -> dict[Key, Stage]:
@@ -389,6 +404,10 @@ class BgpService:
             self.audit.record("bgp.lease.expired", row.prefix, "ok",
                               {"upstream": row.upstream, "intent": row.intent_id,
                                "lease_expires": row.lease_expires, "generation": row.generation})
+            if self.notice is not None:
+                self.notice("withdraw", f"lease expired: withdrawing {row.prefix} via {row.upstream}",
+                            severity="warning", details={"prefix": row.prefix, "upstream": row.upstream,
+                                                         "intent": row.intent_id})
         return rows
 
     def sessions(self) -> list[SessionInfo]:

@@ -108,13 +108,23 @@ def hostport_targets(group: str, items: Sequence[str], source: str, *, critical:
     return out
 
 
+@dataclass(frozen=True)
+class VrpAge:
+    """The RPKI snapshot as emergency BGP sees it: when it was made (None: unusable) and why."""
+
+    path: str
+    dated: float | None
+    max_age: float
+    note: str
+
+
 UNIX_TIME_2001 = 1_000_000_000  # a bundle serial above this is its export time (the default serial)
 
 
 def local_data(probe: HostProbe, *, store: Path, runbooks: Path, reports: Path, max_age: float, drill_max_age: float,
                last_drill: dict[str, Any] | None, bundle_serial: int | None,
-               inventory: Path | None = None) -> list[DataItem]:
-    """The local data doctor and the drill's freshness step judge (VRP file and inventory: their issues)."""
+               inventory: Path | None = None, vrps: VrpAge | None = None) -> list[DataItem]:
+    """The local data doctor and the drill's freshness step judge."""
     mtime, note = probe.mtime(store)
     items = [DataItem("credential store", str(store), mtime, float("inf"), "warning",
                       "" if mtime else "no users or keys: nobody can log in or approve",
@@ -129,6 +139,9 @@ def local_data(probe: HostProbe, *, store: Path, runbooks: Path, reports: Path, 
         mtime, note = probe.mtime(inventory)
         items.append(DataItem("inventory", str(inventory), mtime, max_age, "warning", note,
                               "write or import the inventory ('oob inventory import')"))
+    if vrps is not None:
+        items.append(DataItem("VRP file", vrps.path, vrps.dated, vrps.max_age, "warning", vrps.note,
+                              "refresh it from the validator (Routinator or rpki-client export, by cron)"))
     mtime, note = probe.mtime(runbooks)
     items.append(DataItem("runbooks", str(runbooks), mtime, max_age, "warning", note,
                           "put the offline runbooks (Markdown) in paths.runbooks"))

@@ -251,7 +251,7 @@ def doctor_probe(doctor: DoctorService) -> Probe:
         if worst is not None:
             summary += f"; first: {worst.subject} ({worst.problem})" if worst.problem else f"; first: {worst.subject}"
         state: State = "fail" if report.critical else "warn" if counts.get("warning") else "ok"
-        return StatusItem("doctor", "Doctor", state, summary, "details: oob doctor" if worst else "")
+        return StatusItem("doctor", "Doctor", state, summary, "details: oob doctor" if worst else "", goto="doctor")
 
     return at_most_every(REACH_EVERY, measure)
 

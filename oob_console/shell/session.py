@@ -90,6 +90,7 @@ class LineShell:
             "logout": lambda _: self.logout(), "probe": self.probe,
             "ssh": lambda ref: self.session("ssh", ref), "console": lambda ref: self.session("console", ref),
             "bgp": lambda _: self.bgp(),
+            "doctor": lambda _: self.doctor(),
         }
 
     # -- the loop ------------------------------------------------------------------------------
@@ -201,7 +202,14 @@ class LineShell:
                  "  m more of the list, /words filters, x leaves the list.\n"
                  "Devices: probe [words] (SSH banner), ssh <n|name>, console <n|name>.\n"
                  "Approvals: approve <n|id> (a key attached here), sshsig <n|id> (paste one).\n"
-                 "login [user], logout: who acts (the audit log names them).")
+                 "login [user], logout: who acts (the audit log names them).\n"
+                 "doctor: does anything the console needs cross production?")
+
+    def doctor(self) -> None:
+        from oob_console.core.doctor import render_text
+
+        site = self.services.loaded.config.site.name
+        self.page(render_text(self.services.doctor.run(), site).splitlines())
 
     def runbooks(self, words: str) -> None:
         hits = self.services.runbooks.search(words)

@@ -19,6 +19,7 @@ from oob_console.tui.screens.audit import AuditScreen
 from oob_console.tui.screens.bgp import BgpScreen
 from oob_console.tui.screens.dashboard import DashboardScreen
 from oob_console.tui.screens.devices import DevicesScreen
+from oob_console.tui.screens.doctor import DoctorScreen
 from oob_console.tui.screens.help import HelpScreen
 from oob_console.tui.screens.runbooks import RunbooksScreen
 
@@ -46,6 +47,7 @@ DESTINATIONS: tuple[Destination, ...] = (
     Destination("approvals", "a", "Approvals", ApprovalsScreen, "ap"),
     Destination("bgp", "b", "BGP", BgpScreen, "bgp", lambda services: bool(services.loaded.config.bgp.upstreams)),
     Destination("runbooks", "r", "Runbooks", RunbooksScreen, "rb [words]"),
+    Destination("doctor", "f", "Doctor (shared fate)", DoctorScreen, "doctor"),
     Destination("audit", "l", "Audit log", AuditScreen, "log"),
     Destination("help", "question_mark", "Help", HelpScreen, "help"),
 )

@@ -1,12 +1,15 @@
-"""A whole site for the drill on loopback: real routers and consoles, comms endpoints, an enrolled key.
+"""A whole site for the drill on loopback: routers, consoles, a BGP upstream, comms endpoints, a key.
 
-    with DrillSite(tmp_path, site) as lab:      # site: an OOB_HOME made by init_site
+    with DrillSite(tmp_path, tmp_path / "site") as lab:     # makes the site (OOB_HOME) itself
         out = lab.oob("drill", "run", "--json")
 
 - routers r1, r2, r3: sshd + FRR vtysh (tests/lab/routers.py), each with pinned host keys;
 - consoles: r1 behind an SSH console server (tests/lab/fault_ssh.py) on port "port5",
   r2 behind ser2net telnet, r3 on a local serial line (socat pty), each with a login prompt;
 - comms: PagerDuty, Slack, Matrix and webhook endpoints (tests/lab/comms_servers.py);
+- BGP: the console's ExaBGP speaker (``oob bgp speaker``) peering with a BIRD upstream on a
+  loopback address, a looking glass over BIRD's RIB, ``bgp.drill_prefix`` 198.51.100.0/24
+  (announced and withdrawn without a quorum; every other announcement needs two approvals);
 - the uplink target is the comms server; alice has a (software) security key attached.
 
 Everything runs on 127.0.0.1 with free ports and is stopped on exit.
@@ -22,12 +25,15 @@ from typing import Any
 import pytest
 
 from tests.conftest import run_oob
+from tests.lab.bgp_peers import BirdUpstream, LookingGlass, pair
+from tests.lab.bgp_site import SpeakerProcess, bgp_site, upstream_toml
 from tests.lab.comms_servers import CommsLab, write_channel_config
 from tests.lab.consoles import Ser2net, SerialLine, consoles_unavailable
 from tests.lab.fault_ssh import FaultServer
 from tests.lab.netns import enroll_software_key
 from tests.lab.routers import RouterLab, lab_unavailable, write_inventory
 
+DRILL_PREFIX = "198.51.100.0/24"
 SITE_TOML = """
 [production]
 prefixes = ["10.77.2.0/24", "10.78.0.0/16"]
@@ -54,6 +60,14 @@ class DrillSite:
 
     def __enter__(self) -> DrillSite:
         stack = self._stack
+        bird, console = pair(self.tmp / "bird", BirdUpstream)
+        self.bird = bird
+        stack.enter_context(bird)
+        lg = stack.enter_context(LookingGlass(bird))
+        bgp_site(self.home, upstream_toml("bird", bird, console, looking_glass="lab"), approvals=2,
+                 looking_glass_url=lg.url, extra=f'drill_prefix = "{DRILL_PREFIX}"\n')
+        cfg = self.home / "config.toml"
+        cfg.write_text(cfg.read_text().replace('name = "bgplab"', 'name = "sjc1"', 1))
         routers = stack.enter_context(RouterLab(self.tmp))
         r1, r2, r3 = (routers.router(n) for n in ("r1", "r2", "r3"))
         self.routers = {r.name: r for r in (r1, r2, r3)}
@@ -73,12 +87,13 @@ class DrillSite:
         )
         self.comms.start()
         stack.callback(self.comms.stop)
-        cfg = self.home / "config.toml"
         uplink = self.comms.base.removeprefix("http://")
         cfg.write_text(cfg.read_text() + SITE_TOML + write_channel_config(self.home, self.comms.base, timeout=2.0)
                        + f'\n[drill]\nuplink = ["{uplink}"]\nstep_timeout = 20.0\n')
         (self.home / "runbooks" / "withdraw-drill-prefix.md").write_text("# withdraw the drill prefix\n")
         enroll_software_key(self.home, self.key)
+        self.speaker = stack.enter_context(SpeakerProcess(self.home))
+        self.speaker.wait_sessions_up()
         return self
 
     def __exit__(self, *exc: object) -> None:

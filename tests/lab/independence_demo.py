@@ -5,7 +5,8 @@ Run as root: ``.venv/bin/python -m tests.lab.independence_demo``.
 - doctor: the namespace lab of tests/lab/netns.py (a console namespace with an
   OOB path and a production path), with one webhook routed through production;
 - drill: the loopback site of tests/lab/drill_site.py (real sshd+FRR routers,
-  three kinds of console, comms endpoints, an enrolled software key).
+  three kinds of console, ExaBGP peering with BIRD, comms endpoints, an enrolled
+  software key).
 
 Everything is removed afterwards.
 """
@@ -49,9 +50,7 @@ def doctor_demo(tmp: Path) -> None:
 
 
 def drill_demo(tmp: Path) -> None:
-    home = tmp / "sjc1"
-    init_site(home, name="sjc1")
-    with DrillSite(tmp, home) as lab:
+    with DrillSite(tmp, tmp / "sjc1") as lab:
         for args in (("drill", "run"), ("drill", "report")):
             done = lab.oob(*args, timeout=300)
             show(args, (done.stdout, done.stderr, done.returncode))

@@ -41,6 +41,9 @@ def test_crossings_name_every_reason() -> None:
                    "the source address 10.20.0.2 is in production prefix 10.20.0.0/16"]
     assert crossings(OOB_ROUTE, PROD) == []
     assert crossings(Route("10.20.0.9", local=True, dev="lo"), PROD) == []
+    assert crossings(Route("10.20.0.9", error="Network is unreachable"), PROD) == [
+        "the destination 10.20.0.9 is in production prefix 10.20.0.0/16"]
+    assert crossings(Route("192.0.2.9", error="Network is unreachable"), PROD) == []
     assert crossings(Route("2001:db8:20::1", dev="oob0"), PROD) == [
         "the destination 2001:db8:20::1 is in production prefix 2001:db8:20::/48"]
 

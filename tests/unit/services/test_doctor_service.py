@@ -115,3 +115,19 @@ def test_inventory_targets_devices_and_console_servers() -> None:
         ("console servers", "cs1"): ("192.0.2.8", 22, True),
         ("console servers", "console of r2"): ("192.0.2.9", 7002, True),
     }
+
+
+def test_local_data_judges_the_vrp_snapshot(tmp_path: Path) -> None:
+    from oob_console.core.doctor import judge_data
+    from oob_console.services.doctor import VrpAge
+
+    common = {"store": tmp_path / "s", "runbooks": tmp_path / "r", "reports": tmp_path / "p", "max_age": 100.0,
+              "drill_max_age": 1000.0, "last_drill": None, "bundle_serial": None}
+    fresh = VrpAge("rpki/vrps.json", 990.0, 86400.0, "2 VRPs, dated by export metadata")
+    stale = VrpAge("rpki/vrps.json", 0.0, 600.0, "2 VRPs, dated by file modification time")
+    broken = VrpAge("rpki/vrps.json", None, 600.0, "the file does not exist")
+    for vrp, level, words in ((fresh, "ok", "2 VRPs"), (stale, "warning", "older than"),
+                              (broken, "warning", "the file does not exist")):
+        items = local_data(FixedProbe(), vrps=vrp, **common)  # type: ignore[arg-type]
+        (finding,) = [f for f in judge_data(items, 1000.0) if f.subject == "VRP file"]
+        assert finding.level == level and words in finding.path + finding.problem

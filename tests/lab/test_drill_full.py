@@ -1,4 +1,4 @@
-"""The drill on a loopback site with real routers, three kinds of console, comms endpoints and a key."""
+"""The whole drill on a loopback site: routers, three kinds of console, BGP, comms endpoints and a key."""
 
 from __future__ import annotations
 
@@ -7,25 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.lab.drill_site import DrillSite, skip_unless_drill_lab
+from tests.lab.drill_site import DRILL_PREFIX, DrillSite, skip_unless_drill_lab
 
 pytestmark = pytest.mark.lab
 
 
-def test_every_console_port_device_key_and_channel_is_drilled(site: Path, tmp_path: Path) -> None:
+def test_every_recovery_path_is_drilled_and_the_drill_passes(tmp_path: Path) -> None:
     skip_unless_drill_lab()
-    with DrillSite(tmp_path, site) as lab:
+    with DrillSite(tmp_path, tmp_path / "site") as lab:
         out = lab.oob("drill", "run", "--json", timeout=300)
         report = json.loads(out.stdout)["result"]
         steps = {(s["kind"], s["target"]): s for s in report["steps"]}
-        # This site configures consoles, devices, keys and a channel, but no BGP: those steps must
-        # say so (BGP drills run against real upstreams in the BGP lab tests).
-        unconfigured = {k for k in steps if k[0].startswith("bgp-")}
-        assert all(steps[k]["status"] == "skipped" and "nothing of this kind is configured" in steps[k]["detail"]
-                   for k in unconfigured), {k: steps[k] for k in unconfigured}
-        bad = {k: s["detail"] for k, s in steps.items()
-               if k not in unconfigured and s["status"] not in ("pass", "missing")}
+        bad = {k: s["detail"] for k, s in steps.items() if s["status"] != "pass"}
         assert not bad, bad
+        assert out.returncode == 0 and report["verdict"] == "pass" and report["missing"] == {}
         assert {t for k, t in steps if k == "console-ports"} == {"r1", "r2", "r3"}
         assert {t for k, t in steps if k == "ssh-devices"} == {"r1", "r2", "r3"}
         assert steps[("console-ports", "r1")]["detail"].startswith("prompt 'r1 login:'")
@@ -34,21 +29,26 @@ def test_every_console_port_device_key_and_channel_is_drilled(site: Path, tmp_pa
         assert "via serial" in steps[("console-ports", "r3")]["detail"]
         assert "with the pinned host key; 'show version' answered" in steps[("ssh-devices", "r2")]["detail"]
         assert all(s["seconds"] > 0 for s in report["steps"] if s["status"] == "pass")
-        missing = set(report["missing"])
-        # a drill that could not exercise every path (here: no BGP configured) is incomplete, never a pass
-        assert report["verdict"] == ("incomplete" if missing or unconfigured else "pass")
-        assert out.returncode == (10 if missing or unconfigured else 0), out.stdout + out.stderr
-        assert missing <= {"bgp-sessions", "bgp-drill-prefix"}
+        assert steps[("bgp-sessions", "bird")]["detail"].startswith("session to 127.")
+        assert steps[("bgp-drill-prefix", "bird")]["detail"] == (
+            f"{DRILL_PREFIX} announced and withdrawn via bird, every stage confirmed")
+        assert DRILL_PREFIX not in lab.bird.routes()
+        posts = lab.comms.slack_posts  # automatic notices: drill start and end, the drill prefix out and back
+        assert any(f"drill: announced {DRILL_PREFIX}" in p and "every stage confirmed" in p for p in posts)
+        assert any(f"drill: withdrew {DRILL_PREFIX}" in p for p in posts)
+        assert any("break-glass drill" in p and ": pass (" in p for p in posts)
+        listing = lab.oob("drill", "report")
+        assert f"last passing drill: {report['id']}, 0.0 days ago" in listing.stdout
         actions = [e["action"] for e in json.loads(lab.oob("audit", "show", "--json").stdout)["result"]]
         assert actions.count("session.console.wake") == 3 and actions.count("drill.ssh.finish") == 3
 
 
-def test_a_changed_host_key_and_a_dead_console_line_fail_their_steps(site: Path, tmp_path: Path) -> None:
+def test_a_changed_host_key_and_a_dead_console_line_fail_their_steps(tmp_path: Path) -> None:
     skip_unless_drill_lab()
     plan = tmp_path / "plan.toml"
     plan.write_text('name = "devices"\n[[steps]]\nkind = "ssh-devices"\n[[steps]]\nkind = "console-ports"\n'
                     'timeout = 3\n')
-    with DrillSite(tmp_path, site) as lab:
+    with DrillSite(tmp_path, tmp_path / "site") as lab:
         lab.routers["r2"].rotate_host_key()  # a changed key is refused, never accepted
         lab.lines["r3"].stop()  # the serial line is gone
         out = lab.oob("drill", "run", "--plan", str(plan), "--json", timeout=120)
