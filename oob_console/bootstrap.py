@@ -33,6 +33,7 @@ from oob_console.config import (
 from oob_console.core.identity import Identity
 from oob_console.errors import ConflictError, RefusedError, StorageError
 from oob_console.services.audit import AuditService
+from oob_console.services.bgp import BgpService
 from oob_console.services.guard import GuardService
 
 if TYPE_CHECKING:
@@ -197,6 +198,12 @@ class App:
                                 cfg.site.name, self.clock)
 
     @cached_property
+    def bgp(self) -> BgpService:
+        from oob_console.bootstrap_bgp import build_service
+
+        return build_service(self)
+
+    @cached_property
     def devices(self) -> DeviceAccess:
         from oob_console.adapters.inventory_file import InventoryFile, KnownHostsFile
         from oob_console.adapters.reachability import probe
@@ -291,6 +298,7 @@ class App:
     @cached_property
     def doctor(self) -> DoctorService:
         from oob_console.adapters.host_probe import HostProbe
+        from oob_console.bootstrap_bgp import doctor_targets
         from oob_console.core.doctor import Production
         from oob_console.services.doctor import DoctorService, comms_targets, hostport_targets, inventory_targets
         from oob_console.services.doctor_ports import Target
@@ -307,7 +315,7 @@ class App:
             probe=HostProbe(), production=prod,
             sources=[lambda: comms_targets(self.notify.channels),
                      lambda: hostport_targets("uplink", cfg.drill.uplink, "drill.uplink"), lambda: extra,
-                     lambda: inventory_targets(self.devices.inventory())],
+                     lambda: inventory_targets(self.devices.inventory()), lambda: doctor_targets(cfg.bgp)],
             data_sources=[self._local_data],
             state_paths={purpose: self.path(value) for purpose, value in state.items()},
             resolve_timeout=cfg.doctor.resolve_timeout,
@@ -331,6 +339,7 @@ class App:
         from oob_console.adapters.host_probe import TcpProbe
         from oob_console.adapters.report_files import ReportFiles
         from oob_console.adapters.sk_verify import verify_signature
+        from oob_console.services.bgp_drill import BgpDrillPrefixStep, BgpSessionsStep
         from oob_console.services.drill import DrillService
         from oob_console.services.drill_devices import ConsolePortsStep, SshDevicesStep
         from oob_console.services.drill_keys import KeysStep
@@ -349,7 +358,8 @@ class App:
                                  CommsStep(self.notify), FreshnessStep(self._local_data, self.doctor.clock),
                                  KeysStep(self.credential_repo, self.key_device, verify_signature, cfg.auth,
                                           self.clock),
-                                 ConsolePortsStep(self.sessions), SshDevicesStep(self.runs)]
+                                 ConsolePortsStep(self.sessions), SshDevicesStep(self.runs),
+                                 BgpSessionsStep(lambda: self.bgp), BgpDrillPrefixStep(lambda: self.bgp)]
         return DrillService(
             kinds={k.kind: k for k in steps}, needs=MISSING_DRILLS, reports=ReportFiles(self.path(cfg.paths.reports)),
             audit=self.audit, notify=self.notify, site=cfg.site.name, step_timeout=cfg.drill.step_timeout,
@@ -417,10 +427,7 @@ def build_guard(loaded: LoadedConfig | None, *, inventory: str | None = None) ->
 
 
 # What the drill cannot exercise in this build, and why (removed as each capability lands).
-MISSING_DRILLS = {
-    "bgp-sessions": "the BGP speaker has not landed in this build (emergency-BGP issue)",
-    "bgp-drill-prefix": "the BGP speaker and its backends have not landed in this build (emergency-BGP issue)",
-}
+MISSING_DRILLS: dict[str, str] = {}
 
 STARTER_CONFIG = """\
 # oob-console site config, written by `oob init`.

@@ -22,6 +22,7 @@ from oob_console.errors import EXIT_BUG, EXIT_INTERRUPTED, OobError
 COMMAND_MODULES = (
     "oob_console.cli.site",
     "oob_console.cli.audit",
+    "oob_console.cli.bgp",
     "oob_console.cli.inventory",
     "oob_console.cli.devices",
     "oob_console.cli.users",

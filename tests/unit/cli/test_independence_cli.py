@@ -31,7 +31,7 @@ def test_drill_dry_run_lists_every_kind_and_touches_nothing(site: Path) -> None:
     report = json.loads(out.stdout)["result"]
     kinds = [s["kind"] for s in report["steps"]]
     assert kinds[0] == "doctor" and "keys" in kinds and kinds[-1] == "freshness"
-    assert {s["status"] for s in report["steps"] if s["kind"] == "bgp-sessions"} == {"missing"}
+    assert {s["status"] for s in report["steps"] if s["kind"] == "bgp-sessions"} == {"skipped"}  # no upstreams
     assert {s["status"] for s in report["steps"] if s["kind"] == "keys"} == {"skipped"}  # none enrolled
     assert (site / "audit.jsonl").read_bytes() == before and not list((site / "reports").iterdir())
 

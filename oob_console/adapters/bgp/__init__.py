@@ -1,0 +1,1 @@
+"""BGP adapters: the ExaBGP speaker, the management router, the journal, looking glasses."""

@@ -1,0 +1,1 @@
+"""Provider APIs that advertise our prefixes for us (BYOIP): one module per provider."""
