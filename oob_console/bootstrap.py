@@ -400,10 +400,11 @@ class App:
             "devices": status.lazy(lambda: status.devices_probe(self.devices, shown_as=cfg.paths.inventory)),
             "uplink": status.lazy(lambda: status.uplink_probe(TcpProbe(), cfg.drill.uplink)),
             "doctor": status.lazy(lambda: status.doctor_probe(self.doctor)),
+            "bgp": status.lazy(lambda: status.bgp_probe(self.bgp)),
             "drill": status.lazy(lambda: status.drill_probe(
                 self.drill, max_age_days=comms_seconds(cfg.doctor.drill_max_age) / 86400)),
         }
-        return status.StatusService(probes, slow=frozenset({"devices", "uplink", "doctor", "drill"}))
+        return status.StatusService(probes, slow=frozenset({"devices", "uplink", "doctor", "drill", "bgp"}))
 
 
 def build_guard(loaded: LoadedConfig | None, *, inventory: str | None = None) -> GuardService:

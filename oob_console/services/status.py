@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from oob_console.services.approvals import ApprovalService
     from oob_console.services.audit import AuditService
+    from oob_console.services.bgp import BgpService
     from oob_console.services.credentials import CredentialService
     from oob_console.services.devices import DeviceAccess
     from oob_console.services.doctor import DoctorService
@@ -258,3 +259,21 @@ def drill_probe(drill: DrillService, *, max_age_days: float) -> Probe:
                           "" if state == "ok" else f"older than {max_age_days:g} days: run 'oob drill run'")
 
     return probe
+
+
+def bgp_probe(bgp: BgpService) -> Probe:
+    """The upstream BGP sessions, as each backend (speaker, router, provider API) reports them."""
+
+    def measure() -> StatusItem:
+        sessions = bgp.sessions()
+        if not sessions:
+            return StatusItem("bgp", "Upstream BGP", "warn", "no upstreams configured",
+                              "add [bgp.upstreams.NAME] to the config")
+        # "api": a provider reached over its API has no session to be down
+        down = [f"{s.upstream} {s.state}" for s in sessions if s.state not in ("up", "api")]
+        up = len(sessions) - len(down)
+        state: State = "ok" if not down else "fail" if up == 0 else "warn"
+        summary = f"{up} of {len(sessions)} upstreams up" + (f"; {', '.join(down[:3])}" if down else "")
+        return StatusItem("bgp", "Upstream BGP", state, summary, "details: oob bgp status" if down else "")
+
+    return at_most_every(REACH_EVERY, measure)

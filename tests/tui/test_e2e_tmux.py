@@ -50,7 +50,8 @@ def test_vt100_logs_in_with_a_software_key_opens_every_screen_and_quits(people_s
     term.wait_for("user:bob | low-bandwidth")
     screen = term.wait_for("3 of 3 answer on SSH")  # the demo routers, probed over loopback
     assert "Terminal: low-bandwidth, no colour, ASCII (TERM=vt100)" in screen
-    assert f"1 waiting: {drill.id} drill 1/2" in screen and "not in this version (emergency BGP)" in screen
+    assert f"1 waiting: {drill.id} drill 1/2" in screen
+    assert "Upstream BGP       [WARN] no upstreams configured" in screen
     assert "+----" in screen  # ASCII borders, nothing a VT100 cannot show
 
     term.send("v")
@@ -125,18 +126,23 @@ def test_sending_only_changes_shows_the_same_screen_as_textual(home: Path, termi
     """
     diffed, raw = Tmux(oob_tui(home, term_name)), Tmux(oob_tui(home, term_name, "--send-all"))
     terminals += [diffed, raw]
-    steps: list[tuple[str, ...]] = [(), ("Down", "Down"), ("r",), ("Down", "Enter"), ("Escape", "l"), ("Down",),
-                                    ("n",), ("Escape", "?"), ("v",), ("d",), ("resize",)]
-    for t in (diffed, raw):
-        t.wait_for("chain intact")
+    # (keys, text both screens must show before they are compared: the keys have been handled)
+    steps: list[tuple[tuple[str, ...], str]] = [
+        ((), "chain intact"), (("Down", "Down"), "chain intact"), (("r",), "3 runbooks in"),
+        (("Down", "Enter"), "lines; PgUp/PgDn"), (("Escape", "l"), "chain: INTACT"), (("Down",), "chain: INTACT"),
+        (("n",), "Add a note"), (("Escape", "?"), "Screens (key"), (("v",), "no devices in"),
+        (("d",), "Enter on a line opens"), (("resize",), "Enter on a line opens"),
+    ]
     size = (80, 24)
-    for keys in steps:
+    for keys, expect in steps:
         for t in (diffed, raw):
             if keys == ("resize",):  # SIGWINCH: the screen is unknown again and redrawn
                 size = (100, 30)
                 t.resize(*size)
             else:
                 t.send(*keys)
+        for t in (diffed, raw):
+            t.wait_for(expect)
         deadline = time.monotonic() + 20
         while True:
             got = visible(diffed, size, colourless=False)

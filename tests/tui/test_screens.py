@@ -39,7 +39,7 @@ async def test_dashboard_shows_what_is_measured_and_what_is_not(services: App, l
         assert any(line.startswith("Audit log") and "[ OK ] chain intact: 3 entries" in line for line in lines)
         assert any(line.startswith("Runbooks") and "3 runbooks in runbooks/" in line for line in lines)
         bgp = next(line for line in lines if line.startswith("Upstream BGP"))
-        assert "[ -- ] not in this version" in bgp
+        assert "[WARN] no upstreams configured" in bgp
         assert any(line.startswith("OOB uplink") and "[WARN] not checked: no uplink targets" in line for line in lines)
         assert any(line.startswith("Last drill") and "[WARN] no passing drill on record" in line for line in lines)
         assert any(line.startswith("Pending approvals") and "[ OK ] none waiting" in line for line in lines)

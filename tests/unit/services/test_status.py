@@ -94,3 +94,9 @@ def test_quick_overview_leaves_slow_lines_checking() -> None:
     items = {i.key: i for i in service.overview(quick=True)}
     assert items["doctor"].state == "wait" and items["doctor"].tag == ".." and calls == ["audit"]
     assert {i.key: i for i in service.overview()}["doctor"].summary == "measured"
+
+
+def test_bgp_line_without_upstreams_says_so(site: Path) -> None:
+    app = App.from_config(str(site / "config.toml"), actor="test:alice")
+    item = app.status.item("bgp")
+    assert (item.state, item.summary) == ("warn", "no upstreams configured")
