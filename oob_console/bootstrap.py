@@ -407,15 +407,21 @@ class App:
         from oob_console.config import comms_seconds
         from oob_console.services import status
 
-        # Each feature adds its overview probe here (see services.status.OVERVIEW).
-        probes = {"audit": status.audit_probe(self.audit), "runbooks": status.runbooks_probe(self.runbooks),
-                  "login": status.login_probe(self.credentials), "approvals": status.approvals_probe(self.approvals),
-                  "devices": status.devices_probe(self.devices, shown_as=self.loaded.config.paths.inventory),
-                  "uplink": status.uplink_probe(TcpProbe(), self.loaded.config.drill.uplink),
-                  "doctor": status.doctor_probe(self.doctor), "bgp": status.bgp_probe(lambda: self.bgp),
-                  "drill": status.drill_probe(self.drill, max_age_days=comms_seconds(
-                      self.loaded.config.doctor.drill_max_age) / 86400)}
-        return status.StatusService(probes)
+        # Each feature adds its overview probe here (see services.status.OVERVIEW), built on first use.
+        cfg = self.loaded.config
+        probes = {
+            "audit": status.lazy(lambda: status.audit_probe(self.audit)),
+            "runbooks": status.lazy(lambda: status.runbooks_probe(self.runbooks)),
+            "login": status.lazy(lambda: status.login_probe(self.credentials)),
+            "approvals": status.lazy(lambda: status.approvals_probe(self.approvals)),
+            "devices": status.lazy(lambda: status.devices_probe(self.devices, shown_as=cfg.paths.inventory)),
+            "uplink": status.lazy(lambda: status.uplink_probe(TcpProbe(), cfg.drill.uplink)),
+            "doctor": status.lazy(lambda: status.doctor_probe(self.doctor)),
+            "bgp": status.lazy(lambda: status.bgp_probe(lambda: self.bgp)),
+            "drill": status.lazy(lambda: status.drill_probe(
+                self.drill, max_age_days=comms_seconds(cfg.doctor.drill_max_age) / 86400)),
+        }
+        return status.StatusService(probes, slow=frozenset({"devices", "uplink", "doctor", "drill", "bgp"}))
 
 
 def build_guard(loaded: LoadedConfig | None, *, inventory: str | None = None) -> GuardService:

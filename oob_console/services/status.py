@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from oob_console.services.drill import DrillService
     from oob_console.services.runbooks import RunbookService
 
-State = Literal["ok", "warn", "fail", "off"]
-STATE_TAGS: Mapping[State, str] = {"ok": "OK", "warn": "WARN", "fail": "FAIL", "off": "--"}
+State = Literal["ok", "warn", "fail", "off", "wait"]
+STATE_TAGS: Mapping[State, str] = {"ok": "OK", "warn": "WARN", "fail": "FAIL", "off": "--", "wait": ".."}
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,16 @@ OVERVIEW: tuple[tuple[str, str, str], ...] = (
 @dataclass
 class StatusService:
     probes: dict[str, Probe] = field(default_factory=dict)
+    # Probes that may take seconds (the network, many imports): a screen shows the rest first.
+    slow: frozenset[str] = frozenset()
 
-    def overview(self) -> list[StatusItem]:
-        """Every overview line; a probe that fails shows as FAIL with its reason, not as an exception."""
-        return [self.item(key) for key, _, _ in OVERVIEW]
+    def overview(self, *, quick: bool = False) -> list[StatusItem]:
+        """Every overview line; a probe that fails shows as FAIL with its reason, not as an exception.
+
+        ``quick``: slow probes are not run; their lines say "checking" (state ``wait``).
+        """
+        return [self.item(key) if not (quick and key in self.slow) else
+                StatusItem(key, label, "wait", "checking...") for key, label, _ in OVERVIEW]
 
     def item(self, key: str) -> StatusItem:
         """One overview line (KeyError for a key not in OVERVIEW)."""
@@ -176,6 +182,18 @@ def approvals_probe(approvals: ApprovalService) -> Probe:
 REACH_EVERY = 30.0
 
 
+def lazy(make: Callable[[], Probe]) -> Probe:
+    """A probe built on first use: building some services costs imports a dashboard may never need."""
+    made: list[Probe] = []
+
+    def probe() -> StatusItem:
+        if not made:
+            made.append(make())
+        return made[0]()
+
+    return probe
+
+
 def at_most_every(seconds: float, measure: Probe) -> Probe:
     """``measure``, its answer reused for ``seconds`` (a dashboard refresh must not hammer the uplink)."""
     last: list[tuple[float, StatusItem]] = []
@@ -269,3 +287,5 @@ def drill_probe(drill: DrillService, *, max_age_days: float) -> Probe:
                           "" if state == "ok" else f"older than {max_age_days:g} days: run 'oob drill run'")
 
     return probe
+
+

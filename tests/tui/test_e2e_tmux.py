@@ -125,18 +125,23 @@ def test_sending_only_changes_shows_the_same_screen_as_textual(home: Path, termi
     """
     diffed, raw = Tmux(oob_tui(home, term_name)), Tmux(oob_tui(home, term_name, "--send-all"))
     terminals += [diffed, raw]
-    steps: list[tuple[str, ...]] = [(), ("Down", "Down"), ("r",), ("Down", "Enter"), ("Escape", "l"), ("Down",),
-                                    ("n",), ("Escape", "?"), ("v",), ("d",), ("resize",)]
-    for t in (diffed, raw):
-        t.wait_for("chain intact")
+    # (keys, text both screens must show before they are compared: the keys have been handled)
+    steps: list[tuple[tuple[str, ...], str]] = [
+        ((), "chain intact"), (("Down", "Down"), "chain intact"), (("r",), "3 runbooks in"),
+        (("Down", "Enter"), "lines; PgUp/PgDn"), (("Escape", "l"), "chain: INTACT"), (("Down",), "chain: INTACT"),
+        (("n",), "Add a note"), (("Escape", "?"), "Screens (key"), (("v",), "no devices in"),
+        (("d",), "Enter on a line opens"), (("resize",), "Enter on a line opens"),
+    ]
     size = (80, 24)
-    for keys in steps:
+    for keys, expect in steps:
         for t in (diffed, raw):
             if keys == ("resize",):  # SIGWINCH: the screen is unknown again and redrawn
                 size = (100, 30)
                 t.resize(*size)
             else:
                 t.send(*keys)
+        for t in (diffed, raw):
+            t.wait_for(expect)
         deadline = time.monotonic() + 20
         while True:
             got = visible(diffed, size, colourless=False)

@@ -80,3 +80,23 @@ def test_doctor_and_drill_lines_on_a_fresh_site(site: Path) -> None:
     assert doctor.state == ("fail" if report.critical else "warn" if report.counts.get("warning") else "ok")
     drill = app.status.item("drill")
     assert (drill.state, drill.summary) == ("warn", "no passing drill on record")
+
+
+def test_quick_overview_leaves_slow_lines_checking() -> None:
+    calls: list[str] = []
+
+    def probe(key: str) -> StatusItem:
+        calls.append(key)
+        return StatusItem(key, key, "ok", "measured")
+
+    service = StatusService({"audit": lambda: probe("audit"), "doctor": lambda: probe("doctor")},
+                            slow=frozenset({"doctor"}))
+    items = {i.key: i for i in service.overview(quick=True)}
+    assert items["doctor"].state == "wait" and items["doctor"].tag == ".." and calls == ["audit"]
+    assert {i.key: i for i in service.overview()}["doctor"].summary == "measured"
+
+
+def test_bgp_line_without_upstreams_says_so(site: Path) -> None:
+    app = App.from_config(str(site / "config.toml"), actor="test:alice")
+    item = app.status.item("bgp")
+    assert (item.state, item.summary) == ("warn", "no upstreams configured")
