@@ -20,6 +20,7 @@ from oob_console.tui.screens.dashboard import DashboardScreen
 from oob_console.tui.screens.devices import DevicesScreen
 from oob_console.tui.screens.help import HelpScreen
 from oob_console.tui.screens.runbooks import RunbooksScreen
+from oob_console.tui.screens.runs import RunScreen
 
 if TYPE_CHECKING:
     from oob_console.bootstrap import App as Services
@@ -42,6 +43,7 @@ class Destination:
 DESTINATIONS: tuple[Destination, ...] = (
     Destination("dashboard", "d", "Dashboard", DashboardScreen, "dash"),
     Destination("devices", "v", "Devices", DevicesScreen, "dev [words]"),
+    Destination("run", "x", "Run a command", RunScreen, "run TARGETS -- COMMAND"),
     Destination("approvals", "a", "Approvals", ApprovalsScreen, "ap"),
     Destination("runbooks", "r", "Runbooks", RunbooksScreen, "rb [words]"),
     Destination("audit", "l", "Audit log", AuditScreen, "log"),
