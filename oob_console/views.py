@@ -11,13 +11,16 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from oob_console.core.runbooks import Hit
+from oob_console.core.runs import tally
 from oob_console.services.status import StatusItem
 
 if TYPE_CHECKING:
     from oob_console.core.hostkeys import HostKey
     from oob_console.core.inventory import Device
+    from oob_console.core.runs import DeviceResult
     from oob_console.services.approvals import IntentView
     from oob_console.services.device_ports import Reach
+    from oob_console.services.runs import RunReport
 
 LABEL_WIDTH = 18
 
@@ -115,6 +118,22 @@ def device_line(dev: Device, reach: Reach | None = None, *, probed: bool = True)
     where = "/".join(p for p in (dev.site, dev.role) if p) or "-"
     line = f"{dev.name:<16} {dev.platform:<5} {dev.host}:{dev.port} {where}"
     return f"{line}  {reach_text(reach)}" if probed else line
+
+
+def run_result_line(result: DeviceResult, width: int = 79) -> str:
+    """``name STATUS 0.12s first line of the error or the output`` (a failure's status in capitals)."""
+    status = result.status if result.ok else result.status.upper()
+    first = result.error or (result.output.strip().split("\n", 1)[0] if result.output.strip() else "")
+    return cut(f"{result.device:<16} {status:<11} {result.elapsed:>6.2f}s {first}".rstrip(), width)
+
+
+def run_summary(report: RunReport) -> str:
+    """``3 devices: 2 ok, 1 timeout (run ID, 1.2s, guard: read-only)``."""
+    counts = ", ".join(f"{n} {s}" for s, n in tally(report.results).items() if n)
+    approved = report.approved
+    cleared = f", intent {approved.intent_id}" if approved else ""
+    return (f"{len(report.results)} devices: {counts} (run {report.run_id}, {report.elapsed:.1f}s, "
+            f"guard: {report.verdict.label}{cleared})")
 
 
 def device_matches(dev: Device, words: list[str]) -> bool:

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TextIO
 
+from oob_console.core.runs import parse_target_words
 from oob_console.errors import OobError, UsageError
+from oob_console.services.runs import RunOptions
 from oob_console.views import (
     ascii_text,
     audit_line,
@@ -23,6 +25,8 @@ from oob_console.views import (
     device_matches,
     intent_line,
     intent_text,
+    run_result_line,
+    run_summary,
     runbook_line,
     status_line,
 )
@@ -91,6 +95,7 @@ class LineShell:
             "ssh": lambda ref: self.session("ssh", ref), "console": lambda ref: self.session("console", ref),
             "bgp": lambda _: self.bgp(),
             "doctor": lambda _: self.doctor(),
+            "run": self.run_command,
         }
 
     # -- the loop ------------------------------------------------------------------------------
@@ -200,7 +205,8 @@ class LineShell:
             self.say(f"  {e.number}  {e.words[0]:<7} {e.label}")
         self.say("  q  quit\nIn a list: <number> opens, n/p next/previous, . opens current,\n"
                  "  m more of the list, /words filters, x leaves the list.\n"
-                 "Devices: probe [words] (SSH banner), ssh <n|name>, console <n|name>.\n"
+                 "Devices: probe [words] (SSH banner), ssh <n|name>, console <n|name>,\n"
+                 "  run TARGETS [intent:ID] -- COMMAND (TARGETS: names, all, site:X, role:X).\n"
                  "Approvals: approve <n|id> (a key attached here), sshsig <n|id> (paste one).\n"
                  "login [user], logout: who acts (the audit log names them).\n"
                  "doctor: does anything the console needs cross production?")
@@ -397,6 +403,30 @@ class LineShell:
         self.say(f"probing {len(devices)} devices (SSH banner, 5s at most)...")
         reach = asyncio.run(self.services.devices.reachability(devices, timeout=5.0))
         self.say("\n".join(device_line(d, reach.get(d.name)) for d in devices))
+
+    def run_command(self, rest: str) -> None:
+        """``run TARGETS [intent:ID] -- COMMAND``: `oob run` in line mode (guarded, audited)."""
+        import asyncio
+
+        targets, sep, command = f" {rest}".partition(" -- ")
+        if not sep or not command.strip():
+            raise UsageError("run wants TARGETS -- COMMAND", hint="run site:sjc1 -- show ip bgp summary")
+        words = targets.split()
+        intent = next((w[7:] for w in words if w.startswith("intent:")), None)
+        try:
+            want = parse_target_words(" ".join(w for w in words if not w.startswith("intent:")))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        runs = self.services.runs
+        cfg = self.services.loaded.config.devices
+        inventory, devices = runs.targets(list(want.names), site=want.site, role=want.role,
+                                          everything=want.everything)
+        self.say(f"running {command.strip()!r} on {len(devices)} devices...")
+        report = asyncio.run(runs.run(command.strip(), devices, inventory, intent_id=intent,
+                                      touch=ShellPrompt(self),
+                                      options=RunOptions(timeout=cfg.command_timeout, concurrency=cfg.concurrency)))
+        self.page([run_result_line(r, self.width - 1) for r in report.results])
+        self.say(run_summary(report))
 
     def session(self, kind: str, ref: str) -> None:
         """An SSH or console session on this terminal until it ends (recorded and audited)."""

@@ -22,6 +22,7 @@ from oob_console.tui.screens.devices import DevicesScreen
 from oob_console.tui.screens.doctor import DoctorScreen
 from oob_console.tui.screens.help import HelpScreen
 from oob_console.tui.screens.runbooks import RunbooksScreen
+from oob_console.tui.screens.runs import RunScreen
 
 if TYPE_CHECKING:
     from oob_console.bootstrap import App as Services
@@ -44,6 +45,7 @@ class Destination:
 DESTINATIONS: tuple[Destination, ...] = (
     Destination("dashboard", "d", "Dashboard", DashboardScreen, "dash"),
     Destination("devices", "v", "Devices", DevicesScreen, "dev [words]"),
+    Destination("run", "x", "Run a command", RunScreen, "run TARGETS -- COMMAND"),
     Destination("approvals", "a", "Approvals", ApprovalsScreen, "ap"),
     Destination("bgp", "b", "BGP", BgpScreen, "bgp", lambda services: bool(services.loaded.config.bgp.upstreams)),
     Destination("runbooks", "r", "Runbooks", RunbooksScreen, "rb [words]"),

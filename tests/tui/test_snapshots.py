@@ -28,6 +28,7 @@ def keys(*pressed: str) -> Callable[[Pilot[None]], Any]:
 CASES = {
     "dashboard": (),
     "devices": ("v",),  # an empty inventory: the demo routers' ports change every run
+    "run": ("x", *"show ip bgp summary"),
     "runbooks": ("r",),
     "runbook": ("r", "down", "enter"),
     "audit": ("l",),

@@ -28,6 +28,7 @@ class DevicesScreen(ConsoleScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter"),
         Binding("p", "probe", "Probe SSH"),
+        Binding("x", "run", "Run command"),
     ]
 
     def __init__(self) -> None:
@@ -65,7 +66,8 @@ class DevicesScreen(ConsoleScreen):
             self.say(f"no devices in {where}: write it, or 'oob inventory import ...'", error=True)
         else:
             more = f" matching {text!r}" if words else ""
-            self.say(f"{len(shown)} of {len(self.inventory.devices)} devices{more}; Enter details, p probes SSH")
+            self.say(f"{len(shown)} of {len(self.inventory.devices)} devices{more}; Enter details, p probes SSH, "
+                     "x runs a command on them")
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()
@@ -83,6 +85,19 @@ class DevicesScreen(ConsoleScreen):
         devices = self.services.devices
         self.call(lambda: asyncio.run(devices.reachability(shown, timeout=PROBE_TIMEOUT)), self.probed,
                   group="probe")
+
+    def action_run(self) -> None:
+        """A command run on the devices the filter shows (site:/role: stay words, others become names)."""
+        from oob_console.tui.screens.runs import RunScreen
+
+        words = self.query_one("#filter", Input).value.lower().split()
+        if not words:
+            targets = "all"
+        elif all(w.startswith(("site:", "role:")) for w in words):
+            targets = " ".join(words)
+        else:
+            targets = " ".join(d.name for d in self.inventory.devices if device_matches(d, words))
+        self.app.push_screen(RunScreen(targets=targets))
 
     def probed(self, reach: dict[str, Reach]) -> None:
         self.reach.update(reach)

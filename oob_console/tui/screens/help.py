@@ -14,8 +14,11 @@ KEY_NAMES = {"question_mark": "?", "slash": "/"}
 SCREEN_KEYS = """\
 In lists: Up/Down move, Enter opens, / searches or filters, Esc goes back.
 Dashboard: g refreshes.  Audit log: v verifies the chain, n adds a note.
-Devices: / filters (words, site:X, role:X), p probes SSH; Enter shows one,
-there s opens an SSH session and c its serial console (the screen returns).
+Devices: / filters (words, site:X, role:X), p probes SSH, x runs a command on
+them; Enter shows one, there s opens SSH and c its serial console.
+Run a command: Tab moves between targets, command and intent; Enter runs
+(the guard decides first; a change asks a key touch); Enter on a result
+shows its output; Esc leaves the fields.
 Approvals: Enter shows an intent; there a approves with a key attached here,
 s takes a remote approver's pasted SSHSIG. n requests a drill to practise.
 Tab and Shift+Tab move between a search field and its list."""
