@@ -99,4 +99,4 @@ def test_quick_overview_leaves_slow_lines_checking() -> None:
 def test_bgp_line_without_upstreams_says_so(site: Path) -> None:
     app = App.from_config(str(site / "config.toml"), actor="test:alice")
     item = app.status.item("bgp")
-    assert (item.state, item.summary) == ("warn", "no upstreams configured")
+    assert (item.state, item.summary) == ("off", "not configured: no [bgp.upstreams]")
