@@ -41,7 +41,8 @@ def test_starts_with_the_dashboard_and_the_menu(services: App) -> None:
     assert any(line.startswith("Audit log") and "[ OK ]" in line for line in lines)
     assert any(line.startswith("Devices reachable") and "[WARN] no devices in" in line for line in lines)
     assert any(line.startswith("Last drill") and "[WARN] no passing drill on record" in line for line in lines)
-    assert any(line.startswith("Upstream BGP") and "[ -- ] not configured: no [bgp.upstreams]" in line for line in lines)
+    assert any(line.startswith("Upstream BGP") and "[ -- ] not configured: no [bgp.upstreams]" in line
+               for line in lines)
     assert "1 dash  2 dev  3 ap  4 rb  5 log  6 note  7 verify  8 drill  9 help  q quit" in lines
     assert all(len(line) < 80 for line in lines)
     assert "\x1b" not in text
