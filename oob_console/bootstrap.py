@@ -282,7 +282,8 @@ class App:
     def guard_gate(self) -> GuardGate:
         from oob_console.services.guard_gate import GuardGate
 
-        return GuardGate(self.guard, lambda: self.approvals, self.audit)
+        return GuardGate(self.guard, lambda: self.approvals, self.audit,
+                         with_guard_classes(self.loaded.config.approvals))
 
     @cached_property
     def notify(self) -> NotifyService:

@@ -8,6 +8,7 @@ terminal without UTF-8 cannot show.
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 from oob_console.core.runbooks import Hit
@@ -15,12 +16,13 @@ from oob_console.core.runs import tally
 from oob_console.services.status import StatusItem
 
 if TYPE_CHECKING:
+    from oob_console.core.guard import Decision
     from oob_console.core.hostkeys import HostKey
     from oob_console.core.inventory import Device
     from oob_console.core.runs import DeviceResult
     from oob_console.services.approvals import IntentView
     from oob_console.services.device_ports import Reach
-    from oob_console.services.runs import RunReport
+    from oob_console.services.runs import RunPreview, RunReport
 
 LABEL_WIDTH = 18
 
@@ -125,6 +127,34 @@ def run_result_line(result: DeviceResult, width: int = 79) -> str:
     status = result.status if result.ok else result.status.upper()
     first = result.error or (result.output.strip().split("\n", 1)[0] if result.output.strip() else "")
     return cut(f"{result.device:<16} {status:<11} {result.elapsed:>6.2f}s {first}".rstrip(), width)
+
+
+def decision_text(decision: Decision, needs: str) -> str:
+    """The verdict, what it needs, and every checker's reasons, as an operator reads them."""
+    on = f" on {', '.join(decision.devices)}" if decision.devices else " (no target device)"
+    lines = [f"{decision.verdict.label.upper()} - {decision.platform}{on}: {needs}"]
+    for report in decision.reports:
+        lines.append(f"  {report.checker:<6} {report.verdict.label}{' (failed: fail closed)' if report.failed else ''}")
+        lines.extend(f"    - {reason}" for reason in report.reasons)
+    return "\n".join(lines)
+
+
+def wrapped(lines: list[str], width: int) -> list[str]:
+    """``lines`` folded to ``width`` columns; a folded line's rest is indented under its start, two deeper."""
+    out: list[str] = []
+    for line in lines:
+        indent = " " * (len(line) - len(line.lstrip(" ")) + 2)
+        out.extend(textwrap.wrap(line, max(width, len(indent) + 10), subsequent_indent=indent,
+                                 break_on_hyphens=False) or [""])
+    return out
+
+
+def preview_text(preview: RunPreview) -> str:
+    """Every decision of a run's preview (one per platform and command text), then why it cannot run as one."""
+    parts = [decision_text(d, n) for d, n in zip(preview.decisions, preview.needs, strict=True)]
+    if preview.blocked:
+        parts.append(f"NOT SENDABLE AS ONE RUN: {preview.blocked}")
+    return "\n".join(parts)
 
 
 def run_summary(report: RunReport) -> str:

@@ -14,6 +14,7 @@ from oob_console.cli.key_prompt import add_pin_option, prompt_from
 from oob_console.core.runs import DeviceResult, tally
 from oob_console.errors import UsageError
 from oob_console.services.runs import RunOptions, RunReport
+from oob_console.views import preview_text
 
 T = TypeVar("T")
 RUN_EPILOG = ("Exit status: 0 every device ok; 1 at least one device failed, timed out, was unreachable, "
@@ -46,9 +47,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                 "--intent); a dangerous command needs an intent approved by the configured quorum ('oob "
                 "approve ID' by distinct approvers), given with --intent. A refused run sends nothing and "
                 "names the intent to approve. Every decision, approval and run is audited.")
-    p.epilog = RUN_EPILOG
+    p.epilog = RUN_EPILOG + " With --check: 0 read-only, 10 change, 20 dangerous (nothing is sent)."
     _target_options(p)
     p.add_argument("--all", action="store_true", help="every device in the inventory")
+    p.add_argument("--check", action="store_true", help="only show the guard's verdict for these devices, what "
+                   "it needs and each checker's reasons; send, request and record nothing")
     p.add_argument("--summary", action="store_true", help="one line per device, no output bodies")
     p.add_argument("--intent", metavar="ID", help="an approved intent for exactly this command on exactly these "
                    "devices (named by the refusal of the first attempt); it is used once")
@@ -212,6 +215,9 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> Output:
     names, command_text = _split_targets(list(args.targets))
     runs = ctx.app.runs
     inventory, devices = runs.targets(names, site=args.site, role=args.role, everything=args.all)
+    if args.check:
+        preview = runs.preview(command_text, devices, inventory)
+        return Output(preview.to_json(), preview_text(preview), preview.verdict.exit_code)
     options = _options(args, ctx)
     bar = ProgressBar(enabled=not ctx.json and sys.stderr.isatty() and len(devices) > 1)
     touch = None if args.no_touch else prompt_from(args)

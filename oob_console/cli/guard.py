@@ -14,11 +14,11 @@ import sys
 from oob_console.bootstrap import build_guard
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.config import ApprovalsConfig, find_config, load_config, with_guard_classes
-from oob_console.core.guard import Decision
 from oob_console.core.guard.corpus import CaseResult
 from oob_console.errors import ConfigError, UsageError
 from oob_console.services.guard import GuardService
 from oob_console.services.guard_gate import requirement
+from oob_console.views import decision_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -65,21 +65,11 @@ def _text(args: argparse.Namespace) -> str:
     return " ".join(args.text)
 
 
-def render(decision: Decision, needs: str) -> str:
-    """The verdict and every checker's reasons, as an operator reads them."""
-    on = f" on {', '.join(decision.devices)}" if decision.devices else " (no target device)"
-    lines = [f"{decision.verdict.label.upper()} — {decision.platform}{on}: {needs}"]
-    for report in decision.reports:
-        lines.append(f"  {report.checker:<6} {report.verdict.label}{' (failed: fail closed)' if report.failed else ''}")
-        lines.extend(f"    - {reason}" for reason in report.reasons)
-    return "\n".join(lines)
-
-
 def cmd_check(args: argparse.Namespace, ctx: Context) -> Output:
     service, approvals = _service(args)
     decision = service.check(_text(args), platform=args.platform, devices=args.device)
     needs = requirement(decision.verdict, approvals)
-    return Output({**decision.to_json(), "needs": needs}, render(decision, needs), decision.verdict.exit_code)
+    return Output({**decision.to_json(), "needs": needs}, decision_text(decision, needs), decision.verdict.exit_code)
 
 
 def _case_line(result: CaseResult) -> str:

@@ -239,14 +239,16 @@ class ApprovalService:
             view = self.finish(intent.id, ok=True, result={"effect": "none (drill)"}, by=drill_by)
         return view
 
-    def approve_local(self, intent_id: str, prompt: Prompt) -> IntentView:
-        """Ask a key attached to this host to sign the intent (any enrolled user's key)."""
+    def approve_local(self, intent_id: str, prompt: Prompt, *, user: str | None = None) -> IntentView:
+        """Ask a key attached to this host to sign the intent (any enrolled user's key, or only ``user``'s)."""
         stored = self.intents.get(intent_id)
         rule = self.rule(stored.intent.action)
-        users = {u.name for u in self.creds.list_users() if u.active and set(u.roles) & rule.roles}
+        users = {u.name for u in self.creds.list_users()
+                 if u.active and set(u.roles) & rule.roles and user in (None, u.name)}
         allow = [c for c in self.creds.list_credentials() if c.kind == FIDO2 and c.active and c.user in users]
         if not allow:
-            raise AuthError("no enrolled key of a user who may approve this", hint="enroll one with 'oob key enroll'")
+            who = f"{user}, who may approve this," if user else "a user who may approve this"
+            raise AuthError(f"no enrolled key of {who}", hint="enroll one with 'oob key enroll'")
         assertion = self.keys().get_assertion(
             rp_id=self.auth.rp_id, challenge=stored.intent.challenge, allow=[c.credential_id for c in allow],
             user_verification=uv_request(rule.require_uv, any(c.uv_required for c in allow)),

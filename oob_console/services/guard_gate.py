@@ -96,6 +96,11 @@ class GuardGate:
     # Approvals are opened only when a verdict needs them: a read-only run never touches the store.
     approvals: Callable[[], ApprovalService]
     audit: AuditService
+    classes: ApprovalsConfig  # the site's approval classes, the guard's own where the site has none
+
+    def needs(self, verdict: Verdict) -> str:
+        """What an operator must do before a command with ``verdict`` is sent, in words."""
+        return requirement(verdict, self.classes)
 
     def decide(self, by: Identity, text: str, *, platform: str | None = None, devices: Sequence[str] = (),
                inventory: Inventory | None = None) -> Decision:
@@ -149,7 +154,7 @@ class GuardGate:
 
     def _touch(self, by: Identity, view: IntentView, touch: Prompt) -> IntentView:
         try:
-            view = self.approvals().approve_local(view.id, touch)
+            view = self.approvals().approve_local(view.id, touch, user=by.user)
         except (UnavailableError, AuthError) as exc:  # no key here, another's, a wrong PIN: not approved
             self.audit.record("guard.clear", view.id, "refused", {"reason": f"the touch failed: {exc.message}"},
                               actor=by.actor)

@@ -86,6 +86,31 @@ class RunReport:
                 "elapsed": round(self.elapsed, 3), "results": [r.to_json() for r in self.results]}
 
 
+@dataclass(frozen=True)
+class RunPreview:
+    """What the guard says of a run before anything is sent: per platform and text, the decision and its need."""
+
+    decisions: tuple[Decision, ...]
+    needs: tuple[str, ...]  # what each decision requires, in words
+
+    @property
+    def verdict(self) -> Verdict:
+        return max(d.verdict for d in self.decisions)
+
+    @property
+    def blocked(self) -> str | None:
+        """Why this run cannot be cleared as one (an approval covers one platform and one text), or None."""
+        parts = [d for d in self.decisions if d.verdict is not Verdict.READ_ONLY]
+        if len(parts) < 2:
+            return None
+        return (f"{len(parts)} parts of this run need approval; an approval covers one platform and one command "
+                "text: run it for one platform at a time")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"verdict": self.verdict.label, "blocked": self.blocked,
+                "decisions": [{**d.to_json(), "needs": n} for d, n in zip(self.decisions, self.needs, strict=True)]}
+
+
 def _status_of(exc: OobError) -> Status:
     if isinstance(exc, RefusedError):
         return "hostkey"
@@ -136,10 +161,14 @@ class RunService:
         return groups
 
     def preview(self, command: str, devices: Sequence[Device], inventory: Inventory, *,
-                commands: dict[str, str] | None = None) -> list[Decision]:
-        """The guard's decisions for a run, before anything is sent (nothing is requested or audited)."""
-        return [self.gate.guard.check(text, devices=[d.name for d in devs], inventory=inventory)
-                for (text, _), devs in self._groups(command, devices, commands).items()]
+                commands: dict[str, str] | None = None) -> RunPreview:
+        """The guard's decisions for a run and what each needs, before anything is sent.
+
+        Nothing is requested, audited or sent: :meth:`run` judges again and records that.
+        """
+        decisions = tuple(self.gate.guard.check(text, devices=[d.name for d in devs], inventory=inventory)
+                          for (text, _), devs in self._groups(command, devices, commands).items())
+        return RunPreview(decisions, tuple(self.gate.needs(d.verdict) for d in decisions))
 
     def _clear(self, by: Identity, command: str, devices: Sequence[Device], inventory: Inventory,
                commands: dict[str, str] | None, intent_id: str | None,

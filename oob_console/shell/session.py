@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TextIO
 
+from oob_console.core.guard import Verdict
 from oob_console.core.runs import parse_target_words
-from oob_console.errors import OobError, UsageError
+from oob_console.errors import OobError, RefusedError, UsageError
 from oob_console.services.runs import RunOptions
 from oob_console.views import (
     ascii_text,
@@ -25,10 +26,12 @@ from oob_console.views import (
     device_matches,
     intent_line,
     intent_text,
+    preview_text,
     run_result_line,
     run_summary,
     runbook_line,
     status_line,
+    wrapped,
 )
 
 if TYPE_CHECKING:
@@ -421,6 +424,11 @@ class LineShell:
         cfg = self.services.loaded.config.devices
         inventory, devices = runs.targets(list(want.names), site=want.site, role=want.role,
                                           everything=want.everything)
+        preview = runs.preview(command.strip(), devices, inventory)  # the guard's verdict first, nothing sent
+        shown = preview_text(preview).split("\n")
+        self.page(wrapped(shown[:1] if preview.verdict is Verdict.READ_ONLY else shown, self.width - 1))
+        if preview.blocked:
+            raise RefusedError(f"not sent: {preview.blocked}")
         self.say(f"running {command.strip()!r} on {len(devices)} devices...")
         report = asyncio.run(runs.run(command.strip(), devices, inventory, intent_id=intent,
                                       touch=ShellPrompt(self),

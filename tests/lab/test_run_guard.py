@@ -70,6 +70,22 @@ def test_read_only_runs_directly_without_key_or_intent(guarded: tuple[Lab, Route
     assert lab.app.approvals.list(include_closed=True) == []
 
 
+def test_check_shows_the_verdict_and_sends_nothing(guarded: tuple[Lab, Router]) -> None:
+    lab, r1 = guarded
+    before = audit(lab)
+    for text, code, label in ((NO_BGP, 20, "DANGEROUS"), (PREFIX_LIST, 10, "CHANGE"),
+                              ("show ip bgp summary", 0, "READ-ONLY")):
+        proc = oob(lab, "run", "--check", "r1", "--", text)
+        assert proc.returncode == code, proc.stderr
+        assert proc.stdout.startswith(f"{label} - frr on r1: ") and "  rules " in proc.stdout
+        assert "  blast " in proc.stdout
+    body = json.loads(oob(lab, "run", "--check", "--json", "r1", "--", NO_BGP).stdout)["result"]
+    (decision,) = body["decisions"]
+    assert body["verdict"] == "dangerous" and decision["needs"].startswith("needs 2 fresh hardware-key approval")
+    assert {c["checker"] for c in decision["checkers"]} == {"rules", "blast"}
+    assert r1.received() == [] and audit(lab) == before and lab.app.approvals.list(include_closed=True) == []
+
+
 def test_dangerous_command_is_refused_without_the_quorum_and_runs_once_with_it(guarded: tuple[Lab, Router]) -> None:
     lab, r1 = guarded
     refused = oob(lab, "run", "--json", "r1", "--", NO_BGP, key="alice-key")  # a touch is not a quorum
@@ -116,7 +132,7 @@ def test_change_needs_the_operators_own_touch(guarded: tuple[Lab, Router], monke
     assert no_key.returncode == 7 and "no security key is attached to this host" in no_key.stderr
     assert "change: not sent; the operator's touch did not approve intent" in no_key.stderr
     other = oob(lab, "run", "r1", "--", PREFIX_LIST, env=as_alice, key="bob-key")
-    assert other.returncode == 7 and "needs alice's own key" in other.stderr
+    assert other.returncode == 7 and "no attached key holds a credential enrolled for this" in other.stderr
     untouched = oob(lab, "run", "--no-touch", "r1", "--", PREFIX_LIST, env=as_alice, key="alice-key")
     assert untouched.returncode == 7 and "needs 1 more approval(s)" in untouched.stderr
     assert r1.received() == [] and "OOB-LAB" not in running_config(r1)

@@ -29,6 +29,9 @@ def test_run_in_line_mode(site: Path, router_lab: RouterLab) -> None:
     assert any(line.split()[:2] == ["r1", "ok"] and "FRRouting 8" in line for line in lines)
     assert any(line.split()[:2] == ["r2", "UNREACHABLE"] for line in lines)
     assert "2 devices: 1 ok, 1 unreachable" in text and "guard: read-only" in text
+    assert "READ-ONLY - frr on r1, r2: runs as it is" in text  # the guard's verdict before anything is sent
+    assert "DANGEROUS - frr on r1: needs 2 fresh hardware-key approval(s)" in text
+    assert "- line 1 `clear bgp *`: hard-resets every BGP session" in text
     assert "error: dangerous: not sent" in text
     assert "error: run wants TARGETS -- COMMAND" in text
     assert "error: no devices: name them" in text

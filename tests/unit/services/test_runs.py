@@ -148,7 +148,7 @@ def test_a_change_runs_after_the_operators_own_touch(team: Lab, wire: Tripwire) 
     with pytest.raises(RefusedError, match=r"touch did not approve intent \w{8}: no security key is attached"):
         run(team, block, "ios-bb1", by=ALICE, touch=NoPrompt())
     team.use_key("bob-key")
-    with pytest.raises(RefusedError, match="needs alice's own key"):
+    with pytest.raises(RefusedError, match="no attached key holds a credential enrolled for this"):  # bob's
         run(team, block, "ios-bb1", by=ALICE, touch=NoPrompt())
     assert wire.connects == []
     team.use_key("alice-key")
@@ -173,8 +173,15 @@ def test_approvals_cover_one_platform_and_one_text_at_a_time(team: Lab, wire: Tr
 def test_preview_judges_without_requesting_or_auditing(team: Lab) -> None:
     inventory, devices = targets(team, "ios-bb1", "mx-bb1")
     before = len(team.app.audit.show())
-    decisions = team.app.runs.preview("reload", devices, inventory)
-    assert [(d.platform, d.verdict) for d in decisions] == [("ios", Verdict.DANGEROUS), ("junos", Verdict.DANGEROUS)]
+    preview = team.app.runs.preview("reload", devices, inventory)
+    assert [(d.platform, d.verdict) for d in preview.decisions] == [("ios", Verdict.DANGEROUS),
+                                                                    ("junos", Verdict.DANGEROUS)]
+    assert preview.needs == ("needs 2 fresh hardware-key approval(s) from distinct admin/approver users "
+                             "(class command.dangerous)",) * 2
+    assert preview.blocked and "2 parts of this run need approval" in preview.blocked
+    inventory, devices = targets(team, "ios-bb1")
+    single = team.app.runs.preview("show version", devices, inventory)
+    assert single.verdict is Verdict.READ_ONLY and single.needs == ("runs as it is",) and single.blocked is None
     assert len(team.app.audit.show()) == before and team.app.approvals.list() == []
 
 
