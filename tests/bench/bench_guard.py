@@ -3,8 +3,9 @@
 Run: .venv/bin/python tests/bench/bench_guard.py [--seconds 3] [--runs 3]
 
 A decision is both checkers on one corpus case (targets, inventory and all), as
-``core.guard.evaluate`` makes it; the service layer's checker threads are timed
-separately (what one ``oob guard check`` adds). The checkers remember the
+``core.guard.evaluate`` makes it; the service layer's checker lanes (a kept
+thread per checker, under the deadline) are timed separately (what one
+``oob guard check`` adds). The checkers remember the
 readings of lines they have seen (pure: the grammars never change), interface
 names and the inventory's backbone, so two figures are given:
 
@@ -49,7 +50,7 @@ def rate(requests: list[GuardRequest], seconds: float, cold: bool) -> tuple[floa
 
 
 def service_overhead(requests: list[GuardRequest], passes: int = 3) -> float:
-    """Decisions per second through GuardService.judge (a thread per checker, with the deadline)."""
+    """Decisions per second through GuardService.judge (each checker on its lane, under the deadline)."""
     from oob_console.bootstrap import build_guard
 
     service = build_guard(None)
@@ -79,7 +80,7 @@ def main() -> None:
         walls, cpus = [r[0] for r in results], [r[1] for r in results]
         print(f"{mode:<11} {statistics.median(walls):>17,.0f} {statistics.median(cpus):>16,.0f} "
               f"{min(cpus):>8,.0f}-{max(cpus):<,.0f}")
-    print(f"through GuardService.judge (a thread per checker): {service_overhead(requests):,.0f} decisions/s wall")
+    print(f"through GuardService.judge (checker lanes, deadline): {service_overhead(requests):,.0f} decisions/s wall")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,42 @@ def test_a_checker_past_its_deadline_fails_closed_without_waiting_for_it() -> No
     assert [r.verdict for r in decision.reports[1:]] == [Verdict.READ_ONLY, Verdict.READ_ONLY]
 
 
+class SlowOnce:
+    """Hangs on its first call only (a checker that got stuck once)."""
+
+    name = "slow-once"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def check(self, request: GuardRequest, policy: GuardPolicy) -> CheckerReport:
+        self.calls += 1
+        if self.calls == 1:
+            time.sleep(3)
+        return CheckerReport(self.name, Verdict.READ_ONLY, (f"call {self.calls}",))
+
+
+def test_a_stuck_checker_does_not_hold_up_the_next_decision() -> None:
+    svc = service(SlowOnce(), *default_checkers(), timeout=0.5)
+    assert svc.check("show version", platform="ios").verdict is Verdict.DANGEROUS
+    started = time.monotonic()
+    decision = svc.check("show version", platform="ios")  # a fresh lane: not queued behind the stuck call
+    assert time.monotonic() - started < 0.5
+    assert decision.verdict is Verdict.READ_ONLY and decision.reports[0].reasons == ("call 2",)
+
+
+def test_checker_lanes_are_kept_between_decisions() -> None:
+    import threading
+
+    svc = service()
+    svc.check("show version", platform="ios")
+    before = {t.ident for t in threading.enumerate() if t.name.startswith("guard-checker-")}
+    for _ in range(20):
+        svc.check("show version", platform="ios")
+    after = {t.ident for t in threading.enumerate() if t.name.startswith("guard-checker-")}
+    assert len(before) >= 2 and after == before
+
+
 def test_a_raising_checker_fails_closed_through_the_service() -> None:
     decision = service(Broken(), *default_checkers()).check("show version", platform="ios")
     assert decision.verdict is Verdict.DANGEROUS and "ZeroDivisionError" in decision.reports[0].reasons[0]
