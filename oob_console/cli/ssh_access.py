@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--port", type=int, metavar="N", help="port (default: [server] port; 0 picks a free one)")
 
     p = command(sub, "authorized-keys", cmd_authorized_keys,
-                "print the enrolled security keys for sshd (AuthorizedKeysCommand oob authorized-keys %u)",
+                "print the enrolled security keys for sshd (AuthorizedKeysCommand oob authorized-keys %%u)",
                 "Print authorized_keys lines for USER: every engineer's enrolled security keys when USER is "
                 "the shared login ([server] login_user), else USER's own; each with restrict,pty and the "
                 "key's verify-required / no-touch-required options, so sshd enforces them. Revoked keys "
