@@ -33,7 +33,6 @@ from oob_console.config import (
 from oob_console.core.identity import Identity
 from oob_console.errors import ConflictError, RefusedError, StorageError
 from oob_console.services.audit import AuditService
-from oob_console.services.bgp import BgpService
 from oob_console.services.guard import GuardService
 
 if TYPE_CHECKING:
@@ -44,6 +43,7 @@ if TYPE_CHECKING:
     from oob_console.services.approvals import ApprovalService
     from oob_console.services.auth_ports import KeyDevice
     from oob_console.services.backups import BackupService
+    from oob_console.services.bgp import BgpService
     from oob_console.services.credentials import CredentialService
     from oob_console.services.device_ports import Terminal
     from oob_console.services.devices import DeviceAccess

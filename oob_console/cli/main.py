@@ -18,30 +18,48 @@ from oob_console import __version__
 from oob_console.cli.base import Context, Output, Parser, add_common, dump_json
 from oob_console.errors import EXIT_BUG, EXIT_INTERRUPTED, OobError
 
-# Each module registers its own subcommands: register(subparsers).
-COMMAND_MODULES = (
-    "oob_console.cli.site",
-    "oob_console.cli.audit",
-    "oob_console.cli.bgp",
-    "oob_console.cli.inventory",
-    "oob_console.cli.devices",
-    "oob_console.cli.users",
-    "oob_console.cli.keys",
-    "oob_console.cli.intents",
-    "oob_console.cli.store_bundle",
-    "oob_console.cli.softkey",
-    "oob_console.cli.guard",
-    "oob_console.cli.notify",
-    "oob_console.cli.doctor",
-    "oob_console.cli.drill",
-    "oob_console.cli.console",
-    "oob_console.cli.runbooks",
-    "oob_console.cli.demo",
-    "oob_console.cli.ssh_access",
-)
+# Each module registers its own subcommands: register(subparsers). The names each one registers are
+# listed so that `oob COMMAND ...` imports and registers only COMMAND's module (a test keeps the lists
+# true); `oob`, `oob --help` and an unknown name get every module.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "oob_console.cli.site": ("config", "init", "note"),
+    "oob_console.cli.audit": ("audit",),
+    "oob_console.cli.bgp": ("bgp",),
+    "oob_console.cli.inventory": ("inventory",),
+    "oob_console.cli.devices": ("backup", "console", "run", "sessions", "ssh"),
+    "oob_console.cli.users": ("login", "logout", "user", "whoami"),
+    "oob_console.cli.keys": ("key",),
+    "oob_console.cli.intents": ("approve", "intent"),
+    "oob_console.cli.store_bundle": ("store",),
+    "oob_console.cli.softkey": ("softkey",),
+    "oob_console.cli.guard": ("guard",),
+    "oob_console.cli.notify": ("notify",),
+    "oob_console.cli.doctor": ("doctor",),
+    "oob_console.cli.drill": ("drill",),
+    "oob_console.cli.console": ("shell", "tui"),
+    "oob_console.cli.runbooks": ("runbooks",),
+    "oob_console.cli.demo": ("demo",),
+    "oob_console.cli.ssh_access": ("authorized-keys", "serve", "ssh-entry"),
+}
+COMMAND_MODULES = tuple(COMMANDS)
+_MODULE_OF = {name: module for module, names in COMMANDS.items() for name in names}
 
 
-def build_parser() -> Parser:
+def command_module(args: Sequence[str]) -> str | None:
+    """The module of the command ``args`` name (the first word that is not an option), or None."""
+    words = iter(args)
+    for word in words:
+        if word == "--config":
+            next(words, None)
+        elif word == "--":
+            return None
+        elif not word.startswith("-"):
+            return _MODULE_OF.get(word)
+    return None
+
+
+def build_parser(only: str | None = None) -> Parser:
+    """The parser of every command, or of ``only`` (a module of :data:`COMMANDS`) for a faster start."""
     parser = Parser(
         prog="oob",
         description="oob-console: the out-of-band emergency console that works when production is down.",
@@ -51,7 +69,7 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"oob-console {__version__}")
     add_common(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    for name in (only,) if only else COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
 
@@ -70,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(dump_json({"ok": True, "result": {"version": __version__}}))
         return 0
     try:
-        args = build_parser().parse_args(args_list)
+        args = build_parser(command_module(args_list)).parse_args(args_list)
         ctx = Context(args)
         out: Output = args.handler(args, ctx)
         _emit(out, ctx)

@@ -103,6 +103,7 @@ class Router:
     asn: int
     host: str = "127.0.0.1"
     host_key_line: str = ""
+    log_level: str = "ERROR"  # sshd's; DEBUG1 logs each authentication request (see sshd_log)
     _bgpd: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _sshd: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -121,6 +122,9 @@ class Router:
             args += ["-c", c]
         done = subprocess.run(args, capture_output=True, text=True, timeout=10, check=False)
         return done.stdout + done.stderr
+
+    def sshd_log(self) -> str:
+        return (self.dir / "sshd.log").read_text(errors="replace")
 
     def received(self) -> list[str]:
         """Every command that reached this router as an SSH exec request, oldest first."""
@@ -180,7 +184,7 @@ class Router:
             f"AuthorizedKeysFile {self.dir.parent / 'authorized_keys'}",
             "UsePAM no", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
             "PubkeyAuthentication yes", "StrictModes no", "PermitRootLogin prohibit-password",
-            "MaxStartups 1000:30:2000", "MaxSessions 100", "UseDNS no", "LogLevel ERROR",
+            "MaxStartups 1000:30:2000", "MaxSessions 100", "UseDNS no", f"LogLevel {self.log_level}",
             "X11Forwarding no", "AllowTcpForwarding no", "AllowAgentForwarding no", "PrintMotd no",
             "PermitTTY yes", "SetEnv SHLVL=1", f"ForceCommand {wrapper}", "",
         ]))
@@ -264,10 +268,10 @@ class RouterLab:
         for router in self.routers:
             router.stop()
 
-    def router(self, name: str, *, asn: int = 64512) -> Router:
+    def router(self, name: str, *, asn: int = 64512, log_level: str = "ERROR") -> Router:
         rdir = self.root / name
         rdir.mkdir()
-        router = Router(name, rdir, free_port(), self.username, self.client_key, asn)
+        router = Router(name, rdir, free_port(), self.username, self.client_key, asn, log_level=log_level)
         self.routers.append(router)
         router.start()
         return router

@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncssh
 
+from oob_console.adapters.ssh import asyncssh_auth  # noqa: F401 - installs the one-round-trip key login
 from oob_console.core.hostkeys import HostKey, offered_algorithms
 from oob_console.errors import (
     AuthError,

@@ -5,10 +5,9 @@ tool and one bug. A device whose SSH server trips over asyncssh (an old or odd
 implementation, a bug on either side) is one ``transport = "paramiko"`` in the
 inventory, or one ``--transport paramiko`` on the command line, away from a
 second implementation with its own key exchange, cipher and channel code.
-It also logs in two round trips sooner than asyncssh (which asks for the
-server's methods and whether the key is acceptable before it signs): over a
-300 ms RTT link, 1.2 s instead of 1.9 s (tests/bench/bench_slow_link.py). It
-is not the default: in a fan-out it uses about twice asyncssh's client CPU.
+It logs in with as many round trips as our asyncssh engine (both sign the
+first request; see asyncssh_auth.py) and is not the default: in a fan-out it
+uses about twice asyncssh's client CPU.
 
 We drive ``paramiko.Transport`` directly rather than ``SSHClient``: it lets us
 offer only the pinned host key types, compare the presented key with every
