@@ -7,8 +7,14 @@ Compares, in the same run and against the same lab routers:
      start-up and import included, like row 1) and in-process (like row 2), and with Python's
      default ThreadPoolExecutor width (min(32, CPUs + 4)), as a script that does not tune it gets
   4. Netmiko, one device after the other (the common script)
-For each: wall time, and the client's own CPU time (user+sys, all threads), which is what a
-small OOB host pays; the routers' CPU is the same for every method.
+For each: wall time, the client's own CPU time (user+sys, all threads), which is what a
+small OOB host pays, and the routers' CPU (sshd, the shell and vtysh of every session, and
+bgpd), read from /proc. Client and routers share this machine's cores, so no method can
+finish sooner than the routers' CPU divided by the cores: that floor is printed too.
+Methods run in a different order each round (reversed every other round), so none is always
+first or last; the median of the rounds is shown, and the range of the per-round ratios.
+Our package is byte-compiled first, as an installed wheel is (an editable checkout under
+PYTHONDONTWRITEBYTECODE would compile it again in every `oob` process).
 
 Run: .venv/bin/python tests/bench/bench_devices.py [--devices 200] [--routers 4] [--concurrency 50] [--rounds 3]
 Not collected by pytest (bench_*.py). Netmiko is a test-only dependency for this.
@@ -18,12 +24,15 @@ Every method must get all N answers right, or the table says so.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -42,6 +51,17 @@ def targets(routers: list[Router], n: int) -> list[tuple[str, Router]]:
 
 Row = tuple[str, float, float, int, str]  # name, wall s, client CPU s, answers right, note
 
+
+def router_cpu(routers: list[Router]) -> float:
+    """CPU seconds the routers used so far: bgpd, and every reaped sshd session with its shell and vtysh."""
+    ticks = 0
+    for router in routers:
+        for proc in (router._sshd, router._bgpd):  # the lab's own processes
+            if proc is None:
+                continue
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 def _cpu_self() -> float:
     t = os.times()
@@ -147,13 +167,12 @@ def bench_netmiko(devices: list[tuple[str, Router]], known_hosts: Path) -> Row:
     return "Netmiko sequential", elapsed, _cpu_self() - cpu, ok, "cisco_ios driver"
 
 
-def _median_rows(rounds: list[list[Row]]) -> list[Row]:
+def _median_rows(rounds: list[dict[str, tuple[Row, float]]]) -> list[tuple[Row, float]]:
     out = []
-    for same in zip(*rounds, strict=True):
-        walls = sorted(r[1] for r in same)
-        mid = walls[len(walls) // 2]
-        pick = next(r for r in same if r[1] == mid)
-        out.append((pick[0], mid, pick[2], min(r[3] for r in same), pick[4]))
+    for name in rounds[0]:
+        same = sorted((r[name] for r in rounds), key=lambda x: x[0][1])
+        row, routers = same[len(same) // 2]
+        out.append(((row[0], row[1], row[2], min(r[0][3] for r in same), row[4]), routers))
     return out
 
 
@@ -162,7 +181,7 @@ def main() -> int:
     parser.add_argument("--devices", type=int, default=200)
     parser.add_argument("--routers", type=int, default=4, help="sshd+FRR instances the devices are spread over")
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of the fast methods; the median is shown")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the fast methods; the median is shown")
     parser.add_argument("--skip-netmiko", action="store_true")
     parser.add_argument("--paramiko-script", metavar="JOBS", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -174,6 +193,7 @@ def main() -> int:
     if reason:
         print(f"cannot run: {reason}", file=sys.stderr)
         return 2
+    compileall.compile_dir(str(REPO / "oob_console"), quiet=1)
     from oob_console.bootstrap import init_site
 
     load_before = f"{os.getloadavg()[0]:.1f}"
@@ -186,31 +206,48 @@ def main() -> int:
         write_inventory(site / "inventory.toml", [r.device_entry(name) for name, r in devices])
         known_hosts = root / "known_hosts"
         known_hosts.write_text("".join(f"[127.0.0.1]:{r.port} {r.host_key_line}\n" for r in routers))
-        rounds = [[bench_oob(site, args.devices, args.concurrency),
-                   bench_paramiko_script(devices, known_hosts, args.concurrency, root),
-                   bench_oob_in_process(site, args.concurrency),
-                   bench_paramiko(devices, known_hosts, args.concurrency),
-                   bench_paramiko(devices, known_hosts, None)] for _ in range(max(1, args.rounds))]
+        methods: list[tuple[str, Callable[[], Row]]] = [
+            ("cli", lambda: bench_oob(site, args.devices, args.concurrency)),
+            ("script", lambda: bench_paramiko_script(devices, known_hosts, args.concurrency, root)),
+            ("inproc", lambda: bench_oob_in_process(site, args.concurrency)),
+            ("pool", lambda: bench_paramiko(devices, known_hosts, args.concurrency)),
+            ("pool-default", lambda: bench_paramiko(devices, known_hosts, None)),
+        ]
+        rounds: list[dict[str, tuple[Row, float]]] = []
+        for number in range(max(1, args.rounds)):
+            results: dict[str, tuple[Row, float]] = {}
+            for key, run in methods if number % 2 == 0 else methods[::-1]:
+                before = router_cpu(routers)
+                row = run()
+                results[key] = (row, router_cpu(routers) - before)
+            rounds.append({key: results[key] for key, _ in methods})
         rows = _median_rows(rounds)
         if not args.skip_netmiko:
-            rows.append(bench_netmiko(devices, known_hosts))
-    netmiko = next((r[1] for r in rows if r[0] == "Netmiko sequential"), None)
+            before = router_cpu(routers)
+            row = bench_netmiko(devices, known_hosts)
+            rows.append((row, router_cpu(routers) - before))
+    cores = os.cpu_count() or 1
+    netmiko = next((r[1] for r, _ in rows if r[0] == "Netmiko sequential"), None)
     print(f"\n{args.devices} device sessions over {args.routers} sshd+FRR routers, `{COMMAND}`, concurrency "
-          f"{args.concurrency}, median of {args.rounds} rounds (Netmiko: one), {os.cpu_count()} CPUs shared by "
+          f"{args.concurrency}, median of {args.rounds} rounds (Netmiko: one), {cores} CPUs shared by "
           f"client, routers and other work (load average before: {load_before})\n")
-    print("| method | wall time | per device | client CPU | answers right | vs Netmiko sequential | notes |")
-    print("|---|---|---|---|---|---|---|")
-    for name, elapsed, cpu, ok, note in rows:
+    print("| method | wall time | per device | client CPU | router CPU | floor (router CPU / cores) | answers right "
+          "| vs Netmiko sequential | notes |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for (name, elapsed, cpu, ok, note), routers_used in rows:
         ratio = f"{netmiko / elapsed:.1f}x faster" if netmiko else "-"
         print(f"| {name} | {elapsed:.2f} s | {1000 * elapsed / args.devices:.1f} ms | {cpu:.2f} s | "
-              f"{ok}/{args.devices} | {ratio} | {note} |")
-    by = {r[0]: r for r in rows}
-    cli, script = by["oob run (CLI, asyncssh)"], by["paramiko thread pool (script)"]
-    inproc, pool = by["oob RunService (in-process)"], by["paramiko thread pool (in-process)"]
-    print(f"\nparamiko / oob, wall time: script vs CLI {script[1] / cli[1]:.2f}x, in-process "
-          f"{pool[1] / inproc[1]:.2f}x; client CPU: {script[2] / cli[2]:.2f}x, {pool[2] / inproc[2]:.2f}x "
+              f"{routers_used:.2f} s | {routers_used / cores:.2f} s | {ok}/{args.devices} | {ratio} | {note} |")
+
+    def ratios(slow: str, fast: str) -> str:
+        each = sorted(r[slow][0][1] / r[fast][0][1] for r in rounds)
+        return f"{statistics.median(each):.2f}x (rounds: {each[0]:.2f}-{each[-1]:.2f}x)"
+
+    print(f"\nparamiko / oob, wall time: script vs CLI {ratios('script', 'cli')}, in-process "
+          f"{ratios('pool', 'inproc')}; client CPU, medians: "
+          f"{rows[1][0][2] / rows[0][0][2]:.2f}x, {rows[3][0][2] / rows[2][0][2]:.2f}x "
           "(above 1: oob is faster / cheaper)")
-    return 0 if all(r[3] == args.devices for r in rows) else 1
+    return 0 if all(r[3] == args.devices for r, _ in rows) else 1
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def forget() -> None:
     from oob_console.core.guard.rules import platform_dialects
 
     match_root.cache_clear()
-    for dialect in platform_dialects().values():
+    for dialect in platform_dialects().compiled():
         dialect.forget()
     forget_blast()
 

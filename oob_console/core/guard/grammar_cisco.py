@@ -284,14 +284,24 @@ def _free_text(toks: tuple[str, ...]) -> bool:
     return any(len(t) >= 4 and w.startswith(t) for t in toks[:4] for w in _FREE_TEXT)
 
 
+CISCO_PLATFORMS = ("ios", "iosxr", "eos", "frr")
+
+
+def cisco_dialect(name: str) -> Dialect:
+    """One Cisco-like platform's dialect, its grammar compiled now."""
+    if name == "ios":
+        return CiscoDialect("ios", Grammar.compile(COMMON, IOS), ("redirect", "tee", "append"), {"do": "exec"})
+    if name == "iosxr":
+        return CiscoDialect("iosxr", Grammar.compile(COMMON, IOSXR), ("file", "tee"), {"do": "exec", "admin": "exec"})
+    if name == "eos":
+        return CiscoDialect("eos", Grammar.compile(COMMON, EOS), ("redirect", "tee", "append"), {"do": "exec"})
+    if name == "frr":
+        return CiscoDialect("frr", Grammar.compile(COMMON, FRR), (), {"do": "exec"})
+    raise KeyError(name)
+
+
 def cisco_dialects() -> dict[str, Dialect]:
-    return {
-        "ios": CiscoDialect("ios", Grammar.compile(COMMON, IOS), ("redirect", "tee", "append"), {"do": "exec"}),
-        "iosxr": CiscoDialect("iosxr", Grammar.compile(COMMON, IOSXR), ("file", "tee"),
-                              {"do": "exec", "admin": "exec"}),
-        "eos": CiscoDialect("eos", Grammar.compile(COMMON, EOS), ("redirect", "tee", "append"), {"do": "exec"}),
-        "frr": CiscoDialect("frr", Grammar.compile(COMMON, FRR), (), {"do": "exec"}),
-    }
+    return {name: cisco_dialect(name) for name in CISCO_PLATFORMS}
 
 
-__all__ = ["Verdict", "cisco_dialects"]
+__all__ = ["CISCO_PLATFORMS", "Verdict", "cisco_dialect", "cisco_dialects"]

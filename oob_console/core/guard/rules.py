@@ -16,6 +16,7 @@ inventory and only a little of the grammars.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
@@ -234,19 +235,52 @@ def _snippet(text: str) -> str:
     return text if len(text) <= 70 else text[:67] + "..."
 
 
-@cache
-def platform_dialects() -> dict[str, Dialect]:
-    """Every platform's compiled grammar (compiled once per process; they are never changed)."""
-    from oob_console.core.guard.grammar_cisco import cisco_dialects
-    from oob_console.core.guard.grammar_junos import JunosDialect
+class Dialects(Mapping[str, Dialect]):
+    """Every platform's dialect, its grammar compiled the first time it is asked for and then kept
+    (grammars never change). A run on FRR routers does not wait for four other grammars."""
 
-    return {**cisco_dialects(), "junos": JunosDialect()}
+    def __init__(self) -> None:
+        from oob_console.core.guard.grammar_cisco import CISCO_PLATFORMS
+
+        self._names = (*CISCO_PLATFORMS, "junos")
+        self._built: dict[str, Dialect] = {}
+
+    def __getitem__(self, name: str) -> Dialect:
+        found = self._built.get(name)
+        if found is None:
+            if name not in self._names:
+                raise KeyError(name)
+            found = self._built[name] = self._build(name)
+        return found
+
+    @staticmethod
+    def _build(name: str) -> Dialect:
+        from oob_console.core.guard.grammar_cisco import cisco_dialect
+        from oob_console.core.guard.grammar_junos import JunosDialect
+
+        return JunosDialect() if name == "junos" else cisco_dialect(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def compiled(self) -> list[Dialect]:
+        """The dialects compiled so far."""
+        return list(self._built.values())
+
+
+@cache
+def platform_dialects() -> Dialects:
+    """Every platform's dialect, each compiled on first use (once per process)."""
+    return Dialects()
 
 
 class RuleChecker:
     name = "rules"
 
-    def __init__(self, dialects: dict[str, Dialect] | None = None) -> None:
+    def __init__(self, dialects: Mapping[str, Dialect] | None = None) -> None:
         self.dialects = platform_dialects() if dialects is None else dialects
 
     def check(self, request: GuardRequest, policy: GuardPolicy) -> CheckerReport:
