@@ -211,3 +211,20 @@ async def test_a_change_is_sent_after_the_operators_own_touch(team_at_r1: tuple[
     (intent,) = [e for e in site.services.audit.show(action="intent.approve")]
     assert intent["actor"] == "user:alice"
     assert "OOB-TUI" in r1.vtysh("show running-config")
+
+
+async def test_enter_pressed_again_while_a_run_is_under_way_sends_nothing_more(
+        team_at_r1: tuple[DemoSite, Router]) -> None:
+    site, r1 = team_at_r1
+    r1.set_delay(1.0)  # the router takes a second to answer
+    app = make_app(site.services, low_bandwidth=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await run_screen_as_alice(pilot)
+        await pilot.press(*"show version", "enter", "enter", "enter")
+        await pilot.pause(0.3)
+        assert screen.busy  # the check, then the run: the other two Enters were turned away
+        await settle(pilot)
+        assert [row[:2] for row in results(screen)] == [["r1", "ok"]]
+        assert not screen.busy
+    assert r1.received() == ["show version"]
+    assert len(site.services.audit.show(action="run.start")) == 1

@@ -31,6 +31,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
 from oob_console.core.guard import Verdict
 from oob_console.core.inventory import Device, Inventory
@@ -72,6 +73,7 @@ class RunScreen(ConsoleScreen):
         self.targets = targets or "all"
         self.report: RunReport | None = None
         self.checked: Checked | None = None
+        self.busy = False  # a check or a run is under way: Enter waits (a double Enter never sends twice)
         self._drawn = 0.0
         self._lock = threading.Lock()
 
@@ -112,6 +114,9 @@ class RunScreen(ConsoleScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         command, targets = self.field("command"), self.field("targets")
+        if self.busy:
+            self.say("still working on the last Enter; nothing more is sent until it is done")
+            return
         if not command:
             self.query_one("#command", Input).focus()
             return
@@ -141,6 +146,7 @@ class RunScreen(ConsoleScreen):
         self.query_one("#progress", Static).update("")
         self.show_verdict("")
         self.say(f"checking {command!r} with the command guard (nothing is sent)...")
+        self.busy = True
         self.call(work, self.show_checked, group="run", on_error=self.refused)
 
     def show_verdict(self, text: str) -> None:
@@ -150,6 +156,7 @@ class RunScreen(ConsoleScreen):
         box.scroll_home(animate=False)
 
     def show_checked(self, checked: Checked) -> None:
+        self.busy = False
         self.checked = checked
         preview = checked.preview
         self.show_verdict(preview_text(preview))
@@ -186,12 +193,19 @@ class RunScreen(ConsoleScreen):
             self.say(f"read-only: sending {checked.command!r} to {len(checked.devices)} device(s)...")
         elif intent is None and checked.preview.verdict is Verdict.DANGEROUS:
             self.say("requesting approvals (nothing is sent)...")
+        self.busy = True
         self.call(work, self.show_report, group="run", on_error=self.not_sent)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        if event.worker.group == "run" and event.state is WorkerState.ERROR:
+            self.busy = False  # a bug's modal is showing; Enter works again once it is closed
 
     def show_touch(self) -> None:
         self.say("TOUCH YOUR KEY NOW to allow this change (nothing has been sent yet)")
 
     def refused(self, error: OobError) -> None:
+        self.busy = False
         self.query_one("#progress", Static).update("")
         self.say(f"error: {error.one_line()}", error=True)
 
@@ -234,6 +248,7 @@ class RunScreen(ConsoleScreen):
         self.query_one("#progress", Static).update(f"[{'#' * filled}{'.' * (BAR - filled)}] {done}/{total}")
 
     def show_report(self, report: RunReport) -> None:
+        self.busy = False
         self.report, self.checked = report, None  # the next Enter checks again (an intent is used once)
         if report.approved:
             self.query_one("#intent", Input).value = ""
