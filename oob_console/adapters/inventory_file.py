@@ -8,10 +8,10 @@ an error naming the file, the key and the line. Both are written atomically
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 
+from oob_console.adapters.atomic_file import replace_file
 from oob_console.core.hostkeys import HostKey, KnownHostsLine, keys_for, known_hosts_line, parse_known_hosts
 from oob_console.core.inventory import Inventory
 from oob_console.core.schema import SchemaError, load_dataclass, locate_key
@@ -21,24 +21,9 @@ from oob_console.errors import ConfigError, StorageError
 
 def write_atomic(path: Path, text: str, *, keep_previous: bool = False) -> None:
     """Replace ``path`` with ``text`` (0600), surviving a crash at any instant."""
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if keep_previous and path.exists():
-            prev = path.with_name(path.name + ".prev")
-            prev.unlink(missing_ok=True)
-            os.link(path, prev)
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        replace_file(path, text.encode("utf-8"), keep_previous=keep_previous)
     except OSError as exc:
         raise StorageError(f"cannot write {path.name}: {exc.strerror}", where=str(exc.filename or path)) from exc
 

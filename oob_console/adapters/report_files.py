@@ -3,33 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
 
+from oob_console.adapters.atomic_file import replace_file
 from oob_console.errors import NotFoundError, StorageError
 
 _NAME = re.compile(r"drill-\d{8}T\d{6}Z(?:-\d+)?")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temp file, fsync, rename over ``path``, fsync the folder."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 class ReportFiles:
@@ -40,8 +21,8 @@ class ReportFiles:
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             paths = [self.folder / f"{name}.json", self.folder / f"{name}.md"]
-            write_atomic(paths[0], json.dumps(data, indent=2, sort_keys=True).encode() + b"\n")
-            write_atomic(paths[1], markdown.encode())
+            replace_file(paths[0], json.dumps(data, indent=2, sort_keys=True).encode() + b"\n")
+            replace_file(paths[1], markdown.encode())
         except OSError as exc:
             raise StorageError(f"cannot write the drill report: {exc.strerror}",
                                where=str(exc.filename or self.folder),

@@ -54,6 +54,7 @@ from fido2.hid import CAPABILITY, CTAPHID, CtapHidDevice
 from fido2.hid.base import CtapHidConnection, HidDescriptor
 from fido2.utils import int2bytes
 
+from oob_console.adapters.atomic_file import replace_file
 from oob_console.core.credentials import SOFT_AAGUID, SOFT_ATTESTATION_ORG
 from oob_console.errors import StorageError
 
@@ -72,16 +73,6 @@ class _Fail(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _attestation(aaguid: bytes) -> tuple[bytes, bytes]:
@@ -178,7 +169,7 @@ class SoftAuthenticator:
                 yield state
             finally:  # a refusal can change state too (a wrong PIN costs a retry)
                 if state != before:
-                    _atomic_write(self.path, json.dumps(state, indent=1).encode())
+                    replace_file(self.path, json.dumps(state, indent=1).encode())
         finally:
             os.close(fd)
 
