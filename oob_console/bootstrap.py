@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from oob_console.config import (
     CONFIG_NAME,
+    ApprovalsConfig,
     GuardConfig,
     LoadedConfig,
     load_config,
@@ -186,7 +187,7 @@ class App:
 
         cfg = self.loaded.config
         return ApprovalService(IntentStore(self.store), self.credential_repo, self.audit, self.key_device,
-                               verify_signature, cfg.auth, with_guard_classes(cfg.approvals), cfg.site.name,
+                               verify_signature, cfg.auth, self.approval_classes, cfg.site.name,
                                self.clock, notice=self.notify.auto)
 
     @cached_property
@@ -282,8 +283,12 @@ class App:
     def guard_gate(self) -> GuardGate:
         from oob_console.services.guard_gate import GuardGate
 
-        return GuardGate(self.guard, lambda: self.approvals, self.audit,
-                         with_guard_classes(self.loaded.config.approvals))
+        return GuardGate(self.guard, lambda: self.approvals, self.audit, self.approval_classes)
+
+    @cached_property
+    def approval_classes(self) -> ApprovalsConfig:
+        """The site's approval classes, with the command guard's own where the site configured none."""
+        return with_guard_classes(self.loaded.config.approvals)
 
     @cached_property
     def notify(self) -> NotifyService:

@@ -129,10 +129,15 @@ def run_result_line(result: DeviceResult, width: int = 79) -> str:
     return cut(f"{result.device:<16} {status:<11} {result.elapsed:>6.2f}s {first}".rstrip(), width)
 
 
+def decision_headline(decision: Decision, needs: str) -> str:
+    """``DANGEROUS - frr on r1: <needs>``."""
+    on = f" on {', '.join(decision.devices)}" if decision.devices else " (no target device)"
+    return f"{decision.verdict.label.upper()} - {decision.platform}{on}: {needs}"
+
+
 def decision_text(decision: Decision, needs: str) -> str:
     """The verdict, what it needs, and every checker's reasons, as an operator reads them."""
-    on = f" on {', '.join(decision.devices)}" if decision.devices else " (no target device)"
-    lines = [f"{decision.verdict.label.upper()} - {decision.platform}{on}: {needs}"]
+    lines = [decision_headline(decision, needs)]
     for report in decision.reports:
         lines.append(f"  {report.checker:<6} {report.verdict.label}{' (failed: fail closed)' if report.failed else ''}")
         lines.extend(f"    - {reason}" for reason in report.reasons)

@@ -41,7 +41,6 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "oob_console.cli.demo": ("demo",),
     "oob_console.cli.ssh_access": ("authorized-keys", "serve", "ssh-entry"),
 }
-COMMAND_MODULES = tuple(COMMANDS)
 _MODULE_OF = {name: module for module, names in COMMANDS.items() for name in names}
 
 
@@ -69,7 +68,7 @@ def build_parser(only: str | None = None) -> Parser:
     parser.add_argument("--version", action="version", version=f"oob-console {__version__}")
     add_common(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in (only,) if only else COMMAND_MODULES:
+    for name in (only,) if only else COMMANDS:
         importlib.import_module(name).register(sub)
     return parser
 

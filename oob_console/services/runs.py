@@ -86,6 +86,11 @@ class RunReport:
                 "elapsed": round(self.elapsed, 3), "results": [r.to_json() for r in self.results]}
 
 
+def needing_approval(decisions: Sequence[Decision]) -> list[Decision]:
+    """The decisions that need an approval; a run is cleared as one only when there is at most one."""
+    return [d for d in decisions if d.verdict is not Verdict.READ_ONLY]
+
+
 @dataclass(frozen=True)
 class RunPreview:
     """What the guard says of a run before anything is sent: per platform and text, the decision and its need."""
@@ -100,7 +105,7 @@ class RunPreview:
     @property
     def blocked(self) -> str | None:
         """Why this run cannot be cleared as one (an approval covers one platform and one text), or None."""
-        parts = [d for d in self.decisions if d.verdict is not Verdict.READ_ONLY]
+        parts = needing_approval(self.decisions)
         if len(parts) < 2:
             return None
         return (f"{len(parts)} parts of this run need approval; an approval covers one platform and one command "
@@ -175,7 +180,7 @@ class RunService:
                touch: Prompt | None) -> tuple[Clearance, ...]:
         decisions = [self.gate.decide(by, text, devices=[d.name for d in devs], inventory=inventory)
                      for (text, _), devs in self._groups(command, devices, commands).items()]
-        needs = [d for d in decisions if d.verdict is not Verdict.READ_ONLY]
+        needs = needing_approval(decisions)
         if len(needs) > 1:
             parts = "; ".join(f"{d.verdict.label} on {d.platform} ({', '.join(d.devices[:3])}"
                               f"{' ...' if len(d.devices) > 3 else ''})" for d in needs)

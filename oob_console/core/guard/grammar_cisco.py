@@ -300,8 +300,4 @@ def cisco_dialect(name: str) -> Dialect:
     raise KeyError(name)
 
 
-def cisco_dialects() -> dict[str, Dialect]:
-    return {name: cisco_dialect(name) for name in CISCO_PLATFORMS}
-
-
-__all__ = ["CISCO_PLATFORMS", "Verdict", "cisco_dialect", "cisco_dialects"]
+__all__ = ["CISCO_PLATFORMS", "Verdict", "cisco_dialect"]

@@ -44,7 +44,7 @@ from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.approvals import IntentScreen
 from oob_console.tui.screens.base import ConsoleScreen
 from oob_console.tui.screens.modals import TextModal
-from oob_console.views import decision_text, preview_text, run_result_line, run_summary
+from oob_console.views import decision_headline, preview_text, run_result_line, run_summary
 
 BAR = 20
 REDRAW_EVERY = 0.2  # seconds between progress redraws
@@ -253,8 +253,7 @@ class RunScreen(ConsoleScreen):
         if report.approved:
             self.query_one("#intent", Input).value = ""
         # The results need the room now: keep each decision's first line (verdict, devices, need).
-        self.show_verdict("\n".join(decision_text(c.decision, "sent").split("\n", 1)[0]
-                                    for c in report.clearances))
+        self.show_verdict("\n".join(decision_headline(c.decision, "sent") for c in report.clearances))
         self.show_progress(len(report.results), len(report.results))
         results = self.query_one("#results", OptionList)
         results.clear_options()
