@@ -273,7 +273,7 @@ def _check_duration(name: str, text: str) -> None:
 
 
 def _check_roles(name: str, roles: tuple[str, ...]) -> None:
-    from oob_console.core.identity import ROLES
+    from oob_console.core.auth.identity import ROLES
 
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
@@ -345,7 +345,7 @@ class FleetConfig:
     bundle_namespace: str = "oob-console-bundle"
 
     def validate(self) -> None:
-        from oob_console.core.ssh_wire import WireError, parse_authorized_key
+        from oob_console.core.auth.ssh_wire import WireError, parse_authorized_key
 
         for i, line in enumerate(self.bundle_signers):
             try:

@@ -6,12 +6,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oob_console.adapters.guard_corpus import CorpusDirectory
-from oob_console.adapters.inventory_file import load_inventory
-from oob_console.bootstrap import SOFT_KEY_ENV
+from oob_console.adapters.guard_corpus_toml import CorpusDirectory
+from oob_console.adapters.inventory_toml import load_inventory
+from oob_console.core.devices.inventory import Inventory
 from oob_console.core.guard import Decision, GuardPolicy, GuardRequest, default_checkers, evaluate
 from oob_console.core.guard.corpus import Corpus
-from oob_console.core.inventory import Inventory
+from oob_console.wiring.root import SOFT_KEY_ENV
 
 if TYPE_CHECKING:
     from tests.unit.auth_lab import Lab

@@ -19,7 +19,7 @@ from typing import Any
 
 from oob_console.core.notice import DeliveryState, Notice
 from oob_console.errors import StorageError
-from oob_console.services.notify_ports import Claim, DeliveryRow
+from oob_console.services.notify.ports import Claim, DeliveryRow
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (

@@ -12,7 +12,7 @@ from typing import Any
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.core.timefmt import parse_since
 from oob_console.errors import UsageError
-from oob_console.services.audit import AuditService
+from oob_console.services.audit.service import AuditService
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -32,8 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _service(args: argparse.Namespace, ctx: Context) -> AuditService:
     if not args.log:
         return ctx.app.audit
-    from oob_console.adapters.audit_file import AuditFile
-    from oob_console.adapters.audit_key import check_signature
+    from oob_console.adapters.audit_jsonl import AuditFile
+    from oob_console.adapters.audit_key_ed25519 import check_signature
 
     trusted = None
     if args.pubkey:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from oob_console.errors import UsageError
 
 if TYPE_CHECKING:
-    from oob_console.bootstrap import App
+    from oob_console.wiring.root import App
 
 
 class Parser(argparse.ArgumentParser):
@@ -44,7 +44,7 @@ class Context:
     @property
     def app(self) -> App:
         if self._app is None:
-            from oob_console.bootstrap import App
+            from oob_console.wiring.root import App
 
             self._app = App.from_config(getattr(self.args, "config", None))
         return self._app

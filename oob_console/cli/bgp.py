@@ -14,7 +14,6 @@ import sys
 import time
 from typing import Any
 
-from oob_console.bgp_text import execution_lines, progress_line, status_lines
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.cli.input_files import read_arg
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
@@ -24,7 +23,8 @@ from oob_console.core.bgp.preflight import PreflightReport
 from oob_console.core.bgp.stages import Stage
 from oob_console.core.timefmt import parse_duration
 from oob_console.errors import AuthError, ConflictError
-from oob_console.services.bgp import BgpService, Execution, StageCallback
+from oob_console.render.bgp import execution_lines, progress_line, status_lines
+from oob_console.services.bgp.service import BgpService, Execution, StageCallback
 
 EXIT_NOT_CONFIRMED = 8
 
@@ -234,7 +234,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_speaker(args: argparse.Namespace, ctx: Context) -> Output:
-    from oob_console.bootstrap_bgp import build_supervisor
+    from oob_console.wiring.bgp import build_supervisor
 
     supervisor, server = build_supervisor(ctx.app)
     server.start()

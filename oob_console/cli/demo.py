@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from oob_console.cli.base import Context, Output, command
-from oob_console.cli.console import add_profile_options, on_a_terminal, run_tui
+from oob_console.cli.ui import add_profile_options, on_a_terminal, run_tui
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

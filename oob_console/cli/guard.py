@@ -11,14 +11,14 @@ import argparse
 import os
 import sys
 
-from oob_console.bootstrap import build_guard
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.config import ApprovalsConfig, find_config, load_config, with_guard_classes
 from oob_console.core.guard.corpus import CaseResult
 from oob_console.errors import ConfigError, UsageError
-from oob_console.services.guard import GuardService
-from oob_console.services.guard_gate import requirement
-from oob_console.views import decision_text
+from oob_console.render.views import decision_text
+from oob_console.services.guard.gate import requirement
+from oob_console.services.guard.service import GuardService
+from oob_console.wiring.root import build_guard
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

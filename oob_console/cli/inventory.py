@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from oob_console.cli.base import Context, Output, command, group
-from oob_console.core.hostkeys import HostKey
-from oob_console.core.inventory import Device, Inventory
+from oob_console.core.devices.hostkeys import HostKey
+from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.core.schema import SecretRef
 from oob_console.errors import RefusedError, UsageError
-from oob_console.views import device_lines
+from oob_console.render.views import device_lines
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -148,7 +148,7 @@ def _finish_import(args: argparse.Namespace, ctx: Context, imported: Inventory, 
                    source: str) -> Output:
     access = ctx.app.devices
     if args.dry_run:
-        from oob_console.core.inventory_merge import merge_inventory
+        from oob_console.core.devices.inventory_merge import merge_inventory
 
         _, summary = merge_inventory(access.inventory(), imported, prune=args.prune)
     else:

@@ -7,7 +7,7 @@ import argparse
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.cli.input_files import read_arg
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
-from oob_console.core.credentials import Credential
+from oob_console.core.auth.credentials import Credential
 from oob_console.errors import UsageError
 
 

@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "oob_console.cli.notify": ("notify",),
     "oob_console.cli.doctor": ("doctor",),
     "oob_console.cli.drill": ("drill",),
-    "oob_console.cli.console": ("shell", "tui"),
+    "oob_console.cli.ui": ("shell", "tui"),
     "oob_console.cli.runbooks": ("runbooks",),
     "oob_console.cli.demo": ("demo",),
     "oob_console.cli.ssh_access": ("authorized-keys", "serve", "ssh-entry"),

@@ -11,11 +11,11 @@ import argparse
 import os
 from pathlib import Path
 
-from oob_console.bootstrap import SOFT_KEY_ENV
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.cli.input_files import read_arg
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
 from oob_console.errors import StorageError, UsageError
+from oob_console.wiring.root import SOFT_KEY_ENV
 
 WARNING = "SOFTWARE key: for tests and demos only, never a hardware key"
 
@@ -56,7 +56,7 @@ def _state(args: argparse.Namespace) -> Path:
 
 
 def cmd_init(args: argparse.Namespace, ctx: Context) -> Output:
-    from oob_console.adapters.soft_authenticator import create
+    from oob_console.adapters.keys_software import create
 
     pin = prompt_from(args).pin() if args.pin else None
     create(Path(args.path), pin=pin)
@@ -65,8 +65,8 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_ssh_keygen(args: argparse.Namespace, ctx: Context) -> Output:
-    from oob_console.adapters import ssh_sk_keys
-    from oob_console.adapters.soft_authenticator import open_device
+    from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+    from oob_console.adapters.keys_software import open_device
 
     out = Path(args.out)
     pin = prompt_from(args).pin() if args.verify_required else None
@@ -88,8 +88,8 @@ def cmd_ssh_keygen(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_sign(args: argparse.Namespace, ctx: Context) -> Output:
-    from oob_console.adapters import ssh_sk_keys
-    from oob_console.adapters.soft_authenticator import open_device
+    from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+    from oob_console.adapters.keys_software import open_device
 
     sk = ssh_sk_keys.read_private(Path(args.stub))
     message = read_arg(args.file, "message")

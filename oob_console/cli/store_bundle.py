@@ -37,7 +37,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> Output:
-    from oob_console.adapters.ssh_key_signer import SshKeySigner
+    from oob_console.adapters.ssh_signer_cryptography import SshKeySigner
 
     def passphrase() -> str | None:
         if args.passphrase:

@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from oob_console.adapters import ssh_sk_keys
-from oob_console.adapters.soft_authenticator import create, open_device
-from oob_console.bootstrap import SOFT_KEY_ENV, App
-from oob_console.services.approvals import IntentView
+from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+from oob_console.adapters.keys_software import create, open_device
+from oob_console.services.auth.approvals import IntentView
+from oob_console.wiring.root import SOFT_KEY_ENV, App
 
 DEMO_AUTH = "\n[auth]\n# A demo site: software keys stand in for USB keys.\nallow_software_keys = true\n"
 KEY_LABEL = "demo SOFTWARE key"

@@ -17,10 +17,10 @@ from importlib import resources
 from pathlib import Path
 from types import TracebackType
 
-from oob_console.bootstrap import App, init_site
-from oob_console.core.inventory import BgpSession, Device, Inventory, Link
+from oob_console.core.devices.inventory import BgpSession, Device, Inventory, Link
 from oob_console.demo.people import DEMO_AUTH, People, enroll
 from oob_console.demo.routers import ROUTERS, RouterFleet
+from oob_console.wiring.root import App, init_site
 
 TIMELINE = ("15:40 backbone down, DNS withdrawn", "15:52 starting backbone recovery at SJC1")
 # Who sets the demo up: the local account (it owns the files), as `oob init` and `oob user add` would be.

@@ -13,7 +13,7 @@ from oob_console.server.host_key import load_host_key
 from oob_console.server.listener import ServerContext, serve_forever, start_server
 
 if TYPE_CHECKING:
-    from oob_console.bootstrap import App
+    from oob_console.wiring.root import App
 
 
 def run_server(app: App, *, listen: str | None, port: int | None, json_mode: bool) -> dict[str, Any]:

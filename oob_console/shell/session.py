@@ -12,11 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TextIO
 
+from oob_console.core.devices.runs import parse_target_words
 from oob_console.core.guard import Verdict
-from oob_console.core.runs import parse_target_words
 from oob_console.errors import OobError, RefusedError, UsageError
-from oob_console.services.runs import RunOptions
-from oob_console.views import (
+from oob_console.render.views import (
     ascii_text,
     audit_line,
     audit_matches,
@@ -33,11 +32,12 @@ from oob_console.views import (
     status_line,
     wrapped,
 )
+from oob_console.services.devices.runs import RunOptions
 
 if TYPE_CHECKING:
-    from oob_console.bootstrap import App as Services
-    from oob_console.core.inventory import Device
-    from oob_console.services.approvals import IntentView
+    from oob_console.core.devices.inventory import Device
+    from oob_console.services.auth.approvals import IntentView
+    from oob_console.wiring.root import App as Services
 
 PROMPT = "> "
 # Enough for an incident's timeline; older entries: `oob audit show`.
@@ -198,7 +198,7 @@ class LineShell:
 
     def bgp(self) -> None:
         """Sessions, our prefixes with their stages and leases, open BGP intents (= `oob bgp status`)."""
-        from oob_console.bgp_text import status_lines
+        from oob_console.render.bgp import status_lines
 
         self.page(status_lines(self.services.bgp.status()))
 

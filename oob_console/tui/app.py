@@ -17,7 +17,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
-from oob_console.core.identity import Identity
+from oob_console.core.auth.identity import Identity
 from oob_console.tui.driver import low_bandwidth_driver
 from oob_console.tui.navigation import DESTINATIONS, Destination
 from oob_console.tui.profile import Profile
@@ -27,7 +27,7 @@ from oob_console.tui.screens.modals import TextModal
 from oob_console.tui.theme import LOW_BANDWIDTH
 
 if TYPE_CHECKING:
-    from oob_console.bootstrap import App as Services
+    from oob_console.wiring.root import App as Services
 
 HERE = Path(__file__).parent
 

@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from oob_console.adapters.audit_file import AuditFile
-from oob_console.core.audit_chain import GENESIS, build_entry, entry_hash, verify_lines
+from oob_console.adapters.audit_jsonl import AuditFile
+from oob_console.core.audit.chain import GENESIS, build_entry, entry_hash, verify_lines
 
 
 def bench_append(tmp: Path, n: int) -> float:

@@ -34,10 +34,10 @@ import pytest  # only for MonkeyPatch, with which the approvers' soft keys are s
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from oob_console.adapters.bgp.exabgp import ExabgpSpeaker, Neighbor, find_exabgp  # noqa: E402
-from oob_console.bootstrap import App  # noqa: E402
+from oob_console.adapters.bgp.speaker_exabgp import ExabgpSpeaker, Neighbor, find_exabgp  # noqa: E402
 from oob_console.core.bgp.desired import Change  # noqa: E402
 from oob_console.core.bgp.intent import make_route  # noqa: E402
+from oob_console.wiring.root import App  # noqa: E402
 from tests.lab.bgp_peers import BirdUpstream, pair  # noqa: E402
 from tests.lab.bgp_site import (  # noqa: E402
     PREFIX,

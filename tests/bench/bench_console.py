@@ -122,7 +122,7 @@ class Pty:
 def make_site(root: Path) -> Path:
     """A site with 12 runbooks and 40 audit entries, made through the real services."""
     sys.path.insert(0, str(REPO))
-    from oob_console.bootstrap import App, init_site
+    from oob_console.wiring.root import App, init_site
 
     home = root / "site"
     init_site(home, name="bench")

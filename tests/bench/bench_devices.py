@@ -88,8 +88,8 @@ def bench_oob(site: Path, n: int, concurrency: int) -> Row:
 def bench_oob_in_process(site: Path, concurrency: int) -> Row:
     import asyncio
 
-    from oob_console.bootstrap import App
-    from oob_console.services.runs import RunOptions
+    from oob_console.services.devices.runs import RunOptions
+    from oob_console.wiring.root import App
 
     app = App.from_config(str(site / "config.toml"))
     inventory, devices = app.runs.targets([], site=None, role=None, everything=True)
@@ -194,7 +194,7 @@ def main() -> int:
         print(f"cannot run: {reason}", file=sys.stderr)
         return 2
     compileall.compile_dir(str(REPO / "oob_console"), quiet=1)
-    from oob_console.bootstrap import init_site
+    from oob_console.wiring.root import init_site
 
     load_before = f"{os.getloadavg()[0]:.1f}"
     root = Path(tempfile.mkdtemp(prefix="oob-bench-"))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from oob_console.bootstrap import App, init_site
+from oob_console.wiring.root import App, init_site
 from tests.lab.comms_servers import CommsLab, write_channel_config
 
 

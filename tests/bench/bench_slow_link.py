@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from oob_console.adapters.ssh import SshEngines  # noqa: E402
-from oob_console.core.hostkeys import HostKey  # noqa: E402
-from oob_console.services.device_ports import SshTarget  # noqa: E402
+from oob_console.core.devices.hostkeys import HostKey  # noqa: E402
+from oob_console.services.devices.ports import SshTarget  # noqa: E402
 from tests.lab.routers import RouterLab, lab_unavailable  # noqa: E402
 from tests.lab.slow_link import SlowLink  # noqa: E402
 

@@ -28,12 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from oob_console.adapters import ssh_sk_keys
-from oob_console.adapters.fido2_keys import Fido2Keys
-from oob_console.adapters.sk_verify import verify_signature
-from oob_console.adapters.soft_authenticator import create, open_device
-from oob_console.core import sshsig
-from oob_console.core.webauthn import check_assertion, signed_bytes
+from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+from oob_console.adapters.keys_fido2 import Fido2Keys
+from oob_console.adapters.keys_software import create, open_device
+from oob_console.adapters.signatures_cryptography import verify_signature
+from oob_console.core.auth import sshsig
+from oob_console.core.auth.webauthn import check_assertion, signed_bytes
 
 SAMPLES = 64
 RP = "oob-console"

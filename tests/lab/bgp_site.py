@@ -61,7 +61,7 @@ def bgp_site(home: Path, upstreams: str, *, approvals: int = 0, looking_glass_ur
              vrps: Sequence[tuple[str, int, int]] = ((PREFIX, 24, LOCAL_AS), ("198.51.100.0/24", 24, LOCAL_AS))
              ) -> Path:
     """A fresh site at ``home`` whose [bgp] section has ``upstreams`` (TOML from :func:`upstream_toml`)."""
-    from oob_console.bootstrap import init_site
+    from oob_console.wiring.root import init_site
 
     init_site(home, name="bgplab")
     write_vrps(home / "rpki" / "vrps.json", vrps)
@@ -98,8 +98,8 @@ def approvers(home: Path, monkeypatch: Any) -> Any:
     CTAP2 keys (no USB key exists here). Returns the auth ``Lab``; a subprocess
     approves with bob's key given ``env={"OOB_SOFT_KEY": str(lab.keys["bob-key"])}``.
     """
-    from oob_console.bootstrap import App
     from oob_console.config import load_config
+    from oob_console.wiring.root import App
     from tests.unit.auth_lab import Clock, Lab
 
     config = home / "config.toml"
@@ -144,7 +144,7 @@ class SpeakerProcess:
         raise AssertionError(f"speaker did not come up: {self.log.read_text()[-3000:]}")
 
     def ping(self) -> dict[str, Any] | None:
-        from oob_console.adapters.bgp.control import call
+        from oob_console.adapters.bgp.control_socket import call
         from oob_console.errors import UnavailableError
 
         try:
@@ -170,7 +170,7 @@ class SpeakerProcess:
         return None
 
     def sessions(self) -> dict[str, str]:
-        from oob_console.adapters.bgp.control import call
+        from oob_console.adapters.bgp.control_socket import call
 
         return {s["upstream"]: s["state"] for s in call(self.socket, {"op": "sessions"}, timeout=5)["sessions"]}
 

@@ -18,13 +18,13 @@ from typing import Any
 
 import asyncssh
 
-from oob_console.bootstrap import App
 from oob_console.config import ServerConfig
-from oob_console.core.identity import Identity
-from oob_console.core.login_limits import FailureLimiter
+from oob_console.core.auth.identity import Identity
+from oob_console.core.auth.login_limits import FailureLimiter
 from oob_console.server.host_key import init_host_key, load_host_key
 from oob_console.server.listener import ServerContext, serve_forever, start_server
-from oob_console.services.ssh_login import SshLoginService
+from oob_console.services.auth.ssh_login import SshLoginService
+from oob_console.wiring.root import App
 from tests.lab.softsk import SoftAgent, SoftKey
 
 ADMIN = Identity.local("local:lab-admin")

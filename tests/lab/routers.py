@@ -280,7 +280,7 @@ class RouterLab:
 def write_inventory(path: Path, devices: list[dict[str, Any]],
                     console_servers: list[dict[str, Any]] | None = None) -> None:
     """Write an inventory the way the product writes one (validated first)."""
-    from oob_console.core.inventory import Inventory
+    from oob_console.core.devices.inventory import Inventory
     from oob_console.core.schema import load_dataclass
     from oob_console.core.toml_text import dump_toml
 

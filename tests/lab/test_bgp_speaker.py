@@ -128,7 +128,7 @@ def bird_site(tmp_path: Path, **site: Any) -> tuple[Upstream, Path]:
 
 
 def journal_rows(home: Path) -> dict[tuple[str, str], RouteRow]:
-    from oob_console.adapters.bgp.journal import SqliteJournal
+    from oob_console.adapters.bgp.journal_sqlite import SqliteJournal
 
     journal = SqliteJournal(home / "bgp-journal.db")
     try:
@@ -278,7 +278,7 @@ def test_speaker_runs_an_intent_once_its_quorum_is_in_and_only_once(
 
 
 def test_dashboard_line_fails_when_an_announced_prefix_is_not_out(tmp_path: Path) -> None:
-    from oob_console.bootstrap import App
+    from oob_console.wiring.root import App
 
     bird, home = bird_site(tmp_path)
     with bird, SpeakerProcess(home) as speaker:

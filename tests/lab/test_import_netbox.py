@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
-from oob_console.adapters.inventory_file import InventoryFile
+from oob_console.adapters.inventory_toml import InventoryFile
 from tests.conftest import run_oob
 from tests.lab.routers import free_port, write_inventory
 

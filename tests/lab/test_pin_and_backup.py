@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.core.hostkeys import HostKey
+from oob_console.core.devices.hostkeys import HostKey
 from tests.conftest import run_oob
 from tests.lab.routers import RouterLab, write_inventory
 

@@ -76,7 +76,7 @@ def test_unapproved_command_is_refused_before_connecting(site: Path, router_lab:
 
 
 def test_changed_host_key_is_refused_with_both_fingerprints(site: Path, router_lab: RouterLab) -> None:
-    from oob_console.core.hostkeys import HostKey
+    from oob_console.core.devices.hostkeys import HostKey
 
     r1 = router_lab.router("r1")
     write_inventory(site / "inventory.toml", [r1.device_entry()])
@@ -94,7 +94,7 @@ def test_changed_host_key_is_refused_with_both_fingerprints(site: Path, router_l
 @pytest.mark.parametrize("transport", ["asyncssh", "paramiko"])
 def test_unpinned_device_is_refused_not_trusted_on_first_use(site: Path, router_lab: RouterLab,
                                                             transport: str) -> None:
-    from oob_console.core.hostkeys import HostKey
+    from oob_console.core.devices.hostkeys import HostKey
 
     r1 = router_lab.router("r1")
     write_inventory(site / "inventory.toml", [r1.device_entry(host_keys=[], transport=transport)])
@@ -257,7 +257,7 @@ def test_server_without_the_pinned_key_type_is_refused_with_both_keys(site: Path
     proc = run_oob("run", "--json", "r1", "--", "show version", home=site)
     r = _by_device(_json(proc))["r1"]
     assert r["status"] == "hostkey", r
-    from oob_console.core.hostkeys import HostKey
+    from oob_console.core.devices.hostkeys import HostKey
 
     assert "HOST KEY MISMATCH" in r["error"] and "it presented ssh-ed25519" in r["error"]
     assert HostKey.parse(other).fingerprint in r["error"] and HostKey.parse(r1.host_key_line).fingerprint in r["error"]

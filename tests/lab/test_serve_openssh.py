@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from oob_console.bootstrap import App
+from oob_console.wiring.root import App
 from tests.lab.oob_server import ServerThread, Store, after_failure, relax_backoff
 from tests.lab.softsk import SoftDevice, SoftKey, fingerprint
 from tests.lab.sshd import SshClient

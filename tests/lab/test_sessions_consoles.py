@@ -198,7 +198,7 @@ def test_console_server_key_must_be_pinned_first(site: Path, serial_router: tupl
         piped = run_oob("console", "r1", home=site)  # stdin is not a terminal here
         assert piped.returncode == 2 and "needs a terminal" in piped.stderr
 
-        from oob_console.core.hostkeys import HostKey
+        from oob_console.core.devices.hostkeys import HostKey
 
         fingerprint = HostKey.parse(cs.host_key_line).fingerprint
         pinned = run_oob("inventory", "pin-hostkey", "r1", "--console", "--expect", fingerprint, home=site)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.bootstrap import App
 from oob_console.shell.session import LineShell
+from oob_console.wiring.root import App
 from tests.lab.routers import RouterLab, write_inventory
 
 pytestmark = pytest.mark.lab

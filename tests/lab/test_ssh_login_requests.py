@@ -15,11 +15,11 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from oob_console.adapters import ssh_sk_keys
-from oob_console.adapters.soft_authenticator import create, open_device
+from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+from oob_console.adapters.keys_software import create, open_device
 from oob_console.adapters.ssh import SshEngines, asyncssh_auth
-from oob_console.core.hostkeys import HostKey
-from oob_console.services.device_ports import SshTarget
+from oob_console.core.devices.hostkeys import HostKey
+from oob_console.services.devices.ports import SshTarget
 from tests.lab.routers import Router, RouterLab
 
 pytestmark = pytest.mark.lab

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from oob_console.bootstrap import App, init_site
-from oob_console.services.status import StatusItem
+from oob_console.services.status.service import StatusItem
 from oob_console.tui.app import ConsoleApp, build_app
 from oob_console.tui.profile import choose_profile
+from oob_console.wiring.root import App, init_site
 from tests.tui.people import people_site  # noqa: F401 - a fixture for this directory
 
 RUNBOOKS = {
@@ -34,7 +34,7 @@ def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
     """A site in ./site (relative, so no tmp path shows on screen) with a fixed audit clock."""
     monkeypatch.chdir(tmp_path)
     minutes = iter(range(60))
-    monkeypatch.setattr("oob_console.adapters.audit_file.utc_now",
+    monkeypatch.setattr("oob_console.adapters.audit_jsonl.utc_now",
                         lambda: f"2026-11-21T15:{next(minutes):02d}:00.000000Z")
     init_site(Path("site"), name="sjc1")
     for name, text in RUNBOOKS.items():

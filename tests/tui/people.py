@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.bootstrap import SOFT_KEY_ENV
 from oob_console.demo.site import DemoSite
+from oob_console.wiring.root import SOFT_KEY_ENV
 
 
 @pytest.fixture

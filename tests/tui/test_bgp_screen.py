@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from oob_console.bootstrap import App
 from oob_console.tui.app import build_app
 from oob_console.tui.profile import choose_profile
 from oob_console.tui.screens.bgp import BgpScreen, BgpWizard
+from oob_console.wiring.root import App
 from tests.lab.bgp_site import PREFIX, approvers, bgp_site, carol_signs
 from tests.lab.provider_apis import CloudflareApi
 from tests.lab.test_bgp_providers import ENV, cloudflare_toml

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import OptionList, Static, Tree
 
-from oob_console.bootstrap import App
 from oob_console.tui.screens.dashboard import DashboardScreen
 from oob_console.tui.screens.doctor import DoctorScreen
+from oob_console.wiring.root import App
 from tests.tui.conftest import make_app, settle
 
 pytestmark = pytest.mark.anyio

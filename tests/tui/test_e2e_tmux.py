@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.bootstrap import SOFT_KEY_ENV, App
 from oob_console.demo.people import drill_waiting_for_bob
 from oob_console.demo.site import DemoSite
-from oob_console.views import to_ascii
+from oob_console.render.views import to_ascii
+from oob_console.wiring.root import SOFT_KEY_ENV, App
 from tests.tui.terminal_model import Terminal, from_capture
 from tests.tui.tmux import Tmux
 

@@ -8,15 +8,15 @@ from typing import Any
 import pytest
 from textual.widgets import Input, OptionList, Static, TextArea
 
-from oob_console.adapters import ssh_sk_keys
-from oob_console.adapters.soft_authenticator import create, open_device
-from oob_console.bootstrap import SOFT_KEY_ENV
+from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+from oob_console.adapters.keys_software import create, open_device
 from oob_console.demo.people import Quiet, attached, drill_waiting_for_bob
 from oob_console.demo.site import DemoSite
 from oob_console.tui.screens.approvals import ApprovalsScreen, IntentScreen, SshsigModal
 from oob_console.tui.screens.dashboard import DashboardScreen
 from oob_console.tui.screens.login import LoginScreen
 from oob_console.tui.screens.modals import PromptModal
+from oob_console.wiring.root import SOFT_KEY_ENV
 from tests.tui.conftest import make_app, settle
 
 pytestmark = pytest.mark.anyio

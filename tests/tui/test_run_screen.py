@@ -10,14 +10,14 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 
-from oob_console.adapters import ssh_sk_keys
-from oob_console.adapters.soft_authenticator import open_device
-from oob_console.bootstrap import App
+from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+from oob_console.adapters.keys_software import open_device
 from oob_console.demo.site import DemoSite
 from oob_console.tui.screens.approvals import IntentScreen, SshsigModal
 from oob_console.tui.screens.devices import DevicesScreen
 from oob_console.tui.screens.modals import TextModal
 from oob_console.tui.screens.runs import RunScreen
+from oob_console.wiring.root import App
 from tests.lab.routers import Router, RouterLab, lab_unavailable, write_inventory
 from tests.tui.conftest import make_app, settle
 from tests.tui.test_login_approvals import text_of, wait_for_screen

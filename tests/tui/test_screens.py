@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Markdown, OptionList, Static
 
-from oob_console.bootstrap import App
-from oob_console.services.status import StatusItem, StatusService
+from oob_console.services.status.service import StatusItem, StatusService
 from oob_console.tui.screens.audit import AuditScreen
 from oob_console.tui.screens.dashboard import DashboardScreen
 from oob_console.tui.screens.help import HelpScreen
 from oob_console.tui.screens.modals import PromptModal, TextModal
 from oob_console.tui.screens.runbooks import RunbookScreen, RunbooksScreen
+from oob_console.wiring.root import App
 from tests.tui.conftest import NOTES, make_app, settle
 
 pytestmark = pytest.mark.anyio

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from oob_console.bootstrap import App
 from oob_console.demo.site import DemoSite
+from oob_console.wiring.root import App
 from tests.tui.conftest import make_app, settle
 
 SIZE = (80, 24)

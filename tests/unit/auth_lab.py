@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.adapters import ssh_sk_keys
-from oob_console.adapters.soft_authenticator import create, open_device
-from oob_console.bootstrap import SOFT_KEY_ENV, App, init_site
+from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+from oob_console.adapters.keys_software import create, open_device
 from oob_console.config import load_config
-from oob_console.core.credentials import Credential
-from oob_console.core.identity import Identity
+from oob_console.core.auth.credentials import Credential
+from oob_console.core.auth.identity import Identity
 from oob_console.errors import OobError
+from oob_console.wiring.root import SOFT_KEY_ENV, App, init_site
 
 SITE_CONFIG = """
 [auth]

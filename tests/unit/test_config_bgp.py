@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.bootstrap_bgp import bgp_settings
 from oob_console.config import load_config
+from oob_console.wiring.bgp import bgp_settings
 from tests.unit.test_config import _err
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from oob_console.core.inventory import ConsolePort, ConsoleServer, Device, Inventory, Link
-from oob_console.core.platforms import platform_from_alias
+from oob_console.core.devices.inventory import ConsolePort, ConsoleServer, Device, Inventory, Link
+from oob_console.core.devices.platforms import platform_from_alias
 from oob_console.errors import AuthError, DeadlineError, UnavailableError
 
 _PAGE = 200

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from oob_console.core.inventory import Device, Inventory
-from oob_console.core.platforms import platform_from_alias
+from oob_console.core.devices.inventory import Device, Inventory
+from oob_console.core.devices.platforms import platform_from_alias
 from oob_console.core.schema import SchemaError, load_dataclass
 from oob_console.errors import ConfigError
 

@@ -28,7 +28,7 @@ from oob_console.adapters.providers.api_client import ProviderHttp
 from oob_console.core.bgp.desired import Key, RouteRow
 from oob_console.core.bgp.stages import Stage
 from oob_console.errors import AuthError, OobError, RefusedError, UnavailableError
-from oob_console.services.bgp_ports import SessionInfo
+from oob_console.services.bgp.ports import SessionInfo
 
 API_VERSION = "2016-11-15"
 _THROTTLED = ("RequestLimitExceeded", "Throttling")

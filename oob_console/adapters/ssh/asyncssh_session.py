@@ -17,7 +17,7 @@ from typing import Any
 import asyncssh
 
 from oob_console.adapters.ssh import asyncssh_auth  # noqa: F401 - installs the one-round-trip key login
-from oob_console.core.hostkeys import HostKey, offered_algorithms
+from oob_console.core.devices.hostkeys import HostKey, offered_algorithms
 from oob_console.errors import (
     AuthError,
     ConfigError,
@@ -26,7 +26,7 @@ from oob_console.errors import (
     RefusedError,
     UnavailableError,
 )
-from oob_console.services.device_ports import ByteChannel, ExecResult, SshTarget
+from oob_console.services.devices.ports import ByteChannel, ExecResult, SshTarget
 
 _READ_CHUNK = 65536
 _PROBE_ALGS = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512")

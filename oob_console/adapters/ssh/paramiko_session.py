@@ -28,9 +28,9 @@ from typing import TypeVar
 
 import paramiko
 
-from oob_console.core.hostkeys import HostKey, offered_algorithms
+from oob_console.core.devices.hostkeys import HostKey, offered_algorithms
 from oob_console.errors import AuthError, ConfigError, DeadlineError, OobError, UnavailableError
-from oob_console.services.device_ports import ByteChannel, ExecResult, SshTarget
+from oob_console.services.devices.ports import ByteChannel, ExecResult, SshTarget
 
 T = TypeVar("T")
 _CHUNK = 65536

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from oob_console.core.bgp.intent import NEXT_HOP_SELF, BgpIntent, IPNetwork, format_seconds
-from oob_console.core.rpki import RovResult, VrpSet, validate_origin
+from oob_console.core.bgp.rpki import RovResult, VrpSet, validate_origin
 
 Status = Literal["pass", "fail", "warn", "skip"]
 Backend = Literal["exabgp", "router", "cloudflare", "aws"]

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from oob_console.core.devices.inventory import BgpSession, Device, Inventory, Link
 from oob_console.core.guard.decision import CheckerReport, GuardPolicy, GuardRequest, Verdict, unknown_platform
 from oob_console.core.guard.effects import Effect, Extractor
-from oob_console.core.inventory import BgpSession, Device, Inventory, Link
 
 PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos")
 _NAME = re.compile(r"^([a-z][a-z_-]*?)[-_]?(\d[\d/:]*)(?:\.\d+)?$")

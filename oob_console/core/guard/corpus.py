@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from oob_console.core.devices.inventory import Inventory
 from oob_console.core.guard.decision import Decision, GuardRequest, Verdict
-from oob_console.core.inventory import Inventory
 
 Outcome = Literal["pass", "stricter", "fail"]
 

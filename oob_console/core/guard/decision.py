@@ -17,7 +17,7 @@ from enum import IntEnum
 from typing import Any, Protocol
 
 from oob_console.core.canonical import sha256_hex
-from oob_console.core.inventory import Device, Inventory
+from oob_console.core.devices.inventory import Device, Inventory
 
 MIN_CHECKERS = 2  # fewer than two independent opinions is one point of failure
 

@@ -11,12 +11,12 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from oob_console.core.audit_chain import VerifyReport
+from oob_console.core.audit.chain import VerifyReport
 from oob_console.errors import OobError
+from oob_console.render.views import audit_line, audit_matches
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
 from oob_console.tui.screens.modals import PromptModal, TextModal
-from oob_console.views import audit_line, audit_matches
 
 # Enough for an incident's timeline; older entries: `oob audit show`.
 SHOWN_ENTRIES = 500

@@ -15,8 +15,8 @@ from textual.worker import Worker
 from oob_console.errors import OobError
 
 if TYPE_CHECKING:
-    from oob_console.bootstrap import App as Services
     from oob_console.tui.app import ConsoleApp
+    from oob_console.wiring.root import App as Services
 
 T = TypeVar("T")
 

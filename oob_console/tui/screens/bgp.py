@@ -19,15 +19,15 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.widgets.option_list import Option
 
-from oob_console.bgp_text import execution_lines, intent_line, progress_line, route_line, session_line
 from oob_console.core.bgp.desired import RouteRow
 from oob_console.core.bgp.intent import Action, BgpIntent
 from oob_console.core.bgp.preflight import PreflightReport
 from oob_console.core.bgp.stages import Stage
 from oob_console.core.timefmt import parse_duration
 from oob_console.errors import OobError, UsageError
-from oob_console.services.bgp import Execution
-from oob_console.services.bgp_ports import ApprovalStatus, IntentRecord
+from oob_console.render.bgp import execution_lines, intent_line, progress_line, route_line, session_line
+from oob_console.services.bgp.ports import ApprovalStatus, IntentRecord
+from oob_console.services.bgp.service import Execution
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
 

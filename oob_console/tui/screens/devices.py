@@ -12,12 +12,12 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from oob_console.core.inventory import Device, Inventory
+from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.errors import OobError
-from oob_console.services.device_ports import Reach
+from oob_console.render.views import device_line, device_lines, device_matches, reach_text
+from oob_console.services.devices.ports import Reach
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
-from oob_console.views import device_line, device_lines, device_matches, reach_text
 
 # A probe is a TCP connect and an SSH banner over the OOB uplink: seconds, not minutes.
 PROBE_TIMEOUT = 5.0

@@ -12,9 +12,9 @@ from textual.widgets import Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from oob_console.core.runbooks import Hit, Runbook
+from oob_console.render.views import runbook_line
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
-from oob_console.views import runbook_line
 
 
 def hit_prompt(hit: Hit) -> Text:

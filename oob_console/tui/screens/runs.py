@@ -33,18 +33,18 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from oob_console.core.devices.inventory import Device, Inventory
+from oob_console.core.devices.runs import DeviceResult, parse_target_words
 from oob_console.core.guard import Verdict
-from oob_console.core.inventory import Device, Inventory
-from oob_console.core.runs import DeviceResult, parse_target_words
 from oob_console.errors import OobError
-from oob_console.services.approvals import IntentView
-from oob_console.services.runs import RunOptions, RunPreview, RunReport
+from oob_console.render.views import decision_headline, preview_text, run_result_line, run_summary
+from oob_console.services.auth.approvals import IntentView
+from oob_console.services.devices.runs import RunOptions, RunPreview, RunReport
 from oob_console.tui.key_prompt import ScreenPrompt
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.approvals import IntentScreen
 from oob_console.tui.screens.base import ConsoleScreen
 from oob_console.tui.screens.modals import TextModal
-from oob_console.views import decision_headline, preview_text, run_result_line, run_summary
 
 BAR = 20
 REDRAW_EVERY = 0.2  # seconds between progress redraws

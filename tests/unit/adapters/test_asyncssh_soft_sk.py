@@ -8,10 +8,10 @@ import asyncssh
 import asyncssh.sk
 import pytest
 
-from oob_console.adapters import ssh_sk_keys
-from oob_console.adapters.sk_verify import verify_signature
-from oob_console.adapters.soft_authenticator import create, open_device
-from oob_console.core import sshsig
+from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+from oob_console.adapters.keys_software import create, open_device
+from oob_console.adapters.signatures_cryptography import verify_signature
+from oob_console.core.auth import sshsig
 
 
 @pytest.mark.parametrize("alg", ["ed25519", "es256"])

@@ -11,12 +11,12 @@ import sys
 import time
 from pathlib import Path
 
-from oob_console.adapters.audit_file import AuditFile
+from oob_console.adapters.audit_jsonl import AuditFile
 
 WRITER = """
 import sys
 from pathlib import Path
-from oob_console.adapters.audit_file import AuditFile
+from oob_console.adapters.audit_jsonl import AuditFile
 log = AuditFile(Path(sys.argv[1]), checkpoint_every=7, signer=lambda m: ("K", "S"))
 i = 0
 while True:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.adapters.audit_file import AuditFile
-from oob_console.adapters.audit_key import AuditKey, check_signature, create_key
+from oob_console.adapters.audit_jsonl import AuditFile
+from oob_console.adapters.audit_key_ed25519 import AuditKey, check_signature, create_key
 from oob_console.errors import AuditWriteError, ConflictError
 
 

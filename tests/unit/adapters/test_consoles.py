@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from oob_console.adapters.consoles import BRK, DO, DONT, IAC, WILL, WONT, ConsoleLineOpener, TelnetCodec
+from oob_console.adapters.consoles_telnet_serial import BRK, DO, DONT, IAC, WILL, WONT, ConsoleLineOpener, TelnetCodec
 
 SER2NET_GREETING = bytes([IAC, WILL, 3, IAC, DO, 3, IAC, WILL, 1, IAC, DONT, 1, IAC, DO, 0, IAC, WILL, 0,
                           IAC, DO, 44]) + b"\r\nr1 login: "

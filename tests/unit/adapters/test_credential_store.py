@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.adapters.credential_store import CredentialStore
-from oob_console.adapters.sqlite_store import MIGRATIONS, SCHEMA_VERSION, SqliteStore
-from oob_console.core.credentials import User
+from oob_console.adapters.credentials_sqlite import CredentialStore
+from oob_console.adapters.store_sqlite import MIGRATIONS, SCHEMA_VERSION, SqliteStore
+from oob_console.core.auth.credentials import User
 from oob_console.errors import StorageError
 from tests.conftest import REPO
 
@@ -106,9 +106,9 @@ def test_an_old_store_is_migrated_keeping_its_data(tmp_path: Path) -> None:
 WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from oob_console.adapters.credential_store import CredentialStore
-    from oob_console.adapters.sqlite_store import SqliteStore
-    from oob_console.core.credentials import User
+    from oob_console.adapters.credentials_sqlite import CredentialStore
+    from oob_console.adapters.store_sqlite import SqliteStore
+    from oob_console.core.auth.credentials import User
     repo = CredentialStore(SqliteStore(Path(sys.argv[1])))
     i = 0
     while True:

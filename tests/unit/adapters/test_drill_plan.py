@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.adapters.drill_plan import load_plan
+from oob_console.adapters.drill_plan_toml import load_plan
 from oob_console.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[3]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.adapters.guard_corpus import CorpusDirectory
-from oob_console.adapters.inventory_file import load_inventory, parse_inventory
+from oob_console.adapters.guard_corpus_toml import CorpusDirectory
+from oob_console.adapters.inventory_toml import load_inventory, parse_inventory
 from oob_console.core.guard import Verdict
 from oob_console.errors import ConfigError, NotFoundError
 from tests.guard_support import CORPUS_DIR

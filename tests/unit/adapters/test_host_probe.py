@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from oob_console.adapters.host_probe import (
+from oob_console.adapters.host_linux import (
     HostProbe,
     parse_hosts,
     parse_mountinfo,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.adapters.recording import RecordingDir
+from oob_console.adapters.recordings_asciicast import RecordingDir
 from oob_console.errors import NotFoundError
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.adapters.report_files import ReportFiles
+from oob_console.adapters.drill_reports_files import ReportFiles
 from oob_console.errors import NotFoundError, StorageError
 
 

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from oob_console.adapters.rpki_file import VrpFile
+from oob_console.adapters.rpki_json import VrpFile
 
 
 def test_age_from_metadata_else_mtime_and_cache(tmp_path: Path) -> None:

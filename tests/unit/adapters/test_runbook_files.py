@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.adapters.runbook_files import MAX_RUNBOOK_BYTES, RunbookFolder
+from oob_console.adapters.runbooks_markdown import MAX_RUNBOOK_BYTES, RunbookFolder
 from oob_console.errors import NotFoundError, StorageError
 
 

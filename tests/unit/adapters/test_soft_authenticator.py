@@ -18,9 +18,9 @@ from fido2.webauthn import (
     UserVerificationRequirement,
 )
 
-from oob_console.adapters.fido2_keys import Fido2Keys
-from oob_console.adapters.soft_authenticator import PIN_RETRIES, create, open_device
-from oob_console.core.credentials import SOFT_AAGUID
+from oob_console.adapters.keys_fido2 import Fido2Keys
+from oob_console.adapters.keys_software import PIN_RETRIES, create, open_device
+from oob_console.core.auth.credentials import SOFT_AAGUID
 from oob_console.errors import AuthError, UnavailableError
 
 

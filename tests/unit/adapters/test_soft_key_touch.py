@@ -7,7 +7,7 @@ import os
 from fido2.ctap import STATUS
 from fido2.ctap2 import Ctap2
 
-from oob_console.adapters.soft_authenticator import create, open_device
+from oob_console.adapters.keys_software import create, open_device
 
 
 def test_a_touch_is_announced_with_a_keepalive_and_a_silent_request_is_not(tmp_path: os.PathLike[str]) -> None:

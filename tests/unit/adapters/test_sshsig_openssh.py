@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.adapters import ssh_sk_keys
-from oob_console.adapters.sk_verify import verify_signature
-from oob_console.adapters.soft_authenticator import create, open_device
-from oob_console.core import sshsig
+from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+from oob_console.adapters.keys_software import create, open_device
+from oob_console.adapters.signatures_cryptography import verify_signature
+from oob_console.core.auth import sshsig
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None,
                                 reason="ssh-keygen (openssh-client) is not installed: cannot compare with OpenSSH")
@@ -79,7 +79,7 @@ def test_sk_key_stub_is_an_openssh_key_file(tmp_path: Path, alg: str) -> None:
 
 
 def test_the_verifier_refuses_a_small_order_ed25519_key() -> None:
-    from oob_console.adapters.sk_verify import verify_signature
+    from oob_console.adapters.signatures_cryptography import verify_signature
 
     identity = bytes([1]) + bytes(31)
     # R = identity, S = 0: valid for every message under that key, and OpenSSL says so.

@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from oob_console.adapters.terminal import LocalTerminal, run_on_terminal
+from oob_console.adapters.terminal_tty import LocalTerminal, run_on_terminal
 from oob_console.errors import UsageError
 
 

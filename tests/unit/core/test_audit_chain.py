@@ -5,7 +5,7 @@ import hashlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oob_console.core.audit_chain import (
+from oob_console.core.audit.chain import (
     CHECKPOINT_ACTION,
     GENESIS,
     TORN_ACTION,

@@ -10,7 +10,7 @@ import os
 import asyncssh
 import pytest
 
-from oob_console.core.hostkeys import HostKey, check_presented, keys_for, known_hosts_line, parse_known_hosts
+from oob_console.core.devices.hostkeys import HostKey, check_presented, keys_for, known_hosts_line, parse_known_hosts
 
 
 def _key(alg: str = "ssh-ed25519") -> tuple[HostKey, asyncssh.SSHKey]:
@@ -71,7 +71,7 @@ def test_only_a_pinned_key_is_trusted_and_refusals_show_both_fingerprints() -> N
 
 
 def test_pinned_key_types_are_offered_first_then_the_rest() -> None:
-    from oob_console.core.hostkeys import HOST_KEY_ALGORITHMS, offered_algorithms
+    from oob_console.core.devices.hostkeys import HOST_KEY_ALGORITHMS, offered_algorithms
 
     ecdsa, _ = _key("ecdsa-sha2-nistp256")
     rsa, _ = _key("ssh-rsa")

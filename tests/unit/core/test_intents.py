@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oob_console.core.intents import (
+from oob_console.core.auth.intents import (
     Approval,
     Intent,
     IntentError,

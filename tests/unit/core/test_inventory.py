@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oob_console.adapters.inventory_file import InventoryFile, parse_inventory
-from oob_console.core.inventory import BgpSession, ConsolePort, Device, Inventory, Link
-from oob_console.core.inventory_merge import merge_inventory
+from oob_console.adapters.inventory_toml import InventoryFile, parse_inventory
+from oob_console.core.devices.inventory import BgpSession, ConsolePort, Device, Inventory, Link
+from oob_console.core.devices.inventory_merge import merge_inventory
 from oob_console.core.schema import SecretRef, load_dataclass
 from oob_console.core.toml_text import dump_toml
 from oob_console.errors import ConfigError

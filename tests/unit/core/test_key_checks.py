@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oob_console.core import sshsig
-from oob_console.core.bundle import BundleError, decode_payload, encode_payload, split
+from oob_console.core.auth import sshsig
+from oob_console.core.auth.bundle import BundleError, decode_payload, encode_payload, split
+from oob_console.core.auth.credentials import User
+from oob_console.core.auth.intents import IntentError, parse_intent
+from oob_console.core.auth.ssh_wire import SK_ED25519, SshPublicKey
+from oob_console.core.auth.webauthn import GET, b64url, check_assertion, uv_request
 from oob_console.core.canonical import canonical_bytes
-from oob_console.core.credentials import User
-from oob_console.core.intents import IntentError, parse_intent
-from oob_console.core.ssh_wire import SK_ED25519, SshPublicKey
-from oob_console.core.webauthn import GET, b64url, check_assertion, uv_request
 
 CHALLENGE = b"c" * 32
 
@@ -112,7 +112,7 @@ def test_bundle_payload_checks() -> None:
 
 
 def test_a_bundle_carrying_a_small_order_ed25519_key_is_refused() -> None:
-    from oob_console.core.credentials import SSH_SK, Credential
+    from oob_console.core.auth.credentials import SSH_SK, Credential
 
     weak = SshPublicKey(SK_ED25519, bytes([1]) + bytes(31), "ssh:")
     cred = Credential(key_id=weak.fingerprint, kind=SSH_SK, user="bob", alg="ed25519", public_key=weak.public,
@@ -131,7 +131,7 @@ _json = st.recursive(
 
 
 def _good_bundle_body() -> dict[str, object]:
-    from oob_console.core.credentials import SSH_SK, Credential
+    from oob_console.core.auth.credentials import SSH_SK, Credential
 
     key = SshPublicKey(SK_ED25519, bytes.fromhex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"),
                        "ssh:")
@@ -196,7 +196,7 @@ def test_a_bundled_ssh_key_carrying_fido2_fields_is_refused(kind_field: str, val
 
 
 def test_a_bundled_fido2_key_carrying_an_ssh_key_is_refused() -> None:
-    from oob_console.core.credentials import FIDO2, Credential, fido2_key_id
+    from oob_console.core.auth.credentials import FIDO2, Credential, fido2_key_id
 
     ssh = SshPublicKey(SK_ED25519, bytes.fromhex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"),
                        "ssh:")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from oob_console.core.login_limits import FailureLimiter
+from oob_console.core.auth.login_limits import FailureLimiter
 
 
 def test_failures_within_the_window_lock_then_the_lock_expires() -> None:

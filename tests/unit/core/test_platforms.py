@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oob_console.core.platforms import (
+from oob_console.core.devices.platforms import (
     PLATFORM_SPECS,
     clean_output,
     ends_with_prompt,

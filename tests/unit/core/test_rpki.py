@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oob_console.core.rpki import Vrp, VrpFormatError, parse_vrps, validate_origin
+from oob_console.core.bgp.rpki import Vrp, VrpFormatError, parse_vrps, validate_origin
 
 RPKI_CLIENT = {
     "metadata": {"buildmachine": "rp1", "buildtime": "2026-11-20T10:00:00Z", "elapsedtime": 60, "roas": 2},

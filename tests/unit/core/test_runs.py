@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from oob_console.core.inventory import Device, Inventory
-from oob_console.core.runs import DeviceResult, select_devices, tally
+from oob_console.core.devices.inventory import Device, Inventory
+from oob_console.core.devices.runs import DeviceResult, select_devices, tally
 
 INV = Inventory(devices=(
     Device(name="r1", platform="frr", host="h1", site="sjc1", role="core"),
@@ -29,7 +29,7 @@ def test_tally_lists_every_status() -> None:
 def test_target_words() -> None:
     import pytest
 
-    from oob_console.core.runs import TargetWords, parse_target_words
+    from oob_console.core.devices.runs import TargetWords, parse_target_words
 
     assert parse_target_words("r1 r2") == TargetWords(("r1", "r2"))
     assert parse_target_words(" site:sjc1 role:core ") == TargetWords(site="sjc1", role="core")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oob_console.core.session_input import REDACTED, EscapeParser, Redactor
+from oob_console.core.devices.session_input import REDACTED, EscapeParser, Redactor
 
 
 def test_escapes_only_at_line_start() -> None:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oob_console.core import sshsig
-from oob_console.core.ssh_wire import (
+from oob_console.core.auth import sshsig
+from oob_console.core.auth.ssh_wire import (
     SK_ECDSA_P256,
     SK_ED25519,
     SshPublicKey,

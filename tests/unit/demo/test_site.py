@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from oob_console.demo.site import TIMELINE, DemoSite
-from oob_console.services.status import devices_probe
+from oob_console.services.status.service import devices_probe
 
 
 def test_the_demo_site_has_runbooks_and_a_timeline_and_leaves_nothing(tmp_path: Path,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.core.identity import Identity
-from oob_console.core.webauthn import KeyAssertion
+from oob_console.core.auth.identity import Identity
+from oob_console.core.auth.webauthn import KeyAssertion
 from oob_console.errors import AuthError, ConflictError, RefusedError
-from oob_console.services.approvals import IntentView
+from oob_console.services.auth.approvals import IntentView
 from tests.unit.auth_lab import Lab, NoPrompt, at_once, lab_fixture  # noqa: F401 - fixture
 
 ALICE = Identity.for_user("alice", frozenset({"operator", "approver"}), method="fido2", key_id="k",
@@ -165,8 +165,8 @@ def test_remote_approval_survives_the_ssh_login_that_submits_it(team: Lab) -> No
     # `ssh h intent show ID | ssh-keygen -Y sign ... | ssh h approve ID --sshsig -`: the key signs
     # the intent (counter N), then logs in over SSH to submit it (counter N+1). Logins and
     # approvals are separate counter streams, each strictly increasing.
-    from oob_console.adapters import ssh_sk_keys
-    from oob_console.adapters.soft_authenticator import open_device
+    from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+    from oob_console.adapters.keys_software import open_device
 
     view = request(team)
     sig = carol_signs(team, view.intent.canonical)
@@ -185,8 +185,8 @@ def test_remote_approval_survives_the_ssh_login_that_submits_it(team: Lab) -> No
 
 
 def test_unenrolled_and_revoked_keys_are_refused(team: Lab) -> None:
-    from oob_console.adapters import ssh_sk_keys
-    from oob_console.adapters.soft_authenticator import open_device
+    from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+    from oob_console.adapters.keys_software import open_device
 
     view = request(team)
     stranger = ssh_sk_keys.enroll(open_device(team.soft_key("stranger")))
@@ -287,8 +287,8 @@ FORGED_ED25519 = IDENTITY_POINT + bytes(32)
 
 
 def _forged_sshsig(key: object, namespace: str = "oob-console") -> bytes:
-    from oob_console.core import sshsig
-    from oob_console.core.ssh_wire import SshPublicKey
+    from oob_console.core.auth import sshsig
+    from oob_console.core.auth.ssh_wire import SshPublicKey
 
     assert isinstance(key, SshPublicKey)
     blob = sshsig.signature_blob(key, FORGED_ED25519, flags=0x05, counter=1)
@@ -296,7 +296,7 @@ def _forged_sshsig(key: object, namespace: str = "oob-console") -> bytes:
 
 
 def test_a_small_order_ed25519_ssh_key_is_refused_at_enrollment(team: Lab) -> None:
-    from oob_console.core.ssh_wire import SK_ED25519, SshPublicKey
+    from oob_console.core.auth.ssh_wire import SK_ED25519, SshPublicKey
 
     weak = SshPublicKey(SK_ED25519, IDENTITY_POINT, "ssh:")
     team.user("mallory", "approver")
@@ -306,8 +306,8 @@ def test_a_small_order_ed25519_ssh_key_is_refused_at_enrollment(team: Lab) -> No
 
 
 def test_a_forged_signature_from_a_small_order_key_already_in_the_store_approves_nothing(team: Lab) -> None:
-    from oob_console.core.credentials import SSH_SK, Credential
-    from oob_console.core.ssh_wire import SK_ED25519, SshPublicKey
+    from oob_console.core.auth.credentials import SSH_SK, Credential
+    from oob_console.core.auth.ssh_wire import SK_ED25519, SshPublicKey
 
     weak = SshPublicKey(SK_ED25519, IDENTITY_POINT, "ssh:")
     team.user("mallory", "approver")
@@ -359,8 +359,7 @@ def test_a_key_assertion_without_user_verification_is_refused_where_the_class_re
 
 
 def test_an_sshsig_with_bytes_appended_inside_is_refused(team: Lab) -> None:
-    from oob_console.core import sshsig
-
+    from oob_console.core.auth import sshsig
     view = request(team)
     raw = sshsig.unarmor(carol_signs(team, view.intent.canonical))
     for padded in (raw + b"\x00", raw[:-5] + b"\x00\x00\x00\x00" + raw[-5:]):
@@ -376,8 +375,7 @@ def test_an_sshsig_with_sha256_verifies_as_openssh_allows(team: Lab) -> None:
 
 
 def test_no_single_changed_bit_in_an_sshsig_gets_an_approval_through(team: Lab) -> None:
-    from oob_console.core import sshsig
-
+    from oob_console.core.auth import sshsig
     view = request(team)
     raw = sshsig.unarmor(carol_signs(team, view.intent.canonical))
     for i in range(len(raw)):  # every byte: magic, lengths, key, namespace, reserved, hash, signature, flags, counter

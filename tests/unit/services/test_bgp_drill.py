@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.bootstrap import App
 from oob_console.core.drill import PlanStep
 from oob_console.errors import RefusedError
-from oob_console.services.bgp_drill import BgpDrillPrefixStep, BgpSessionsStep
+from oob_console.services.drill.bgp_steps import BgpDrillPrefixStep, BgpSessionsStep
+from oob_console.wiring.root import App
 from tests.unit.cli.test_bgp_cli import bgp_home  # noqa: F401 - fixture
 
 

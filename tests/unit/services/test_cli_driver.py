@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import pytest
 
-from oob_console.core.platforms import spec
+from oob_console.core.devices.platforms import spec
 from oob_console.errors import DeadlineError, UnavailableError
-from oob_console.services.cli_driver import CliDriver
+from oob_console.services.devices.cli_driver import CliDriver
 
 
 class ScriptedChannel:

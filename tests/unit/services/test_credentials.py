@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from oob_console.adapters.fido2_keys import Fido2Keys
-from oob_console.adapters.soft_authenticator import open_device
-from oob_console.core.identity import Identity
+from oob_console.adapters.keys_fido2 import Fido2Keys
+from oob_console.adapters.keys_software import open_device
+from oob_console.core.auth.identity import Identity
 from oob_console.errors import AuthError, ConflictError, NotFoundError, RefusedError, UsageError
 from tests.unit.auth_lab import Lab, NoPrompt, lab_fixture  # noqa: F401 - fixture
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from oob_console.core.doctor import Mount, Production, Route
 from oob_console.errors import ConfigError
-from oob_console.services.doctor import DoctorService, comms_targets, hostport_targets, local_data
-from oob_console.services.doctor_ports import Resolution, Target
+from oob_console.services.doctor.ports import Resolution, Target
+from oob_console.services.doctor.service import DoctorService, comms_targets, hostport_targets, local_data
 
 
 class FixedProbe:
@@ -98,8 +98,8 @@ def test_local_data_items(tmp_path: Path) -> None:
 
 
 def test_inventory_targets_devices_and_console_servers() -> None:
-    from oob_console.core.inventory import ConsolePort, ConsoleServer, Device, Inventory
-    from oob_console.services.doctor import inventory_targets
+    from oob_console.core.devices.inventory import ConsolePort, ConsoleServer, Device, Inventory
+    from oob_console.services.doctor.service import inventory_targets
 
     inv = Inventory(
         devices=(Device("r1", "frr", "10.0.0.1", console=ConsolePort("ssh", server="cs1", line="port5")),
@@ -119,7 +119,7 @@ def test_inventory_targets_devices_and_console_servers() -> None:
 
 def test_local_data_judges_the_vrp_snapshot(tmp_path: Path) -> None:
     from oob_console.core.doctor import judge_data
-    from oob_console.services.doctor import VrpAge
+    from oob_console.services.doctor.service import VrpAge
 
     common = {"store": tmp_path / "s", "runbooks": tmp_path / "r", "reports": tmp_path / "p", "max_age": 100.0,
               "drill_max_age": 1000.0, "last_drill": None, "bundle_serial": None}

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.adapters.report_files import ReportFiles
-from oob_console.bootstrap import App
+from oob_console.adapters.drill_reports_files import ReportFiles
 from oob_console.core.drill import Plan, PlanStep, Step
 from oob_console.errors import NotFoundError, UnavailableError
-from oob_console.services.drill import DrillService
-from oob_console.services.drill_ports import Outcome
-from oob_console.services.drill_steps import narrow
+from oob_console.services.drill.ports import Outcome
+from oob_console.services.drill.service import DrillService
+from oob_console.services.drill.steps import narrow
+from oob_console.wiring.root import App
 
 
 class Kind:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.adapters.audit_file import AuditFile
+from oob_console.adapters.audit_jsonl import AuditFile
+from oob_console.core.auth.identity import Identity
 from oob_console.core.guard import Verdict
-from oob_console.core.identity import Identity
 from oob_console.errors import AuditWriteError, AuthError, RefusedError
-from oob_console.services.guard_gate import Clearance
+from oob_console.services.guard.gate import Clearance
 from tests.guard_support import CORPUS_DIR, enroll_team
 from tests.unit.auth_lab import Lab, NoPrompt, lab_fixture  # noqa: F401 - fixture
 

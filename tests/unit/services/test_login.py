@@ -12,11 +12,11 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from oob_console.adapters.soft_authenticator import SoftAuthenticator
-from oob_console.bootstrap import App
-from oob_console.core.identity import Identity
-from oob_console.core.webauthn import KeyAssertion, signed_bytes
+from oob_console.adapters.keys_software import SoftAuthenticator
+from oob_console.core.auth.identity import Identity
+from oob_console.core.auth.webauthn import KeyAssertion, signed_bytes
 from oob_console.errors import AuthError
+from oob_console.wiring.root import App
 from tests.unit.auth_lab import Lab, NoPrompt, at_once, lab_fixture  # noqa: F401 - fixture
 
 
@@ -141,7 +141,7 @@ def test_tampered_signature_is_refused(alice: Lab) -> None:
 def test_assertion_without_user_presence_is_refused(alice: Lab) -> None:
     from fido2.ctap2.base import Ctap2
 
-    from oob_console.adapters.soft_authenticator import open_device
+    from oob_console.adapters.keys_software import open_device
 
     login = alice.app.login
     challenge = login.begin("alice")
@@ -215,8 +215,8 @@ def test_sessions_carry_the_identity_until_expiry_or_revocation(alice: Lab) -> N
 
 
 def _ssh_sign(lab: Lab, key: str, sk: object, data: bytes, **kw: object) -> bytes:
-    from oob_console.adapters import ssh_sk_keys
-    from oob_console.adapters.soft_authenticator import open_device
+    from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+    from oob_console.adapters.keys_software import open_device
 
     return ssh_sk_keys.sign(open_device(lab.keys[key]), sk, data, **kw)  # type: ignore[arg-type]
 

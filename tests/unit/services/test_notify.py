@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from oob_console.adapters.outbox_sqlite import SqliteOutbox
-from oob_console.bootstrap import App
 from oob_console.core.notice import Notice, RetryPolicy, SendResult
 from oob_console.errors import ConfigError, DeadlineError, NotFoundError, UsageError
-from oob_console.services.notify import NotifyService
+from oob_console.services.notify.service import NotifyService
+from oob_console.wiring.root import App
 
 
 class ScriptedChannel:

@@ -14,12 +14,12 @@ import shutil
 
 import pytest
 
+from oob_console.core.auth.identity import Identity
+from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.core.guard import Verdict
-from oob_console.core.identity import Identity
-from oob_console.core.inventory import Device, Inventory
 from oob_console.errors import RefusedError, UnavailableError
-from oob_console.services.device_ports import SshSession, SshTarget
-from oob_console.services.runs import RunOptions, RunReport
+from oob_console.services.devices.ports import SshSession, SshTarget
+from oob_console.services.devices.runs import RunOptions, RunReport
 from tests.guard_support import CORPUS_DIR, enroll_team
 from tests.unit.auth_lab import Lab, NoPrompt, lab_fixture  # noqa: F401 - fixture
 

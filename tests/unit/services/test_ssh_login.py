@@ -13,12 +13,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from oob_console.bootstrap import App
-from oob_console.core.identity import Identity
-from oob_console.core.login_limits import FailureLimiter
-from oob_console.core.ssh_wire import ED25519, SK_ED25519, SshPublicKey
+from oob_console.core.auth.identity import Identity
+from oob_console.core.auth.login_limits import FailureLimiter
+from oob_console.core.auth.ssh_wire import ED25519, SK_ED25519, SshPublicKey
 from oob_console.errors import AuditWriteError
-from oob_console.services.ssh_login import MAX_REFUSALS, SshLoginService
+from oob_console.services.auth.ssh_login import MAX_REFUSALS, SshLoginService
+from oob_console.wiring.root import App
 
 ADMIN = Identity.local("local:test")
 

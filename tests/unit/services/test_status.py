@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from oob_console.bootstrap import App
 from oob_console.errors import UnavailableError
-from oob_console.services.status import OVERVIEW, StatusItem, StatusService
+from oob_console.services.status.service import OVERVIEW, StatusItem, StatusService
+from oob_console.wiring.root import App
 
 
 def test_lines_without_a_probe_say_so_and_never_show_a_value() -> None:
@@ -52,8 +52,8 @@ def test_an_empty_inventory_is_a_warning(site: Path) -> None:
 def test_uplink_line_connects_to_each_target(site: Path) -> None:
     import socket
 
-    from oob_console.adapters.host_probe import TcpProbe
-    from oob_console.services.status import uplink_probe
+    from oob_console.adapters.host_linux import TcpProbe
+    from oob_console.services.status.service import uplink_probe
 
     assert uplink_probe(TcpProbe(), ())().summary == "not checked: no uplink targets configured"
     with socket.socket() as listener:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.adapters.ssh_key_signer import SshKeySigner
+from oob_console.adapters.ssh_signer_cryptography import SshKeySigner
 from oob_console.errors import ConflictError, IntegrityError, RefusedError, StorageError
 from tests.unit.auth_lab import Lab, NoPrompt, make_lab
 
@@ -110,7 +110,7 @@ def test_a_host_without_pinned_signers_imports_nothing(central: Lab, signing_key
 
 
 def test_apply_is_all_or_nothing(host: Lab) -> None:
-    from oob_console.core.credentials import FIDO2, Credential, User, fido2_key_id
+    from oob_console.core.auth.credentials import FIDO2, Credential, User, fido2_key_id
 
     good = User("zed", "Zed", ("approver",))
     orphan = Credential(key_id=fido2_key_id(b"x"), kind=FIDO2, user="nobody", alg="ed25519",
@@ -148,8 +148,8 @@ class _SkSigner:
     """A central team signing bundles with a security key (ssh-keygen -Y sign -f id_ed25519_sk)."""
 
     def __init__(self, lab: Lab, name: str, pin: str | None) -> None:
-        from oob_console.adapters import ssh_sk_keys
-        from oob_console.adapters.soft_authenticator import open_device
+        from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+        from oob_console.adapters.keys_software import open_device
 
         self._path, self._pin = lab.soft_key(name, pin), pin
         self.sk = ssh_sk_keys.enroll(open_device(self._path), pin=pin, verify_required=pin is not None)
@@ -157,8 +157,8 @@ class _SkSigner:
         self.verify = False
 
     def sign(self, message: bytes, namespace: str) -> str:
-        from oob_console.adapters import ssh_sk_keys
-        from oob_console.adapters.soft_authenticator import open_device
+        from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+        from oob_console.adapters.keys_software import open_device
 
         return ssh_sk_keys.sign_sshsig(open_device(self._path), self.sk, message, namespace,
                                        pin=self._pin if self.verify else None)

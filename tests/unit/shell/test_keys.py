@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import os
 
-from oob_console.adapters import ssh_sk_keys
-from oob_console.adapters.soft_authenticator import open_device
-from oob_console.bootstrap import SOFT_KEY_ENV
+from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+from oob_console.adapters.keys_software import open_device
 from oob_console.demo.people import drill_waiting_for_bob
 from oob_console.demo.site import DemoSite
 from oob_console.shell.session import LineShell
+from oob_console.wiring.root import SOFT_KEY_ENV
 from tests.conftest import run_oob
 
 

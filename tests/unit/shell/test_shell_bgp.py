@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from oob_console.bootstrap import App
+from oob_console.wiring.root import App
 from tests.lab.bgp_site import bgp_site
 from tests.lab.test_bgp_providers import aws_toml
 from tests.unit.shell.test_session import session

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from oob_console.bootstrap import App
 from oob_console.shell.session import LineShell
+from oob_console.wiring.root import App
 
 
 def test_doctor_word_prints_the_report_paged(site: Path) -> None:

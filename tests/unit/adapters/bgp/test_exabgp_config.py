@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oob_console.adapters.bgp.exabgp import Neighbor, render_config, route_command
+from oob_console.adapters.bgp.speaker_exabgp import Neighbor, render_config, route_command
 from oob_console.core.bgp.desired import Change
 from oob_console.core.bgp.intent import make_route
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.adapters.bgp.journal import SqliteJournal
+from oob_console.adapters.bgp.journal_sqlite import SqliteJournal
 from oob_console.core.bgp.intent import BgpIntent, make_route
 from oob_console.core.bgp.stages import Stage
 from oob_console.errors import ConflictError, IntegrityError, NotFoundError
-from oob_console.services.bgp_ports import IntentRecord
+from oob_console.services.bgp.ports import IntentRecord
 
 
 def intent(prefix: str = "203.0.113.0/24", action: str = "announce", lease: int = 60,
@@ -95,7 +95,7 @@ def test_an_edited_intent_row_is_caught(tmp_path: Path) -> None:
 WRITER = """
 import sys, time
 from pathlib import Path
-from oob_console.adapters.bgp.journal import SqliteJournal
+from oob_console.adapters.bgp.journal_sqlite import SqliteJournal
 from oob_console.core.bgp.intent import BgpIntent, make_route
 j = SqliteJournal(Path(sys.argv[1]))
 n = 0

@@ -18,7 +18,7 @@ from oob_console.core.bgp.preflight import (
     martian,
     run_preflight,
 )
-from oob_console.core.rpki import parse_vrps
+from oob_console.core.bgp.rpki import parse_vrps
 
 NOW = 1_800_000_000.0
 VRPS = parse_vrps(json.dumps({"roas": [

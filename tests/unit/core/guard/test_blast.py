@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from oob_console.core.devices.inventory import BgpSession, Device, Inventory, Link
 from oob_console.core.guard import GuardPolicy, GuardRequest, Verdict
 from oob_console.core.guard.blast import BlastChecker, is_bundle, same_interface, spec_matcher
 from oob_console.core.guard.effects import Extractor
-from oob_console.core.inventory import BgpSession, Device, Inventory, Link
 from tests.guard_support import inventory
 
 BLAST = BlastChecker()

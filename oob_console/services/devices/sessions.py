@@ -1,0 +1,291 @@
+"""Interactive sessions (`oob ssh`, `oob console`): the terminal passes through, everything is recorded.
+
+A session is refused unless its recording could be started and its start
+audited. Typed input after a password prompt is recorded as ``[redacted]``.
+OpenSSH-style escapes (``~.`` ``~B`` ``~?``) work on every transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from oob_console.core.devices.platforms import clean_output, ends_with_prompt, spec
+from oob_console.core.devices.session_input import ESCAPE_HELP, EscapeParser, Redactor
+from oob_console.errors import DeadlineError, OobError, UnavailableError
+from oob_console.services.devices.access import ConsolePlan, DeviceAccess
+from oob_console.services.devices.ports import (
+    ByteChannel,
+    ConsoleLines,
+    Recording,
+    RecordingInfo,
+    RecordingStore,
+    SshSession,
+    Terminal,
+)
+
+Opener = Callable[[int, int, str], Awaitable[tuple[ByteChannel, SshSession | None]]]
+
+
+LOGIN_PROMPT = re.compile(r"(?i)(login|username|user name|password)\s*:\s*$")
+
+
+@dataclass(frozen=True)
+class ConsoleWake:
+    """A console that answered: what it showed last (a login or CLI prompt) and how long that took."""
+
+    device: str
+    via: str
+    prompt: str
+    seconds: float
+
+
+@dataclass
+class SessionSummary:
+    device: str
+    kind: str
+    via: str
+    recording: str
+    recording_path: str
+    reason: str = ""
+    duration: float = 0.0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    redactions: int = 0
+    breaks: int = 0
+    recording_error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class _Pump:
+    channel: ByteChannel
+    terminal: Terminal
+    recording: Recording
+    summary: SessionSummary
+    escapes: EscapeParser
+    redactor: Redactor = field(default_factory=Redactor)
+
+    async def device_to_terminal(self) -> str:
+        while True:
+            data = await self.channel.read()
+            if not data:
+                return "the device closed the session"
+            self.summary.bytes_out += len(data)
+            self.recording.output(data)  # recorded before shown: what the operator saw is on disk
+            self.terminal.write(data)
+            self.redactor.feed_output(data)
+
+    async def terminal_to_device(self) -> str:
+        while True:
+            data = await self.terminal.read()
+            if not data:
+                return "the terminal's input ended"
+            for action, payload in self.escapes.feed(data):
+                if action == "send":
+                    self.summary.bytes_in += len(payload)
+                    self.recording.input(self.redactor.filter_input(payload))
+                    await self.channel.write(payload)
+                elif action == "break":
+                    await self._break()
+                elif action == "help":
+                    self.terminal.write(ESCAPE_HELP.format(e=chr(self.escapes.escape)).encode())
+                else:
+                    return "ended by the operator (~.)"
+
+    async def _break(self) -> None:
+        if not self.channel.supports_break:
+            self.terminal.write(b"\r\n[oob] this transport cannot send a break\r\n")
+            return
+        await self.channel.send_break(500)
+        self.summary.breaks += 1
+        self.recording.input("[break]")
+        self.terminal.write(b"\r\n[oob] break sent\r\n")
+
+
+@dataclass
+class SessionService:
+    access: DeviceAccess
+    consoles: ConsoleLines
+    recordings: RecordingStore
+    escape_char: str = "~"
+
+    async def ssh(self, name: str, terminal: Terminal, *, transport: str | None = None) -> SessionSummary:
+        """An interactive shell on a device over SSH.
+
+        Raises:
+            NotFoundError, RefusedError, AuthError, UnavailableError, StorageError, AuditWriteError.
+        """
+        dev = self.access.device(name)
+        engine = self.access.engine(transport or dev.transport)
+        target = self.access.ssh_target(dev)
+
+        async def opener(cols: int, rows: int, term: str) -> tuple[ByteChannel, SshSession | None]:
+            session = await engine.connect(target)
+            try:
+                return await session.shell(term=term, cols=cols, rows=rows), session
+            except BaseException:
+                await session.close()
+                raise
+
+        via = f"ssh {target.username}@{target.host}:{target.port} ({engine.name})"
+        return await self._interactive(dev.name, "ssh", via, opener, terminal, wake=False)
+
+    async def console(self, name: str, terminal: Terminal) -> SessionSummary:
+        """The device's serial console (console server over SSH or TCP, or a local serial device)."""
+        inv = self.access.inventory()
+        plan = self.access.console_plan(self.access.device(name, inv), inv)
+        return await self._interactive(plan.device, "console", plan.describe(), self._console_opener(plan),
+                                       terminal, wake=True)
+
+    def _console_opener(self, plan: ConsolePlan) -> Opener:
+        async def opener(cols: int, rows: int, term: str) -> tuple[ByteChannel, SshSession | None]:
+            if plan.ssh is not None:
+                session = await self.access.engine("asyncssh").connect(plan.ssh)
+                try:
+                    return await session.shell(term=term, cols=cols, rows=rows), session
+                except BaseException:
+                    await session.close()
+                    raise
+            if plan.kind == "serial":
+                return await self.consoles.open_serial(plan.path, plan.baud, label=plan.label), None
+            channel = await self.consoles.open_tcp(plan.host, plan.port, telnet=plan.kind == "telnet",
+                                                   timeout=self.access.connect_timeout, label=plan.label)
+            return channel, None
+
+        return opener
+
+    async def _interactive(self, device: str, kind: str, via: str, opener: Opener, terminal: Terminal, *,
+                           wake: bool) -> SessionSummary:
+        cols, rows = terminal.size()
+        audit = self.access.audit
+        recording = self.recordings.create(
+            name=f"{device}-{kind}", title=f"oob {kind} {device} ({audit.actor})", cols=cols, rows=rows,
+            env={"TERM": terminal.term()},
+        )
+        summary = SessionSummary(device, kind, via, recording.id, recording.path)
+        started = time.monotonic()
+        try:
+            audit.record(f"session.{kind}.start", target=device, outcome="started",
+                         details={"via": via, "recording": recording.id})
+        except OobError:
+            recording.close()
+            raise
+        channel: ByteChannel | None = None
+        session: SshSession | None = None
+        try:
+            channel, session = await opener(cols, rows, terminal.term())
+            e = self.escape_char
+            terminal.write(f"[oob] {kind} {device} via {via}; recording {recording.id}; {e}. ends, {e}? help\r\n"
+                           .encode())
+            terminal.on_resize(_resizer(channel, recording))
+            if wake:
+                await channel.write(b"\r")  # a console shows nothing until it hears from us
+            pump = _Pump(channel, terminal, recording, summary,
+                         EscapeParser(escape=ord(self.escape_char)))
+            summary.reason = await _first(pump.device_to_terminal(), pump.terminal_to_device())
+            summary.redactions = pump.redactor.redactions
+            terminal.write(f"\r\n[oob] session ended: {summary.reason}\r\n".encode())
+        except OobError as exc:
+            summary.reason = f"failed: {exc.one_line()}"
+            self._finish(recording, summary, started, "failed")
+            raise
+        finally:
+            if channel is not None:
+                await channel.close()
+            if session is not None:
+                await session.close()
+        self._finish(recording, summary, started, "ok")
+        return summary
+
+    def _finish(self, recording: Recording, summary: SessionSummary, started: float, outcome: str) -> None:
+        recording.close()
+        summary.duration = round(time.monotonic() - started, 3)
+        summary.recording_error = getattr(recording, "failed", None)
+        self.access.audit.record(f"session.{summary.kind}.end", target=summary.device, outcome=outcome,
+                                 details=summary.to_json())
+
+    async def wake_console(self, name: str, *, timeout: float) -> ConsoleWake:
+        """Open the device's console, send Enter, and read until a login or CLI prompt shows (the drill's check).
+
+        Audited (``session.console.wake``); nothing is typed but one Enter, nothing recorded.
+        Raises:
+            NotFoundError: no such device, or it has no console.
+            RefusedError, AuthError, UnavailableError: the console server would not let us in.
+            DeadlineError: no prompt within ``timeout`` seconds (the line is dead, or the device is silent).
+        """
+        inv = self.access.inventory()
+        dev = self.access.device(name, inv)
+        plan = self.access.console_plan(dev, inv)
+        platform = spec(dev.platform)
+        started = time.monotonic()
+        seen = ""
+        channel: ByteChannel | None = None
+        session: SshSession | None = None
+        try:
+            async with asyncio.timeout(timeout):
+                channel, session = await self._console_opener(plan)(80, 24, "vt100")
+                await channel.write(b"\r")
+                while not (ends_with_prompt(platform, seen.rstrip("\n")) or LOGIN_PROMPT.search(seen)):
+                    data = await channel.read()
+                    if not data:
+                        raise UnavailableError("the console closed before showing a prompt", where=plan.describe())
+                    seen = clean_output(seen + data.decode("utf-8", "replace"))[-2000:]
+        except TimeoutError:
+            self.access.audit.record("session.console.wake", target=name, outcome="failed",
+                                     details={"via": plan.describe(), "seconds": timeout, "last": seen[-80:]})
+            raise DeadlineError(f"no prompt on the console within {timeout:g}s", where=plan.describe(),
+                                details={"last_output": seen[-200:]}) from None
+        finally:
+            if channel is not None:
+                await channel.close()
+            if session is not None:
+                await session.close()
+        prompt = seen.rstrip().rsplit("\n", 1)[-1].strip()
+        wake = ConsoleWake(name, plan.describe(), prompt, round(time.monotonic() - started, 4))
+        self.access.audit.record("session.console.wake", target=name, outcome="ok", details=wake.__dict__)
+        return wake
+
+    def list_recordings(self) -> list[RecordingInfo]:
+        return self.recordings.list()
+
+    def playback(self, ref: str, *, speed: float = 1.0, idle_limit: float = 2.0) -> Iterator[tuple[float, str]]:
+        """(delay before, output) pairs of a recording; input events are not replayed. Audited."""
+        info = self.recordings.find(ref)
+        self.access.audit.record("session.play", target=info.id, outcome="ok", details={"path": info.path})
+        last = 0.0
+        for t, kind, data in self.recordings.events(info.id):
+            if kind != "o":
+                continue
+            delay = min(max(t - last, 0.0), idle_limit) / max(speed, 0.01)
+            last = t
+            yield delay, data
+
+
+def _resizer(channel: ByteChannel, recording: Recording) -> Callable[[int, int], None]:
+    def resize(cols: int, rows: int) -> None:
+        channel.resize(cols, rows)
+        recording.resize(cols, rows)
+
+    return resize
+
+
+async def _first(*coros: Awaitable[str]) -> str:
+    """The result of whichever finishes first; the others are cancelled (their errors propagate if first)."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        return next(iter(done)).result()
+    finally:
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError, OobError):
+                await t
