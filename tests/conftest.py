@@ -28,7 +28,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     """A fresh OOB_HOME made by the real `init_site`."""
-    from oob_console.wiring.root import init_site
+    from oob_console.wiring import init_site
 
     home = tmp_path / "site"
     init_site(home, name="test")

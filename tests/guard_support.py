@@ -11,7 +11,7 @@ from oob_console.adapters.inventory_toml import load_inventory
 from oob_console.core.devices.inventory import Inventory
 from oob_console.core.guard import Decision, GuardPolicy, GuardRequest, default_checkers, evaluate
 from oob_console.core.guard.corpus import Corpus
-from oob_console.wiring.root import SOFT_KEY_ENV
+from oob_console.wiring import SOFT_KEY_ENV
 
 if TYPE_CHECKING:
     from tests.unit.auth_lab import Lab

@@ -73,7 +73,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class SqliteStore:
-    """One connection to the store file, shared by the store adapters of one App."""
+    """One connection to the store file, shared by the store adapters of one Services object."""
 
     def __init__(self, path: Path, *, busy_timeout: float = 10.0) -> None:
         self.path = path

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from oob_console.errors import UsageError
 
 if TYPE_CHECKING:
-    from oob_console.wiring.root import App
+    from oob_console.wiring import Services
 
 
 class Parser(argparse.ArgumentParser):
@@ -31,22 +31,22 @@ class Output:
 
 
 class Context:
-    """Per-invocation state: parsed arguments and the lazily built App."""
+    """Per-invocation state: parsed arguments and the lazily built Services."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self._app: App | None = None
+        self._app: Services | None = None
 
     @property
     def json(self) -> bool:
         return bool(getattr(self.args, "json", False))
 
     @property
-    def app(self) -> App:
+    def app(self) -> Services:
         if self._app is None:
-            from oob_console.wiring.root import App
+            from oob_console.wiring import Services
 
-            self._app = App.from_config(getattr(self.args, "config", None))
+            self._app = Services.from_config(getattr(self.args, "config", None))
         return self._app
 
 

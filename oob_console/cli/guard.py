@@ -18,7 +18,7 @@ from oob_console.errors import ConfigError, UsageError
 from oob_console.render.views import decision_text
 from oob_console.services.guard.gate import requirement
 from oob_console.services.guard.service import GuardService
-from oob_console.wiring.root import build_guard
+from oob_console.wiring import build_guard
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

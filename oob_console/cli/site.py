@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_init(args: argparse.Namespace, ctx: Context) -> Output:
-    from oob_console.wiring.root import init_site
+    from oob_console.wiring import init_site
 
     home = Path(args.home) if args.home else default_home()
     result = init_site(home, name=args.name)

@@ -15,7 +15,7 @@ from oob_console.cli.base import Context, Output, command, group
 from oob_console.cli.input_files import read_arg
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
 from oob_console.errors import StorageError, UsageError
-from oob_console.wiring.root import SOFT_KEY_ENV
+from oob_console.wiring import SOFT_KEY_ENV
 
 WARNING = "SOFTWARE key: for tests and demos only, never a hardware key"
 

@@ -12,7 +12,7 @@ from oob_console.cli.base import Context, Output, command
 from oob_console.errors import UsageError
 
 if TYPE_CHECKING:
-    from oob_console.wiring.root import App
+    from oob_console.wiring import Services
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -52,7 +52,7 @@ def on_a_terminal() -> bool:
     return sys.stdin.isatty() and sys.stderr.isatty()
 
 
-def run_tui(services: App, args: argparse.Namespace) -> str:
+def run_tui(services: Services, args: argparse.Namespace) -> str:
     """Run the console UI on ``services`` until the operator quits; returns the profile's name."""
     from oob_console.tui.profile import detect_profile, textual_environment
 

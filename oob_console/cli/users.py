@@ -8,7 +8,7 @@ import os
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
 from oob_console.core.auth.identity import ROLES
-from oob_console.wiring.root import SESSION_ENV
+from oob_console.wiring import SESSION_ENV
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -19,7 +19,7 @@ from pathlib import Path
 from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
 from oob_console.adapters.keys_software import create, open_device
 from oob_console.services.auth.approvals import IntentView
-from oob_console.wiring.root import SOFT_KEY_ENV, App
+from oob_console.wiring import SOFT_KEY_ENV, Services
 
 DEMO_AUTH = "\n[auth]\n# A demo site: software keys stand in for USB keys.\nallow_software_keys = true\n"
 KEY_LABEL = "demo SOFTWARE key"
@@ -60,7 +60,7 @@ class People:
         return self.keys["alice"], self.keys["bob"]
 
 
-def enroll(app: App, workdir: Path) -> People:
+def enroll(app: Services, workdir: Path) -> People:
     """Add alice, bob and carol and enroll their software keys (as the local account, an admin)."""
     admin = app.identity
     keys = {name: workdir / f"{name}.softkey" for name in ("alice", "bob", "carol")}
@@ -79,14 +79,14 @@ def enroll(app: App, workdir: Path) -> People:
     return People(keys, carol_sk)
 
 
-def carol_approves(app: App, people: People, intent_id: str) -> IntentView:
+def carol_approves(app: Services, people: People, intent_id: str) -> IntentView:
     """carol's remote approval: an SSHSIG over the intent's bytes, as `ssh-keygen -Y sign` makes it."""
     signature = ssh_sk_keys.sign_sshsig(open_device(people.keys["carol"]), people.carol_sk,
                                         app.approvals.canonical(intent_id), app.loaded.config.auth.sshsig_namespace)
     return app.approvals.approve_sshsig(intent_id, signature.encode())
 
 
-def drill_waiting_for_bob(app: App, people: People) -> IntentView:
+def drill_waiting_for_bob(app: Services, people: People) -> IntentView:
     """alice requests a drill and carol approves remotely: one approval short, for the console's user."""
     with attached(people.keys["alice"]):
         alice = app.login.login("alice", Quiet())
@@ -94,7 +94,7 @@ def drill_waiting_for_bob(app: App, people: People) -> IntentView:
     return carol_approves(app, people, view.id)
 
 
-def scripted(app: App, people: People) -> list[str]:
+def scripted(app: Services, people: People) -> list[str]:
     """The whole story without a screen: login, request, a local and a remote approval; the lines to show."""
     lines = ["  users alice (operator), bob and carol (approvers): SOFTWARE keys, demo only"]
     with attached(people.keys["alice"]):

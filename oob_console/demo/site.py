@@ -1,6 +1,6 @@
 """The demo site: a temporary OOB_HOME with people, keys, routers, runbooks and a timeline.
 
-``with DemoSite() as demo:`` gives ``demo.services`` (a ``bootstrap.App``) for
+``with DemoSite() as demo:`` gives ``demo.services`` (a ``bootstrap.Services``) for
 any front end and ``demo.people`` (see ``demo.people``). The demo routers
 (``demo.routers``) listen on 127.0.0.1 only, and the inventory pins their host
 keys. Leaving the block stops the routers and deletes the directory, even
@@ -20,7 +20,7 @@ from types import TracebackType
 from oob_console.core.devices.inventory import BgpSession, Device, Inventory, Link
 from oob_console.demo.people import DEMO_AUTH, People, enroll
 from oob_console.demo.routers import ROUTERS, RouterFleet
-from oob_console.wiring.root import App, init_site
+from oob_console.wiring import Services, init_site
 
 TIMELINE = ("15:40 backbone down, DNS withdrawn", "15:52 starting backbone recovery at SJC1")
 # Who sets the demo up: the local account (it owns the files), as `oob init` and `oob user add` would be.
@@ -32,12 +32,12 @@ class DemoSite:
         self.keep = keep
         self.root = Path(tempfile.mkdtemp(prefix="oob-demo-"))
         self.home = self.root / "site"
-        self._services: App | None = None
+        self._services: Services | None = None
         self._people: People | None = None
         self.routers: RouterFleet | None = None
 
     @property
-    def services(self) -> App:
+    def services(self) -> Services:
         if self._services is None:
             raise RuntimeError("DemoSite is used outside its with-block")
         return self._services
@@ -69,13 +69,13 @@ class DemoSite:
             if item.name.endswith(".md"):
                 (self.home / "runbooks" / item.name).write_text(item.read_text(encoding="utf-8"),
                                                                  encoding="utf-8")
-        self._services = App.from_config(str(self.home / "config.toml"), actor=DEMO_ACTOR)
+        self._services = Services.from_config(str(self.home / "config.toml"), actor=DEMO_ACTOR)
         for text in TIMELINE:
             self._services.audit.note(text)
         self._people = enroll(self._services, self.root)
         self._start_routers(self._services)
 
-    def _start_routers(self, app: App) -> None:
+    def _start_routers(self, app: Services) -> None:
         """The demo routers on loopback, and an inventory that pins their host keys."""
         import asyncssh
 

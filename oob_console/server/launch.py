@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from oob_console.errors import RefusedError, UsageError
-from oob_console.wiring.root import SESSION_ENV
+from oob_console.wiring import SESSION_ENV
 
 # Terminals the TUI cannot draw on usefully: these get the line-mode shell.
 LINE_MODE_TERMS = frozenset({"", "dumb", "unknown", "vt52", "vt100", "vt102"})

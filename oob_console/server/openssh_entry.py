@@ -35,7 +35,7 @@ from oob_console.server.launch import child_argv, child_env, console_args, exec_
 from oob_console.services.auth.ssh_login import describe_key
 
 if TYPE_CHECKING:
-    from oob_console.wiring.root import App
+    from oob_console.wiring import Services
 
 
 def key_from_auth_info(text: str) -> bytes:
@@ -78,7 +78,7 @@ def _unix_login() -> str:
         return f"uid{os.getuid()}"
 
 
-def run_entry(app: App, environ: Mapping[str, str]) -> int:
+def run_entry(app: Services, environ: Mapping[str, str]) -> int:
     """Be sshd's ForceCommand: identify the engineer, audit, run their session; return its exit status.
 
     Raises:
@@ -130,7 +130,7 @@ def run_entry(app: App, environ: Mapping[str, str]) -> int:
     return status
 
 
-def _run_child(app: App, token: str, args: list[str], term: str | None) -> tuple[int, str, float]:
+def _run_child(app: Services, token: str, args: list[str], term: str | None) -> tuple[int, str, float]:
     """Run the child on our terminal (sshd's PTY is already our controlling tty); (status, reason, seconds)."""
     hangup = _Hangup()
     watched = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)

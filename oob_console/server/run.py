@@ -13,10 +13,10 @@ from oob_console.server.host_key import load_host_key
 from oob_console.server.listener import ServerContext, serve_forever, start_server
 
 if TYPE_CHECKING:
-    from oob_console.wiring.root import App
+    from oob_console.wiring import Services
 
 
-def run_server(app: App, *, listen: str | None, port: int | None, json_mode: bool) -> dict[str, Any]:
+def run_server(app: Services, *, listen: str | None, port: int | None, json_mode: bool) -> dict[str, Any]:
     """Serve until stopped; return a summary for the way out.
 
     Raises:
@@ -33,7 +33,7 @@ def run_server(app: App, *, listen: str | None, port: int | None, json_mode: boo
 
 
 async def _serve(
-    app: App, ctx: ServerContext, host_key: asyncssh.SSHKey, address: str, port: int, json_mode: bool
+    app: Services, ctx: ServerContext, host_key: asyncssh.SSHKey, address: str, port: int, json_mode: bool
 ) -> dict[str, Any]:
     acceptor = await start_server(ctx, host_key, listen=address, port=port)
     bound = acceptor.sockets[0].getsockname()[1] if acceptor.sockets else port

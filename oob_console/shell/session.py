@@ -37,7 +37,7 @@ from oob_console.services.devices.runs import RunOptions
 if TYPE_CHECKING:
     from oob_console.core.devices.inventory import Device
     from oob_console.services.auth.approvals import IntentView
-    from oob_console.wiring.root import App as Services
+    from oob_console.wiring import Services
 
 PROMPT = "> "
 # Enough for an incident's timeline; older entries: `oob audit show`.

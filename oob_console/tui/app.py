@@ -27,7 +27,7 @@ from oob_console.tui.screens.modals import TextModal
 from oob_console.tui.theme import LOW_BANDWIDTH
 
 if TYPE_CHECKING:
-    from oob_console.wiring.root import App as Services
+    from oob_console.wiring import Services
 
 HERE = Path(__file__).parent
 
@@ -134,7 +134,7 @@ class ConsoleApp(App[None]):
 
 
 def build_app(services: Services, profile: Profile, **kwargs: Any) -> ConsoleApp:
-    """The console app over ``services`` (a ``bootstrap.App``) for a terminal ``profile``.
+    """The console app over ``services`` (a ``wiring.Services``) for a terminal ``profile``.
 
     Reads the credential store once, to know whether to start at the login screen.
     """

@@ -25,7 +25,7 @@ from oob_console.tui.screens.runbooks import RunbooksScreen
 from oob_console.tui.screens.runs import RunScreen
 
 if TYPE_CHECKING:
-    from oob_console.wiring.root import App as Services
+    from oob_console.wiring import Services
 
 
 def _always(services: Services) -> bool:

@@ -1,6 +1,6 @@
 """Wiring of emergency BGP: config -> policy and settings, adapters -> service and supervisor.
 
-Called only from :class:`oob_console.wiring.root.App` (the one place adapters are
+Called only from :class:`oob_console.wiring.Services` (the one place adapters are
 wired); kept in its own module so the BGP wiring does not crowd ``bootstrap``.
 """
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from oob_console.adapters.bgp.speaker_exabgp import ExabgpSpeaker
     from oob_console.services.bgp.supervisor import BgpSupervisor
     from oob_console.services.doctor.ports import Target
-    from oob_console.wiring.root import App
+    from oob_console.wiring import Services
 
 
 def _seconds(text: str) -> float:
@@ -54,7 +54,7 @@ def bgp_settings(cfg: BgpConfig) -> BgpSettings:
                        _seconds(cfg.approval_window), cfg.approvals_required, cfg.drill_prefix)
 
 
-def provider_backends(app: App) -> dict[str, RouteBackend]:
+def provider_backends(app: Services) -> dict[str, RouteBackend]:
     """Backends of the upstreams that are not our own BGP sessions: provider APIs and routers."""
     from oob_console.adapters.providers.aws import AwsByoipBackend
     from oob_console.adapters.providers.cloudflare import CloudflareBackend
@@ -123,7 +123,7 @@ def runtime_dir(loaded: LoadedConfig) -> str:
     return str(loaded.resolve(loaded.config.bgp.speaker.runtime_dir))
 
 
-def _service(app: App, backends: Mapping[str, RouteBackend]) -> BgpService:
+def _service(app: Services, backends: Mapping[str, RouteBackend]) -> BgpService:
     from oob_console.adapters.bgp.journal_sqlite import SqliteJournal
     from oob_console.adapters.rpki_json import VrpFile
     from oob_console.services.bgp.approvals import QuorumApprovals
@@ -135,7 +135,7 @@ def _service(app: App, backends: Mapping[str, RouteBackend]) -> BgpService:
                       app.identity.actor, notice=app.notify.auto)
 
 
-def build_service(app: App) -> BgpService:
+def build_service(app: Services) -> BgpService:
     """The service the CLI and TUI use: ExaBGP upstreams go through the supervisor's socket."""
     from pathlib import Path
 
@@ -149,7 +149,7 @@ def build_service(app: App) -> BgpService:
     return _service(app, backends)
 
 
-def build_speaker(app: App) -> ExabgpSpeaker:
+def build_speaker(app: Services) -> ExabgpSpeaker:
     from pathlib import Path
 
     from oob_console.adapters.bgp.speaker_exabgp import ExabgpSpeaker, Neighbor, find_exabgp
@@ -177,7 +177,7 @@ def build_speaker(app: App) -> ExabgpSpeaker:
                          restart_delay=_seconds(cfg.speaker.restart_delay))
 
 
-def build_supervisor(app: App) -> tuple[BgpSupervisor, ControlServer]:
+def build_supervisor(app: Services) -> tuple[BgpSupervisor, ControlServer]:
     """The long-running supervisor, its own service instance, and its control socket."""
     from pathlib import Path
 

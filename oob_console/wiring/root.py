@@ -1,12 +1,12 @@
 """The one place where adapters are wired into services, from a loaded config.
 
-Front ends (CLI, TUI, SSH server) build an :class:`App` and call its services;
+Front ends (CLI, TUI, SSH server) build an :class:`Services` and call its services;
 they never construct adapters themselves.
 
 Services for users, keys, login and approvals (each documented in its module):
 ``app.credentials`` (services.credentials), ``app.login`` (services.login),
 ``app.approvals`` (services.approvals), ``app.store_sync`` (services.store_sync).
-``app.identity`` is who acts: ``App(loaded, authenticated=identity)`` when a
+``app.identity`` is who acts: ``Services(loaded, authenticated=identity)`` when a
 front end has authenticated someone, else the user of ``$OOB_SESSION``, else
 ``local:<unix user>``; the audit log's default actor follows it.
 """
@@ -81,7 +81,7 @@ def utc_now() -> datetime:
 
 
 @dataclass
-class App:
+class Services:
     loaded: LoadedConfig
     actor: str = field(default_factory=local_actor)
     # An identity already authenticated by a front end (the SSH server, the TUI's login screen).
@@ -89,7 +89,7 @@ class App:
     clock: Callable[[], datetime] = utc_now
 
     @classmethod
-    def from_config(cls, path: str | None = None, *, actor: str | None = None) -> App:
+    def from_config(cls, path: str | None = None, *, actor: str | None = None) -> Services:
         loaded = load_config(path)
         return cls(loaded) if actor is None else cls(loaded, actor)
 
@@ -512,7 +512,7 @@ def init_site(home: Path, *, name: str) -> dict[str, Any]:
         raise ConflictError("a site already exists here", where=str(config_path)) from None
     except OSError as exc:
         raise StorageError(f"cannot create the site: {exc.strerror}", where=str(exc.filename or home)) from None
-    app = App(LoadedConfig(parse_config(text, config_path), config_path.resolve()))
+    app = Services(LoadedConfig(parse_config(text, config_path), config_path.resolve()))
     entry = app.audit.record("site.init", target=str(home), details={"site": name, "audit_public_key": public_key})
     return {"home": str(home), "config": str(config_path), "site": name,
             "audit_log": str(app.path(app.loaded.config.paths.audit_log)), "audit_public_key": public_key,

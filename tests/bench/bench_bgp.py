@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 from oob_console.adapters.bgp.speaker_exabgp import ExabgpSpeaker, Neighbor, find_exabgp  # noqa: E402
 from oob_console.core.bgp.desired import Change  # noqa: E402
 from oob_console.core.bgp.intent import make_route  # noqa: E402
-from oob_console.wiring.root import App  # noqa: E402
+from oob_console.wiring import Services  # noqa: E402
 from tests.lab.bgp_peers import BirdUpstream, pair  # noqa: E402
 from tests.lab.bgp_site import (  # noqa: E402
     PREFIX,
@@ -59,7 +59,7 @@ def wait_in_rib(bird: BirdUpstream, prefix: str, present: bool = True, timeout: 
     raise SystemExit(f"{prefix} never {'appeared in' if present else 'left'} BIRD's RIB")
 
 
-def withdraw(svc: Any, app: App, lab: Any, bird: BirdUpstream) -> None:
+def withdraw(svc: Any, app: Services, lab: Any, bird: BirdUpstream) -> None:
     record, _ = svc.request(svc.build_intent("withdraw", PREFIX))
     lab.use_key("bob-key")
     lab.app.approvals.approve_local(record.ticket, NoPrompt())
@@ -95,7 +95,7 @@ def main() -> None:
             raw.ensure_running()
             while raw.sessions()[0].state != "up":
                 time.sleep(0.05)
-            app = App.from_config(str(home / "config.toml"))
+            app = Services.from_config(str(home / "config.toml"))
             svc = app.bgp
             console_times: list[float] = []
             raw_times: list[float] = []

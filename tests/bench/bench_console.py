@@ -122,13 +122,13 @@ class Pty:
 def make_site(root: Path) -> Path:
     """A site with 12 runbooks and 40 audit entries, made through the real services."""
     sys.path.insert(0, str(REPO))
-    from oob_console.wiring.root import App, init_site
+    from oob_console.wiring import Services, init_site
 
     home = root / "site"
     init_site(home, name="bench")
     for i, title in enumerate(RUNBOOK_TITLES):
         (home / "runbooks" / f"rb-{i:02}.md").write_text(f"# {title}\n\nStep one.\n", encoding="utf-8")
-    app = App.from_config(str(home / "config.toml"), actor="bench:alice")
+    app = Services.from_config(str(home / "config.toml"), actor="bench:alice")
     for i in range(39):
         app.audit.note(f"15:{i:02} incident timeline entry {i}")
     return home

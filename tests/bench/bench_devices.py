@@ -89,9 +89,9 @@ def bench_oob_in_process(site: Path, concurrency: int) -> Row:
     import asyncio
 
     from oob_console.services.devices.runs import RunOptions
-    from oob_console.wiring.root import App
+    from oob_console.wiring import Services
 
-    app = App.from_config(str(site / "config.toml"))
+    app = Services.from_config(str(site / "config.toml"))
     inventory, devices = app.runs.targets([], site=None, role=None, everything=True)
     app.devices.engine("asyncssh")  # import outside the timing, as the scripts below have theirs
     cpu = _cpu_self()
@@ -194,7 +194,7 @@ def main() -> int:
         print(f"cannot run: {reason}", file=sys.stderr)
         return 2
     compileall.compile_dir(str(REPO / "oob_console"), quiet=1)
-    from oob_console.wiring.root import init_site
+    from oob_console.wiring import init_site
 
     load_before = f"{os.getloadavg()[0]:.1f}"
     root = Path(tempfile.mkdtemp(prefix="oob-bench-"))

@@ -51,7 +51,7 @@ def rate(requests: list[GuardRequest], seconds: float, cold: bool) -> tuple[floa
 
 def service_overhead(requests: list[GuardRequest], passes: int = 3) -> float:
     """Decisions per second through GuardService.judge (each checker on its lane, under the deadline)."""
-    from oob_console.wiring.root import build_guard
+    from oob_console.wiring import build_guard
 
     service = build_guard(None)
     start = time.perf_counter()

@@ -15,18 +15,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from oob_console.wiring.root import App, init_site
+from oob_console.wiring import Services, init_site
 from tests.lab.comms_servers import CommsLab, write_channel_config
 
 
-def site(tmp: Path, extra: str = "", comms_base: str = "") -> App:
+def site(tmp: Path, extra: str = "", comms_base: str = "") -> Services:
     home = tmp / "site"
     init_site(home, name="bench")
     cfg = home / "config.toml"
     if comms_base:
         extra += write_channel_config(home, comms_base, channels=("webhook",))
     cfg.write_text(cfg.read_text() + extra)
-    return App.from_config(str(cfg))
+    return Services.from_config(str(cfg))
 
 
 def main() -> None:

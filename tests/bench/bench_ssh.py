@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from oob_console.wiring.root import init_site  # noqa: E402
+from oob_console.wiring import init_site  # noqa: E402
 from tests.lab.oob_server import ServerThread, Store  # noqa: E402
 from tests.lab.pty_client import run_on_pty  # noqa: E402
 from tests.lab.softsk import SoftDevice, build_provider  # noqa: E402

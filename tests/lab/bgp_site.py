@@ -61,7 +61,7 @@ def bgp_site(home: Path, upstreams: str, *, approvals: int = 0, looking_glass_ur
              vrps: Sequence[tuple[str, int, int]] = ((PREFIX, 24, LOCAL_AS), ("198.51.100.0/24", 24, LOCAL_AS))
              ) -> Path:
     """A fresh site at ``home`` whose [bgp] section has ``upstreams`` (TOML from :func:`upstream_toml`)."""
-    from oob_console.wiring.root import init_site
+    from oob_console.wiring import init_site
 
     init_site(home, name="bgplab")
     write_vrps(home / "rpki" / "vrps.json", vrps)
@@ -99,12 +99,12 @@ def approvers(home: Path, monkeypatch: Any) -> Any:
     approves with bob's key given ``env={"OOB_SOFT_KEY": str(lab.keys["bob-key"])}``.
     """
     from oob_console.config import load_config
-    from oob_console.wiring.root import App
+    from oob_console.wiring import Services
     from tests.unit.auth_lab import Clock, Lab
 
     config = home / "config.toml"
     config.write_text(config.read_text() + QUORUM_CONFIG)
-    lab = Lab(home, App(load_config(str(config)), actor="local:test"), Clock(), monkeypatch)
+    lab = Lab(home, Services(load_config(str(config)), actor="local:test"), Clock(), monkeypatch)
     lab.user("bob", "approver")
     lab.user("carol", "approver")
     lab.enroll("bob", "bob-key")

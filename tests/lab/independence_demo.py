@@ -16,7 +16,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from oob_console.wiring.root import init_site
+from oob_console.wiring import init_site
 from tests.lab.comms_servers import write_channel_config
 from tests.lab.drill_site import DrillSite
 from tests.lab.netns import PROD_SERVICE, PRODUCTION_TOML, NetnsLab

@@ -24,7 +24,7 @@ from oob_console.core.auth.login_limits import FailureLimiter
 from oob_console.server.host_key import init_host_key, load_host_key
 from oob_console.server.listener import ServerContext, serve_forever, start_server
 from oob_console.services.auth.ssh_login import SshLoginService
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 from tests.lab.softsk import SoftAgent, SoftKey
 
 ADMIN = Identity.local("local:lab-admin")
@@ -48,7 +48,7 @@ class Store:
     """Users and their SSH security keys in the site's real credential store."""
 
     def __init__(self, site: Path) -> None:
-        self.app = App.from_config(str(site / "config.toml"))
+        self.app = Services.from_config(str(site / "config.toml"))
 
     def add(self, user: str, key: SoftKey, *, verify_required: bool = False, no_touch_required: bool = False,
             roles: tuple[str, ...] = ("operator",)) -> str:
@@ -72,7 +72,7 @@ class ServerThread:
 
     def __init__(self, site: Path, **overrides: Any) -> None:
         self.site = site
-        self.app = App.from_config(str(site / "config.toml"))
+        self.app = Services.from_config(str(site / "config.toml"))
         defaults: dict[str, Any] = {"console": ("whoami",), "line_console": ("whoami",)}
         self.config = dataclasses.replace(ServerConfig(), **{**defaults, **overrides})
         key_path = site / "ssh_host_ed25519_key"

@@ -278,13 +278,13 @@ def test_speaker_runs_an_intent_once_its_quorum_is_in_and_only_once(
 
 
 def test_dashboard_line_fails_when_an_announced_prefix_is_not_out(tmp_path: Path) -> None:
-    from oob_console.wiring.root import App
+    from oob_console.wiring import Services
 
     bird, home = bird_site(tmp_path)
     with bird, SpeakerProcess(home) as speaker:
         speaker.wait_sessions_up()
         assert run_oob("bgp", "announce", PREFIX, "--no-confirm", home=home).returncode == 0
-        status = App.from_config(str(home / "config.toml")).status
+        status = Services.from_config(str(home / "config.toml")).status
         item = status.item("bgp")
         assert (item.state, item.summary) == ("ok", "1/1 sessions up, 1 prefix(es) announced")
         bird.stop()  # the upstream goes away: what we announce is not out there any more

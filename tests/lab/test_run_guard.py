@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from oob_console.wiring.root import SOFT_KEY_ENV
+from oob_console.wiring import SOFT_KEY_ENV
 from tests.conftest import run_oob
 from tests.guard_support import enroll_team
 from tests.lab.routers import Router, RouterLab, write_inventory

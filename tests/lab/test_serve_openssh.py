@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 from tests.lab.oob_server import ServerThread, Store, after_failure, relax_backoff
 from tests.lab.softsk import SoftDevice, SoftKey, fingerprint
 from tests.lab.sshd import SshClient
@@ -37,7 +37,7 @@ def client(server: ServerThread, soft_device: SoftDevice, tmp_path: Path) -> Ssh
 
 
 def audit(site: Path, action: str) -> list[dict[str, Any]]:
-    return App.from_config(str(site / "config.toml")).audit.show(action=action)
+    return Services.from_config(str(site / "config.toml")).audit.show(action=action)
 
 
 def refusals(site: Path) -> list[str]:
@@ -186,7 +186,7 @@ def test_a_large_answer_arrives_whole(client: SshClient, soft_device: SoftDevice
                                       site: Path) -> None:
     key = soft_device.enroll("alice")
     store.add("alice", key)
-    App.from_config(str(site / "config.toml")).audit.note("x" * 300_000)
+    Services.from_config(str(site / "config.toml")).audit.note("x" * 300_000)
     out = client.ssh(key, "audit", "show", "--json")
     assert out.returncode == 0
     entries = json.loads(out.stdout)["result"]

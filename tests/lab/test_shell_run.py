@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from oob_console.shell.session import LineShell
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 from tests.lab.routers import RouterLab, write_inventory
 
 pytestmark = pytest.mark.lab
@@ -18,7 +18,7 @@ def test_run_in_line_mode(site: Path, router_lab: RouterLab) -> None:
     r1, r2 = router_lab.router("r1"), router_lab.router("r2")
     r2.stop_sshd()
     write_inventory(site / "inventory.toml", [r1.device_entry(site="sjc1"), r2.device_entry(site="sjc1")])
-    services = App.from_config(str(site / "config.toml"), actor="test:alice")
+    services = Services.from_config(str(site / "config.toml"), actor="test:alice")
     out = io.StringIO()
     commands = ("run site:sjc1 -- show version\nrun r1 -- clear bgp *\nrun r1\nrun -- show version\n"
                 "run intent:nope r1 -- show version\nq\n")

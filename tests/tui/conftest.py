@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from oob_console.services.status.service import StatusItem
 from oob_console.tui.app import ConsoleApp, build_app
 from oob_console.tui.profile import choose_profile
-from oob_console.wiring.root import App, init_site
+from oob_console.wiring import Services, init_site
 from tests.tui.people import people_site  # noqa: F401 - a fixture for this directory
 
 RUNBOOKS = {
@@ -30,7 +30,7 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
+def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
     """A site in ./site (relative, so no tmp path shows on screen) with a fixed audit clock."""
     monkeypatch.chdir(tmp_path)
     minutes = iter(range(60))
@@ -41,7 +41,7 @@ def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
         path = Path("site/runbooks") / f"{name}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    app = App.from_config("site/config.toml", actor="user:alice")
+    app = Services.from_config("site/config.toml", actor="user:alice")
     for note in NOTES:
         app.audit.note(note)
     # Doctor judges this host (its resolvers, routes, mounts): what it finds differs between machines,
@@ -50,7 +50,7 @@ def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
     yield app
 
 
-def make_app(services: App, *, low_bandwidth: bool, login: bool | None = None) -> ConsoleApp:
+def make_app(services: Services, *, low_bandwidth: bool, login: bool | None = None) -> ConsoleApp:
     term = "vt100" if low_bandwidth else "xterm-256color"
     return build_app(services, choose_profile(term=term, tty=None), login=login)
 

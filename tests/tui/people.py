@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from oob_console.demo.site import DemoSite
-from oob_console.wiring.root import SOFT_KEY_ENV
+from oob_console.wiring import SOFT_KEY_ENV
 
 
 @pytest.fixture

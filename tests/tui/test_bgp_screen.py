@@ -15,7 +15,7 @@ from textual.widgets import Input, Static
 from oob_console.tui.app import build_app
 from oob_console.tui.profile import choose_profile
 from oob_console.tui.screens.bgp import BgpScreen, BgpWizard
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 from tests.lab.bgp_site import PREFIX, approvers, bgp_site, carol_signs
 from tests.lab.provider_apis import CloudflareApi
 from tests.lab.test_bgp_providers import ENV, cloudflare_toml
@@ -52,7 +52,7 @@ async def wait_for(pilot: object, predicate: object, seconds: float = 10) -> Non
 @pytest.mark.parametrize("low_bandwidth", [False, True])
 async def test_wizard_plans_requests_and_shows_each_stage(cloudflare: CloudflareApi, low_bandwidth: bool) -> None:
     bgp_site(Path("site"), cloudflare_toml(cloudflare.url))
-    app = make_app(App.from_config("site/config.toml", actor="user:alice"), low_bandwidth=low_bandwidth)
+    app = make_app(Services.from_config("site/config.toml", actor="user:alice"), low_bandwidth=low_bandwidth)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         overview = options(app.screen, "#overview")  # the dashboard's line, measured now
@@ -84,7 +84,7 @@ async def test_wizard_plans_requests_and_shows_each_stage(cloudflare: Cloudflare
 
 async def test_wizard_shows_a_refusal_and_sends_nothing(cloudflare: CloudflareApi) -> None:
     bgp_site(Path("site"), cloudflare_toml(cloudflare.url))
-    app = make_app(App.from_config("site/config.toml", actor="user:alice"), low_bandwidth=False)
+    app = make_app(Services.from_config("site/config.toml", actor="user:alice"), low_bandwidth=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b", "n")
         await settle(pilot)
@@ -104,7 +104,7 @@ async def test_wizard_waits_for_the_quorum_then_runs(cloudflare: CloudflareApi,
     bgp_site(home, cloudflare_toml(cloudflare.url), approvals=2)
     lab = approvers(home.resolve(), monkeypatch)
     # approvers are enrolled now, so the console would open at its login screen: the operator is already in
-    app = build_app(App.from_config("site/config.toml", actor="local:oncall"),
+    app = build_app(Services.from_config("site/config.toml", actor="local:oncall"),
                     choose_profile(term="xterm-256color", tty=None), login=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b", "n")

@@ -9,7 +9,7 @@ from textual.widgets import OptionList, Static, Tree
 
 from oob_console.tui.screens.dashboard import DashboardScreen
 from oob_console.tui.screens.doctor import DoctorScreen
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 from tests.tui.conftest import make_app, settle
 
 pytestmark = pytest.mark.anyio
@@ -32,10 +32,10 @@ def labels(node: object) -> list[str]:
 
 
 @pytest.mark.parametrize("low_bandwidth", [False, True])
-async def test_doctor_tree_opens_what_crosses_production(services: App, low_bandwidth: bool) -> None:
+async def test_doctor_tree_opens_what_crosses_production(services: Services, low_bandwidth: bool) -> None:
     cfg = Path("site/config.toml")
     cfg.write_text(cfg.read_text() + PRODUCTION)
-    services = App.from_config(str(cfg), actor="user:alice")
+    services = Services.from_config(str(cfg), actor="user:alice")
     app = make_app(services, low_bandwidth=low_bandwidth)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -13,7 +13,7 @@ import pytest
 from oob_console.demo.people import drill_waiting_for_bob
 from oob_console.demo.site import DemoSite
 from oob_console.render.views import to_ascii
-from oob_console.wiring.root import SOFT_KEY_ENV, App
+from oob_console.wiring import SOFT_KEY_ENV, Services
 from tests.tui.terminal_model import Terminal, from_capture
 from tests.tui.tmux import Tmux
 
@@ -24,7 +24,7 @@ def oob_tui(home: Path, term: str, *args: str) -> list[str]:
 
 
 @pytest.fixture
-def home(services: App) -> Path:
+def home(services: Services) -> Path:
     return services.loaded.base
 
 

@@ -16,7 +16,7 @@ from oob_console.tui.screens.approvals import ApprovalsScreen, IntentScreen, Ssh
 from oob_console.tui.screens.dashboard import DashboardScreen
 from oob_console.tui.screens.login import LoginScreen
 from oob_console.tui.screens.modals import PromptModal
-from oob_console.wiring.root import SOFT_KEY_ENV
+from oob_console.wiring import SOFT_KEY_ENV
 from tests.tui.conftest import make_app, settle
 
 pytestmark = pytest.mark.anyio

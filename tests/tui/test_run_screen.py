@@ -17,7 +17,7 @@ from oob_console.tui.screens.approvals import IntentScreen, SshsigModal
 from oob_console.tui.screens.devices import DevicesScreen
 from oob_console.tui.screens.modals import TextModal
 from oob_console.tui.screens.runs import RunScreen
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 from tests.lab.routers import Router, RouterLab, lab_unavailable, write_inventory
 from tests.tui.conftest import make_app, settle
 from tests.tui.test_login_approvals import text_of, wait_for_screen
@@ -28,7 +28,7 @@ SIZE = (80, 24)
 
 
 @pytest.fixture
-def lab_services(services: App, tmp_path: Path) -> Iterator[App]:
+def lab_services(services: Services, tmp_path: Path) -> Iterator[Services]:
     """The TUI test site with r1 (core, up), r2 (edge, SSH down) and r3 (nothing pinned) in its inventory."""
     reason = lab_unavailable()
     if reason:
@@ -48,7 +48,7 @@ def results(screen: object) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("low_bandwidth", [False, True])
-async def test_run_from_the_filtered_device_list(lab_services: App, low_bandwidth: bool) -> None:
+async def test_run_from_the_filtered_device_list(lab_services: Services, low_bandwidth: bool) -> None:
     app = make_app(lab_services, low_bandwidth=low_bandwidth)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -74,7 +74,7 @@ async def test_run_from_the_filtered_device_list(lab_services: App, low_bandwidt
         assert isinstance(app.screen, DevicesScreen)
 
 
-async def test_every_device_gets_its_own_result_and_the_guard_refuses_before_sending(lab_services: App) -> None:
+async def test_every_device_gets_its_own_result_and_the_guard_refuses_before_sending(lab_services: Services) -> None:
     app = make_app(lab_services, low_bandwidth=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

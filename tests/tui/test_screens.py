@@ -13,7 +13,7 @@ from oob_console.tui.screens.dashboard import DashboardScreen
 from oob_console.tui.screens.help import HelpScreen
 from oob_console.tui.screens.modals import PromptModal, TextModal
 from oob_console.tui.screens.runbooks import RunbookScreen, RunbooksScreen
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 from tests.tui.conftest import NOTES, make_app, settle
 
 pytestmark = pytest.mark.anyio
@@ -30,7 +30,7 @@ def status_of(screen: object) -> str:
 
 
 @pytest.mark.parametrize("low_bandwidth", [False, True])
-async def test_dashboard_shows_what_is_measured_and_what_is_not(services: App, low_bandwidth: bool) -> None:
+async def test_dashboard_shows_what_is_measured_and_what_is_not(services: Services, low_bandwidth: bool) -> None:
     app = make_app(services, low_bandwidth=low_bandwidth)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -57,7 +57,7 @@ async def test_dashboard_shows_what_is_measured_and_what_is_not(services: App, l
 
 
 @pytest.mark.parametrize("low_bandwidth", [False, True])
-async def test_runbooks_search_open_and_back(services: App, low_bandwidth: bool) -> None:
+async def test_runbooks_search_open_and_back(services: Services, low_bandwidth: bool) -> None:
     app = make_app(services, low_bandwidth=low_bandwidth)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
@@ -86,7 +86,7 @@ async def test_runbooks_search_open_and_back(services: App, low_bandwidth: bool)
         assert app.screen is screen
 
 
-async def test_runbooks_folder_missing_is_said_on_the_status_line(services: App) -> None:
+async def test_runbooks_folder_missing_is_said_on_the_status_line(services: Services) -> None:
     for path in sorted(Path("site/runbooks").rglob("*"), reverse=True):
         path.unlink() if path.is_file() else path.rmdir()
     Path("site/runbooks").rmdir()
@@ -99,7 +99,7 @@ async def test_runbooks_folder_missing_is_said_on_the_status_line(services: App)
 
 
 @pytest.mark.parametrize("low_bandwidth", [False, True])
-async def test_audit_log_entries_note_verify_filter_details(services: App, low_bandwidth: bool) -> None:
+async def test_audit_log_entries_note_verify_filter_details(services: Services, low_bandwidth: bool) -> None:
     app = make_app(services, low_bandwidth=low_bandwidth)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("l")
@@ -132,7 +132,7 @@ async def test_audit_log_entries_note_verify_filter_details(services: App, low_b
         assert "INTACT" in str(screen.query_one("#chain", Static).render())
 
 
-async def test_note_prompt_can_be_cancelled(services: App) -> None:
+async def test_note_prompt_can_be_cancelled(services: Services) -> None:
     app = make_app(services, low_bandwidth=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("l")
@@ -142,7 +142,7 @@ async def test_note_prompt_can_be_cancelled(services: App) -> None:
         assert len(services.audit.show()) == 3
 
 
-async def test_a_broken_chain_is_shown_as_broken(services: App) -> None:
+async def test_a_broken_chain_is_shown_as_broken(services: Services) -> None:
     log = Path("site/audit.jsonl")
     log.write_text(log.read_text().replace("DNS withdrawn", "DNS fine"))
     app = make_app(services, low_bandwidth=True)
@@ -153,7 +153,7 @@ async def test_a_broken_chain_is_shown_as_broken(services: App) -> None:
         assert str(chain.render()).startswith("chain: BROKEN - audit chain broken") and chain.has_class("-error")
 
 
-async def test_help_lists_screens_keys_and_the_terminal_profile(services: App) -> None:
+async def test_help_lists_screens_keys_and_the_terminal_profile(services: Services) -> None:
     app = make_app(services, low_bandwidth=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
@@ -165,7 +165,7 @@ async def test_help_lists_screens_keys_and_the_terminal_profile(services: App) -
         assert "low-bandwidth, no colour, ASCII (TERM=vt100)" in text and "oob shell" in text
 
 
-async def test_navigation_keeps_each_screen_and_q_quits(services: App) -> None:
+async def test_navigation_keeps_each_screen_and_q_quits(services: Services) -> None:
     app = make_app(services, low_bandwidth=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
@@ -178,7 +178,7 @@ async def test_navigation_keeps_each_screen_and_q_quits(services: App) -> None:
     assert app.return_code == 0
 
 
-async def test_a_search_field_takes_letters_that_are_also_keys(services: App) -> None:
+async def test_a_search_field_takes_letters_that_are_also_keys(services: Services) -> None:
     app = make_app(services, low_bandwidth=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
@@ -187,7 +187,7 @@ async def test_a_search_field_takes_letters_that_are_also_keys(services: App) ->
         assert app.screen.query_one("#search", Input).value == "drill q" and app.is_running
 
 
-async def test_an_unexpected_error_opens_the_error_modal(services: App) -> None:
+async def test_an_unexpected_error_opens_the_error_modal(services: Services) -> None:
     def broken() -> StatusItem:
         raise RuntimeError("probe exploded")
 

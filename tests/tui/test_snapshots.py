@@ -9,7 +9,7 @@ import pytest
 from textual.pilot import Pilot
 
 from oob_console.demo.site import DemoSite
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 from tests.tui.conftest import make_app, settle
 
 SIZE = (80, 24)
@@ -39,7 +39,7 @@ CASES = {
 
 @pytest.mark.parametrize("profile", ["full", "low_bandwidth"])
 @pytest.mark.parametrize("case", list(CASES))
-def test_screen(snap_compare: Any, services: App, case: str, profile: str) -> None:
+def test_screen(snap_compare: Any, services: Services, case: str, profile: str) -> None:
     app = make_app(services, low_bandwidth=profile == "low_bandwidth")
     assert snap_compare(app, terminal_size=SIZE, run_before=keys(*CASES[case]))
 

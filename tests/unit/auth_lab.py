@@ -20,7 +20,7 @@ from oob_console.config import load_config
 from oob_console.core.auth.credentials import Credential
 from oob_console.core.auth.identity import Identity
 from oob_console.errors import OobError
-from oob_console.wiring.root import SOFT_KEY_ENV, App, init_site
+from oob_console.wiring import SOFT_KEY_ENV, Services, init_site
 
 SITE_CONFIG = """
 [auth]
@@ -78,7 +78,7 @@ class NoPrompt:
 @dataclass
 class Lab:
     home: Path
-    app: App
+    app: Services
     clock: Clock
     monkeypatch: pytest.MonkeyPatch
     keys: dict[str, Path] = field(default_factory=dict)
@@ -121,15 +121,15 @@ class Lab:
         return ssh_sk_keys.sign_sshsig(dev, sk, message, namespace, pin=pin, touch=touch, hash_alg=hash_alg).encode()
 
 
-def at_once(lab: Lab, service: str, attempts: Sequence[Callable[[App], str]]) -> list[str]:
-    """Run each attempt in its own thread with its own App (its own store connection), as separate
+def at_once(lab: Lab, service: str, attempts: Sequence[Callable[[Services], str]]) -> list[str]:
+    """Run each attempt in its own thread with its own Services (its own store connection), as separate
     processes would, all held at the signature check of ``app.<service>`` until every one has read the
     store. Returns each outcome, or the text of its OobError."""
-    apps = [App(lab.app.loaded, actor=f"local:p{i}", clock=lab.clock) for i in range(len(attempts))]
+    apps = [Services(lab.app.loaded, actor=f"local:p{i}", clock=lab.clock) for i in range(len(attempts))]
     everyone_read = threading.Barrier(len(attempts), timeout=10)
     outcomes: list[str] = []
 
-    def run(app: App, attempt: Callable[[App], str]) -> None:
+    def run(app: Services, attempt: Callable[[Services], str]) -> None:
         svc = getattr(app, service)
         verify = svc.verify
 
@@ -161,7 +161,7 @@ def make_lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra_config: str 
     monkeypatch.delenv(SOFT_KEY_ENV, raising=False)
     monkeypatch.delenv("OOB_SESSION", raising=False)
     clock = Clock()
-    app = App(load_config(str(home / "config.toml")), actor="local:test", clock=clock)
+    app = Services(load_config(str(home / "config.toml")), actor="local:test", clock=clock)
     return Lab(home, app, clock, monkeypatch)
 
 

@@ -9,7 +9,7 @@ import pytest
 from oob_console.config import GuardConfig, LoadedConfig, parse_config
 from oob_console.core.guard import GuardPolicy
 from oob_console.errors import ConfigError
-from oob_console.wiring.root import build_guard
+from oob_console.wiring import build_guard
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 

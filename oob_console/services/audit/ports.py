@@ -1,4 +1,4 @@
-"""Ports: what services need from the outside world, as Protocols."""
+"""What the audit service needs from its log, as a Protocol."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 from oob_console.core.audit.chain import SignatureCheck, VerifyReport
-from oob_console.core.runbooks import Runbook
 
 
 class AuditLog(Protocol):
@@ -38,20 +37,4 @@ class AuditLog(Protocol):
 
     def entries(self) -> Iterator[dict[str, Any]]:
         """Readable entries, oldest first."""
-        ...
-
-
-class RunbookSource(Protocol):
-    @property
-    def location(self) -> str:
-        """Where the runbooks are, for people (a folder path)."""
-        ...
-
-    def load(self) -> list[Runbook]:
-        """Every runbook, sorted by name.
-
-        Raises:
-            NotFoundError: the runbooks folder does not exist.
-            StorageError: it or a runbook cannot be read.
-        """
         ...

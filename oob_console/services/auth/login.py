@@ -22,7 +22,7 @@ login``) into the acting identity, so ``OOB_SESSION=... oob approve ...`` acts
 as that user. The SSH server, after ``ssh_auth``, calls ``open_session`` and
 runs CLI commands with ``OOB_SESSION`` set (an invalid or expired token makes
 the command fail, never fall back to the local account), or builds
-``App(loaded, identity=...)`` in-process.
+``Services(loaded, authenticated=...)`` in-process.
 
 Rules: the assertion must answer this login's fresh challenge, name our RP ID,
 carry the user-present flag (and user-verified when the credential or one of

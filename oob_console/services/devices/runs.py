@@ -139,7 +139,7 @@ def _outcomes(results: Sequence[DeviceResult]) -> list[dict[str, Any]]:
 class RunService:
     access: DeviceAccess
     gate: GuardGate
-    operator: Callable[[], Identity]  # who acts when the caller does not say (App.identity)
+    operator: Callable[[], Identity]  # who acts when the caller does not say (Services.identity)
 
     def targets(self, names: Sequence[str], *, site: str | None, role: str | None,
                 everything: bool) -> tuple[Inventory, tuple[Device, ...]]:
@@ -198,7 +198,7 @@ class RunService:
                   intent_id: str | None = None, touch: Prompt | None = None) -> RunReport:
         """Judge, clear, audit, fan out, audit the outcome. ``commands`` overrides the command per device (backups).
 
-        ``by``: who runs it (default: the operator of this App). ``intent_id``: an approved intent for exactly
+        ``by``: who runs it (default: the operator of these services). ``intent_id``: an approved intent for exactly
         this command on exactly these devices (ignored when the guard now judges every part read-only).
         ``touch``: for a change, ask the operator's key on this host; that blocks until the key answers
         (``[auth] touch_timeout``), before anything is sent, so front ends call this from a worker.

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from oob_console.core.runbooks import Hit, Runbook, search
 from oob_console.errors import NotFoundError
-from oob_console.services.audit.ports import RunbookSource
+from oob_console.services.runbooks.ports import RunbookSource
 
 
 @dataclass

@@ -16,7 +16,7 @@ from oob_console.errors import OobError
 
 if TYPE_CHECKING:
     from oob_console.tui.app import ConsoleApp
-    from oob_console.wiring.root import App as Services
+    from oob_console.wiring import Services
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from oob_console.wiring.root import init_site
+from oob_console.wiring import init_site
 from tests.conftest import run_oob
 
 ALLOW = "\n[auth]\nallow_software_keys = true\n"

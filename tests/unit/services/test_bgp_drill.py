@@ -9,7 +9,7 @@ import pytest
 from oob_console.core.drill import PlanStep
 from oob_console.errors import RefusedError
 from oob_console.services.drill.bgp_steps import BgpDrillPrefixStep, BgpSessionsStep
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 from tests.unit.cli.test_bgp_cli import bgp_home  # noqa: F401 - fixture
 
 
@@ -17,7 +17,7 @@ def test_only_the_drill_prefix_skips_the_quorum(bgp_home: Path) -> None:  # noqa
     config = bgp_home / "config.toml"
     config.write_text(config.read_text().replace("approvals_required = 2",
                                                  'approvals_required = 2\ndrill_prefix = "203.0.113.0/24"'))
-    svc = App.from_config(str(config)).bgp
+    svc = Services.from_config(str(config)).bgp
     other = svc.build_intent("announce", "198.51.100.0/24", lease=60)
     with pytest.raises(RefusedError, match="only the drill prefix"):
         svc.request(other, drill=True)
@@ -28,5 +28,5 @@ def test_only_the_drill_prefix_skips_the_quorum(bgp_home: Path) -> None:  # noqa
 
 
 def test_no_drill_prefix_no_drill_targets(bgp_home: Path) -> None:  # noqa: F811 - fixture
-    svc = App.from_config(str(bgp_home / "config.toml")).bgp
+    svc = Services.from_config(str(bgp_home / "config.toml")).bgp
     assert BgpDrillPrefixStep(lambda: svc).targets(PlanStep("bgp-drill-prefix")) == []

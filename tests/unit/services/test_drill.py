@@ -13,7 +13,7 @@ from oob_console.errors import NotFoundError, UnavailableError
 from oob_console.services.drill.ports import Outcome
 from oob_console.services.drill.service import DrillService
 from oob_console.services.drill.steps import narrow
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 
 
 class Kind:
@@ -33,7 +33,7 @@ class Kind:
 
 
 def service(site: Path, *kinds: Kind, timeout: float = 5.0) -> DrillService:
-    app = App.from_config(str(site / "config.toml"))
+    app = Services.from_config(str(site / "config.toml"))
     return DrillService(kinds={k.kind: k for k in kinds}, needs={"keys": "no key store in this build"},
                         reports=ReportFiles(site / "reports"), audit=app.audit, notify=None, site="test",
                         step_timeout=timeout)

@@ -12,7 +12,7 @@ from oob_console.adapters.inventory_toml import InventoryFile
 from oob_console.core.guard import CheckerReport, GuardPolicy, GuardRequest, Verdict, default_checkers
 from oob_console.errors import NotFoundError, UsageError
 from oob_console.services.guard.service import GuardService
-from oob_console.wiring.root import build_guard
+from oob_console.wiring import build_guard
 from tests.guard_support import CORPUS_DIR
 
 

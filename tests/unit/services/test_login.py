@@ -16,7 +16,7 @@ from oob_console.adapters.keys_software import SoftAuthenticator
 from oob_console.core.auth.identity import Identity
 from oob_console.core.auth.webauthn import KeyAssertion, signed_bytes
 from oob_console.errors import AuthError
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 from tests.unit.auth_lab import Lab, NoPrompt, at_once, lab_fixture  # noqa: F401 - fixture
 
 
@@ -261,24 +261,24 @@ def test_ssh_auth_refuses_another_users_key(lab: Lab) -> None:
         lab.app.login.ssh_auth("erin", sk.key.blob, b"x", _ssh_sign(lab, "carol-key", sk, b"x"))
 
 
-def _disable(other: App) -> None:
+def _disable(other: Services) -> None:
     other.credentials.set_active(Identity.local("local:admin"), "alice", False)
 
 
-def _lock(other: App) -> None:
+def _lock(other: Services) -> None:
     for _ in range(4):  # lockout_after = 4
         other.credential_repo.record_failure("alice", "2020-01-01T00:00:00.000000Z", 4)
 
 
 @pytest.mark.parametrize(("change", "expected"), [(_disable, "disabled"), (_lock, "locked")])
 def test_a_user_disabled_or_locked_while_their_key_waits_for_a_touch_is_not_logged_in(
-        alice: Lab, change: Callable[[App], None], expected: str) -> None:
-    # begin() admitted alice; another process (its own App and store connection) disables or locks
+        alice: Lab, change: Callable[[Services], None], expected: str) -> None:
+    # begin() admitted alice; another process (its own Services and store connection) disables or locks
     # her before the key answers: that answer must not log her in.
     login = alice.app.login
     challenge = login.begin("alice")
     answer = assertion_for(alice, challenge.challenge, [challenge.credentials[0].credential_id])
-    other = App(alice.app.loaded, actor="local:other", clock=alice.clock)
+    other = Services(alice.app.loaded, actor="local:other", clock=alice.clock)
     try:
         change(other)
     finally:

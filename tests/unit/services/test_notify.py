@@ -11,7 +11,7 @@ from oob_console.adapters.outbox_sqlite import SqliteOutbox
 from oob_console.core.notice import Notice, RetryPolicy, SendResult
 from oob_console.errors import ConfigError, DeadlineError, NotFoundError, UsageError
 from oob_console.services.notify.service import NotifyService
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 
 
 class ScriptedChannel:
@@ -49,7 +49,7 @@ class Clock:
 
 def service(site: Path, *channels: ScriptedChannel, clock: Clock | None = None) -> NotifyService:
     clock = clock or Clock()
-    app = App.from_config(str(site / "config.toml"))
+    app = Services.from_config(str(site / "config.toml"))
     return NotifyService(outbox=SqliteOutbox(site / "outbox.db"), channels={c.name: c for c in channels},
                          audit=app.audit, site="test", policy=RetryPolicy(initial=2, maximum=60, jitter=0),
                          expire_after=100.0, lease=10.0, send_wait=30.0,

@@ -18,7 +18,7 @@ from oob_console.core.auth.login_limits import FailureLimiter
 from oob_console.core.auth.ssh_wire import ED25519, SK_ED25519, SshPublicKey
 from oob_console.errors import AuditWriteError
 from oob_console.services.auth.ssh_login import MAX_REFUSALS, SshLoginService
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 
 ADMIN = Identity.local("local:test")
 
@@ -41,7 +41,7 @@ class Clock:
 @dataclass
 class Setup:
     svc: SshLoginService
-    app: App
+    app: Services
     clock: Clock
     alice: SshPublicKey
 
@@ -51,7 +51,7 @@ class Setup:
 
 @pytest.fixture
 def setup(site: Path) -> Setup:
-    app = App.from_config(str(site / "config.toml"))
+    app = Services.from_config(str(site / "config.toml"))
     app.credentials.add_user(ADMIN, "alice", ("operator",))
     alice = sk_key()
     app.credentials.add_ssh_key(ADMIN, "alice", alice.openssh("alice@laptop"))

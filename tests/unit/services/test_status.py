@@ -4,7 +4,7 @@ from pathlib import Path
 
 from oob_console.errors import UnavailableError
 from oob_console.services.status.service import OVERVIEW, StatusItem, StatusService
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 
 
 def test_lines_without_a_probe_say_so_and_never_show_a_value() -> None:
@@ -23,7 +23,7 @@ def test_a_failing_probe_is_a_fail_line_not_an_exception() -> None:
 
 
 def test_site_overview_measures_audit_and_runbooks(site: Path) -> None:
-    app = App.from_config(str(site / "config.toml"), actor="test:alice")
+    app = Services.from_config(str(site / "config.toml"), actor="test:alice")
     items = {i.key: i for i in app.status.overview()}
     assert items["audit"].state == "ok" and "1 entries" in items["audit"].summary
     assert items["runbooks"].state == "warn" and items["runbooks"].summary == "none in runbooks/"
@@ -35,7 +35,7 @@ def test_site_overview_measures_audit_and_runbooks(site: Path) -> None:
 
 
 def test_a_broken_chain_is_a_fail_line(site: Path) -> None:
-    app = App.from_config(str(site / "config.toml"), actor="test:alice")
+    app = Services.from_config(str(site / "config.toml"), actor="test:alice")
     app.audit.note("one")
     log = site / "audit.jsonl"
     log.write_text(log.read_text().replace('"one"', '"two"'))
@@ -44,7 +44,7 @@ def test_a_broken_chain_is_a_fail_line(site: Path) -> None:
 
 
 def test_an_empty_inventory_is_a_warning(site: Path) -> None:
-    app = App.from_config(str(site / "config.toml"), actor="test:alice")
+    app = Services.from_config(str(site / "config.toml"), actor="test:alice")
     item = app.status.item("devices")
     assert item.state == "warn" and item.summary.startswith("no devices in")
 
@@ -72,7 +72,7 @@ def test_uplink_line_connects_to_each_target(site: Path) -> None:
 
 
 def test_doctor_and_drill_lines_on_a_fresh_site(site: Path) -> None:
-    app = App.from_config(str(site / "config.toml"), actor="test:alice")
+    app = Services.from_config(str(site / "config.toml"), actor="test:alice")
     doctor = app.status.item("doctor")
     report = app.doctor.run()
     assert doctor.summary.startswith(f"{report.counts.get('critical', 0)} critical, "
@@ -97,6 +97,6 @@ def test_quick_overview_leaves_slow_lines_checking() -> None:
 
 
 def test_bgp_line_without_upstreams_says_so(site: Path) -> None:
-    app = App.from_config(str(site / "config.toml"), actor="test:alice")
+    app = Services.from_config(str(site / "config.toml"), actor="test:alice")
     item = app.status.item("bgp")
     assert (item.state, item.summary) == ("off", "not configured: no [bgp.upstreams]")

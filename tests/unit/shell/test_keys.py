@@ -10,7 +10,7 @@ from oob_console.adapters.keys_software import open_device
 from oob_console.demo.people import drill_waiting_for_bob
 from oob_console.demo.site import DemoSite
 from oob_console.shell.session import LineShell
-from oob_console.wiring.root import SOFT_KEY_ENV
+from oob_console.wiring import SOFT_KEY_ENV
 from tests.conftest import run_oob
 
 

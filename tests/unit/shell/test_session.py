@@ -12,28 +12,28 @@ from pathlib import Path
 import pytest
 
 from oob_console.shell.session import LineShell
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 from tests.conftest import REPO, run_oob
 
 
 @pytest.fixture
-def services(site: Path) -> App:
+def services(site: Path) -> Services:
     (site / "runbooks" / "bgp").mkdir()
     (site / "runbooks" / "bgp" / "withdraw.md").write_text(
         "# Withdraw an emergency prefix\n\n" + "".join(f"step {i}\n" for i in range(1, 41)), encoding="utf-8")
     (site / "runbooks" / "console.md").write_text("# Reach a router console\n\nUse the console server.\n",
                                                   encoding="utf-8")
-    return App.from_config(str(site / "config.toml"), actor="test:alice")
+    return Services.from_config(str(site / "config.toml"), actor="test:alice")
 
 
-def session(services: App, commands: str, *, height: int = 24, ascii_only: bool = False) -> str:
+def session(services: Services, commands: str, *, height: int = 24, ascii_only: bool = False) -> str:
     out = io.StringIO()
     code = LineShell(services, io.StringIO(commands), out, height=height, ascii_only=ascii_only).run()
     assert code == 0
     return out.getvalue()
 
 
-def test_starts_with_the_dashboard_and_the_menu(services: App) -> None:
+def test_starts_with_the_dashboard_and_the_menu(services: Services) -> None:
     text = session(services, "q\n")
     lines = text.splitlines()
     assert lines[:2] == ["oob-console shell | site test",
@@ -48,7 +48,7 @@ def test_starts_with_the_dashboard_and_the_menu(services: App) -> None:
     assert "\x1b" not in text
 
 
-def test_runbooks_list_step_open_and_page(services: App) -> None:
+def test_runbooks_list_step_open_and_page(services: Services) -> None:
     text = session(services, "rb\nn\nn\np\n.\n\nq\nq\n")
     assert "2 runbooks in runbooks/" in text
     assert "1 Reach a router console (console)\n2 Withdraw an emergency prefix (bgp/withdraw)" in text
@@ -59,7 +59,7 @@ def test_runbooks_list_step_open_and_page(services: App) -> None:
     assert "step 17" in long and "step 18" not in long  # q stopped the pager
 
 
-def test_audit_log_note_verify_and_filter(services: App) -> None:
+def test_audit_log_note_verify_and_filter(services: Services) -> None:
     text = session(services, "note 15:52 starting recovery\n5\n/recovery\n1\nv\nq\n")
     assert "noted as audit #2" in text
     assert "2 audit entries, newest first" in text
@@ -68,19 +68,19 @@ def test_audit_log_note_verify_and_filter(services: App) -> None:
     assert "audit chain intact: 2 entries, last #2" in text
 
 
-def test_note_prompts_when_given_no_text(services: App) -> None:
+def test_note_prompts_when_given_no_text(services: Services) -> None:
     assert "noted as audit #2" in session(services, "note\nfrom a prompt\nq\n")
     assert "no note written" in session(services, "note\n\nq\n")
 
 
-def test_mistakes_are_one_line_and_the_session_goes_on(services: App) -> None:
+def test_mistakes_are_one_line_and_the_session_goes_on(services: Services) -> None:
     text = session(services, "frobnicate\nrb\n9\nx\nhelp\nq\n")
     assert "unknown command 'frobnicate'; ? lists them" in text
     assert "no entry 9; the list has 2" in text
     assert "In a list: <number> opens" in text
 
 
-def test_a_broken_chain_is_reported_not_raised(services: App, site: Path) -> None:
+def test_a_broken_chain_is_reported_not_raised(services: Services, site: Path) -> None:
     services.audit.note("one")
     log = site / "audit.jsonl"
     log.write_text(log.read_text().replace('"one"', '"two"'))
@@ -88,13 +88,13 @@ def test_a_broken_chain_is_reported_not_raised(services: App, site: Path) -> Non
     assert "audit chain BROKEN: audit chain broken" in text and "[FAIL]" in text
 
 
-def test_ascii_only_output(services: App, site: Path) -> None:
+def test_ascii_only_output(services: Services, site: Path) -> None:
     (site / "runbooks" / "utf8.md").write_text("# Café — checks ✓\n", encoding="utf-8")
     text = session(services, "rb caf\nq\n", ascii_only=True)
     assert "Caf? - checks v" in text and text.isascii()
 
 
-def test_end_of_input_ends_the_session(services: App) -> None:
+def test_end_of_input_ends_the_session(services: Services) -> None:
     assert session(services, "rb\n").endswith("> \n")
 
 

@@ -6,14 +6,14 @@ import io
 from pathlib import Path
 
 from oob_console.shell.session import LineShell
-from oob_console.wiring.root import App
+from oob_console.wiring import Services
 
 
 def test_doctor_word_prints_the_report_paged(site: Path) -> None:
     cfg = site / "config.toml"
     cfg.write_text(cfg.read_text() + '\n[production]\nprefixes = ["192.0.2.77/32"]\n'
                    '[[doctor.endpoints]]\nname = "lg"\nhost = "192.0.2.77"\nport = 443\n')
-    services = App.from_config(str(cfg), actor="test:alice")
+    services = Services.from_config(str(cfg), actor="test:alice")
     out = io.StringIO()
     shell = LineShell(services, io.StringIO("\n" * 20 + "q\n"), out, height=12)
     shell.dispatch("doctor")
