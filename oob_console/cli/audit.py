@@ -12,7 +12,7 @@ from typing import Any
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.core.timefmt import parse_since
 from oob_console.errors import UsageError
-from oob_console.services.audit.service import AuditService
+from oob_console.services.audit import AuditService
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -24,7 +24,7 @@ from oob_console.core.bgp.stages import Stage
 from oob_console.core.timefmt import parse_duration
 from oob_console.errors import AuthError, ConflictError
 from oob_console.render.bgp import execution_lines, progress_line, status_lines
-from oob_console.services.bgp.service import BgpService, Execution, StageCallback
+from oob_console.services.bgp import BgpService, Execution, StageCallback
 
 EXIT_NOT_CONFIRMED = 8
 

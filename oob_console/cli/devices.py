@@ -14,7 +14,7 @@ from oob_console.cli.key_prompt import add_pin_option, prompt_from
 from oob_console.core.devices.runs import DeviceResult, tally
 from oob_console.errors import UsageError
 from oob_console.render.views import preview_text
-from oob_console.services.devices.runs import RunOptions, RunReport
+from oob_console.services.devices import RunOptions, RunReport
 
 T = TypeVar("T")
 RUN_EPILOG = ("Exit status: 0 every device ok; 1 at least one device failed, timed out, was unreachable, "

@@ -16,8 +16,7 @@ from oob_console.config import ApprovalsConfig, find_config, load_config, with_g
 from oob_console.core.guard.corpus import CaseResult
 from oob_console.errors import ConfigError, UsageError
 from oob_console.render.views import decision_text
-from oob_console.services.guard.gate import requirement
-from oob_console.services.guard.service import GuardService
+from oob_console.services.guard import GuardService, requirement
 from oob_console.wiring import build_guard
 
 

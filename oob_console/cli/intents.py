@@ -9,7 +9,7 @@ from oob_console.cli.input_files import read_arg
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
 from oob_console.core.timefmt import parse_duration
 from oob_console.errors import UsageError
-from oob_console.services.auth.approvals import IntentView
+from oob_console.services.auth import IntentView
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

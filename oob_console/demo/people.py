@@ -18,7 +18,7 @@ from pathlib import Path
 
 from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
 from oob_console.adapters.keys_software import create, open_device
-from oob_console.services.auth.approvals import IntentView
+from oob_console.services.auth import IntentView
 from oob_console.wiring import SOFT_KEY_ENV, Services
 
 DEMO_AUTH = "\n[auth]\n# A demo site: software keys stand in for USB keys.\nallow_software_keys = true\n"

@@ -10,7 +10,7 @@ from oob_console.core.bgp.stages import STAGE_TITLES, STAGES
 if TYPE_CHECKING:
     from oob_console.core.bgp.desired import RouteRow
     from oob_console.core.bgp.stages import Stage
-    from oob_console.services.bgp.service import Execution
+    from oob_console.services.bgp import Execution
 
 _NOT_OUT = ("down", "connected", "unknown")  # our own session is not carrying it right now
 

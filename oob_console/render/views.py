@@ -13,16 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from oob_console.core.devices.runs import tally
 from oob_console.core.runbooks import Hit
-from oob_console.services.status.service import StatusItem
+from oob_console.services.status import StatusItem
 
 if TYPE_CHECKING:
     from oob_console.core.devices.hostkeys import HostKey
     from oob_console.core.devices.inventory import Device
     from oob_console.core.devices.runs import DeviceResult
     from oob_console.core.guard import Decision
-    from oob_console.services.auth.approvals import IntentView
-    from oob_console.services.devices.ports import Reach
-    from oob_console.services.devices.runs import RunPreview, RunReport
+    from oob_console.services.auth import IntentView
+    from oob_console.services.devices import Reach, RunPreview, RunReport
 
 LABEL_WIDTH = 18
 

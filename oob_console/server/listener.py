@@ -33,7 +33,7 @@ from oob_console.config import ServerConfig
 from oob_console.core.auth.identity import Identity
 from oob_console.errors import OobError, UnavailableError
 from oob_console.server.channel import KILL_AFTER, Session
-from oob_console.services.auth.ssh_login import MAX_REFUSALS, LoginAttempt, SshLoginService
+from oob_console.services.auth import MAX_REFUSALS, LoginAttempt, SshLoginService
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable

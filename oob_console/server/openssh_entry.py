@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from oob_console.errors import AuthError, OobError
 from oob_console.server.launch import child_argv, child_env, console_args, exec_args
-from oob_console.services.auth.ssh_login import describe_key
+from oob_console.services.auth import describe_key
 
 if TYPE_CHECKING:
     from oob_console.wiring import Services

@@ -32,11 +32,11 @@ from oob_console.render.views import (
     status_line,
     wrapped,
 )
-from oob_console.services.devices.runs import RunOptions
+from oob_console.services.devices import RunOptions
 
 if TYPE_CHECKING:
     from oob_console.core.devices.inventory import Device
-    from oob_console.services.auth.approvals import IntentView
+    from oob_console.services.auth import IntentView
     from oob_console.wiring import Services
 
 PROMPT = "> "

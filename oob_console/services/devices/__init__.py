@@ -1,0 +1,22 @@
+"""Routers and their consoles: inventory and pins, interactive sessions, command runs, backups.
+
+Front ends import this feature's services and value types from here."""
+
+from oob_console.services.devices.access import DeviceAccess
+from oob_console.services.devices.backups import BackupService
+from oob_console.services.devices.ports import Reach, Terminal
+from oob_console.services.devices.runs import RunOptions, RunPreview, RunReport, RunService
+from oob_console.services.devices.sessions import SessionService, SessionSummary
+
+__all__ = [
+    "BackupService",
+    "DeviceAccess",
+    "Reach",
+    "RunOptions",
+    "RunPreview",
+    "RunReport",
+    "RunService",
+    "SessionService",
+    "SessionSummary",
+    "Terminal",
+]

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from oob_console.errors import OobError
 from oob_console.render.views import intent_line, intent_text
-from oob_console.services.auth.approvals import IntentView
+from oob_console.services.auth import IntentView
 from oob_console.tui.key_prompt import ScreenPrompt
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen

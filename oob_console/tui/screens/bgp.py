@@ -26,8 +26,7 @@ from oob_console.core.bgp.stages import Stage
 from oob_console.core.timefmt import parse_duration
 from oob_console.errors import OobError, UsageError
 from oob_console.render.bgp import execution_lines, intent_line, progress_line, route_line, session_line
-from oob_console.services.bgp.ports import ApprovalStatus, IntentRecord
-from oob_console.services.bgp.service import Execution
+from oob_console.services.bgp import ApprovalStatus, Execution, IntentRecord
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
 

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.errors import OobError
 from oob_console.render.views import device_line, device_lines, device_matches, reach_text
-from oob_console.services.devices.ports import Reach
+from oob_console.services.devices import Reach
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
 

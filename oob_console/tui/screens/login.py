@@ -7,7 +7,7 @@ from textual.widgets import Input, Static
 
 from oob_console.core.auth.identity import Identity
 from oob_console.errors import OobError
-from oob_console.services.status.service import StatusItem
+from oob_console.services.status import StatusItem
 from oob_console.tui.key_prompt import ScreenPrompt
 from oob_console.tui.screens.base import ConsoleScreen
 

@@ -38,8 +38,8 @@ from oob_console.core.devices.runs import DeviceResult, parse_target_words
 from oob_console.core.guard import Verdict
 from oob_console.errors import OobError
 from oob_console.render.views import decision_headline, preview_text, run_result_line, run_summary
-from oob_console.services.auth.approvals import IntentView
-from oob_console.services.devices.runs import RunOptions, RunPreview, RunReport
+from oob_console.services.auth import IntentView
+from oob_console.services.devices import RunOptions, RunPreview, RunReport
 from oob_console.tui.key_prompt import ScreenPrompt
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.approvals import IntentScreen
