@@ -44,7 +44,8 @@ def test_core_imports_only_the_standard_library() -> None:
 
 
 def test_services_import_no_adapter_front_end_or_io_library() -> None:
-    forbidden = ("oob_console.adapters", "oob_console.tui", "oob_console.cli", "oob_console.wiring", "oob_console.render",
+    forbidden = ("oob_console.adapters", "oob_console.tui", "oob_console.cli", "oob_console.wiring",
+                 "oob_console.render",
                  "oob_console.server", *HEAVY)
     bad = []
     for path in _modules("services"):
