@@ -1,10 +1,15 @@
 """The composition root: the one place where adapters are built and handed to services.
 
-Front ends (CLI, TUI, line shell, SSH server, demo) build one :class:`Services`
-from a loaded config and call the services it holds; they never construct an
-adapter themselves. Each feature's wiring is its own module here.
+Front ends (CLI, TUI, line shell, SSH server, demo) receive one :class:`Services`
+built from a loaded config and call the services it holds; they never construct
+an adapter themselves. Each feature's wiring is its own module here (``audit``,
+``auth``, ``bgp``, ``devices``, ``doctor``, ``drill``, ``guard``, ``notify``,
+``status``); ``site`` creates a site.
 """
 
-from oob_console.wiring.root import SESSION_ENV, SOFT_KEY_ENV, Services, build_guard, init_site
+from oob_console.wiring.auth import SESSION_ENV, SOFT_KEY_ENV
+from oob_console.wiring.guard import build_guard
+from oob_console.wiring.services import Services
+from oob_console.wiring.site import init_site
 
 __all__ = ["SESSION_ENV", "SOFT_KEY_ENV", "Services", "build_guard", "init_site"]

@@ -1,0 +1,76 @@
+"""Wiring of routers and their consoles: inventory, pins, SSH engines, sessions, runs, backups."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from oob_console.services.devices import (
+        BackupService,
+        DeviceAccess,
+        RunService,
+        SessionService,
+        SessionSummary,
+        Terminal,
+    )
+    from oob_console.wiring.services import Services
+
+
+def build_devices(services: Services) -> DeviceAccess:
+    from oob_console.adapters.inventory_toml import InventoryFile, KnownHostsFile
+    from oob_console.adapters.reachability_tcp import probe
+    from oob_console.adapters.ssh import SshEngines
+    from oob_console.config import read_secret
+    from oob_console.services.devices import DeviceAccess
+
+    paths, cfg = services.loaded.config.paths, services.loaded.config.devices
+    return DeviceAccess(
+        store=InventoryFile(services.path(paths.inventory)),
+        pins=KnownHostsFile(services.path(paths.known_hosts)),
+        engines=SshEngines(paramiko_threads=min(cfg.concurrency, 128)),
+        audit=services.audit,
+        read_secret=lambda ref, where: read_secret(ref, where=where),
+        resolve_path=services.path,
+        connect_timeout=cfg.connect_timeout,
+        prober=probe,
+    )
+
+
+def build_runs(services: Services) -> RunService:
+    """Command runs; the command guard (``guard_gate``) decides before anything is sent."""
+    from oob_console.services.devices import RunService
+
+    return RunService(services.devices, services.guard_gate, lambda: services.identity)
+
+
+def build_sessions(services: Services) -> SessionService:
+    from oob_console.adapters.consoles_telnet_serial import ConsoleLineOpener
+    from oob_console.adapters.recordings_asciicast import RecordingDir
+    from oob_console.services.devices import SessionService
+
+    return SessionService(services.devices, ConsoleLineOpener(),
+                          RecordingDir(services.path(services.loaded.config.paths.recordings)),
+                          escape_char=services.loaded.config.devices.escape_char)
+
+
+def session_on_terminal(services: Services, kind: str, device: str, *, transport: str | None = None
+                        ) -> SessionSummary:
+    """An interactive session (``kind`` "ssh" or "console") on this process's terminal, until it ends."""
+    from oob_console.adapters.terminal_tty import run_on_terminal
+
+    sessions = services.sessions
+
+    def start(terminal: Terminal) -> Awaitable[SessionSummary]:
+        if kind == "console":
+            return sessions.console(device, terminal)
+        return sessions.ssh(device, terminal, transport=transport)
+
+    return run_on_terminal(start)
+
+
+def build_backups(services: Services) -> BackupService:
+    from oob_console.adapters.backups_files import ConfigHistoryDir
+    from oob_console.services.devices import BackupService
+
+    return BackupService(services.runs, ConfigHistoryDir(services.path(services.loaded.config.paths.backups)))
