@@ -24,6 +24,8 @@ PATH = re.compile(r"\b((?:oob_console|tests)/(?:[\w]+/)*(?:\w+\.py|\w+/))")
 STEP = re.compile(r"^(\d+)\. (.*)$", re.M)
 FLOWS = ("## Flow (a):", "## Flow (b):", "## Flow (c):")
 MIN_STEPS = 8
+# How code and tests cite these documents: docs/development.md, "Slow links"
+CITATION = re.compile(r'docs/(architecture|development)\.md, "([^"]+)"')
 
 
 @cache
@@ -125,6 +127,18 @@ def package_problems(text: str, root: Path = REPO) -> list[str]:
     return problems
 
 
+def citation_problems(root: Path = REPO) -> list[str]:
+    """Citations of a section of docs/*.md in code and tests that name no heading there."""
+    headings = {name: {h.strip() for h in re.findall(r"^#+ (.+)$", (root / "docs" / f"{name}.md").read_text(), re.M)}
+                for name in ("architecture", "development")}
+    problems = []
+    for path in sorted([*(root / PKG).rglob("*.py"), *(root / "tests").rglob("*.py")]):
+        for doc, title in CITATION.findall(path.read_text()):
+            if title not in headings[doc]:
+                problems.append(f"{path.relative_to(root)} cites docs/{doc}.md, {title!r}: no such heading")
+    return problems
+
+
 def test_every_reference_in_the_architecture_doc_exists() -> None:
     problems = reference_problems(DOC.read_text())
     assert not problems, "docs/architecture.md points at code that is not there:\n" + "\n".join(problems)
@@ -138,6 +152,11 @@ def test_the_three_flows_are_numbered_checkable_steps() -> None:
 def test_the_feature_tables_are_true_and_complete() -> None:
     problems = package_problems(DOC.read_text())
     assert not problems, "docs/architecture.md, 'Feature packages':\n" + "\n".join(problems)
+
+
+def test_code_cites_sections_that_exist() -> None:
+    problems = citation_problems()
+    assert not problems, "\n".join(problems)
 
 
 def test_the_checks_see_a_bad_reference() -> None:
@@ -166,6 +185,18 @@ def test_the_checks_see_a_missing_or_malformed_flow() -> None:
     assert any("step 3 does not open" in p for p in flow_problems(unchecked))
     misnumbered = good.replace("2. `", "7. `", 1)
     assert any("expected number 2" in p for p in flow_problems(misnumbered))
+
+
+def test_the_citation_check_sees_a_missing_section(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "architecture.md").write_text("# A\n\n## Layers\n")
+    (tmp_path / "docs" / "development.md").write_text("# D\n\n### Slow links\n")
+    (tmp_path / PKG).mkdir()
+    (tmp_path / "tests").mkdir()
+    (tmp_path / PKG / "ok.py").write_text('# docs/development.md, "Slow links" and docs/architecture.md, "Layers"\n')
+    # split, so that this file does not cite a heading that is not there
+    (tmp_path / "tests" / "bad.py").write_text('"""See docs/development.md, ' + '"Fast links"."""\n')
+    assert citation_problems(tmp_path) == ["tests/bad.py cites docs/development.md, 'Fast links': no such heading"]
 
 
 def test_the_checks_see_a_wrong_feature_table() -> None:
