@@ -3,9 +3,10 @@
 Each daemon runs from a temporary config on its own random 127.x.y.z address
 and a free port, is started and stopped by PID, and is queried with its own
 CLI (``birdc`` / ``vtysh``) for what it has in its RIB. Facts these follow
-(LAB-NOTES.md "BGP lab"): BIRD on loopback needs ``multihop``, ``passive on``,
-``strict bind on``; FRR needs ``no bgp ebgp-requires-policy`` and treats a 127/8
-next hop as martian. The drill issue reuses this module.
+(docs/development.md, "BIRD and FRR as upstreams"): BIRD on loopback needs
+``multihop``, ``passive on``, ``strict bind on``; FRR needs ``no bgp
+ebgp-requires-policy`` and treats a 127/8 next hop as martian. The drill
+issue reuses this module.
 
 :class:`LookingGlass` is a local HTTP server answering RIPEstat's
 ``/data/looking-glass/data.json`` shape from an upstream's RIB, so the console's

@@ -1,4 +1,6 @@
-"""An in-process asyncssh server for what a real sshd cannot do on demand (LAB-NOTES, DESIGN §6).
+"""An in-process asyncssh server for what a real sshd cannot do on demand.
+
+See docs/development.md, "Routers: sshd and vtysh".
 
 It runs on its own event loop in a background thread on 127.0.0.1 and a free
 port, so both the real CLI (a subprocess) and in-process services can reach it.

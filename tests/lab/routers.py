@@ -12,7 +12,7 @@ the emergency-BGP router backend, drills)::
         entry = r1.device_entry()                # a dict for an inventory [[devices]] table
         write_inventory(site / "inventory.toml", [entry])
 
-What one router is, and why (measured here, see LAB-NOTES "SSH routers"):
+What one router is, and why (measured here; docs/development.md, "OpenSSH sshd"):
 
 - ``bgpd -Z -S -P 0 -p 0 --vty_socket DIR``: vtysh only works against a running
   FRR daemon ("failed to connect to any daemons" otherwise). bgpd alone, without

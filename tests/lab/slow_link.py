@@ -1,6 +1,6 @@
 """A slow link in user space: a TCP relay on loopback that adds one-way delay and a rate limit.
 
-This kernel has no netem (LAB-NOTES), so impaired links are emulated here.
+This kernel has no netem (docs/development.md, "Slow links"), so impaired links are emulated here.
 Bytes keep their order and are not serialised behind each other's delay: a
 chunk read at time t leaves at ``t + delay`` (later if the rate limit says
 so), like packets on a long pipe::

@@ -1,4 +1,4 @@
-"""The layers are checked, not hoped for (DESIGN.md section 4)."""
+"""The layers are checked, not hoped for (docs/architecture.md, "Layers")."""
 
 from __future__ import annotations
 

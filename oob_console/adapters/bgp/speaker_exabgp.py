@@ -1,6 +1,6 @@
 """ExaBGP as a managed subprocess: our own BGP speaker toward the upstreams.
 
-Facts this module is built on (ExaBGP 5.0.15, measured; see LAB-NOTES.md):
+Facts this module is built on (ExaBGP 5.0.15, measured; docs/development.md, "ExaBGP"):
 
 - We use the ``process`` API with ``encoder text``: ExaBGP runs a helper (our
   :mod:`exabgp_bridge`) and reads commands from its stdout, writing

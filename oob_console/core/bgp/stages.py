@@ -24,9 +24,10 @@ STAGE_TITLES = {
 }
 
 # Seconds: what to expect (shown next to the elapsed time) and when to give up.
-# BGP sessions: LAB-NOTES measured an ack in 1-2 ms and a route in BIRD ~10 ms
-# later. Cloudflare documents 2-7 minutes to advertise (15 to withdraw); AWS
-# "a few minutes" of BGP propagation.
+# BGP sessions: in the lab ExaBGP acks in 1-2 ms and the route is in BIRD ~10 ms
+# later (docs/development.md, "BGP upstreams: BIRD, FRR and our ExaBGP").
+# Cloudflare documents 2-7 minutes to advertise (15 to withdraw); AWS "a few
+# minutes" of BGP propagation.
 EXPECTED: dict[str, dict[str, float]] = {
     "exabgp": {"accepted": 1, "advertised": 2, "visible": 10},
     "router": {"accepted": 30, "advertised": 60, "visible": 120},
