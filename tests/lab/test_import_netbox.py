@@ -1,104 +1,30 @@
 """`oob inventory import netbox` against a NetBox-shaped REST API served over real HTTP on loopback.
 
-The server pages at 2 objects (as a NetBox with MAX_PAGE_SIZE=2 would), checks
-the token and filters devices by site, so pagination, auth and filters are real.
+The server (:mod:`tests.lab.netbox_api`) pages at 2 objects (as a NetBox with
+MAX_PAGE_SIZE=2 would), checks the token and filters devices by site, so
+pagination, auth and filters are real.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
 from oob_console.adapters.inventory_toml import InventoryFile
 from tests.conftest import run_oob
+from tests.lab.netbox_api import TOKEN, NetBoxApi, serve_netbox
 from tests.lab.routers import free_port, write_inventory
 
 pytestmark = pytest.mark.lab
-TOKEN = "0123456789abcdef0123456789abcdef01234567"
-
-
-def _dev(name: str, platform: str | None, ip: str | None, site: str = "sjc1", role: str = "core") -> dict[str, Any]:
-    return {"id": hash(name) % 1000, "name": name, "platform": {"slug": platform} if platform else None,
-            "primary_ip": {"address": f"{ip}/32"} if ip else None, "site": {"slug": site},
-            "role": {"slug": role}, "tags": [{"slug": "prod"}], "status": {"value": "active"}}
-
-
-DATA: dict[str, list[dict[str, Any]]] = {
-    "dcim/devices": [
-        _dev("r1", "cisco-ios-xe", "10.0.0.1"), _dev("r2", "juniper-junos", "10.0.0.2", role="edge"),
-        _dev("cs1", "opengear", "10.0.9.1", role="console"), _dev("r4", "arista-eos", None),
-        _dev("r5", "weird-os", "10.0.0.5"), _dev("r6", "eos", "10.1.0.6", site="lax1"),
-        _dev("bad name", "eos", "10.0.0.7"),
-    ],
-    "dcim/console-ports": [
-        {"device": {"name": "r1"}, "name": "Console", "link_peers_type": "dcim.consoleserverport",
-         "link_peers": [{"device": {"name": "cs1"}, "name": "port05"}]},
-    ],
-    "dcim/interfaces": [
-        {"device": {"name": "r1"}, "name": "TenGigE0/0/0", "tags": [{"slug": "backbone"}], "lag": None,
-         "link_peers": [{"device": {"name": "r2"}, "name": "et-0/0/0"}]},
-        {"device": {"name": "r2"}, "name": "et-0/0/0", "tags": [], "lag": {"name": "ae0"},
-         "link_peers": [{"device": {"name": "r1"}, "name": "TenGigE0/0/0"}]},
-        {"device": {"name": "r2"}, "name": "et-0/0/1", "tags": [{"slug": "upstream"}], "lag": None,
-         "link_peers": [{"device": {"name": "transit-a"}, "name": "xe-1/0/0"}]},
-    ],
-}
-
-
-class _NetBox(BaseHTTPRequestHandler):
-    requests: ClassVar[list[str]] = []
-
-    def log_message(self, *args: Any) -> None:  # quiet
-        pass
-
-    def _send(self, code: int, body: Any) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def do_GET(self) -> None:  # the http.server API names it so
-        self.requests.append(self.path)
-        if self.headers.get("Authorization") != f"Token {TOKEN}":
-            self._send(403, {"detail": "Invalid token"})
-            return
-        url = urlparse(self.path)
-        endpoint = url.path.removeprefix("/api/").strip("/")
-        if endpoint not in DATA:
-            self._send(404, {"detail": "Not found."})
-            return
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        items = DATA[endpoint]
-        if "site" in query:
-            items = [i for i in items if i.get("site", {}).get("slug") == query["site"]]
-        offset = int(query.get("offset", 0))
-        limit = min(int(query.get("limit", 50)), 2)
-        page = items[offset : offset + limit]
-        nxt = None
-        if offset + limit < len(items):
-            nxt = f"http://127.0.0.1:{self.server.server_address[1]}{url.path}?" + urlencode(
-                {**query, "offset": offset + limit, "limit": limit})
-        self._send(200, {"count": len(items), "next": nxt, "previous": None, "results": page})
 
 
 @pytest.fixture
 def netbox() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NetBox)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    _NetBox.requests = []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_netbox() as url:
+        yield url
 
 
 @pytest.fixture
@@ -124,7 +50,7 @@ def test_import_pages_maps_and_merges(site: Path, netbox: str, token_file: Path)
     assert result["kept"] == ["lab-only"]
     assert any("r4" in w and "no primary IP" in w for w in result["warnings"])
     assert any("bad name" in w for w in result["warnings"])
-    assert sum("/api/dcim/devices/" in r for r in _NetBox.requests) == 4  # 7 devices, 2 per page
+    assert sum("/api/dcim/devices/" in r for r in NetBoxApi.requests) == 4  # 7 devices, 2 per page
 
     inv = InventoryFile(site / "inventory.toml").load()
     r1 = inv.get("r1")
@@ -151,7 +77,7 @@ def test_filters_dry_run_and_prune(site: Path, netbox: str, token_file: Path) ->
                   "--filter", "site=lax1", "--prune", "--dry-run", home=site)
     assert dry.returncode == 0 and "would write" in dry.stdout and "1 removed" in dry.stdout
     assert (site / "inventory.toml").read_text() == before
-    assert any("site=lax1" in r for r in _NetBox.requests)
+    assert any("site=lax1" in r for r in NetBoxApi.requests)
     real = run_oob("inventory", "import", "netbox", "--url", netbox, "--token-file", str(token_file),
                    "--filter", "site=lax1", "--prune", "--json", home=site)
     assert json.loads(real.stdout)["result"]["removed"] == ["old"]

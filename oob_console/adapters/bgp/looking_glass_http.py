@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import httpx
 
-from oob_console.errors import DeadlineError, UnavailableError
+from oob_console.adapters.http_httpx import Timeouts, new_client, status_error, translate_errors
+from oob_console.errors import UnavailableError
 
 
 class RipestatLookingGlass:
@@ -20,21 +21,26 @@ class RipestatLookingGlass:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.look_back = look_back
-        self._client = httpx.Client(timeout=timeout, transport=transport,
-                                    headers={"User-Agent": "oob-console looking-glass check"})
+        self._client = new_client(timeouts=Timeouts.every(timeout), transport=transport,
+                                  headers={"User-Agent": "oob-console looking-glass check"})
 
     def visible(self, prefix: str, origin_as: int) -> tuple[bool, str]:
+        """Is ``prefix`` seen with ``origin_as``, and the evidence.
+
+        Raises:
+            UnavailableError: no usable answer (``DeadlineError`` when it timed out).
+            ConfigError: the looking glass URL is malformed.
+        """
         where = f"{self.url}/data/looking-glass/data.json"
-        try:
+        with translate_errors(self._client, "looking glass", where=where):
             resp = self._client.get(where, params={"resource": prefix, "look_back_limit": int(self.look_back)})
-            resp.raise_for_status()
+        error = status_error(resp, "looking glass", where=where)  # no credential: every refusal is "unavailable"
+        if error is not None:
+            raise error
+        try:
             body = resp.json()
-        except httpx.TimeoutException as exc:
-            raise DeadlineError(f"looking glass did not answer within {self.timeout:g}s", where=where) from exc
-        except httpx.HTTPStatusError as exc:
-            raise UnavailableError(f"looking glass answered HTTP {exc.response.status_code}", where=where) from exc
-        except (httpx.HTTPError, ValueError) as exc:
-            raise UnavailableError(f"looking glass unreachable or unreadable: {exc}", where=where) from exc
+        except ValueError as exc:
+            raise UnavailableError(f"looking glass answer is not JSON: {exc}", where=where) from exc
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict) or not isinstance(data.get("rrcs", []), list):
             raise UnavailableError("looking glass answer has no data.rrcs", where=where)

@@ -6,8 +6,10 @@ primary IP, site, role, tags), ``/api/dcim/console-ports/`` (the console
 server and port at the other end of the cable) and
 ``/api/dcim/interfaces/?cabled=true`` (links: interface, peer device and
 interface, LAG). Every list is followed through its ``next`` pages; every
-request has a timeout. NetBox holds no BGP sessions or host keys: those stay
-as they are in the local inventory (the merge keeps them).
+request has a timeout and goes straight to NetBox, never through a proxy
+(the client is :mod:`oob_console.adapters.http_httpx`'s). NetBox holds no BGP
+sessions or host keys: those stay as they are in the local inventory (the
+merge keeps them).
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
-
+from oob_console.adapters.http_httpx import Timeouts, new_client, status_error, translate_errors
 from oob_console.core.devices.inventory import ConsolePort, ConsoleServer, Device, Inventory, Link
 from oob_console.core.devices.platforms import platform_from_alias
-from oob_console.errors import AuthError, DeadlineError, UnavailableError
+from oob_console.errors import UnavailableError
 
 _PAGE = 200
 _MAX_PAGES = 1000
@@ -41,27 +42,22 @@ class NetBoxClient:
     def __init__(self, url: str, token: str, *, timeout: float = 30.0, verify: bool | str = True) -> None:
         scheme = "Bearer" if token.startswith("nbt_") else "Token"  # NetBox 4.5 v2 tokens use Bearer
         self.base = url.rstrip("/")
-        self._http = httpx.Client(
+        self._http = new_client(
             headers={"Authorization": f"{scheme} {token}", "Accept": "application/json"},
-            timeout=httpx.Timeout(timeout), verify=verify, follow_redirects=False,
+            timeouts=Timeouts.every(timeout), verify=verify,
         )
 
     def close(self) -> None:
         self._http.close()
 
     def _get(self, url: str, params: dict[str, Any] | None) -> dict[str, Any]:
-        try:
+        with translate_errors(self._http, "NetBox", where=url, url_hint="check --url",
+                              hint="check --url and that NetBox is reachable from here"):
             response = self._http.get(url, params=params)
-        except httpx.TimeoutException as exc:
-            raise DeadlineError(f"NetBox did not answer in time: {exc}", where=url) from exc
-        except httpx.TransportError as exc:
-            raise UnavailableError(f"cannot reach NetBox: {exc}", where=url,
-                                   hint="check --url and that NetBox is reachable from here") from exc
-        if response.status_code in (401, 403):
-            raise AuthError(f"NetBox refused the token (HTTP {response.status_code})", where=url,
-                            hint="check --token-file; the token needs read access to dcim")
-        if response.status_code != 200:
-            raise UnavailableError(f"NetBox answered HTTP {response.status_code}", where=url)
+        error = status_error(response, "NetBox", where=url, credential="token",
+                             hint="check --token-file; the token needs read access to dcim")
+        if error is not None:
+            raise error
         try:
             body = response.json()
         except ValueError as exc:
@@ -90,6 +86,7 @@ def import_netbox(client: NetBoxClient, *, filters: dict[str, str] | None = None
 
     Raises:
         AuthError, DeadlineError, UnavailableError: talking to NetBox failed.
+        ConfigError: the URL is malformed or not http(s).
     """
     warnings: list[str] = []
     raw_devices = list(client.paginate("dcim/devices", filters))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from oob_console.adapters.notifiers.http import HttpChannel, SecretSource, Timeouts
+from oob_console.adapters.http_httpx import Timeouts
+from oob_console.adapters.notifiers.http import HttpChannel, SecretSource
 from oob_console.adapters.notifiers.matrix import MatrixChannel
 from oob_console.adapters.notifiers.pagerduty import PagerDutyChannel
 from oob_console.adapters.notifiers.slack import SlackChannel

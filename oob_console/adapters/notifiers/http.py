@@ -1,9 +1,9 @@
-"""What every channel shares: one HTTP request with explicit timeouts, errors translated.
+"""What every channel shares: one HTTP request over the console's one HTTP client.
 
-Environment proxies are ignored (``trust_env=False``): a proxy is a dependency
-doctor cannot vouch for, and it may well sit on the production network.
-Redirects are not followed: a webhook that moved is a config change, not
-something to chase during an outage.
+The client (explicit timeouts, never a proxy, no redirects followed) and the
+translation of transport failures are :mod:`oob_console.adapters.http_httpx`'s;
+a webhook that moved is a config change, not something to chase during an
+outage. Any HTTP answer comes back as a ``SendResult`` for the outbox to judge.
 """
 
 from __future__ import annotations
@@ -16,19 +16,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from oob_console.adapters.http_httpx import Timeouts, new_client, translate_errors
 from oob_console.core.notice import Notice, SendResult, parse_retry_after
-from oob_console.errors import ConfigError, DeadlineError, UnavailableError
+from oob_console.errors import ConfigError
 
 SecretSource = Callable[[], str]  # reads a secret when it is needed; raises ConfigError
 
-USER_AGENT = "oob-console"
 _ERROR_CHARS = 200
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    connect: float = 5.0
-    read: float = 15.0  # also write and pool: each single wait, not the whole request
 
 
 @dataclass(frozen=True)
@@ -56,25 +50,16 @@ def perform(request: Request, timeouts: Timeouts, where: str) -> httpx.Response:
     """Send one request; any HTTP answer is returned, no answer is an UnavailableError.
 
     Raises:
-        DeadlineError: connect or read did not finish in time.
+        DeadlineError: a connect, read, write or pool wait did not finish in time.
         UnavailableError: refused, reset, unreachable, not HTTP.
         ConfigError: the URL is malformed.
     """
-    timeout = httpx.Timeout(timeouts.read, connect=timeouts.connect)
-    headers = {"User-Agent": USER_AGENT, "Content-Type": "application/json", **request.headers}
-    try:
-        with httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False) as client:
+    headers = {"Content-Type": "application/json", **request.headers}
+    with new_client(timeouts=timeouts) as client:
+        with translate_errors(client, "it", where=where, url_hint="check the channel's url or url_ref"):
             response = client.request(request.method, request.url, content=request.body, headers=headers)
             response.read()
             return response
-    except httpx.TimeoutException as exc:
-        raise DeadlineError(f"no answer in time ({type(exc).__name__})", where=where) from exc
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-        # Not the URL itself, nor httpx's message about it: a webhook URL can be a secret.
-        raise ConfigError(f"the channel URL is malformed ({type(exc).__name__})", where=where,
-                          hint="check the channel's url or url_ref") from exc
-    except httpx.HTTPError as exc:
-        raise UnavailableError(f"cannot reach it: {type(exc).__name__}: {exc}", where=where) from exc
 
 
 class HttpChannel:

@@ -11,7 +11,8 @@ from urllib.parse import quote
 
 import httpx
 
-from oob_console.adapters.notifiers.http import HttpChannel, Request, SecretSource, Timeouts, json_body, json_field
+from oob_console.adapters.http_httpx import Timeouts
+from oob_console.adapters.notifiers.http import HttpChannel, Request, SecretSource, json_body, json_field
 from oob_console.core.notice import Notice, parse_retry_after
 
 

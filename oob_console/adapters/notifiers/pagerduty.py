@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 
 import httpx
 
-from oob_console.adapters.notifiers.http import HttpChannel, Request, SecretSource, Timeouts, json_body, json_field
+from oob_console.adapters.http_httpx import Timeouts
+from oob_console.adapters.notifiers.http import HttpChannel, Request, SecretSource, json_body, json_field
 from oob_console.core.notice import Notice
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"

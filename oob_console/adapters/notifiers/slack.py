@@ -6,7 +6,8 @@ at-least-once: a retry after an answer that was lost can post twice.
 
 from __future__ import annotations
 
-from oob_console.adapters.notifiers.http import HttpChannel, Request, SecretSource, Timeouts, json_body
+from oob_console.adapters.http_httpx import Timeouts
+from oob_console.adapters.notifiers.http import HttpChannel, Request, SecretSource, json_body
 from oob_console.core.notice import Notice
 
 

@@ -10,7 +10,8 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-from oob_console.adapters.notifiers.http import HttpChannel, Request, SecretSource, Timeouts, json_body
+from oob_console.adapters.http_httpx import Timeouts
+from oob_console.adapters.notifiers.http import HttpChannel, Request, SecretSource, json_body
 from oob_console.core.notice import Notice
 
 SIGNATURE_HEADER = "X-Oob-Signature"

@@ -1,10 +1,11 @@
-"""HTTP to provider APIs (httpx): timeouts, retries on rate limits, one error translation.
+"""HTTP to provider APIs: retries on rate limits over the console's one HTTP client.
 
-Every request has a timeout. ``429`` and ``503`` are retried after the
+The client and the translation of transport failures (``UnavailableError``,
+``DeadlineError`` for timeouts) are :mod:`oob_console.adapters.http_httpx`'s.
+What is the providers' own: ``429`` and ``503`` are retried after the
 ``Retry-After`` the provider asks for (else an exponential backoff), a bounded
 number of times; any other status comes back to the provider module, which
-knows how its API words errors. Transport failures become ``UnavailableError``
-(``DeadlineError`` for timeouts) here and nowhere else.
+knows how its API words errors.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 
 import httpx
 
-from oob_console.errors import DeadlineError, UnavailableError
+from oob_console.adapters.http_httpx import Timeouts, new_client, translate_errors
+from oob_console.errors import UnavailableError
 
 RETRY_STATUSES = (429, 503)
 
@@ -29,8 +31,7 @@ class ProviderHttp:
         self.max_retries = max_retries
         self.max_wait = max_wait
         self.sleep = sleep
-        self.client = httpx.Client(timeout=httpx.Timeout(timeout), transport=transport,
-                                   headers={"User-Agent": "oob-console"})
+        self.client = new_client(timeouts=Timeouts.every(timeout), transport=transport)
 
     def request(self, method: str, path: str, *, headers: Mapping[str, str] | None = None,
                 content: bytes | None = None, json: Any = None,
@@ -40,20 +41,16 @@ class ProviderHttp:
         Raises:
             DeadlineError: no answer within the timeout.
             UnavailableError: could not connect, or still throttled after the retries.
+            ConfigError: the API URL is malformed.
         """
         url = self.base_url + path
         for attempt in range(self.max_retries + 1):
-            req = self.client.build_request(method, url, headers=headers, content=content, json=json)
-            if sign is not None:
-                sign(req)  # signed per attempt: AWS signatures carry the time
-            try:
+            with translate_errors(self.client, f"{self.name} API", where=url, hint="check the OOB uplink and DNS",
+                                  timeout_hint="check the OOB uplink; the change may or may not have been made"):
+                req = self.client.build_request(method, url, headers=headers, content=content, json=json)
+                if sign is not None:
+                    sign(req)  # signed per attempt: AWS signatures carry the time
                 resp = self.client.send(req)
-            except httpx.TimeoutException as exc:
-                raise DeadlineError(f"{self.name} API did not answer within {self.timeout:g}s", where=url,
-                                    hint="check the OOB uplink; the change may or may not have been made") from exc
-            except httpx.HTTPError as exc:
-                raise UnavailableError(f"{self.name} API unreachable: {exc}", where=url,
-                                       hint="check the OOB uplink and DNS") from exc
             if resp.status_code not in RETRY_STATUSES or attempt == self.max_retries:
                 break
             self.sleep(self._retry_after(resp, attempt))

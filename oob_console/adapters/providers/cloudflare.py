@@ -23,10 +23,11 @@ from typing import Any
 
 import httpx
 
+from oob_console.adapters.http_httpx import status_error
 from oob_console.adapters.providers.api_client import ProviderHttp
 from oob_console.core.bgp.desired import Key, RouteRow
 from oob_console.core.bgp.stages import Stage
-from oob_console.errors import AuthError, NotFoundError, OobError, RefusedError, UnavailableError
+from oob_console.errors import NotFoundError, OobError, RefusedError
 from oob_console.services.bgp.ports import SessionInfo
 
 
@@ -52,16 +53,13 @@ class CloudflareBackend:
         errors = envelope.get("errors") if isinstance(envelope, dict) else None
         text = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors or [] if isinstance(e, dict))
         where = f"Cloudflare {method} {path}"
-        if resp.status_code in (401, 403):
-            raise AuthError(f"Cloudflare refused the API token (HTTP {resp.status_code}) {text}".strip(), where=where,
-                            hint="the token needs 'IP Prefixes: BGP On Demand Write' on this account")
-        if resp.status_code == 404:
-            raise NotFoundError(f"Cloudflare: not found {text}".strip(), where=where)
-        if resp.status_code >= 500:
-            raise UnavailableError(f"Cloudflare API error HTTP {resp.status_code} {text}".strip(), where=where)
-        if resp.status_code >= 400 or not isinstance(envelope, dict) or envelope.get("success") is not True:
-            raise RefusedError(f"Cloudflare said no (HTTP {resp.status_code}): {text or 'no error text'}",
-                               where=where)
+        error = status_error(resp, "Cloudflare", where=where, detail=text, credential="API token", refusals=True,
+                             hint="the token needs 'IP Prefixes: BGP On Demand Write' on this account")
+        if error is None and (not isinstance(envelope, dict) or envelope.get("success") is not True):
+            error = RefusedError(f"Cloudflare said no (HTTP {resp.status_code}): {text or 'no error text'}",
+                                 where=where)
+        if error is not None:
+            raise error
         return envelope.get("result")
 
     def _find(self, cidr: str) -> tuple[str, str]:

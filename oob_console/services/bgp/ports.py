@@ -203,7 +203,8 @@ class LookingGlass(Protocol):
         """Is the prefix seen with this origin, and the evidence.
 
         Raises:
-            UnavailableError: the looking glass did not answer (or timed out).
+            UnavailableError: the looking glass gave no usable answer (DeadlineError: it timed out).
+            ConfigError: its URL is malformed.
         """
         ...
 
