@@ -2,17 +2,20 @@
 
 Every rule here is a function over a package tree read with :mod:`ast` (nothing
 is imported), run once on ``oob_console`` and once on a small bad tree made in
-a temporary directory, so that each rule is shown able to fail.
+a temporary directory, so that each rule is shown able to fail. The layer rules
+count every import, also type-only ones and those inside functions.
 
 The layers: ``core`` (pure, standard library only) <- ``services`` (use cases
-over ports) <- ``render`` (text) and ``adapters`` (one library or kind of I/O
-each) <- ``wiring`` (the composition root, the one place adapters are built)
-<- front ends (``cli``, ``tui``, ``shell``, ``server``, ``demo``).
+over ports) <- ``adapters`` (one library or kind of I/O each) <- ``wiring``
+(the composition root, the one place adapters are built) <- front ends
+(``cli``, ``tui``, ``shell``, ``server``, ``demo``), which show what they get
+with ``render`` (text from core and service values).
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import subprocess
 import sys
@@ -23,7 +26,8 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[2] / "oob_console"
 HEAVY = ("textual", "rich", "asyncssh", "paramiko", "httpx", "fido2", "cryptography", "exabgp")
 FRONT_ENDS = ("cli", "tui", "shell", "server", "demo")
-# What a front end may import of ours besides its own package (config: loading and finding it).
+# What a front end may import of ours besides its own package and the package root (its version);
+# config: loading and finding it.
 FRONT_END_MAY_USE = ("wiring", "render", "services", "core", "errors", "config")
 # The only imports from one front end into another: the CLI launches the others, and the SSH
 # server's PTY child process is the CLI. Each is an entry point, named exactly.
@@ -60,7 +64,9 @@ KNOWN_UNTIL_MERGE: frozenset[tuple[str, str]] = frozenset({
 class Import:
     target: str  # absolute dotted name: a module of the tree when it is one, else what was named
     line: int
-    at_import_time: bool  # module level (also in classes, try, if), not in a function or TYPE_CHECKING
+    # "import": at module level (also in a class, try, if), run when the module is imported;
+    # "call": in a function, run when it is called; "type": under ``if TYPE_CHECKING:``, never run
+    when: str
 
 
 @dataclass(frozen=True)
@@ -81,20 +87,19 @@ def _is_type_checking(test: ast.expr) -> bool:
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def _import_nodes(body: Iterable[ast.stmt], at_import_time: bool
-                  ) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
+def _import_nodes(body: Iterable[ast.stmt], when: str) -> Iterator[tuple[ast.Import | ast.ImportFrom, str]]:
     for node in body:
         if isinstance(node, ast.Import | ast.ImportFrom):
-            yield node, at_import_time
+            yield node, when
         elif isinstance(node, ast.If) and _is_type_checking(node.test):
-            yield from _import_nodes(node.body, False)
-            yield from _import_nodes(node.orelse, at_import_time)
+            yield from _import_nodes(node.body, "type")
+            yield from _import_nodes(node.orelse, when)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            yield from _import_nodes(node.body, False)
+            yield from _import_nodes(node.body, "type" if when == "type" else "call")
         else:
-            # Class bodies, if/try/with/for/match blocks: run when the module is imported.
+            # Class bodies, if/try/with/for/match blocks: run when the code around them runs.
             for block in _blocks(node):
-                yield from _import_nodes(block, at_import_time)
+                yield from _import_nodes(block, when)
 
 
 def _blocks(node: ast.stmt) -> Iterator[list[ast.stmt]]:
@@ -114,9 +119,9 @@ def scan(root: Path) -> dict[str, Module]:
         text = path.read_text(encoding="utf-8")
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         found: list[Import] = []
-        for node, now in _import_nodes(ast.parse(text, str(path)).body, True):
+        for node, when in _import_nodes(ast.parse(text, str(path)).body, "import"):
             if isinstance(node, ast.Import):
-                found += [Import(a.name, node.lineno, now) for a in node.names]
+                found += [Import(a.name, node.lineno, when) for a in node.names]
                 continue
             base = node.module or ""
             if node.level:
@@ -124,7 +129,7 @@ def scan(root: Path) -> dict[str, Module]:
                 base = ".".join(anchor + ([node.module] if node.module else []))
             for alias in node.names:
                 sub = f"{base}.{alias.name}"
-                found.append(Import(sub if sub in paths else base, node.lineno, now))
+                found.append(Import(sub if sub in paths else base, node.lineno, when))
         modules[name] = Module(name, path, len(text.splitlines()), tuple(found))
     return modules
 
@@ -196,17 +201,20 @@ def _cycle_in(component: set[str], graph: dict[str, dict[str, int]]) -> list[str
     raise AssertionError(f"no cycle in component {component}")
 
 
-def cycle_violations(modules: dict[str, Module]) -> list[str]:
-    """Strongly connected components of the import-time graph; a component of two or more is a cycle.
+def cycle_violations(modules: dict[str, Module], *, deferred: bool = False) -> list[str]:
+    """Strongly connected components of the import graph; a component of two or more is a cycle.
 
-    A package is its ``__init__``: ``pkg/__init__`` importing ``pkg.sub`` and ``pkg.sub`` importing
-    ``pkg.other`` is no cycle (Python has ``pkg`` half-made and loads ``pkg.other`` fine); ``pkg.sub``
-    importing a name from ``pkg`` itself is one.
+    The graph has the imports run when a module is imported, and with ``deferred`` also those in
+    functions (a lazy import does not make two modules independent). A package is its ``__init__``:
+    ``pkg/__init__`` importing ``pkg.sub`` and ``pkg.sub`` importing ``pkg.other`` is no cycle
+    (Python has ``pkg`` half-made and loads ``pkg.other`` fine); ``pkg.sub`` importing a name from
+    ``pkg`` itself is one.
     """
+    counted = ("import", "call") if deferred else ("import",)
     graph: dict[str, dict[str, int]] = {name: {} for name in modules}
     for m in modules.values():
         for i in m.imports:
-            if i.at_import_time and i.target in modules and i.target != m.name:
+            if i.when in counted and i.target in modules and i.target != m.name:
                 graph[m.name].setdefault(i.target, i.line)
     # Tarjan's algorithm, iterative (the tree is deep enough to make recursion a worry).
     index: dict[str, int] = {}
@@ -249,7 +257,7 @@ def cycle_violations(modules: dict[str, Module]) -> list[str]:
     bad = []
     for component in components:
         cycle = _cycle_in(component, graph)
-        steps = [f"{a} (line {graph[a][b]})" for a, b in zip(cycle, cycle[1:], strict=False)]
+        steps = [f"{a} (line {graph[a][b]})" for a, b in itertools.pairwise(cycle)]
         bad.append(" -> ".join([*steps, cycle[0]]) + f"  [{len(component)} modules in the cycle]")
     return bad
 
@@ -302,6 +310,13 @@ def test_no_module_is_over_the_size_limit() -> None:
 def test_no_import_cycles() -> None:
     bad = cycle_violations(MODULES)
     assert not bad, "modules import each other at import time:\n" + "\n".join(bad)
+
+
+def test_no_cycle_hidden_behind_a_deferred_import() -> None:
+    # An import moved into a function to dodge a cycle leaves the cycle: make the shared part a module
+    # both read (as core.guard.dialect is for rules and the grammars).
+    bad = cycle_violations(MODULES, deferred=True)
+    assert not bad, "modules import each other (counting imports in functions):\n" + "\n".join(bad)
 
 
 def test_known_until_merge_lists_only_live_violations() -> None:
@@ -366,18 +381,23 @@ def test_size_rule_sees_a_601_line_module(tmp_path: Path) -> None:
     assert size_violations(tree) == [f"oob_console.core.big (big.py) has {MAX_LINES + 1} lines"]
 
 
-def test_cycle_rule_sees_a_two_module_cycle_and_only_at_import_time(tmp_path: Path) -> None:
+def test_cycle_rule_sees_a_two_module_cycle_and_when_imports_run(tmp_path: Path) -> None:
     tree = _tree(tmp_path, {
         "core/guard/rules.py": "from oob_console.core.guard.grammar import Grammar\n",
         "core/guard/grammar.py": "import re\n\nfrom oob_console.core.guard import rules\n",
-        # a function-level or type-only import back is no cycle
+        # an import back in a function: a cycle only when deferred imports count
         "core/a.py": "from oob_console.core.b import x\n",
-        "core/b.py": ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from oob_console.core.a import y\n"
-                      "def f():\n    from oob_console.core import a\n"),
+        "core/b.py": "def f():\n    from oob_console.core import a\n",
+        # a type-only import back: never a cycle
+        "core/c.py": "from oob_console.core.d import x\n",
+        "core/d.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from oob_console.core.c import y\n",
     })
-    assert cycle_violations(tree) == [
-        "oob_console.core.guard.grammar (line 3) -> oob_console.core.guard.rules (line 1) -> "
-        "oob_console.core.guard.grammar  [2 modules in the cycle]"]
+    rules_and_grammar = ("oob_console.core.guard.grammar (line 3) -> oob_console.core.guard.rules (line 1) -> "
+                         "oob_console.core.guard.grammar  [2 modules in the cycle]")
+    assert cycle_violations(tree) == [rules_and_grammar]
+    assert sorted(cycle_violations(tree, deferred=True)) == [
+        "oob_console.core.a (line 1) -> oob_console.core.b (line 2) -> oob_console.core.a  [2 modules in the cycle]",
+        rules_and_grammar]
 
 
 def test_cycle_rule_and_packages(tmp_path: Path) -> None:
