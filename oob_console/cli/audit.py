@@ -32,8 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _service(args: argparse.Namespace, ctx: Context) -> AuditService:
     if not args.log:
         return ctx.app.audit
-    from oob_console.adapters.audit_jsonl import AuditFile
-    from oob_console.adapters.audit_key_ed25519 import check_signature
+    from oob_console.wiring.audit import build_audit_of_file
 
     trusted = None
     if args.pubkey:
@@ -43,7 +42,7 @@ def _service(args: argparse.Namespace, ctx: Context) -> AuditService:
         except ValueError:
             raise UsageError("--pubkey is not a base64 Ed25519 public key", where="--pubkey") from None
         trusted = frozenset({args.pubkey})
-    return AuditService(AuditFile(Path(args.log)), actor="", check_signature=check_signature, trusted_keys=trusted)
+    return build_audit_of_file(Path(args.log), trusted_keys=trusted)
 
 
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> Output:

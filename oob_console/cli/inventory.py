@@ -164,24 +164,21 @@ def _finish_import(args: argparse.Namespace, ctx: Context, imported: Inventory, 
 
 
 def cmd_import_netbox(args: argparse.Namespace, ctx: Context) -> Output:
-    from oob_console.adapters.importers.netbox import NetBoxClient, import_netbox
     from oob_console.config import read_secret
+    from oob_console.wiring.devices import import_from_netbox
 
     token = read_secret(SecretRef("file", args.token_file), where="--token-file")
-    client = NetBoxClient(args.url, token, timeout=args.timeout, verify=args.ca_file or True)
-    try:
-        imported, warnings = import_netbox(client, filters=_pairs(args.filter, "--filter"),
-                                           platform_map=_pairs(args.platform_map, "--platform-map"))
-    finally:
-        client.close()
+    imported, warnings = import_from_netbox(args.url, token, timeout=args.timeout, verify=args.ca_file or True,
+                                            filters=_pairs(args.filter, "--filter"),
+                                            platform_map=_pairs(args.platform_map, "--platform-map"))
     return _finish_import(args, ctx, imported, warnings, f"netbox {args.url}")
 
 
 def cmd_import_nornir(args: argparse.Namespace, ctx: Context) -> Output:
-    from oob_console.adapters.importers.nornir import import_nornir
+    from oob_console.wiring.devices import import_from_nornir
 
-    imported, warnings = import_nornir(args.hosts, args.groups, args.defaults,
-                                       platform_map=_pairs(args.platform_map, "--platform-map"))
+    imported, warnings = import_from_nornir(args.hosts, args.groups, args.defaults,
+                                            platform_map=_pairs(args.platform_map, "--platform-map"))
     return _finish_import(args, ctx, imported, warnings, f"nornir {args.hosts}")
 
 

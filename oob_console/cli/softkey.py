@@ -56,29 +56,24 @@ def _state(args: argparse.Namespace) -> Path:
 
 
 def cmd_init(args: argparse.Namespace, ctx: Context) -> Output:
-    from oob_console.adapters.keys_software import create
+    from oob_console.wiring.auth import create_software_key
 
     pin = prompt_from(args).pin() if args.pin else None
-    create(Path(args.path), pin=pin)
+    create_software_key(Path(args.path), pin=pin)
     return Output({"path": args.path, "pin_set": bool(pin), "warning": WARNING},
                   f"created {args.path} ({'PIN set' if pin else 'no PIN'})\nWARNING: {WARNING}")
 
 
 def cmd_ssh_keygen(args: argparse.Namespace, ctx: Context) -> Output:
-    from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
-    from oob_console.adapters.keys_software import open_device
+    from oob_console.wiring.auth import software_ssh_keygen, write_sk_key_file
 
     out = Path(args.out)
     pin = prompt_from(args).pin() if args.verify_required else None
-    device = open_device(_state(args))
+    sk = software_ssh_keygen(_state(args), alg="ed25519" if args.type == "ed25519-sk" else "es256",
+                             application=args.application, pin=pin, verify_required=args.verify_required,
+                             comment=args.comment)
     try:
-        sk = ssh_sk_keys.enroll(device, alg="ed25519" if args.type == "ed25519-sk" else "es256",
-                                application=args.application, pin=pin, verify_required=args.verify_required,
-                                comment=args.comment)
-    finally:
-        device.close()
-    try:
-        ssh_sk_keys.write_private(out, sk)
+        write_sk_key_file(out, sk)
         Path(f"{out}.pub").write_text(sk.key.openssh(args.comment) + "\n", encoding="utf-8")
     except OSError as exc:
         raise StorageError(f"cannot write the key files: {exc.strerror}", where=str(out)) from None
@@ -88,15 +83,10 @@ def cmd_ssh_keygen(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_sign(args: argparse.Namespace, ctx: Context) -> Output:
-    from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
-    from oob_console.adapters.keys_software import open_device
+    from oob_console.wiring.auth import read_sk_key_file, software_sshsig
 
-    sk = ssh_sk_keys.read_private(Path(args.stub))
+    sk = read_sk_key_file(Path(args.stub))
     message = read_arg(args.file, "message")
     pin = prompt_from(args).pin() if sk.verify_required or args.pin else None
-    device = open_device(_state(args))
-    try:
-        armored = ssh_sk_keys.sign_sshsig(device, sk, message, args.namespace, pin=pin)
-    finally:
-        device.close()
+    armored = software_sshsig(_state(args), sk, message, args.namespace, pin=pin)
     return Output({"signature": armored, "fingerprint": sk.key.fingerprint}, armored.rstrip("\n"))

@@ -37,7 +37,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> Output:
-    from oob_console.adapters.ssh_signer_cryptography import SshKeySigner
+    from oob_console.wiring.auth import bundle_signer
 
     def passphrase() -> str | None:
         if args.passphrase:
@@ -51,7 +51,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> Output:
             return getpass.getpass("passphrase for the signing key: ")
         return None
 
-    signer = SshKeySigner(Path(args.sign_with), passphrase)
+    signer = bundle_signer(Path(args.sign_with), passphrase)
     app = ctx.app
     bundle = app.store_sync.export(app.identity, signer, serial=args.serial)
     text = bundle.decode("utf-8")

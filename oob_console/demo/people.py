@@ -15,11 +15,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
-from oob_console.adapters.keys_software import create, open_device
 from oob_console.services.auth import IntentView
 from oob_console.wiring import SOFT_KEY_ENV, Services
+from oob_console.wiring.auth import create_software_key, software_ssh_keygen, software_sshsig
+
+if TYPE_CHECKING:
+    from oob_console.wiring.auth import SkKey
 
 DEMO_AUTH = "\n[auth]\n# A demo site: software keys stand in for USB keys.\nallow_software_keys = true\n"
 KEY_LABEL = "demo SOFTWARE key"
@@ -52,7 +55,7 @@ def attached(*keys: Path) -> Iterator[None]:
 @dataclass
 class People:
     keys: dict[str, Path]
-    carol_sk: ssh_sk_keys.SkKey
+    carol_sk: SkKey
 
     @property
     def at_the_host(self) -> tuple[Path, Path]:
@@ -65,7 +68,7 @@ def enroll(app: Services, workdir: Path) -> People:
     admin = app.identity
     keys = {name: workdir / f"{name}.softkey" for name in ("alice", "bob", "carol")}
     for path in keys.values():
-        create(path)
+        create_software_key(path)
     creds = app.credentials
     creds.add_user(admin, "alice", ("operator",), "Alice (on call)")
     creds.add_user(admin, "bob", ("approver",), "Bob (network lead)")
@@ -73,7 +76,7 @@ def enroll(app: Services, workdir: Path) -> People:
     for name in ("alice", "bob"):
         with attached(keys[name]):
             creds.enroll(admin, name, Quiet(), label=KEY_LABEL)
-    carol_sk = ssh_sk_keys.enroll(open_device(keys["carol"]), comment="carol@laptop")
+    carol_sk = software_ssh_keygen(keys["carol"], comment="carol@laptop")
     # An SSH public key cannot show it was made in software: its label says so instead.
     creds.add_ssh_key(admin, "carol", carol_sk.key.openssh("carol@laptop"), label=f"carol@laptop, {KEY_LABEL}")
     return People(keys, carol_sk)
@@ -81,8 +84,8 @@ def enroll(app: Services, workdir: Path) -> People:
 
 def carol_approves(app: Services, people: People, intent_id: str) -> IntentView:
     """carol's remote approval: an SSHSIG over the intent's bytes, as `ssh-keygen -Y sign` makes it."""
-    signature = ssh_sk_keys.sign_sshsig(open_device(people.keys["carol"]), people.carol_sk,
-                                        app.approvals.canonical(intent_id), app.loaded.config.auth.sshsig_namespace)
+    signature = software_sshsig(people.keys["carol"], people.carol_sk, app.approvals.canonical(intent_id),
+                                app.loaded.config.auth.sshsig_namespace)
     return app.approvals.approve_sshsig(intent_id, signature.encode())
 
 

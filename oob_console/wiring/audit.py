@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oob_console.services.audit import AuditService
@@ -24,3 +25,14 @@ def build_audit(services: Services) -> AuditService:
     )
     trusted = frozenset({key.public_key}) if key else None
     return AuditService(log, services.identity.actor, check_signature=check_signature, trusted_keys=trusted)
+
+
+def build_audit_of_file(log: Path, *, trusted_keys: frozenset[str] | None = None) -> AuditService:
+    """Any audit log file, with no site (``oob audit verify|show --log``): for reading and verifying it.
+
+    ``trusted_keys``: the audit public keys whose checkpoint signatures count as verified.
+    """
+    from oob_console.adapters.audit_jsonl import AuditFile
+    from oob_console.adapters.audit_key_ed25519 import check_signature
+
+    return AuditService(AuditFile(log), actor="", check_signature=check_signature, trusted_keys=trusted_keys)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,8 @@ from oob_console.errors import RefusedError
 
 if TYPE_CHECKING:
     from oob_console.adapters.credentials_sqlite import CredentialStore
+    from oob_console.adapters.sk_keys_fido2 import SkKey as SkKey
+    from oob_console.adapters.ssh_signer_cryptography import SshKeySigner
     from oob_console.adapters.store_sqlite import SqliteStore
     from oob_console.services.auth import (
         ApprovalService,
@@ -123,3 +126,88 @@ def build_store_sync(services: Services) -> StoreSyncService:
     cfg = services.loaded.config
     return StoreSyncService(services.credential_repo, services.audit, verify_signature, cfg.auth, cfg.fleet,
                             cfg.site.name, services.clock)
+
+
+def bundle_signer(key_file: Path, passphrase: Callable[[], str | None]) -> SshKeySigner:
+    """The private key that signs fleet bundles (``oob store export``); ``passphrase`` is asked only if needed.
+
+    Raises:
+        StorageError: the key file is unreadable.
+        AuthError: the key is encrypted and the passphrase is missing or wrong.
+        UsageError: not an Ed25519 or ECDSA P-256 key.
+    """
+    from oob_console.adapters.ssh_signer_cryptography import SshKeySigner
+
+    return SshKeySigner(key_file, passphrase)
+
+
+# oob-console's SOFTWARE security key on the approver's side, with no site (`oob softkey`, the demo's people):
+# what a USB key and ssh-keygen do on a laptop. A console only accepts what it makes where the site allows it.
+
+def create_software_key(state: Path, *, pin: str | None = None) -> None:
+    """A new software key's state file at ``state``, with ``pin`` set through CTAP2 if given.
+
+    Raises:
+        StorageError: ``state`` exists already.
+    """
+    from oob_console.adapters.keys_software import create
+
+    create(state, pin=pin)
+
+
+def software_ssh_keygen(state: Path, *, alg: str = "ed25519", application: str = "ssh:", pin: str | None = None,
+                        verify_required: bool = False, comment: str = "") -> SkKey:
+    """An SSH sk key made on the software key at ``state`` (like ``ssh-keygen -t ed25519-sk``).
+
+    Raises:
+        AuthError: the key refused (wrong PIN, no PIN set but verify-required, ...).
+        UsageError: ``verify_required`` without ``pin``.
+    """
+    from oob_console.adapters import sk_keys_fido2
+    from oob_console.adapters.keys_software import open_device
+
+    device = open_device(state)
+    try:
+        return sk_keys_fido2.enroll(device, alg=alg, application=application, pin=pin,
+                                    verify_required=verify_required, comment=comment)
+    finally:
+        device.close()
+
+
+def software_sshsig(state: Path, sk: SkKey, message: bytes, namespace: str, *, pin: str | None = None) -> str:
+    """``ssh-keygen -Y sign -n NAMESPACE`` with an sk key of the software key at ``state``: an armored SSHSIG.
+
+    Raises:
+        AuthError: the key refused (wrong PIN, not its key handle, ...).
+    """
+    from oob_console.adapters import sk_keys_fido2
+    from oob_console.adapters.keys_software import open_device
+
+    device = open_device(state)
+    try:
+        return sk_keys_fido2.sign_sshsig(device, sk, message, namespace, pin=pin)
+    finally:
+        device.close()
+
+
+def write_sk_key_file(path: Path, sk: SkKey) -> None:
+    """The OpenSSH private-key stub of ``sk`` (no secret in it, only the key handle); ``path`` must not exist.
+
+    Raises:
+        OSError: ``path`` exists or cannot be written.
+    """
+    from oob_console.adapters import sk_keys_fido2
+
+    sk_keys_fido2.write_private(path, sk)
+
+
+def read_sk_key_file(path: Path) -> SkKey:
+    """The sk key in an OpenSSH private-key stub written by :func:`write_sk_key_file` (or ssh-keygen).
+
+    Raises:
+        StorageError: the file is unreadable.
+        UsageError: not an unencrypted sk key stub.
+    """
+    from oob_console.adapters import sk_keys_fido2
+
+    return sk_keys_fido2.read_private(path)

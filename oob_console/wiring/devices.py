@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from oob_console.core.devices.inventory import Inventory
     from oob_console.services.devices import (
         BackupService,
         DeviceAccess,
@@ -74,3 +76,33 @@ def build_backups(services: Services) -> BackupService:
     from oob_console.services.devices import BackupService
 
     return BackupService(services.runs, ConfigHistoryDir(services.path(services.loaded.config.paths.backups)))
+
+
+# Importers need no site: they read another source; the caller merges what they return (DeviceAccess).
+
+def import_from_netbox(url: str, token: str, *, timeout: float, verify: bool | str, filters: dict[str, str],
+                       platform_map: dict[str, str]) -> tuple[Inventory, list[str]]:
+    """The routers NetBox knows, over its REST API, and a warning per device skipped or field dropped.
+
+    Raises:
+        AuthError, DeadlineError, UnavailableError: talking to NetBox failed.
+    """
+    from oob_console.adapters.importers.netbox import NetBoxClient, import_netbox
+
+    client = NetBoxClient(url, token, timeout=timeout, verify=verify)
+    try:
+        return import_netbox(client, filters=filters, platform_map=platform_map)
+    finally:
+        client.close()
+
+
+def import_from_nornir(hosts: Path, groups: Path | None, defaults: Path | None, *,
+                       platform_map: dict[str, str]) -> tuple[Inventory, list[str]]:
+    """The devices of a Nornir SimpleInventory (YAML files), and a warning per host skipped or field dropped.
+
+    Raises:
+        ConfigError: a file is unreadable or not YAML.
+    """
+    from oob_console.adapters.importers.nornir import import_nornir
+
+    return import_nornir(hosts, groups, defaults, platform_map=platform_map)

@@ -10,8 +10,8 @@ devices. The language is described in ``grammar``.
 from __future__ import annotations
 
 from oob_console.core.guard.decision import Verdict
+from oob_console.core.guard.dialect import Dialect, Outcome, State, Statement, clean, split_unquoted
 from oob_console.core.guard.grammar import Grammar
-from oob_console.core.guard.rules import Dialect, Outcome, State, Statement, _split_unquoted, clean
 
 _FAM = "[ipv4 unicast|ipv6 unicast|ipv4 multicast|vpnv4 unicast|vpnv6 unicast|l2vpn evpn|all|all all|" \
        "vrf <word>|vrf all|ipv4 unicast vrf <word>|ipv6 unicast vrf <word>|ipv4 vrf <word>]"
@@ -262,7 +262,7 @@ class CiscoDialect(Dialect):
                     stmt.filters.extend(self.tokens(f) for f in filters)
             if ";" in line and not _free_text(whole):
                 # Where the device splits on ';' is version-dependent: judge both ways.
-                pieces = [self.tokens(p) for p in _split_unquoted(line, ";")]
+                pieces = [self.tokens(p) for p in split_unquoted(line, ";")]
                 stmt.readings.append([p for p in pieces if p])
             out.append(stmt)
         return out

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 
 from oob_console.core.guard.decision import Verdict
+from oob_console.core.guard.dialect import Dialect, Outcome, State, Statement, clean
 from oob_console.core.guard.grammar import Grammar
-from oob_console.core.guard.rules import Dialect, Outcome, State, Statement, clean
 
 _IGP = "(ospf|ospf3|isis|ldp|mpls|rsvp|pim|bfd)"
 _PROTO = "(bgp|ospf|ospf3|isis|ldp|mpls|rsvp|pim|bfd)"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from oob_console.core.guard import GuardPolicy, GuardRequest, Verdict
+from oob_console.core.guard.dialect import clean
 from oob_console.core.guard.grammar import Grammar, match
-from oob_console.core.guard.rules import RuleChecker, clean, interfaces_named
+from oob_console.core.guard.rules import RuleChecker, interfaces_named
 from tests.guard_support import inventory
 
 RULES = RuleChecker()
