@@ -15,15 +15,20 @@ import time
 from typing import Any
 
 from oob_console.cli.base import Context, Output, command, group
-from oob_console.cli.input_files import read_arg
-from oob_console.cli.key_prompt import add_pin_option, prompt_from
+from oob_console.cli.key_prompt import add_approval_options, approve_from
 from oob_console.core.bgp.desired import RouteRow
 from oob_console.core.bgp.intent import Action, BgpIntent, format_seconds
-from oob_console.core.bgp.preflight import PreflightReport
 from oob_console.core.bgp.stages import Stage
 from oob_console.core.timefmt import parse_duration
 from oob_console.errors import AuthError, ConflictError
-from oob_console.render.bgp import execution_lines, progress_line, status_lines
+from oob_console.render.bgp import (
+    execution_lines,
+    intent_lines,
+    plan_lines,
+    progress_line,
+    requested_lines,
+    status_lines,
+)
 from oob_console.services.bgp import BgpService, Execution, StageCallback
 
 EXIT_NOT_CONFIRMED = 8
@@ -87,10 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                 "-f KEY' from an approver's laptop. If that completes the quorum, the intent runs at once and its "
                 "stages are shown.")
     p.add_argument("intent", help="intent id (bgp-...)")
-    how = p.add_mutually_exclusive_group(required=True)
-    how.add_argument("--local-key", action="store_true", help="sign with a key attached to this host")
-    how.add_argument("--sshsig", metavar="FILE", help="an SSHSIG file (ssh-keygen -Y sign), or - for stdin")
-    add_pin_option(p)
+    add_approval_options(p)
     p.add_argument("--no-confirm", action="store_true", help="do not wait for advertised/visible")
     p = command(inner, "show", cmd_show, "show an intent: what approvers sign, its approvals and result")
     p.add_argument("intent")
@@ -108,17 +110,12 @@ def _build(args: argparse.Namespace, svc: BgpService, action: Action) -> BgpInte
                             origin_as=args.origin_as, reason=args.reason)
 
 
-def _report_text(summary: str, report: PreflightReport) -> list[str]:
-    verdict = "all checks pass" if report.ok else f"{len(report.failures)} check(s) FAIL"
-    return [f"plan: {summary}", f"preflight: {verdict}", *report.lines()]
-
-
 def cmd_plan(args: argparse.Namespace, ctx: Context) -> Output:
     svc = ctx.app.bgp
     intent = _build(args, svc, args.action)
     report = svc.plan(intent)
     data = {"intent": intent.payload(), "digest": intent.digest(), "preflight": report.to_json()}
-    return Output(data, "\n".join(_report_text(intent.summary(), report)), 0 if report.ok else 7)
+    return Output(data, "\n".join(plan_lines(intent, report)), 0 if report.ok else 7)
 
 
 def _progress(ctx: Context, start: float) -> StageCallback:
@@ -135,8 +132,7 @@ def _execution_text(ex: Execution) -> tuple[list[str], int]:
 def _request_and_maybe_run(args: argparse.Namespace, ctx: Context, intent: BgpIntent) -> Output:
     svc = ctx.app.bgp
     record, report = svc.request(intent)
-    lines = [f"intent {intent.id}: {intent.summary()}", f"digest {intent.digest()} (approvers sign this exact "
-             "intent)", f"preflight: all checks pass ({len(report.checks)})"]
+    lines = [*requested_lines(intent), f"preflight: all checks pass ({len(report.checks)})"]
     data: dict[str, Any] = {"intent": record.to_json()}
     required = svc.settings.approvals_required
     if required and not args.wait:
@@ -185,10 +181,7 @@ def cmd_approve(args: argparse.Namespace, ctx: Context) -> Output:
     record = svc.journal.intent(args.intent)
     if not record.ticket:
         raise ConflictError(f"{record.intent.id} needs no approvals", hint=f"'oob bgp run {record.intent.id}'")
-    if args.local_key:
-        app.approvals.approve_local(record.ticket, prompt_from(args))
-    else:
-        app.approvals.approve_sshsig(record.ticket, read_arg(args.sshsig, "signature"))
+    approve_from(args, app.approvals, record.ticket)
     status = svc.approval(record)
     data: dict[str, Any] = {"intent": record.intent.id, "ticket": record.ticket, "state": status.state,
                             "have": status.have, "need": status.need, "approvers": list(status.approvers)}
@@ -211,16 +204,7 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> Output:
     data["canonical"] = record.intent.canonical().decode()
     data["approvals"] = {"state": status.state, "have": status.have, "need": status.need,
                          "approvers": list(status.approvers), "ticket": status.ticket or None}
-    lines = [f"{record.intent.id} [{record.status}] {record.intent.summary()}",
-             f"  requested by {record.intent.requested_by} at {record.intent.created_at}, "
-             f"approvals due by {record.intent.expires_at}",
-             f"  digest    {record.intent.digest()}",
-             f"  approvals {status.state}: {status.have}/{status.need} {', '.join(status.approvers)}".rstrip()
-             + (f" (ticket {status.ticket}: 'oob approve {status.ticket}')" if status.ticket else ""),
-             f"  signed bytes: {data['canonical']}"]
-    if record.result:
-        lines.append(f"  result    {record.result}")
-    return Output(data, "\n".join(lines))
+    return Output(data, "\n".join(intent_lines(record, status)))
 
 
 def cmd_cancel(args: argparse.Namespace, ctx: Context) -> Output:
