@@ -125,8 +125,17 @@ def _progress(ctx: Context, start: float) -> StageCallback:
     return show
 
 
-def _execution_text(ex: Execution) -> tuple[list[str], int]:
-    return execution_lines(ex), 0 if ex.ok else EXIT_NOT_CONFIRMED
+def _executed(ex: Execution, data: dict[str, Any] | None = None) -> Output:
+    """What running the intent did: its stages, exit 8 unless every stage was confirmed."""
+    if data is not None:
+        data["execution"] = ex.to_json()
+    return Output(ex.to_json() if data is None else data, "\n".join(execution_lines(ex)),
+                  0 if ex.ok else EXIT_NOT_CONFIRMED)
+
+
+def _run_or_follow(args: argparse.Namespace, ctx: Context, intent_id: str, data: dict[str, Any]) -> Output:
+    ex = ctx.app.bgp.run_or_follow(intent_id, confirm=not args.no_confirm, on_stage=_progress(ctx, time.monotonic()))
+    return _executed(ex, data)
 
 
 def _request_and_maybe_run(args: argparse.Namespace, ctx: Context, intent: BgpIntent) -> Output:
@@ -150,10 +159,7 @@ def _request_and_maybe_run(args: argparse.Namespace, ctx: Context, intent: BgpIn
                             "once approved")
     if not ctx.json:
         print("\n".join(lines), file=sys.stderr, flush=True)
-    ex = svc.run_or_follow(intent.id, confirm=not args.no_confirm, on_stage=_progress(ctx, time.monotonic()))
-    text, code = _execution_text(ex)
-    data["execution"] = ex.to_json()
-    return Output(data, "\n".join(text), code)
+    return _run_or_follow(args, ctx, intent.id, data)
 
 
 def cmd_announce(args: argparse.Namespace, ctx: Context) -> Output:
@@ -170,9 +176,8 @@ def cmd_renew(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> Output:
-    ex = ctx.app.bgp.execute(args.intent, confirm=not args.no_confirm, on_stage=_progress(ctx, time.monotonic()))
-    text, code = _execution_text(ex)
-    return Output(ex.to_json(), "\n".join(text), code)
+    return _executed(ctx.app.bgp.execute(args.intent, confirm=not args.no_confirm,
+                                         on_stage=_progress(ctx, time.monotonic())))
 
 
 def cmd_approve(args: argparse.Namespace, ctx: Context) -> Output:
@@ -190,10 +195,7 @@ def cmd_approve(args: argparse.Namespace, ctx: Context) -> Output:
         return Output(data, text)
     if not ctx.json:
         print(text + "; running it now", file=sys.stderr, flush=True)
-    ex = svc.run_or_follow(record.intent.id, confirm=not args.no_confirm, on_stage=_progress(ctx, time.monotonic()))
-    lines, code = _execution_text(ex)
-    data["execution"] = ex.to_json()
-    return Output(data, "\n".join(lines), code)
+    return _run_or_follow(args, ctx, record.intent.id, data)
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> Output:
