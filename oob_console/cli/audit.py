@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.core.timefmt import parse_since
 from oob_console.errors import UsageError
+from oob_console.render.audit import audit_row, verify_lines
 from oob_console.services.audit import AuditService
 
 
@@ -54,21 +54,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> Output:
         "checkpoints_verified": report.checkpoints_verified,
         "checkpoints_unchecked": report.checkpoints_unchecked,
     }
-    lines = [f"audit chain intact: {report.entries} entries, last seq {report.last_seq}"]
-    if report.checkpoints_verified:
-        lines.append(f"  {report.checkpoints_verified} signed checkpoints verified")
-    if report.checkpoints_unchecked:
-        lines.append(f"  {report.checkpoints_unchecked} checkpoints not checked against a trusted key (--pubkey)")
-    if report.torn_recovered:
-        lines.append(f"  note: torn writes from a crash were recorded at lines {report.torn_recovered}")
-    return Output(data, "\n".join(lines))
-
-
-def _fmt(e: dict[str, Any]) -> str:
-    det = e.get("details") or {}
-    extra = det["text"] if isinstance(det.get("text"), str) else json.dumps(det, sort_keys=True) if det else ""
-    target = f" {e['target']}" if e.get("target") else ""
-    return f"{e['seq']:>6} {e['time'][:19]}Z {e['actor']} {e['action']}{target} [{e['outcome']}] {extra}".rstrip()
+    return Output(data, "\n".join(verify_lines(report)))
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> Output:
@@ -81,4 +67,4 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> Output:
     if args.limit is not None and args.limit < 1:
         raise UsageError("--limit must be at least 1", where="--limit")
     entries = _service(args, ctx).show(since=since, actor=args.actor, action=args.action, limit=args.limit)
-    return Output(entries, "\n".join(_fmt(e) for e in entries) or "(no matching entries)")
+    return Output(entries, "\n".join(audit_row(e) for e in entries) or "(no matching entries)")

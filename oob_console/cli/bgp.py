@@ -15,15 +15,20 @@ import time
 from typing import Any
 
 from oob_console.cli.base import Context, Output, command, group
-from oob_console.cli.input_files import read_arg
-from oob_console.cli.key_prompt import add_pin_option, prompt_from
+from oob_console.cli.key_prompt import add_approval_options, approve_from
 from oob_console.core.bgp.desired import RouteRow
 from oob_console.core.bgp.intent import Action, BgpIntent, format_seconds
-from oob_console.core.bgp.preflight import PreflightReport
 from oob_console.core.bgp.stages import Stage
 from oob_console.core.timefmt import parse_duration
 from oob_console.errors import AuthError, ConflictError
-from oob_console.render.bgp import execution_lines, progress_line, status_lines
+from oob_console.render.bgp import (
+    execution_lines,
+    intent_lines,
+    plan_lines,
+    progress_line,
+    requested_lines,
+    status_lines,
+)
 from oob_console.services.bgp import BgpService, Execution, StageCallback
 
 EXIT_NOT_CONFIRMED = 8
@@ -87,10 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                 "-f KEY' from an approver's laptop. If that completes the quorum, the intent runs at once and its "
                 "stages are shown.")
     p.add_argument("intent", help="intent id (bgp-...)")
-    how = p.add_mutually_exclusive_group(required=True)
-    how.add_argument("--local-key", action="store_true", help="sign with a key attached to this host")
-    how.add_argument("--sshsig", metavar="FILE", help="an SSHSIG file (ssh-keygen -Y sign), or - for stdin")
-    add_pin_option(p)
+    add_approval_options(p)
     p.add_argument("--no-confirm", action="store_true", help="do not wait for advertised/visible")
     p = command(inner, "show", cmd_show, "show an intent: what approvers sign, its approvals and result")
     p.add_argument("intent")
@@ -108,17 +110,12 @@ def _build(args: argparse.Namespace, svc: BgpService, action: Action) -> BgpInte
                             origin_as=args.origin_as, reason=args.reason)
 
 
-def _report_text(summary: str, report: PreflightReport) -> list[str]:
-    verdict = "all checks pass" if report.ok else f"{len(report.failures)} check(s) FAIL"
-    return [f"plan: {summary}", f"preflight: {verdict}", *report.lines()]
-
-
 def cmd_plan(args: argparse.Namespace, ctx: Context) -> Output:
     svc = ctx.app.bgp
     intent = _build(args, svc, args.action)
     report = svc.plan(intent)
     data = {"intent": intent.payload(), "digest": intent.digest(), "preflight": report.to_json()}
-    return Output(data, "\n".join(_report_text(intent.summary(), report)), 0 if report.ok else 7)
+    return Output(data, "\n".join(plan_lines(intent, report)), 0 if report.ok else 7)
 
 
 def _progress(ctx: Context, start: float) -> StageCallback:
@@ -128,15 +125,23 @@ def _progress(ctx: Context, start: float) -> StageCallback:
     return show
 
 
-def _execution_text(ex: Execution) -> tuple[list[str], int]:
-    return execution_lines(ex), 0 if ex.ok else EXIT_NOT_CONFIRMED
+def _executed(ex: Execution, data: dict[str, Any] | None = None) -> Output:
+    """What running the intent did: its stages, exit 8 unless every stage was confirmed."""
+    if data is not None:
+        data["execution"] = ex.to_json()
+    return Output(ex.to_json() if data is None else data, "\n".join(execution_lines(ex)),
+                  0 if ex.ok else EXIT_NOT_CONFIRMED)
+
+
+def _run_or_follow(args: argparse.Namespace, ctx: Context, intent_id: str, data: dict[str, Any]) -> Output:
+    ex = ctx.app.bgp.run_or_follow(intent_id, confirm=not args.no_confirm, on_stage=_progress(ctx, time.monotonic()))
+    return _executed(ex, data)
 
 
 def _request_and_maybe_run(args: argparse.Namespace, ctx: Context, intent: BgpIntent) -> Output:
     svc = ctx.app.bgp
     record, report = svc.request(intent)
-    lines = [f"intent {intent.id}: {intent.summary()}", f"digest {intent.digest()} (approvers sign this exact "
-             "intent)", f"preflight: all checks pass ({len(report.checks)})"]
+    lines = [*requested_lines(intent), f"preflight: all checks pass ({len(report.checks)})"]
     data: dict[str, Any] = {"intent": record.to_json()}
     required = svc.settings.approvals_required
     if required and not args.wait:
@@ -154,10 +159,7 @@ def _request_and_maybe_run(args: argparse.Namespace, ctx: Context, intent: BgpIn
                             "once approved")
     if not ctx.json:
         print("\n".join(lines), file=sys.stderr, flush=True)
-    ex = svc.run_or_follow(intent.id, confirm=not args.no_confirm, on_stage=_progress(ctx, time.monotonic()))
-    text, code = _execution_text(ex)
-    data["execution"] = ex.to_json()
-    return Output(data, "\n".join(text), code)
+    return _run_or_follow(args, ctx, intent.id, data)
 
 
 def cmd_announce(args: argparse.Namespace, ctx: Context) -> Output:
@@ -174,9 +176,8 @@ def cmd_renew(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> Output:
-    ex = ctx.app.bgp.execute(args.intent, confirm=not args.no_confirm, on_stage=_progress(ctx, time.monotonic()))
-    text, code = _execution_text(ex)
-    return Output(ex.to_json(), "\n".join(text), code)
+    return _executed(ctx.app.bgp.execute(args.intent, confirm=not args.no_confirm,
+                                         on_stage=_progress(ctx, time.monotonic())))
 
 
 def cmd_approve(args: argparse.Namespace, ctx: Context) -> Output:
@@ -185,10 +186,7 @@ def cmd_approve(args: argparse.Namespace, ctx: Context) -> Output:
     record = svc.journal.intent(args.intent)
     if not record.ticket:
         raise ConflictError(f"{record.intent.id} needs no approvals", hint=f"'oob bgp run {record.intent.id}'")
-    if args.local_key:
-        app.approvals.approve_local(record.ticket, prompt_from(args))
-    else:
-        app.approvals.approve_sshsig(record.ticket, read_arg(args.sshsig, "signature"))
+    approve_from(args, app.approvals, record.ticket)
     status = svc.approval(record)
     data: dict[str, Any] = {"intent": record.intent.id, "ticket": record.ticket, "state": status.state,
                             "have": status.have, "need": status.need, "approvers": list(status.approvers)}
@@ -197,10 +195,7 @@ def cmd_approve(args: argparse.Namespace, ctx: Context) -> Output:
         return Output(data, text)
     if not ctx.json:
         print(text + "; running it now", file=sys.stderr, flush=True)
-    ex = svc.run_or_follow(record.intent.id, confirm=not args.no_confirm, on_stage=_progress(ctx, time.monotonic()))
-    lines, code = _execution_text(ex)
-    data["execution"] = ex.to_json()
-    return Output(data, "\n".join(lines), code)
+    return _run_or_follow(args, ctx, record.intent.id, data)
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> Output:
@@ -211,16 +206,7 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> Output:
     data["canonical"] = record.intent.canonical().decode()
     data["approvals"] = {"state": status.state, "have": status.have, "need": status.need,
                          "approvers": list(status.approvers), "ticket": status.ticket or None}
-    lines = [f"{record.intent.id} [{record.status}] {record.intent.summary()}",
-             f"  requested by {record.intent.requested_by} at {record.intent.created_at}, "
-             f"approvals due by {record.intent.expires_at}",
-             f"  digest    {record.intent.digest()}",
-             f"  approvals {status.state}: {status.have}/{status.need} {', '.join(status.approvers)}".rstrip()
-             + (f" (ticket {status.ticket}: 'oob approve {status.ticket}')" if status.ticket else ""),
-             f"  signed bytes: {data['canonical']}"]
-    if record.result:
-        lines.append(f"  result    {record.result}")
-    return Output(data, "\n".join(lines))
+    return Output(data, "\n".join(intent_lines(record, status)))
 
 
 def cmd_cancel(args: argparse.Namespace, ctx: Context) -> Output:

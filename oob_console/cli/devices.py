@@ -11,10 +11,10 @@ from typing import TypeVar
 
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
-from oob_console.core.devices.runs import DeviceResult, tally
+from oob_console.core.devices.runs import DeviceResult
 from oob_console.errors import UsageError
-from oob_console.render.views import preview_text
-from oob_console.services.devices import RunOptions, RunReport
+from oob_console.render.devices import preview_text, run_text, session_lines
+from oob_console.services.devices import RunOptions
 
 T = TypeVar("T")
 RUN_EPILOG = ("Exit status: 0 every device ok; 1 at least one device failed, timed out, was unreachable, "
@@ -96,11 +96,7 @@ async def _awaited(make: Callable[[], Awaitable[T]]) -> T:
 
 def _interactive(ctx: Context, kind: str, device: str, transport: str | None = None) -> Output:
     summary = ctx.app.session_on_terminal(kind, device, transport=transport)
-    text = (f"{summary.kind} {summary.device}: {summary.reason} after {summary.duration:.0f}s; "
-            f"recording {summary.recording}")
-    if summary.recording_error:
-        text += f"\nWARNING: the recording is incomplete: {summary.recording_error}"
-    return Output(summary.to_json(), text)
+    return Output(summary.to_json(), "\n".join(session_lines(summary)))
 
 
 def cmd_ssh(args: argparse.Namespace, ctx: Context) -> Output:
@@ -189,28 +185,6 @@ class ProgressBar:
         sys.stderr.flush()
 
 
-def _render(report: RunReport, summary_only: bool) -> str:
-    lines = []
-    for r in report.results:
-        status = r.status if r.ok else r.status.upper()
-        exit_part = f", exit {r.exit_status}" if r.exit_status is not None else ""
-        head = f"== {r.device}  {status}  ({r.elapsed:.2f}s{exit_part})"
-        extra = "  ".join(f"{k} {v}" for k, v in r.extra.items() if k != "path")
-        lines.append(f"{head}  {extra}".rstrip())
-        if r.error:
-            lines.append(f"   {r.error}")
-        if r.output and not summary_only:
-            lines.append(r.output.rstrip("\n"))
-    counts = tally(report.results)
-    parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    approved = report.approved
-    cleared = (f", intent {approved.intent_id} approved by {', '.join(approved.approvers) or 'nobody'}"
-               if approved else "")
-    lines.append(f"-- {len(report.results)} devices: {parts}  (run {report.run_id}, {report.elapsed:.1f}s, "
-                 f"guard: {report.verdict.label}{cleared})")
-    return "\n".join(lines)
-
-
 def cmd_run(args: argparse.Namespace, ctx: Context) -> Output:
     names, command_text = _split_targets(list(args.targets))
     runs = ctx.app.runs
@@ -223,7 +197,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> Output:
     touch = None if args.no_touch else prompt_from(args)
     report = _run_async(lambda: runs.run(command_text, devices, inventory, options=options, progress=bar,
                                          intent_id=args.intent, touch=touch))
-    return Output(report.to_json(), _render(report, args.summary), 0 if report.ok else 1)
+    return Output(report.to_json(), run_text(report, summary_only=args.summary), 0 if report.ok else 1)
 
 
 def cmd_backup_run(args: argparse.Namespace, ctx: Context) -> Output:
@@ -232,7 +206,7 @@ def cmd_backup_run(args: argparse.Namespace, ctx: Context) -> Output:
     bar = ProgressBar(enabled=not ctx.json and sys.stderr.isatty())
     report = _run_async(lambda: backups.run(args.devices, site=args.site, role=args.role, options=options,
                                                  progress=bar))
-    return Output(report.to_json(), _render(report, True), 0 if report.ok else 1)
+    return Output(report.to_json(), run_text(report, summary_only=True), 0 if report.ok else 1)
 
 
 def cmd_backup_list(args: argparse.Namespace, ctx: Context) -> Output:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from oob_console.cli.base import Context, Output, command
-from oob_console.core.doctor import render_text
+from oob_console.render.doctor import doctor_text
 
 EXIT_CRITICAL = 20
 
@@ -32,4 +32,4 @@ def cmd_doctor(args: argparse.Namespace, ctx: Context) -> Output:
     report = ctx.app.doctor.run()
     site = ctx.app.loaded.config.site.name
     data = {"site": site, **report.to_json()}
-    return Output(data, render_text(report, site), EXIT_CRITICAL if report.critical else 0)
+    return Output(data, doctor_text(report, site), EXIT_CRITICAL if report.critical else 0)

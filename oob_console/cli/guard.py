@@ -13,9 +13,8 @@ import sys
 
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.config import ApprovalsConfig, find_config, load_config, with_guard_classes
-from oob_console.core.guard.corpus import CaseResult
 from oob_console.errors import ConfigError, UsageError
-from oob_console.render.views import decision_text
+from oob_console.render.guard import decision_text, drill_lines
 from oob_console.services.guard import GuardService, requirement
 from oob_console.wiring import build_guard
 
@@ -71,23 +70,7 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> Output:
     return Output({**decision.to_json(), "needs": needs}, decision_text(decision, needs), decision.verdict.exit_code)
 
 
-def _case_line(result: CaseResult) -> str:
-    case, decision = result.case, result.decision
-    first = next((r.reasons[0] for r in decision.reports if r.verdict == decision.verdict and r.reasons), "")
-    return (f"  {result.outcome.upper():<8} {case.id} ({case.where}): label {case.label.label}, judged "
-            f"{decision.verdict.label}" + (f"\n           {first}" if first else ""))
-
-
 def cmd_drill(args: argparse.Namespace, ctx: Context) -> Output:
     report = _service(args)[0].drill(args.corpus)
-    lines = [f"guard drill: {report.where} — {len(report.results)} cases",
-             f"  {'platform':<9}{'cases':>6}{'pass':>6}{'stricter':>10}{'fail':>6}"]
-    for platform, row in report.by_platform().items():
-        lines.append(f"  {platform:<9}{row['cases']:>6}{row['pass']:>6}{row['stricter']:>10}{row['fail']:>6}")
-    shown = report.results if args.all else report.failed + report.stricter
-    lines.extend(_case_line(r) for r in shown)
-    if report.failed:
-        lines.append(f"drill FAILED: {len(report.failed)} case(s) judged less strict than their label")
-    else:
-        lines.append("drill passed: no case judged less strict than its label")
+    lines = drill_lines(report, every_case=args.all)
     return Output(report.to_json(), "\n".join(lines), 1 if report.failed else 0)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 
 from oob_console.cli.base import Context, Output, command, group
-from oob_console.cli.input_files import read_arg
-from oob_console.cli.key_prompt import add_pin_option, prompt_from
+from oob_console.cli.key_prompt import add_approval_options, approve_from
 from oob_console.core.timefmt import parse_duration
 from oob_console.errors import UsageError
-from oob_console.services.auth import IntentView
+from oob_console.render.auth import intent_approved_line, intent_row, intent_status_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -36,35 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                 "takes a signature made with stock OpenSSH on the approver's laptop. Exit 5 when refused, 9 when the "
                 "intent is expired, cancelled or executed.")
     p.add_argument("id", help="intent ID or hash")
-    how = p.add_mutually_exclusive_group(required=True)
-    how.add_argument("--local-key", action="store_true", help="sign with a key attached to this host")
-    how.add_argument("--sshsig", metavar="FILE", help="an SSHSIG file (ssh-keygen -Y sign), or - for stdin")
-    add_pin_option(p)
-
-
-def _printable(value: object) -> str:
-    """``value`` as text with control and format characters escaped.
-
-    Approvers read this before touching a key: a requester's text must not be
-    able to move the cursor, erase lines or reverse text on their terminal.
-    """
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(value))
-
-
-def _describe(v: IntentView) -> str:
-    i = v.intent
-    lines = [
-        f"intent {v.id}  {i.action}  [{v.state}]  {v.have} of {v.need} approvals (class {v.rule})",
-        f"  hash       {i.hash}",
-        f"  requester  {i.requester}",
-        f"  created    {i.summary()['created']}   expires {i.summary()['expires']}",
-    ]
-    lines += [f"  param      {_printable(k)} = {_printable(val)}" for k, val in sorted(i.params.items())]
-    lines += [f"  approved   {a.user} via {a.method} key {a.key_id} at {a.at[:19]}"
-              + (" (PIN verified)" if a.user_verified else "") for a in v.approvals]
-    if v.result:
-        lines.append(f"  result     {_printable(v.result)}")
-    return "\n".join(lines)
+    add_approval_options(p)
 
 
 def cmd_request_drill(args: argparse.Namespace, ctx: Context) -> Output:
@@ -76,7 +47,7 @@ def cmd_request_drill(args: argparse.Namespace, ctx: Context) -> Output:
             raise UsageError(str(exc), where="--lifetime") from None
     app = ctx.app
     view = app.approvals.request_drill(app.identity, args.note, lifetime)
-    return Output(view.to_dict(), _describe(view) + f"\nnext: approvers run 'oob approve {view.id} ...'")
+    return Output(view.to_dict(), intent_status_text(view) + f"\nnext: approvers run 'oob approve {view.id} ...'")
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> Output:
@@ -88,14 +59,12 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> Output:
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> Output:
     views = ctx.app.approvals.list(include_closed=args.all)
-    lines = [f"{v.id}  {v.state:<10} {v.have}/{v.need}  {v.intent.action:<16} {v.intent.requester:<18} "
-             f"expires {v.intent.summary()['expires']}" for v in views]
-    return Output([v.to_dict() for v in views], "\n".join(lines) or "(no open intents)")
+    return Output([v.to_dict() for v in views], "\n".join(intent_row(v) for v in views) or "(no open intents)")
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> Output:
     view = ctx.app.approvals.get(args.id)
-    return Output(view.to_dict(), _describe(view))
+    return Output(view.to_dict(), intent_status_text(view))
 
 
 def cmd_cancel(args: argparse.Namespace, ctx: Context) -> Output:
@@ -104,12 +73,5 @@ def cmd_cancel(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_approve(args: argparse.Namespace, ctx: Context) -> Output:
-    app = ctx.app
-    if args.local_key:
-        view = app.approvals.approve_local(args.id, prompt_from(args))
-    else:
-        data = read_arg(args.sshsig, "signature")
-        view = app.approvals.approve_sshsig(args.id, data)
-    last = view.approvals[-1] if view.approvals else None
-    who = f" by {last.user}" if last else ""
-    return Output(view.to_dict(), f"approved intent {view.id}{who}: {view.have} of {view.need}, now {view.state}")
+    view = approve_from(args, ctx.app.approvals, args.id)
+    return Output(view.to_dict(), intent_approved_line(view))

@@ -15,7 +15,7 @@ from oob_console.core.devices.hostkeys import HostKey
 from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.core.schema import SecretRef
 from oob_console.errors import RefusedError, UsageError
-from oob_console.render.views import device_lines
+from oob_console.render.devices import device_lines, inventory_header, inventory_row
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -94,20 +94,14 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> Output:
     rows = [d for d in inv.devices if (not args.site or d.site == args.site) and (not args.role or d.role == args.role)]
     reach = asyncio.run(access.reachability(rows, timeout=args.timeout)) if args.probe and rows else {}
     data = []
-    lines = [f"{'NAME':<20} {'PLATFORM':<8} {'ADDRESS':<24} {'SITE':<10} {'ROLE':<12} {'CONSOLE':<8} PINS"
-             + ("  REACH" if args.probe else "")]
+    lines = [inventory_header(args.probe)]
     for dev in rows:
         pins = len(_pins(ctx, dev))
-        console = dev.console.kind if dev.console else "-"
         entry = {**_device_json(dev), "pinned_keys": pins}
-        line = (f"{dev.name:<20} {dev.platform:<8} {f'{dev.host}:{dev.port}':<24} {dev.site or '-':<10} "
-                f"{dev.role or '-':<12} {console:<8} {pins if pins else 'NONE':<4}")
         if dev.name in reach:
-            r = reach[dev.name]
-            entry["reach"] = dataclasses.asdict(r)
-            line += f"  {f'ok {1000 * r.seconds:.0f} ms' if r.ok and r.seconds is not None else r.error}"
+            entry["reach"] = dataclasses.asdict(reach[dev.name])
         data.append(entry)
-        lines.append(line.rstrip())
+        lines.append(inventory_row(dev, pins, reach.get(dev.name)))
     if not rows:
         lines = [f"(no devices{' match' if inv.devices else ''} in {access.store.location})"]
     return Output(data, "\n".join(lines))

@@ -10,10 +10,15 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import TYPE_CHECKING
 
+from oob_console.cli.input_files import read_arg
 from oob_console.config import read_secret
 from oob_console.core.schema import SecretRef
 from oob_console.errors import AuthError, UsageError
+
+if TYPE_CHECKING:
+    from oob_console.services.auth import ApprovalService, IntentView
 
 
 def add_pin_option(parser: argparse.ArgumentParser) -> None:
@@ -47,3 +52,18 @@ class TerminalPrompt:
 
 def prompt_from(args: argparse.Namespace) -> TerminalPrompt:
     return TerminalPrompt(getattr(args, "pin", None))
+
+
+def add_approval_options(parser: argparse.ArgumentParser) -> None:
+    """How an approval is signed: ``--local-key`` (a key attached here, ``--pin``) or ``--sshsig FILE``."""
+    how = parser.add_mutually_exclusive_group(required=True)
+    how.add_argument("--local-key", action="store_true", help="sign with a key attached to this host")
+    how.add_argument("--sshsig", metavar="FILE", help="an SSHSIG file (ssh-keygen -Y sign), or - for stdin")
+    add_pin_option(parser)
+
+
+def approve_from(args: argparse.Namespace, approvals: ApprovalService, intent_id: str) -> IntentView:
+    """Add the approval :func:`add_approval_options` asked for to ``intent_id``."""
+    if args.local_key:
+        return approvals.approve_local(intent_id, prompt_from(args))
+    return approvals.approve_sshsig(intent_id, read_arg(args.sshsig, "signature"))

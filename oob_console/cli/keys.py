@@ -7,8 +7,8 @@ import argparse
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.cli.input_files import read_arg
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
-from oob_console.core.auth.credentials import Credential
 from oob_console.errors import UsageError
+from oob_console.render.auth import key_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -36,20 +36,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("key_id", help="a key ID from 'oob key list' (or a unique prefix of 6+ characters)")
 
 
-def _line(c: Credential) -> str:
-    flags = []
-    if c.uv_required:
-        flags.append("uv" if c.kind == "fido2" else "verify-required")
-    if c.no_touch_required:
-        flags.append("no-touch-required")
-    if c.software:
-        flags.append("SOFTWARE")
-    state = f"REVOKED {c.revoked[:19]}" if c.revoked else "active"
-    used = f"counter {c.counter}" if c.counter is not None else "never used"
-    return (f"{c.key_id:<52} {c.user:<12} {c.kind:<6} {c.alg:<7} {state:<26} {used:<14} "
-            f"{','.join(flags)} {c.label}").rstrip()
-
-
 def cmd_enroll(args: argparse.Namespace, ctx: Context) -> Output:
     app = ctx.app
     cred = app.credentials.enroll(app.identity, args.user, prompt_from(args), label=args.label,
@@ -73,7 +59,7 @@ def cmd_add_ssh(args: argparse.Namespace, ctx: Context) -> Output:
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> Output:
     keys = ctx.app.credentials.list_keys(args.user)
-    return Output([k.public() for k in keys], "\n".join(_line(k) for k in keys) or "(no keys)")
+    return Output([k.public() for k in keys], "\n".join(key_line(k) for k in keys) or "(no keys)")
 
 
 def cmd_revoke(args: argparse.Namespace, ctx: Context) -> Output:

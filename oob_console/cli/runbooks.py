@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from oob_console.cli.base import Context, Output, command, group
+from oob_console.render.runbooks import search_lines
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -19,10 +20,7 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> Output:
     hits = ctx.app.runbooks.search(" ".join(args.words))
     data = [{"name": h.runbook.name, "title": h.runbook.title, "score": h.score, "line": h.line,
              "excerpt": h.excerpt} for h in hits]
-    width = max((len(h.runbook.name) for h in hits), default=0)
-    lines = [f"{h.runbook.name:<{width}}  {h.runbook.title}" + (f"\n{'':<{width}}  {h.line}: {h.excerpt}"
-                                                                 if h.excerpt else "") for h in hits]
-    return Output(data, "\n".join(lines) or "(no runbook matches)")
+    return Output(data, "\n".join(search_lines(hits)) or "(no runbook matches)")
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> Output:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.config import default_home, load_config
+from oob_console.render.audit import noted_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -54,4 +55,4 @@ def cmd_config_check(args: argparse.Namespace, ctx: Context) -> Output:
 
 def cmd_note(args: argparse.Namespace, ctx: Context) -> Output:
     entry = ctx.app.audit.note(" ".join(args.text))
-    return Output(entry, f"noted as audit seq {entry['seq']}")
+    return Output(entry, noted_line(entry))

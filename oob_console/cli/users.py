@@ -8,6 +8,7 @@ import os
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
 from oob_console.core.auth.identity import ROLES
+from oob_console.render.auth import logged_in_line
 from oob_console.wiring import SESSION_ENV
 
 
@@ -78,8 +79,7 @@ def cmd_login(args: argparse.Namespace, ctx: Context) -> Output:
     identity = app.login.login(args.user, prompt_from(args))
     data = {"user": identity.user, "roles": sorted(identity.roles), "key_id": identity.key_id,
             "user_verified": identity.user_verified, "session": None}
-    lines = [f"logged in as {identity.user} ({', '.join(sorted(identity.roles))}) with key {identity.key_id}"
-             + (" (PIN verified)" if identity.user_verified else "")]
+    lines = [logged_in_line(identity)]
     if not args.no_session:
         token = app.login.open_session(identity)
         data["session"] = token

@@ -315,24 +315,3 @@ def judge(facts: HostFacts, prod: Production) -> DoctorReport:
     counts: dict[str, int] = {level: sum(1 for f in findings if f.level == level) for level in LEVELS}
     return DoctorReport(tuple(findings), counts)
 
-
-def render_text(report: DoctorReport, site: str) -> str:
-    """The report for an 80-column terminal (ASCII only: it must read on a serial console)."""
-    tags = {"critical": "CRIT", "warning": "WARN", "info": "info", "ok": "ok"}
-    c = report.counts
-    lines = [f"oob doctor: site {site}: {c.get('critical', 0)} critical, {c.get('warning', 0)} warning, "
-             f"{c.get('info', 0)} info, {c.get('ok', 0)} ok"]
-    for group, findings in report.groups():
-        lines.append("")
-        lines.append(group)
-        for f in findings:
-            if not f.problem:  # a healthy edge: one line
-                lines.append(f"  {tags[f.level]:<4}  {f.subject}: {f.path}")
-                continue
-            lines.append(f"  {tags[f.level]:<4}  {f.subject}")
-            lines.append(f"        path: {f.path}")
-            if f.problem:
-                lines.append(f"        {f.problem}")
-            if f.fix:
-                lines.append(f"        fix: {f.fix}")
-    return "\n".join(lines)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from oob_console.core.bgp.intent import format_seconds
-from oob_console.core.bgp.stages import STAGE_TITLES, STAGES
+from oob_console.core.bgp.stages import STAGES, stage_line
 
 if TYPE_CHECKING:
     from oob_console.core.bgp.desired import RouteRow
+    from oob_console.core.bgp.intent import BgpIntent
+    from oob_console.core.bgp.preflight import PreflightReport
     from oob_console.core.bgp.stages import Stage
-    from oob_console.services.bgp import Execution
+    from oob_console.services.bgp import ApprovalStatus, Execution, IntentRecord
 
 _NOT_OUT = ("down", "connected", "unknown")  # our own session is not carrying it right now
 
@@ -35,11 +37,21 @@ def intent_line(i: dict[str, Any]) -> str:
     return f"{i['id']} [{i['status']}] {i['summary']} - {got}"
 
 
+def session_lines(data: dict[str, Any]) -> list[str]:
+    """Our sessions to the upstreams, one a line (``BgpService.status()``)."""
+    return [session_line(s, data["now"]) for s in data["sessions"]]
+
+
+def route_lines(data: dict[str, Any]) -> list[str]:
+    """Our prefixes, one a line in the order of ``data["routes"]``, each against its session's state."""
+    sessions = {s["upstream"]: s["state"] for s in data["sessions"]}
+    return [route_line(r, sessions.get(r["upstream"], "")) for r in data["routes"]]
+
+
 def status_lines(data: dict[str, Any]) -> list[str]:
     """``BgpService.status()`` as the sections an operator reads."""
-    sessions = {s["upstream"]: s["state"] for s in data["sessions"]}
-    lines = ["sessions:", *(f"  {session_line(s, data['now'])}" for s in data["sessions"])]
-    lines += ["prefixes:", *(f"  {route_line(r, sessions.get(r['upstream'], ''))}" for r in data["routes"])]
+    lines = ["sessions:", *(f"  {line}" for line in session_lines(data))]
+    lines += ["prefixes:", *(f"  {line}" for line in route_lines(data))]
     if not data["routes"]:
         lines.append("  (none)")
     lines += ["open intents:", *(f"  {intent_line(i)}" for i in data["intents"])]
@@ -48,13 +60,38 @@ def status_lines(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def plan_lines(intent: BgpIntent, report: PreflightReport) -> list[str]:
+    """What a plan would do and every preflight check's result."""
+    verdict = "all checks pass" if report.ok else f"{len(report.failures)} check(s) FAIL"
+    return [f"plan: {intent.summary()}", f"preflight: {verdict}", *report.lines()]
+
+
+def requested_lines(intent: BgpIntent) -> list[str]:
+    """The intent just created and the digest its approvers sign."""
+    return [f"intent {intent.id}: {intent.summary()}",
+            f"digest {intent.digest()} (approvers sign this exact intent)"]
+
+
+def intent_lines(record: IntentRecord, status: ApprovalStatus) -> list[str]:
+    """`oob bgp show`: the intent, who asked, its digest, its approvals, the bytes signed, its result."""
+    intent = record.intent
+    lines = [f"{intent.id} [{record.status}] {intent.summary()}",
+             f"  requested by {intent.requested_by} at {intent.created_at}, approvals due by {intent.expires_at}",
+             f"  digest    {intent.digest()}",
+             f"  approvals {status.state}: {status.have}/{status.need} {', '.join(status.approvers)}".rstrip()
+             + (f" (ticket {status.ticket}: 'oob approve {status.ticket}')" if status.ticket else ""),
+             f"  signed bytes: {intent.canonical().decode()}"]
+    if record.result:
+        lines.append(f"  result    {record.result}")
+    return lines
+
+
 def execution_lines(ex: Execution) -> list[str]:
+    """What ``execute`` did: the intent, then each (upstream, prefix) and every stage."""
     lines = [f"{ex.record.intent.id} {ex.record.status}: {ex.record.intent.summary()}"]
     for (upstream, prefix), stages in ex.stages.items():
         lines.append(f"  {upstream} {prefix}")
-        for name in STAGES:
-            st = stages.get(name)
-            lines.append(f"    {st.line()}" if st else f"    {STAGE_TITLES[name]:<24} PENDING")
+        lines.extend(f"    {stage_line(name, stages.get(name))}" for name in STAGES)
     return lines
 
 

@@ -15,24 +15,28 @@ from typing import TYPE_CHECKING, Any, TextIO
 from oob_console.core.devices.runs import parse_target_words
 from oob_console.core.guard import Verdict
 from oob_console.errors import OobError, RefusedError, UsageError
-from oob_console.render.views import (
-    ascii_text,
-    audit_line,
-    audit_matches,
-    cut,
+from oob_console.render.audit import SHOWN_ENTRIES, audit_line, audit_matches, entry_text, noted_line, verify_line
+from oob_console.render.auth import (
+    drill_requested_line,
+    intent_approved_line,
+    intent_line,
+    intent_text,
+    logged_in_line,
+)
+from oob_console.render.devices import (
     device_line,
     device_lines,
     device_matches,
-    intent_line,
-    intent_text,
     preview_text,
+    probing_line,
     run_result_line,
     run_summary,
-    runbook_line,
-    status_line,
-    wrapped,
+    session_lines,
 )
-from oob_console.services.devices import RunOptions
+from oob_console.render.runbooks import runbook_heading, runbook_line
+from oob_console.render.status import status_line
+from oob_console.render.text import ascii_text, cut, wrapped
+from oob_console.services.devices import PROBE_TIMEOUT, RunOptions
 
 if TYPE_CHECKING:
     from oob_console.core.devices.inventory import Device
@@ -40,8 +44,6 @@ if TYPE_CHECKING:
     from oob_console.wiring import Services
 
 PROMPT = "> "
-# Enough for an incident's timeline; older entries: `oob audit show`.
-SHOWN_ENTRIES = 500
 
 
 @dataclass
@@ -215,10 +217,10 @@ class LineShell:
                  "doctor: does anything the console needs cross production?")
 
     def doctor(self) -> None:
-        from oob_console.core.doctor import render_text
+        from oob_console.render.doctor import doctor_text
 
         site = self.services.loaded.config.site.name
-        self.page(render_text(self.services.doctor.run(), site).splitlines())
+        self.page(doctor_text(self.services.doctor.run(), site).splitlines())
 
     def runbooks(self, words: str) -> None:
         hits = self.services.runbooks.search(words)
@@ -228,7 +230,7 @@ class LineShell:
 
     def show_runbook(self, name: str) -> None:
         rb = self.services.runbooks.get(name)
-        self.page([f"== {rb.title} ({rb.name}.md) ==", *rb.text.splitlines()])
+        self.page([runbook_heading(rb), *rb.text.splitlines()])
 
     def audit_log(self, words: str) -> None:
         entries = list(reversed(self.services.audit.show(limit=SHOWN_ENTRIES)))
@@ -239,9 +241,7 @@ class LineShell:
                         lambda i: self.show_entry(shown[i]))
 
     def show_entry(self, entry: dict[str, Any]) -> None:
-        import json
-
-        self.page(json.dumps(entry, indent=2, sort_keys=True, ensure_ascii=False).splitlines())
+        self.page(entry_text(entry).splitlines())
 
     def note(self, text: str) -> None:
         if not text:
@@ -252,7 +252,7 @@ class LineShell:
             self.say("no note written")
             return
         entry = self.services.audit.note(text)
-        self.say(f"noted as audit #{entry['seq']}")
+        self.say(noted_line(entry))
 
     def verify(self) -> None:
         try:
@@ -260,7 +260,7 @@ class LineShell:
         except OobError as exc:
             self.say(f"audit chain BROKEN: {exc.one_line()}")
             return
-        self.say(f"audit chain intact: {report.entries} entries, last #{report.last_seq}")
+        self.say(verify_line(report))
 
     # -- lists ---------------------------------------------------------------------------------
 
@@ -323,7 +323,7 @@ class LineShell:
     def login(self, name: str) -> None:
         identity = self.services.login.login(name or None, ShellPrompt(self))
         self.services = replace(self.services, authenticated=identity)
-        self.say(f"logged in as {identity.actor} (key {identity.key_id})")
+        self.say(logged_in_line(identity))
 
     def logout(self) -> None:
         if self.services.identity.is_local:
@@ -369,13 +369,11 @@ class LineShell:
         self._approved(self.services.approvals.approve_sshsig(intent_id, "".join(lines).encode()))
 
     def _approved(self, view: IntentView) -> None:
-        who = view.approvals[-1].user if view.approvals else "nobody"
-        self.say(f"intent {view.id} approved by {who}: {view.have} of {view.need}, now {view.state}")
+        self.say(intent_approved_line(view))
 
     def request_drill(self, note: str) -> None:
         view = self.services.approvals.request_drill(self.services.identity, note)
-        self.say(f"drill intent {view.id} requested by {view.intent.requester}: needs {view.need} approvals")
-
+        self.say(drill_requested_line(view))
 
     # -- devices --------------------------------------------------------------------------------
 
@@ -403,8 +401,8 @@ class LineShell:
         if not devices:
             self.say("no devices to probe")
             return
-        self.say(f"probing {len(devices)} devices (SSH banner, 5s at most)...")
-        reach = asyncio.run(self.services.devices.reachability(devices, timeout=5.0))
+        self.say(probing_line(len(devices), PROBE_TIMEOUT))
+        reach = asyncio.run(self.services.devices.reachability(devices, timeout=PROBE_TIMEOUT))
         self.say("\n".join(device_line(d, reach.get(d.name)) for d in devices))
 
     def run_command(self, rest: str) -> None:
@@ -446,8 +444,7 @@ class LineShell:
         if not self.inp.isatty():
             raise UsageError(f"a {kind} session needs this shell on a terminal", hint=f"use 'oob {kind} {ref}'")
         summary = self.services.session_on_terminal(kind, ref)
-        self.say(f"{kind} session to {summary.device} ended ({summary.reason or 'closed'}); "
-                 f"recorded as {summary.recording}")
+        self.say("\n".join(session_lines(summary)))
 
 
 class EndOfInput(Exception):

@@ -32,7 +32,7 @@ from functools import lru_cache
 
 from rich.cells import cell_len
 
-from oob_console.render.views import to_ascii
+from oob_console.render.text import to_ascii
 
 # One token of terminal output: CSI, OSC, other ESC, a text run, a control char.
 _TOKEN = re.compile(

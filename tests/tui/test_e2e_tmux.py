@@ -12,7 +12,7 @@ import pytest
 
 from oob_console.demo.people import drill_waiting_for_bob
 from oob_console.demo.site import DemoSite
-from oob_console.render.views import to_ascii
+from oob_console.render.text import to_ascii
 from oob_console.wiring import SOFT_KEY_ENV, Services
 from tests.tui.terminal_model import Terminal, from_capture
 from tests.tui.tmux import Tmux

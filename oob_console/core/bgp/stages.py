@@ -70,6 +70,17 @@ class Stage:
                 f"(expected ~{format_seconds(self.expected)}){detail}")
 
 
+def stage_line(name: str, stage: Stage | None) -> str:
+    """``stage``'s line, or ``PENDING`` under the stage's title when it has not been reached at all."""
+    return stage.line() if stage is not None else f"{STAGE_TITLES[name]:<24} PENDING"
+
+
+def unfinished(stages: dict[str, Stage]) -> list[str]:
+    """The lines of the stages not done in order (failed, timed out, pending, or never reached)."""
+    return [stage_line(n, stages.get(n)) for n in STAGES
+            if stages.get(n) is None or stages[n].state in ("failed", "timeout", "pending")]
+
+
 def pending(name: str, backend: str, expected: float | None = None) -> Stage:
     return Stage(name, "pending", expected=expected if expected is not None else EXPECTED[backend][name])
 

@@ -2,13 +2,14 @@
 
 Front ends import this feature's services and value types from here."""
 
-from oob_console.services.devices.access import DeviceAccess
+from oob_console.services.devices.access import PROBE_TIMEOUT, DeviceAccess
 from oob_console.services.devices.backups import BackupService
 from oob_console.services.devices.ports import Reach, Terminal
 from oob_console.services.devices.runs import RunOptions, RunPreview, RunReport, RunService
 from oob_console.services.devices.sessions import SessionService, SessionSummary
 
 __all__ = [
+    "PROBE_TIMEOUT",
     "BackupService",
     "DeviceAccess",
     "Reach",

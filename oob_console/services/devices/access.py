@@ -31,6 +31,8 @@ from oob_console.services.devices.ports import (
 )
 
 ConsoleKind = Literal["ssh", "telnet", "raw", "serial"]
+# A probe is a TCP connect and an SSH banner over the OOB uplink: seconds, not minutes.
+PROBE_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ class DeviceAccess:
         return self.pins.pin(endpoint.host, endpoint.port, key, comment=endpoint.label.replace(" ", "-"),
                              replace=replace)
 
-    async def reachability(self, devices: Sequence[Device], *, timeout: float = 5.0,
+    async def reachability(self, devices: Sequence[Device], *, timeout: float = PROBE_TIMEOUT,
                            concurrency: int = 100) -> dict[str, Reach]:
         """Whether each device's SSH port answers with an SSH banner, all probed at once (bounded)."""
         if self.prober is None:

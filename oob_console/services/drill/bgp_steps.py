@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from oob_console.core.bgp.stages import unfinished
 from oob_console.core.drill import PlanStep, Step
-from oob_console.render.bgp import execution_lines
 from oob_console.services.bgp.service import BgpService
 from oob_console.services.drill.ports import Operator, Outcome
 from oob_console.services.drill.steps import narrow
@@ -56,6 +56,6 @@ class BgpDrillPrefixStep:
         if announced.ok and withdrawn.ok:
             return Outcome("pass", f"{svc.settings.drill_prefix} announced and withdrawn via {step.target}, "
                                    "every stage confirmed", data)
-        failed = [line.strip() for ex in (announced, withdrawn) for line in execution_lines(ex)
-                  if "FAILED" in line or "TIMEOUT" in line or "PENDING" in line]
+        failed = [line.strip() for ex in (announced, withdrawn) for stages in ex.stages.values()
+                  for line in unfinished(stages)]
         return Outcome("fail", "; ".join(failed[:3]) or "not every stage completed", data)

@@ -13,7 +13,7 @@ from textual.widgets import Static, TextArea
 from textual.widgets.option_list import Option
 
 from oob_console.errors import OobError
-from oob_console.render.views import intent_line, intent_text
+from oob_console.render.auth import approval_line, intent_line, intent_text
 from oob_console.services.auth import IntentView
 from oob_console.tui.key_prompt import ScreenPrompt
 from oob_console.tui.pick_list import PickList
@@ -109,8 +109,7 @@ class IntentScreen(ConsoleScreen):
         self.view = view
         self.query_one("#intent-text", Static).update(Text(self.body()))
         self.query_one("#key-state", Static).update("")
-        last = view.approvals[-1].user if view.approvals else "nobody"
-        self.say(f"approved by {last}: {view.have} of {view.need}, now {view.state}")
+        self.say(approval_line(view))
 
     def show_touch(self) -> None:
         state = self.query_one("#key-state", Static)

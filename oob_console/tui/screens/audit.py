@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -13,13 +12,10 @@ from textual.widgets.option_list import Option
 
 from oob_console.core.audit.chain import VerifyReport
 from oob_console.errors import OobError
-from oob_console.render.views import audit_line, audit_matches
+from oob_console.render.audit import SHOWN_ENTRIES, audit_line, audit_matches, chain_line, entry_text, noted_line
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
 from oob_console.tui.screens.modals import PromptModal, TextModal
-
-# Enough for an incident's timeline; older entries: `oob audit show`.
-SHOWN_ENTRIES = 500
 
 
 class AuditScreen(ConsoleScreen):
@@ -56,13 +52,8 @@ class AuditScreen(ConsoleScreen):
         self.call(self.services.audit.verify, self.show_chain, group="verify", on_error=self.show_broken)
 
     def show_chain(self, report: VerifyReport) -> None:
-        text = f"chain: INTACT, {report.entries} entries, last #{report.last_seq}"
-        if report.checkpoints_verified:
-            text += f", {report.checkpoints_verified} signed checkpoints verified"
-        if report.torn_recovered:
-            text += f", torn writes recovered at lines {report.torn_recovered}"
         chain = self.query_one("#chain", Static)
-        chain.update(text)
+        chain.update(chain_line(report))
         chain.set_class(False, "-error")
 
     def show_broken(self, error: OobError) -> None:
@@ -96,8 +87,7 @@ class AuditScreen(ConsoleScreen):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         entry = next((e for e in self.entries if str(e.get("seq")) == event.option.id), None)
         if entry is not None:
-            body = json.dumps(entry, indent=2, sort_keys=True, ensure_ascii=False)
-            self.app.push_screen(TextModal(f"audit entry #{entry.get('seq')}", body))
+            self.app.push_screen(TextModal(f"audit entry #{entry.get('seq')}", entry_text(entry)))
 
     def action_note(self) -> None:
         self.app.push_screen(PromptModal("Add a note to the audit log (incident timeline):",
@@ -108,5 +98,5 @@ class AuditScreen(ConsoleScreen):
             self.call(lambda: self.services.audit.note(text.strip()), self.noted, group="note")
 
     def noted(self, entry: dict[str, Any]) -> None:
-        self.flash = f"noted as audit #{entry['seq']}"
+        self.flash = noted_line(entry)
         self.reload()

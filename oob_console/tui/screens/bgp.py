@@ -25,7 +25,15 @@ from oob_console.core.bgp.preflight import PreflightReport
 from oob_console.core.bgp.stages import Stage
 from oob_console.core.timefmt import parse_duration
 from oob_console.errors import OobError, UsageError
-from oob_console.render.bgp import execution_lines, intent_line, progress_line, route_line, session_line
+from oob_console.render.bgp import (
+    execution_lines,
+    intent_line,
+    plan_lines,
+    progress_line,
+    requested_lines,
+    route_lines,
+    session_lines,
+)
 from oob_console.services.bgp import ApprovalStatus, Execution, IntentRecord
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
@@ -57,13 +65,12 @@ class BgpScreen(ConsoleScreen):
         self.reload()
 
     def show(self, data: dict[str, Any]) -> None:
-        states = {s["upstream"]: s["state"] for s in data["sessions"]}
-        sessions = [session_line(s, data["now"]) for s in data["sessions"]] or ["no upstreams configured"]
+        sessions = session_lines(data) or ["no upstreams configured"]
         self.query_one("#bgp-sessions", Static).update(Text("\n".join(sessions)))
         listing = self.query_one("#bgp-list", PickList)
         listing.clear_options()
-        listing.add_options([Option(Text(route_line(r, states.get(r["upstream"], ""))),
-                                    id=f"route {r['upstream']} {r['prefix']}") for r in data["routes"]])
+        listing.add_options([Option(Text(line), id=f"route {r['upstream']} {r['prefix']}")
+                             for r, line in zip(data["routes"], route_lines(data), strict=True)])
         listing.add_options([Option(Text(intent_line(i)), id=f"intent {i['id']}") for i in data["intents"]])
         if listing.option_count:
             listing.highlighted = 0
@@ -174,8 +181,7 @@ class BgpWizard(ConsoleScreen):
 
     def planned(self, result: tuple[BgpIntent, PreflightReport]) -> None:
         self.intent, report = result
-        verdict = "all checks pass" if report.ok else f"{len(report.failures)} check(s) FAIL"
-        self.set_report([f"plan: {self.intent.summary()}", f"preflight: {verdict}", *report.lines()])
+        self.set_report(plan_lines(self.intent, report))
         self.say("Ctrl+R requests it (approvals next)" if report.ok else "refused: fix it and press Enter again",
                  error=not report.ok)
 
@@ -189,8 +195,7 @@ class BgpWizard(ConsoleScreen):
     def requested(self, record: IntentRecord) -> None:
         self.record = record
         self.query_one(".fields").display = False
-        self.set_report([f"intent {record.intent.id}: {record.intent.summary()}",
-                         f"digest {record.intent.digest()}"])
+        self.set_report(requested_lines(record.intent))
         self.poll()
         self.poller = self.set_interval(1.0, self.poll)
 

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from oob_console.render.views import LABEL_WIDTH, status_line
+from oob_console.render.status import LABEL_WIDTH, status_line
 from oob_console.services.status import StatusItem
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen

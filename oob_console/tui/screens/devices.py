@@ -14,13 +14,17 @@ from textual.widgets.option_list import Option
 
 from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.errors import OobError
-from oob_console.render.views import device_line, device_lines, device_matches, reach_text
-from oob_console.services.devices import Reach
+from oob_console.render.devices import (
+    device_line,
+    device_lines,
+    device_matches,
+    probing_line,
+    reach_text,
+    session_lines,
+)
+from oob_console.services.devices import PROBE_TIMEOUT, Reach
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
-
-# A probe is a TCP connect and an SSH banner over the OOB uplink: seconds, not minutes.
-PROBE_TIMEOUT = 5.0
 
 
 class DevicesScreen(ConsoleScreen):
@@ -81,7 +85,7 @@ class DevicesScreen(ConsoleScreen):
         shown = tuple(d for d in self.inventory.devices if device_matches(d, words))
         if not shown:
             return
-        self.say(f"probing {len(shown)} devices (SSH banner, {PROBE_TIMEOUT:g}s at most)...")
+        self.say(probing_line(len(shown), PROBE_TIMEOUT))
         devices = self.services.devices
         self.call(lambda: asyncio.run(devices.reachability(shown, timeout=PROBE_TIMEOUT)), self.probed,
                   group="probe")
@@ -161,5 +165,5 @@ class DeviceScreen(ConsoleScreen):
         except OobError as exc:
             self.say(f"error: {exc.one_line()}", error=True)
             return
-        self.say(f"{kind} session to {summary.device} ended ({summary.reason or 'closed'}), "
-                 f"{summary.duration:.0f}s; recorded as {summary.recording}")
+        # One status line: a warning that the recording is incomplete goes on it too, as an error.
+        self.say("; ".join(session_lines(summary)), error=bool(summary.recording_error))

@@ -10,9 +10,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 
 from oob_console.core.doctor import DoctorReport, Finding
+from oob_console.render.doctor import TAGS, finding_details, verdict_line
 from oob_console.tui.screens.base import ConsoleScreen
 
-TAGS = {"critical": "CRIT", "warning": "WARN", "info": "info", "ok": "ok"}
 STYLES = {"critical": "bold red", "warning": "yellow", "info": "", "ok": "green"}
 
 
@@ -57,10 +57,6 @@ class DoctorScreen(ConsoleScreen):
                     branch.add_leaf(finding_label(f, colour), data=f)
                     continue
                 node = branch.add(finding_label(f, colour), data=f, expand=f.level in ("critical", "warning"))
-                for line in (f"path: {f.path}", f.problem, f"fix: {f.fix}" if f.fix else ""):
-                    if line:
-                        node.add_leaf(line)
-        c = report.counts
-        self.say(f"{c['critical']} critical, {c['warning']} warning, {c['ok']} ok: "
-                 + ("a critical dependency crosses production" if report.critical else "nothing critical")
-                 + "; g re-checks", error=report.critical)
+                for line in finding_details(f):
+                    node.add_leaf(line)
+        self.say(f"{verdict_line(report)}; g re-checks", error=report.critical)

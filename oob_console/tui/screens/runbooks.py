@@ -12,7 +12,7 @@ from textual.widgets import Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from oob_console.core.runbooks import Hit, Runbook
-from oob_console.render.views import runbook_line
+from oob_console.render.runbooks import excerpt_line, runbook_line
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
 
@@ -20,7 +20,7 @@ from oob_console.tui.screens.base import ConsoleScreen
 def hit_prompt(hit: Hit) -> Text:
     line = Text(runbook_line(hit))
     if hit.excerpt:
-        line.append(f"\n  {hit.line}: {hit.excerpt}")
+        line.append(f"\n  {excerpt_line(hit)}")
     return line
 
 

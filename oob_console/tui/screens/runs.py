@@ -37,7 +37,8 @@ from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.core.devices.runs import DeviceResult, parse_target_words
 from oob_console.core.guard import Verdict
 from oob_console.errors import OobError
-from oob_console.render.views import decision_headline, preview_text, run_result_line, run_summary
+from oob_console.render.devices import preview_text, result_detail, run_result_line, run_summary
+from oob_console.render.guard import decision_headline
 from oob_console.services.auth import IntentView
 from oob_console.services.devices import RunOptions, RunPreview, RunReport
 from oob_console.tui.key_prompt import ScreenPrompt
@@ -270,6 +271,5 @@ class RunScreen(ConsoleScreen):
         result = next((r for r in self.report.results if r.device == event.option.id), None)
         if result is None:
             return
-        body = "\n".join(p for p in (result.error or "", result.output.rstrip()) if p) or "(no output)"
-        exit_part = f", exit {result.exit_status}" if result.exit_status is not None else ""
-        self.app.push_screen(TextModal(f"{result.device}: {result.status}{exit_part}", body, error=not result.ok))
+        title, body = result_detail(result)
+        self.app.push_screen(TextModal(title, body, error=not result.ok))

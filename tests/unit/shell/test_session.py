@@ -107,8 +107,9 @@ def test_oob_shell_from_the_command_line(site: Path) -> None:
 
 
 def test_shell_does_not_load_textual_or_rich() -> None:
-    code = ("import oob_console.shell.session, oob_console.render.views, sys, json; "
-            "print(json.dumps(sorted(sys.modules)))")
+    render = ", ".join(f"oob_console.render.{p.stem}" for p in sorted((REPO / "oob_console" / "render").glob("*.py"))
+                       if p.stem != "__init__")
+    code = f"import oob_console.shell.session, {render}, sys, json; print(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     loaded = {m.split(".")[0] for m in json.loads(out.stdout)}
     assert "textual" not in loaded and "rich" not in loaded

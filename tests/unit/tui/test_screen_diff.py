@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oob_console.render.views import to_ascii
+from oob_console.render.text import to_ascii
 from oob_console.tui.screen_diff import PLAIN, ScreenDiff, Style, apply_sgr, sgr_transition
 from tests.tui.terminal_model import Terminal
 
