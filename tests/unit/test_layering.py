@@ -53,8 +53,6 @@ KNOWN_UNTIL_MERGE: frozenset[tuple[str, str]] = frozenset({
     ("oob_console.services.auth.store_sync", "oob_console.config"),
     ("oob_console.services.drill.key_steps", "oob_console.config"),
     ("oob_console.services.guard.gate", "oob_console.config"),
-    # the drill formats a BGP execution with render's lines (moving out of the service)
-    ("oob_console.services.drill.bgp_steps", "oob_console.render"),
     # config.py is being turned into a config/ package
     ("oob_console.config", "lines"),
 })
