@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from oob_console.adapters.store_sqlite import SqliteStore
-from oob_console.core.auth.credentials import Credential, LoginState, Session, User
+from oob_console.core.auth.credentials import Credential, LoginState, LoginToken, User
 from oob_console.errors import ConflictError, NotFoundError
 
 _CRED_COLUMNS = (
@@ -179,7 +179,7 @@ class CredentialStore:
         return before
 
     # sessions ---------------------------------------------------------------
-    def add_session(self, s: Session) -> None:
+    def add_login(self, s: LoginToken) -> None:
         with self.db.tx() as conn:
             conn.execute("DELETE FROM sessions WHERE expires < ?", (s.created,))
             conn.execute(
@@ -187,15 +187,15 @@ class CredentialStore:
                 (s.token_hash, s.user, s.key_id, s.method, int(s.user_verified), s.created, s.expires),
             )
 
-    def get_session(self, token_hash: str) -> Session | None:
+    def get_login(self, token_hash: str) -> LoginToken | None:
         with self.db.read() as conn:
             row = conn.execute(
                 "SELECT token_hash, user, key_id, method, user_verified, created, expires FROM sessions "
                 "WHERE token_hash = ?", (token_hash,),
             ).fetchone()
-        return Session(row[0], row[1], row[2], row[3], bool(row[4]), row[5], row[6]) if row else None
+        return LoginToken(row[0], row[1], row[2], row[3], bool(row[4]), row[5], row[6]) if row else None
 
-    def delete_session(self, token_hash: str) -> bool:
+    def delete_login(self, token_hash: str) -> bool:
         with self.db.tx() as conn:
             return conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,)).rowcount == 1
 

@@ -81,7 +81,7 @@ def cmd_login(args: argparse.Namespace, ctx: Context) -> Output:
             "user_verified": identity.user_verified, "session": None}
     lines = [logged_in_line(identity)]
     if not args.no_session:
-        token = app.login.open_session(identity)
+        token = app.login.open_login(identity)
         data["session"] = token
         lines.append(f"export {SESSION_ENV}={token}")
     return Output(data, "\n".join(lines))
@@ -91,7 +91,7 @@ def cmd_logout(args: argparse.Namespace, ctx: Context) -> Output:
     token = os.environ.pop(SESSION_ENV, None)
     if not token:
         return Output({"closed": False}, f"no session ({SESSION_ENV} is not set)")
-    closed = ctx.app.login.close_session(token)
+    closed = ctx.app.login.close_login(token)
     return Output({"closed": closed}, f"session closed; unset {SESSION_ENV}" if closed else "no such session")
 
 

@@ -68,7 +68,7 @@ async def _pipe_out(source: asyncio.StreamReader, sink: asyncssh.SSHWriter[bytes
             await sink.drain()
 
 
-class Session:
+class ConsoleChannel:
     """Runs one channel's child to completion, or hangs it up."""
 
     def __init__(self, conn: Connection, identity: Identity, process: asyncssh.SSHServerProcess[bytes]) -> None:
@@ -109,8 +109,8 @@ class Session:
                 self._record("ssh.exec", "refused", {"command": process.command, "reason": exc.message})
             self._fail(exc)
             return
-        if ctx.sessions >= ctx.config.max_sessions:
-            self._fail(OobError(f"the console already has {ctx.sessions} sessions (max_sessions)",
+        if ctx.channels_open >= ctx.config.max_sessions:
+            self._fail(OobError(f"the console already has {ctx.channels_open} sessions (max_sessions)",
                                 hint="try again when someone logs out"))
             return
         width, height, pixwidth, pixheight = process.get_terminal_size()
@@ -120,15 +120,15 @@ class Session:
         if term is not None:
             details["size"] = f"{width}x{height}"
         try:
-            token = self.conn.session_token()
+            token = self.conn.login_token()
             self._record("ssh.exec" if self.kind == "exec" else "ssh.session.start", "ok", details)
         except OobError as exc:
             self._fail(exc)
             return
         argv = child_argv(ctx.config_path, args, tty=term is not None)
         env = child_env(token, term)
-        ctx.sessions += 1
-        self.conn.sessions.add(self)
+        ctx.channels_open += 1
+        self.conn.channels.add(self)
         status: int | None = None
         try:
             if term is not None:
@@ -141,8 +141,8 @@ class Session:
                 self.process.stderr.write(f"error: cannot start the session: {exc.strerror}\r\n".encode())
             status = 1
         finally:
-            ctx.sessions -= 1
-            self.conn.sessions.discard(self)
+            ctx.channels_open -= 1
+            self.conn.channels.discard(self)
             self._end(status)
 
     def _end(self, status: int | None) -> None:

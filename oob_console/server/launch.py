@@ -63,7 +63,7 @@ def child_argv(config_path: Path, args: Sequence[str], *, tty: bool) -> list[str
     return [sys.executable, "-m", module, "--config", str(config_path), *args]
 
 
-def child_env(session_token: str, term: str | None) -> dict[str, str]:
+def child_env(login_token: str, term: str | None) -> dict[str, str]:
     """A clean environment: nothing from the SSH client; who the engineer is, as a session token.
 
     The token (``OOB_SESSION``, services.login) is what makes the child act as the
@@ -78,5 +78,5 @@ def child_env(session_token: str, term: str | None) -> dict[str, str]:
     }
     if "TZ" in os.environ:
         env["TZ"] = os.environ["TZ"]
-    env[SESSION_ENV] = session_token
+    env[SESSION_ENV] = login_token
     return env

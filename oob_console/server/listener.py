@@ -32,7 +32,7 @@ import asyncssh
 from oob_console.config import ServerConfig
 from oob_console.core.auth.identity import Identity
 from oob_console.errors import OobError, UnavailableError
-from oob_console.server.channel import KILL_AFTER, Session
+from oob_console.server.channel import KILL_AFTER, ConsoleChannel
 from oob_console.services.auth import MAX_REFUSALS, LoginAttempt, SshLoginService
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ class ServerContext:
     login: SshLoginService
     clock: Callable[[], float] = time.monotonic
     connections: set[Connection] = field(default_factory=set)
-    sessions: int = 0
+    channels_open: int = 0  # SSH session channels running a child (limit: [server] max_sessions)
 
 
 class Connection(asyncssh.SSHServer):
@@ -66,7 +66,7 @@ class Connection(asyncssh.SSHServer):
         self.identity: Identity | None = None
         self.login_name = ""
         self._token: str | None = None
-        self.sessions: set[Session] = set()
+        self.channels: set[ConsoleChannel] = set()
         self.last_input = ctx.clock()
         self.address, self.port = "?", 0
         self._idle: asyncio.Task[None] | None = None
@@ -90,15 +90,15 @@ class Connection(asyncssh.SSHServer):
         self.ctx.connections.discard(self)
         if self._idle is not None:
             self._idle.cancel()
-        for session in list(self.sessions):
+        for session in list(self.channels):
             session.hang_up("dropped")
         if self._token is not None:
             try:
-                self.ctx.login.login.close_session(self._token)
+                self.ctx.login.login.close_login(self._token)
             except OobError as exc:  # it expires by itself; nothing else to do
                 log.error("cannot close the session of %s: %s", self.identity and self.identity.actor, exc)
 
-    def session_token(self) -> str:
+    def login_token(self) -> str:
         """The connection's OOB_SESSION token, opened (and audited) on first use.
 
         Raises:
@@ -107,12 +107,12 @@ class Connection(asyncssh.SSHServer):
         if self._token is None:
             if self.identity is None:
                 raise UnavailableError("not logged in")
-            self._token = self.ctx.login.login.open_session(self.identity)
+            self._token = self.ctx.login.login.open_login(self.identity)
         return self._token
 
     def shut_down(self) -> None:
         """The server is stopping: hang up the sessions, then the connection."""
-        for session in list(self.sessions):
+        for session in list(self.channels):
             session.end_reason = session.end_reason or "shutdown"
         self._conn.disconnect(asyncssh.DISC_BY_APPLICATION, "the console server is shutting down")
 
@@ -156,12 +156,12 @@ class Connection(asyncssh.SSHServer):
     async def _watch_idle(self, timeout: float) -> None:
         while True:
             await asyncio.sleep(min(timeout / 4, 5.0))
-            if any(s.kind == "exec" for s in self.sessions):
+            if any(s.kind == "exec" for s in self.channels):
                 self.touch()  # a running command is not an idle engineer
                 continue
             if self.ctx.clock() - self.last_input < timeout:
                 continue
-            for session in list(self.sessions):
+            for session in list(self.channels):
                 session.end_reason = "idle"
                 with contextlib.suppress(OSError, asyncssh.Error):
                     session.process.stderr.write(f"\r\noob: idle for {timeout:.0f} s, logging out\r\n".encode())
@@ -169,13 +169,13 @@ class Connection(asyncssh.SSHServer):
             return
 
 
-async def _run_session(process: asyncssh.SSHServerProcess[bytes]) -> None:
+async def _run_channel(process: asyncssh.SSHServerProcess[bytes]) -> None:
     conn = process.get_extra_info("connection")
     owner = conn.get_owner() if conn is not None else None
     if not isinstance(owner, Connection) or owner.identity is None:  # asyncssh opens sessions only after auth
         process.exit(5)
         return
-    session = Session(owner, owner.identity, process)
+    session = ConsoleChannel(owner, owner.identity, process)
     owner.touch()
     await session.run()
 
@@ -193,7 +193,7 @@ async def start_server(
         return await asyncssh.create_server(
             lambda: Connection(ctx), listen, port,
             server_host_keys=[host_key],
-            process_factory=_run_session,
+            process_factory=_run_channel,
             encoding=None, line_editor=False, allow_pty=True,
             agent_forwarding=False, x11_forwarding=False, allow_scp=False,
             public_key_auth=True, password_auth=False, kbdint_auth=False, host_based_auth=False, gss_host=None,
@@ -221,6 +221,6 @@ async def serve_forever(ctx: ServerContext, acceptor: asyncssh.SSHAcceptor, stop
         for connection in open_connections:
             connection.shut_down()
         deadline = ctx.clock() + KILL_AFTER + 3
-        while ctx.sessions and ctx.clock() < deadline:  # each session audits its end on the way out
+        while ctx.channels_open and ctx.clock() < deadline:  # each session audits its end on the way out
             await asyncio.sleep(0.05)
     return len(open_connections)

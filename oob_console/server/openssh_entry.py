@@ -117,7 +117,7 @@ def run_entry(app: Services, environ: Mapping[str, str]) -> int:
         svc.audit.record("ssh.exec", login, "refused", {**base, "command": command, "reason": exc.message},
                          actor=identity.actor)
         raise
-    token = svc.login.open_session(identity)
+    token = svc.login.open_login(identity)
     try:
         svc.audit.record("ssh.exec" if kind == "exec" else "ssh.session.start", login, "ok",
                          {**base, "kind": kind, "args": args, "term": term}, actor=identity.actor)
@@ -126,7 +126,7 @@ def run_entry(app: Services, environ: Mapping[str, str]) -> int:
                          {**base, "kind": kind, "exit_status": status, "reason": reason, "seconds": seconds},
                          actor=identity.actor)
     finally:
-        svc.login.close_session(token)
+        svc.login.close_login(token)
     return status
 
 

@@ -38,13 +38,13 @@ def build_identity(services: Services) -> Identity:
         AuthError: OOB_SESSION is set but unknown, expired, or its user or key is no longer valid
             (never a silent fall back to the local account).
     """
-    from oob_console.services.auth.login import resume_session
+    from oob_console.services.auth.login import resume_login
 
     if services.authenticated is not None:
         return services.authenticated
     token = os.environ.get(SESSION_ENV)
     if token:
-        return resume_session(services.credential_repo, token, services.clock())
+        return resume_login(services.credential_repo, token, services.clock())
     return Identity.local(services.actor)
 
 

@@ -124,7 +124,7 @@ def test_dangerous_command_is_refused_without_the_quorum_and_runs_once_with_it(g
 def test_change_needs_the_operators_own_touch(guarded: tuple[Lab, Router], monkeypatch: pytest.MonkeyPatch) -> None:
     lab, r1 = guarded
     lab.use_key("alice-key")
-    session = lab.app.login.open_session(lab.app.login.login("alice", NoPrompt()))
+    session = lab.app.login.open_login(lab.app.login.login("alice", NoPrompt()))
     monkeypatch.delenv(SOFT_KEY_ENV)
     as_alice = {"OOB_SESSION": session}
 

@@ -49,7 +49,7 @@ def max_row(data: bytes) -> int:
 
 def session_pids(server: ServerThread) -> list[int]:
     def pids() -> list[int]:
-        return [s.proc.pid for c in server.ctx.connections for s in c.sessions if s.proc is not None]
+        return [s.proc.pid for c in server.ctx.connections for s in c.channels if s.proc is not None]
 
     result: list[int] = server.run(pids)
     return result

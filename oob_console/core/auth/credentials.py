@@ -130,7 +130,9 @@ def login_wait(state: LoginState, now: datetime, *, backoff: timedelta, backoff_
 
 
 @dataclass(frozen=True)
-class Session:
+class LoginToken:
+    """What `oob login` (or an SSH login to the console) hands out: a bearer token, stored only as its hash."""
+
     token_hash: str
     user: str
     key_id: str

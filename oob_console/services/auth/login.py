@@ -12,14 +12,14 @@ API::
                                              for the SSH server: checks an sk public-key signature the
                                              way OpenSSH's options say (touch, verify-required) plus a
                                              counter that must move forward, which no SSH server checks
-    open_session(identity) -> str            a bearer token (only its SHA-256 is stored)
+    open_login(identity) -> str            a bearer token (only its SHA-256 is stored)
     resume(token) -> Identity                the identity behind a token, while it, the user and the
                                              key are still valid
-    close_session(token) -> bool
+    close_login(token) -> bool
 
 How an identity travels: the CLI resolves ``OOB_SESSION`` (printed by ``oob
 login``) into the acting identity, so ``OOB_SESSION=... oob approve ...`` acts
-as that user. The SSH server, after ``ssh_auth``, calls ``open_session`` and
+as that user. The SSH server, after ``ssh_auth``, calls ``open_login`` and
 runs CLI commands with ``OOB_SESSION`` set (an invalid or expired token makes
 the command fail, never fall back to the local account), or builds
 ``Services(loaded, authenticated=...)`` in-process.
@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from oob_console.config import AuthConfig
-from oob_console.core.auth.credentials import FIDO2, SSH_SK, Credential, Session, User, login_wait
+from oob_console.core.auth.credentials import FIDO2, SSH_SK, Credential, LoginToken, User, login_wait
 from oob_console.core.auth.identity import Identity
 from oob_console.core.auth.ssh_wire import WireError, parse_public_blob
 from oob_console.core.auth.sshsig import SshsigError, check_sk_signature, parse_signature_blob, verification_input
@@ -223,38 +223,38 @@ class LoginService:
         return identity
 
     # sessions ---------------------------------------------------------------
-    def open_session(self, identity: Identity) -> str:
+    def open_login(self, identity: Identity) -> str:
         if identity.user is None or identity.key_id is None:
             raise AuthError("only a key-authenticated user can hold a session")
         token = secrets.token_urlsafe(32)
         now = self.now()
         expires = now + parse_duration(self.auth.session_lifetime)
-        session = Session(_hash(token), identity.user, identity.key_id, identity.method, identity.user_verified,
+        session = LoginToken(_hash(token), identity.user, identity.key_id, identity.method, identity.user_verified,
                           _iso(now), _iso(expires))
         self.audit.record_then("session.open", identity.user, {"expires": session.expires, "key_id": identity.key_id},
-                               lambda: self.repo.add_session(session), actor=identity.actor)
+                               lambda: self.repo.add_login(session), actor=identity.actor)
         return token
 
     def resume(self, token: str) -> Identity:
         """Raises: AuthError (unknown, expired, user disabled, key revoked)."""
-        return resume_session(self.repo, token, self.now())
+        return resume_login(self.repo, token, self.now())
 
-    def close_session(self, token: str) -> bool:
-        session = self.repo.get_session(_hash(token))
+    def close_login(self, token: str) -> bool:
+        session = self.repo.get_login(_hash(token))
         if session is None:
             return False
         return self.audit.record_then("session.close", session.user, {},
-                                      lambda: self.repo.delete_session(session.token_hash),
+                                      lambda: self.repo.delete_login(session.token_hash),
                                       actor=f"user:{session.user}")
 
 
-def resume_session(repo: CredentialRepo, token: str, now: datetime) -> Identity:
+def resume_login(repo: CredentialRepo, token: str, now: datetime) -> Identity:
     """The identity behind a session token (no audit needed: nothing changes).
 
     Raises:
         AuthError: unknown or closed, expired, user disabled, key revoked.
     """
-    session = repo.get_session(_hash(token))
+    session = repo.get_login(_hash(token))
     hint = "run 'oob login' again (or unset OOB_SESSION)"
     if session is None:
         raise AuthError("the session in OOB_SESSION is unknown or was closed", hint=hint)

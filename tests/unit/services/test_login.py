@@ -200,7 +200,7 @@ def test_unlock_needs_an_admin(alice: Lab) -> None:
 def test_sessions_carry_the_identity_until_expiry_or_revocation(alice: Lab) -> None:
     login = alice.app.login
     identity = login.login("alice", NoPrompt())
-    token = login.open_session(identity)
+    token = login.open_login(identity)
     assert login.resume(token) == identity
     alice.clock.advance(hours=13)  # session_lifetime 12h
     with pytest.raises(AuthError, match="expired"):
@@ -209,7 +209,7 @@ def test_sessions_carry_the_identity_until_expiry_or_revocation(alice: Lab) -> N
     alice.app.credentials.revoke_key(alice.admin, identity.key_id or "")
     with pytest.raises(AuthError, match="revoked"):
         login.resume(token)
-    assert login.close_session(token) and not login.close_session(token)
+    assert login.close_login(token) and not login.close_login(token)
     with pytest.raises(AuthError, match="unknown or was closed"):
         login.resume(token)
 
