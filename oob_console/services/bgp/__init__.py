@@ -10,13 +10,23 @@ from oob_console.services import lazy_exports
 
 if TYPE_CHECKING:
     from oob_console.services.bgp.ports import ApprovalStatus, IntentRecord
-    from oob_console.services.bgp.service import BgpService, Execution, StageCallback
+    from oob_console.services.bgp.service import (
+        BgpService,
+        BgpStatus,
+        Execution,
+        OpenIntent,
+        RouteStatus,
+        StageCallback,
+    )
 
 __all__ = [
     "ApprovalStatus",
     "BgpService",
+    "BgpStatus",
     "Execution",
     "IntentRecord",
+    "OpenIntent",
+    "RouteStatus",
     "StageCallback",
 ]
 
@@ -24,7 +34,10 @@ __all__ = [
 __getattr__ = lazy_exports(__name__, {
     "ApprovalStatus": "ports",
     "BgpService": "service",
+    "BgpStatus": "service",
     "Execution": "service",
     "IntentRecord": "ports",
+    "OpenIntent": "service",
+    "RouteStatus": "service",
     "StageCallback": "service",
 })

@@ -9,7 +9,7 @@ the staged progress: accepted, advertised, visible, each with its time.
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -26,7 +26,7 @@ from oob_console.core.bgp.stages import Stage
 from oob_console.core.timefmt import parse_duration
 from oob_console.errors import OobError, UsageError
 from oob_console.render.bgp import execution_lines, intent_line, progress_line, route_line, session_line
-from oob_console.services.bgp import ApprovalStatus, Execution, IntentRecord
+from oob_console.services.bgp import ApprovalStatus, BgpStatus, Execution, IntentRecord
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
 
@@ -56,19 +56,20 @@ class BgpScreen(ConsoleScreen):
     def action_reload(self) -> None:
         self.reload()
 
-    def show(self, data: dict[str, Any]) -> None:
-        states = {s["upstream"]: s["state"] for s in data["sessions"]}
-        sessions = [session_line(s, data["now"]) for s in data["sessions"]] or ["no upstreams configured"]
+    def show(self, status: BgpStatus) -> None:
+        states = status.session_states()
+        sessions = [session_line(s, status.now) for s in status.sessions] or ["no upstreams configured"]
         self.query_one("#bgp-sessions", Static).update(Text("\n".join(sessions)))
         listing = self.query_one("#bgp-list", PickList)
         listing.clear_options()
-        listing.add_options([Option(Text(route_line(r, states.get(r["upstream"], ""))),
-                                    id=f"route {r['upstream']} {r['prefix']}") for r in data["routes"]])
-        listing.add_options([Option(Text(intent_line(i)), id=f"intent {i['id']}") for i in data["intents"]])
+        listing.add_options([Option(Text(route_line(r, states.get(r.row.upstream, ""))),
+                                    id=f"route {r.row.upstream} {r.row.prefix}") for r in status.routes])
+        listing.add_options([Option(Text(intent_line(i)), id=f"intent {i.record.intent.id}")
+                             for i in status.intents])
         if listing.option_count:
             listing.highlighted = 0
-        live = sum(1 for r in data["routes"] if r["live"])
-        self.say(f"{live} announced, {len(data['intents'])} open intent(s); n announce, w withdraw the "
+        live = sum(1 for r in status.routes if r.live)
+        self.say(f"{live} announced, {len(status.intents)} open intent(s); n announce, w withdraw the "
                  "highlighted prefix, Enter opens")
 
     def _highlighted(self) -> list[str]:
