@@ -165,7 +165,7 @@ def _type_hints(cls: type) -> dict[str, Any]:
     return hints
 
 
-def _check_duration(key: str, value: Duration, meta: Mapping[str, Any]) -> None:
+def _duration_limits(key: str, value: Duration, meta: Mapping[str, Any]) -> None:
     if not math.isfinite(value.seconds) or value.seconds < 0:
         raise SchemaError(key, f"expected a duration of 0s or more, got {value}")
     if "min" in meta and value.seconds < meta["min"]:
@@ -197,7 +197,7 @@ def load_dataclass(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T
         else:
             value = convert(hints[name], raw, key)
         if isinstance(value, Duration):
-            _check_duration(key, value, meta)
+            _duration_limits(key, value, meta)
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             if "min" in meta and value < meta["min"]:
                 raise SchemaError(key, f"must be at least {meta['min']}, got {value}")

@@ -82,3 +82,31 @@ def test_cli_entry_point_does_not_load_textual() -> None:
     # `oob note` on a 9600-baud console must not pay for importing the TUI.
     loaded = _loaded_after("import oob_console.cli.main as m\nm.build_parser()")
     assert "textual" not in loaded and "rich" not in loaded
+
+
+def test_services_never_import_the_config_loader() -> None:
+    # each feature's config section is in its own settings.py; the loader imports them, not the reverse
+    bad = [f"{path.relative_to(PKG)}:{line} imports {name}" for path in _modules("services")
+           for line, name in _imports(path) if name == "oob_console.config" or name.startswith("oob_console.config.")]
+    assert not bad, "\n".join(bad)
+
+
+def test_settings_modules_stay_light() -> None:
+    # dataclasses and their checks: core, errors and other features' settings only
+    bad = []
+    for path in sorted((PKG / "services").glob("*/settings.py")):
+        for line, name in _imports(path):
+            own = name.startswith(("oob_console.core", "oob_console.errors")) or (
+                name.startswith("oob_console.services.") and name.endswith(".settings"))
+            if not (own or name.split(".")[0] in sys.stdlib_module_names):
+                bad.append(f"{path.relative_to(PKG)}:{line} imports {name}")
+    assert not bad, "\n".join(bad)
+
+
+def test_loading_the_config_loads_no_service() -> None:
+    # `oob` reads the config on every start; a feature's services load only when a command uses them
+    loaded = _loaded_after("import oob_console.config")
+    services = {m for m in loaded if m.startswith("oob_console.services.") and m.count(".") >= 3
+                and not m.endswith(".settings")}
+    assert not services, sorted(services)
+    assert not {m for m in loaded if m.split(".")[0] in HEAVY or m.startswith("oob_console.adapters")}

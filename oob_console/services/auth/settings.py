@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from oob_console.core.auth.intents import QuorumRule, rule_for
 from oob_console.core.timefmt import Duration
+
+if TYPE_CHECKING:
+    from oob_console.core.auth.intents import QuorumRule
 
 DEFAULT_CLASS = "default"  # the rule name of [approvals.default]
 
@@ -62,6 +65,8 @@ class ApprovalClass:
             raise ValueError("roles: at least one role must be able to approve")
 
     def rule(self, name: str) -> QuorumRule:
+        from oob_console.core.auth.intents import QuorumRule  # not at import: it pulls in hashlib and json
+
         return QuorumRule(name, self.quorum, frozenset(self.roles), self.requester_counts, self.require_uv)
 
 
@@ -93,6 +98,8 @@ class ApprovalsConfig:
 
     def rule(self, action: str) -> QuorumRule:
         """The rule of the longest class that is a dotted prefix of ``action``, else the default."""
+        from oob_console.core.auth.intents import rule_for
+
         return rule_for(action, self.rules())
 
 
