@@ -215,8 +215,8 @@ def cmd_cancel(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> Output:
-    data = ctx.app.bgp.status()
-    return Output(data, "\n".join(status_lines(data)))
+    status = ctx.app.bgp.status()
+    return Output(status.to_json(), "\n".join(status_lines(status)))
 
 
 def cmd_speaker(args: argparse.Namespace, ctx: Context) -> Output:

@@ -157,7 +157,7 @@ def _options(args: argparse.Namespace, ctx: Context) -> RunOptions:
             raise UsageError(f"--{flag.replace('_', '-')} must be positive")
     if args.concurrency is not None and args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
-    return RunOptions(timeout=args.timeout or cfg.command_timeout, connect_timeout=args.connect_timeout,
+    return RunOptions(timeout=args.timeout or cfg.command_timeout.seconds, connect_timeout=args.connect_timeout,
                       concurrency=args.concurrency or cfg.concurrency, transport=args.transport)
 
 

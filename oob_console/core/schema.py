@@ -3,8 +3,13 @@
 Unknown keys, wrong types and missing required keys are errors naming the
 dotted key. Supported field types: ``str int float bool``, ``Literal[...]``,
 ``X | None``, ``list[X]``, ``tuple[X, ...]``, ``dict[str, X]``, nested frozen
-dataclasses and :class:`SecretRef`. Per-field limits come from
-``field(metadata={"min": .., "max": .., "doc": ..})``.
+dataclasses, :class:`SecretRef` and :class:`~oob_console.core.timefmt.Duration`.
+Per-field limits come from ``field(metadata={"min": .., "max": .., "doc": ..})``
+(for a duration, in seconds).
+
+A duration is written as text (``"90s"``, ``"15m"``, ``"1h30m"``); a field with
+``metadata={"seconds": True}`` (one that took a number of seconds before) also
+takes a bare number of seconds. ``""`` leaves a ``Duration | None`` unset.
 
 We write this instead of using pydantic: it is ~200 lines, keeps ``core``
 standard-library-only, costs nothing at start-up on a small ARM box, and lets
@@ -14,12 +19,15 @@ every error carry the TOML line (see :func:`locate_key`).
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+
+from oob_console.core.timefmt import Duration
 
 T = TypeVar("T")
 
@@ -68,6 +76,8 @@ def _type_name(tp: Any) -> str:
         return f"a table of {_type_name(get_args(tp)[1])}"
     if tp is SecretRef:
         return "a secret reference ('file:PATH' or 'env:NAME')"
+    if tp is Duration:
+        return "a duration (like '90s', '15m', '4h')"
     if dataclasses.is_dataclass(tp):
         return "a table"
     names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
@@ -87,6 +97,8 @@ def convert(tp: Any, value: Any, key: str) -> Any:
         options = get_args(tp)
         if value is None and type(None) in options:
             return None
+        if value == "" and Duration in options and type(None) in options:
+            return None  # an optional duration left unset
         errors = []
         for option in options:
             if option is type(None):
@@ -122,6 +134,13 @@ def convert(tp: Any, value: Any, key: str) -> Any:
             raise SchemaError(
                 key, str(exc), "write 'file:/path/to/secret' (mode 0600) or 'env:VARIABLE'"
             ) from None
+    if tp is Duration:
+        if not isinstance(value, str):
+            raise SchemaError(key, f"expected {_type_name(tp)}, got {_describe(value)} {value!r}")
+        try:
+            return Duration.parse(value)
+        except ValueError as exc:
+            raise SchemaError(key, str(exc)) from None
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         if not isinstance(value, dict):
             raise SchemaError(key, f"expected a table, got {_describe(value)}")
@@ -146,6 +165,15 @@ def _type_hints(cls: type) -> dict[str, Any]:
     return hints
 
 
+def _duration_limits(key: str, value: Duration, meta: Mapping[str, Any]) -> None:
+    if not math.isfinite(value.seconds) or value.seconds < 0:
+        raise SchemaError(key, f"expected a duration of 0s or more, got {value}")
+    if "min" in meta and value.seconds < meta["min"]:
+        raise SchemaError(key, f"must be at least {meta['min']:g}s, got {value}")
+    if "max" in meta and value.seconds > meta["max"]:
+        raise SchemaError(key, f"must be at most {meta['max']:g}s, got {value}")
+
+
 def load_dataclass(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
     """Build dataclass ``cls`` from ``data``, rejecting unknown and missing keys."""
     hints = _type_hints(cls)
@@ -162,9 +190,15 @@ def load_dataclass(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T
             if fld.default is dataclasses.MISSING and fld.default_factory is dataclasses.MISSING:
                 raise SchemaError(key, "required key is missing")
             continue
-        value = convert(hints[name], data[name], key)
         meta = fld.metadata
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raw = data[name]
+        if meta.get("seconds") and type(raw) in (int, float):
+            value: Any = Duration.of_seconds(raw)
+        else:
+            value = convert(hints[name], raw, key)
+        if isinstance(value, Duration):
+            _duration_limits(key, value, meta)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
             if "min" in meta and value < meta["min"]:
                 raise SchemaError(key, f"must be at least {meta['min']}, got {value}")
             if "max" in meta and value > meta["max"]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")
@@ -21,6 +23,43 @@ def parse_duration(text: str) -> timedelta:
     if not compact or pos != len(compact):
         raise ValueError(f"{text!r} is not a duration (like 90s, 15m, 4h, 2d, 1h30m)")
     return timedelta(seconds=total)
+
+
+_SECONDS = re.compile(r"\d+(\.\d+)?")
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A length of time from the config: ``.seconds`` is its length, ``str()`` the text the operator wrote.
+
+    Two durations are equal when they are equally long (``"5m" == "300s"``). One read from a bare
+    number (``connect_timeout = 30.0``, where a key took seconds before) keeps that number as its text.
+    """
+
+    seconds: float
+    text: str = field(compare=False)
+
+    @classmethod
+    def parse(cls, text: str) -> Duration:
+        """``4h``, ``1h30m``, ``90s``. Raises ValueError otherwise."""
+        return cls(parse_duration(text).total_seconds(), text)
+
+    @classmethod
+    def of_seconds(cls, seconds: float) -> Duration:
+        """A bare number of seconds, as a key that took numbers reads one."""
+        return cls(float(seconds), repr(seconds))
+
+    @property
+    def timedelta(self) -> _dt.timedelta:
+        return _dt.timedelta(seconds=self.seconds)
+
+    @property
+    def is_number(self) -> bool:
+        """Written as a bare number of seconds (TOML writes it back as one)."""
+        return bool(_SECONDS.fullmatch(self.text))
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def parse_since(text: str, now: datetime) -> datetime:

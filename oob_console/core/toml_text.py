@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from oob_console.core.schema import SecretRef
+from oob_console.core.timefmt import Duration
 
 
 def _string(text: str) -> str:
@@ -28,13 +29,16 @@ def _scalar(value: Any) -> str:
         return _string(value)
     if isinstance(value, SecretRef):
         return _string(str(value))
+    if isinstance(value, Duration):  # as the operator wrote it: "15m", or a bare number of seconds
+        return value.text if value.is_number else _string(value.text)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_scalar(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} as a TOML value")
 
 
 def _is_table(value: Any) -> bool:
-    return dataclasses.is_dataclass(value) and not isinstance(value, type) and not isinstance(value, SecretRef)
+    return (dataclasses.is_dataclass(value) and not isinstance(value, type)
+            and not isinstance(value, (SecretRef, Duration)))
 
 
 def _is_table_array(value: Any) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from oob_console.core.bgp.intent import format_seconds
 from oob_console.core.bgp.stages import STAGES, stage_line
@@ -12,50 +12,51 @@ if TYPE_CHECKING:
     from oob_console.core.bgp.intent import BgpIntent
     from oob_console.core.bgp.preflight import PreflightReport
     from oob_console.core.bgp.stages import Stage
-    from oob_console.services.bgp import ApprovalStatus, Execution, IntentRecord
+    from oob_console.services.bgp import ApprovalStatus, BgpStatus, Execution, IntentRecord, OpenIntent, RouteStatus
+    from oob_console.services.bgp.ports import SessionInfo
 
 _NOT_OUT = ("down", "connected", "unknown")  # our own session is not carrying it right now
 
 
-def session_line(s: dict[str, Any], now: float) -> str:
-    since = f" for {format_seconds(now - s['since'])}" if s.get("since") else ""
-    return f"{s['upstream']:<14} {s['peer']:<18} {s['state']}{since}" + (f" ({s['detail']})" if s.get("detail")
-                                                                       else "")
+def session_line(s: SessionInfo, now: float) -> str:
+    since = f" for {format_seconds(now - s.since)}" if s.since else ""
+    return f"{s.upstream:<14} {s.peer:<18} {s.state}{since}" + (f" ({s.detail})" if s.detail else "")
 
 
-def route_line(r: dict[str, Any], session_state: str) -> str:
-    lease = "" if r["lease_left_s"] is None else (
-        f", lease {format_seconds(max(r['lease_left_s'], 0))} left" if r["live"] else ", lease expired")
-    stages = " ".join(f"{n}={r['stages'][n]['state']}" for n in STAGES if n in r["stages"]) or "no stages yet"
-    gone = f" - NOT OUT NOW: session {session_state}" if r["live"] and session_state in _NOT_OUT else ""
-    return f"{r['prefix']:<20} {r['upstream']:<14} {r['desired']}{lease}; {stages} ({r['intent_id']}){gone}"
+def route_line(r: RouteStatus, session_state: str) -> str:
+    row = r.row
+    lease = "" if r.lease_left is None else (
+        f", lease {format_seconds(max(r.lease_left, 0))} left" if r.live else ", lease expired")
+    stages = " ".join(f"{n}={row.stages[n].state}" for n in STAGES if n in row.stages) or "no stages yet"
+    gone = f" - NOT OUT NOW: session {session_state}" if r.live and session_state in _NOT_OUT else ""
+    return f"{row.prefix:<20} {row.upstream:<14} {row.desired}{lease}; {stages} ({row.intent_id}){gone}"
 
 
-def intent_line(i: dict[str, Any]) -> str:
-    ap = i.get("approvals", {})
-    got = f"{ap['state']}, {ap['have']}/{ap['need']} approvals" if "state" in ap else ap.get("error", "")
-    return f"{i['id']} [{i['status']}] {i['summary']} - {got}"
+def intent_line(i: OpenIntent) -> str:
+    ap = i.approvals
+    got = i.approvals_error if ap is None else f"{ap.state}, {ap.have}/{ap.need} approvals"
+    return f"{i.record.intent.id} [{i.record.status}] {i.record.intent.summary()} - {got}"
 
 
-def session_lines(data: dict[str, Any]) -> list[str]:
-    """Our sessions to the upstreams, one a line (``BgpService.status()``)."""
-    return [session_line(s, data["now"]) for s in data["sessions"]]
+def session_lines(status: BgpStatus) -> list[str]:
+    """Our sessions to the upstreams, one a line."""
+    return [session_line(s, status.now) for s in status.sessions]
 
 
-def route_lines(data: dict[str, Any]) -> list[str]:
-    """Our prefixes, one a line in the order of ``data["routes"]``, each against its session's state."""
-    sessions = {s["upstream"]: s["state"] for s in data["sessions"]}
-    return [route_line(r, sessions.get(r["upstream"], "")) for r in data["routes"]]
+def route_lines(status: BgpStatus) -> list[str]:
+    """Our prefixes, one a line in the order of ``status.routes``, each against its session's state."""
+    sessions = status.session_states()
+    return [route_line(r, sessions.get(r.row.upstream, "")) for r in status.routes]
 
 
-def status_lines(data: dict[str, Any]) -> list[str]:
+def status_lines(status: BgpStatus) -> list[str]:
     """``BgpService.status()`` as the sections an operator reads."""
-    lines = ["sessions:", *(f"  {line}" for line in session_lines(data))]
-    lines += ["prefixes:", *(f"  {line}" for line in route_lines(data))]
-    if not data["routes"]:
+    lines = ["sessions:", *(f"  {line}" for line in session_lines(status))]
+    lines += ["prefixes:", *(f"  {line}" for line in route_lines(status))]
+    if not status.routes:
         lines.append("  (none)")
-    lines += ["open intents:", *(f"  {intent_line(i)}" for i in data["intents"])]
-    if not data["intents"]:
+    lines += ["open intents:", *(f"  {intent_line(i)}" for i in status.intents)]
+    if not status.intents:
         lines.append("  (none)")
     return lines
 

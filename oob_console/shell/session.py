@@ -430,7 +430,8 @@ class LineShell:
         self.say(f"running {command.strip()!r} on {len(devices)} devices...")
         report = asyncio.run(runs.run(command.strip(), devices, inventory, intent_id=intent,
                                       touch=ShellPrompt(self),
-                                      options=RunOptions(timeout=cfg.command_timeout, concurrency=cfg.concurrency)))
+                                      options=RunOptions(timeout=cfg.command_timeout.seconds,
+                                                         concurrency=cfg.concurrency)))
         self.page([run_result_line(r, self.width - 1) for r in report.results])
         self.say(run_summary(report))
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from oob_console.config import BgpConfig, LoadedConfig, read_secret
 from oob_console.core.bgp.preflight import BgpPolicy, OwnedBlock, UpstreamPolicy
 from oob_console.core.bgp.stages import DEADLINE, EXPECTED
-from oob_console.core.timefmt import parse_duration
 from oob_console.errors import ConfigError
 from oob_console.services.bgp.ports import LookingGlass, RouteBackend
 from oob_console.services.bgp.service import BgpService, BgpSettings, UpstreamSettings
@@ -27,10 +26,6 @@ if TYPE_CHECKING:
     from oob_console.wiring import Services
 
 
-def _seconds(text: str) -> float:
-    return parse_duration(text).total_seconds()
-
-
 def bgp_settings(cfg: BgpConfig) -> BgpSettings:
     owned = tuple(OwnedBlock(o.prefix, o.max_length or ipaddress.ip_network(o.prefix).prefixlen,
                              o.origin_as or cfg.local_as) for o in cfg.owned)
@@ -41,17 +36,17 @@ def bgp_settings(cfg: BgpConfig) -> BgpSettings:
         version = ipaddress.ip_address(up.session.local_address).version if up.session else None
         policies[name] = UpstreamPolicy(
             name, up.backend, up.max_length_v4, up.max_length_v6, up.allow_bogons, up.max_prepend,
-            tuple(up.provisioned), _seconds(up.min_interval), tuple(families), up.origin_as or None, version)
+            tuple(up.provisioned), up.min_interval.seconds, tuple(families), up.origin_as or None, version)
         deadline = dict(DEADLINE[up.backend])
-        if up.advertise_timeout:
-            deadline["advertised"] = _seconds(up.advertise_timeout)
-        if up.visible_timeout:
-            deadline["visible"] = _seconds(up.visible_timeout)
+        if up.advertise_timeout is not None:
+            deadline["advertised"] = up.advertise_timeout.seconds
+        if up.visible_timeout is not None:
+            deadline["visible"] = up.visible_timeout.seconds
         upstreams[name] = UpstreamSettings(name, up.backend, EXPECTED[up.backend], deadline, up.description)
     policy = BgpPolicy(cfg.local_as, owned, policies, cfg.rpki.required, cfg.rpki.allow_not_found,
-                       _seconds(cfg.rpki.max_age), _seconds(cfg.max_lease))
-    return BgpSettings(policy, upstreams, tuple(cfg.default_upstreams), _seconds(cfg.default_lease),
-                       _seconds(cfg.approval_window), cfg.approvals_required, cfg.drill_prefix)
+                       cfg.rpki.max_age.seconds, cfg.max_lease.seconds)
+    return BgpSettings(policy, upstreams, tuple(cfg.default_upstreams), cfg.default_lease.seconds,
+                       cfg.approval_window.seconds, cfg.approvals_required, cfg.drill_prefix)
 
 
 def provider_backends(app: Services) -> dict[str, RouteBackend]:
@@ -67,16 +62,16 @@ def provider_backends(app: Services) -> dict[str, RouteBackend]:
         if up.cloudflare is not None:
             cf = up.cloudflare
             out[name] = CloudflareBackend(name, account_id=cf.account_id, api_url=cf.api_url,
-                                          timeout=_seconds(cf.timeout),
+                                          timeout=cf.timeout.seconds,
                                           token=partial(read_secret, cf.api_token, where=f"{key}.cloudflare"))
         elif up.aws is not None:
             aws = up.aws
             out[name] = AwsByoipBackend(
-                name, region=aws.region, endpoint=aws.endpoint, timeout=_seconds(aws.timeout),
+                name, region=aws.region, endpoint=aws.endpoint, timeout=aws.timeout.seconds,
                 access_key_id=partial(read_secret, aws.access_key_id, where=f"{key}.aws.access_key_id"),
                 secret_access_key=partial(read_secret, aws.secret_access_key, where=f"{key}.aws.secret_access_key"))
     routers = {name: RouterUpstream(name, up.router.device, up.router.neighbor, up.router.bgp_group,
-                                    _seconds(up.router.commit_confirm))
+                                    up.router.commit_confirm.seconds)
                for name, up in cfg.upstreams.items() if up.router is not None}
     if routers:
         backend = RouterBackend(app.devices, routers, cfg.local_as)
@@ -87,7 +82,7 @@ def provider_backends(app: Services) -> dict[str, RouteBackend]:
 def looking_glasses(cfg: BgpConfig) -> dict[str, LookingGlass]:
     from oob_console.adapters.bgp.looking_glass_http import RipestatLookingGlass
 
-    made = {name: RipestatLookingGlass(lg.url, timeout=_seconds(lg.timeout), look_back=_seconds(lg.look_back))
+    made = {name: RipestatLookingGlass(lg.url, timeout=lg.timeout.seconds, look_back=lg.look_back.seconds)
             for name, lg in cfg.looking_glasses.items()}
     return {name: made[up.looking_glass] for name, up in cfg.upstreams.items() if up.looking_glass}
 
@@ -174,7 +169,7 @@ def build_speaker(app: Services) -> ExabgpSpeaker:
                           hint="pip install 'oob-console[bgp]', or set bgp.speaker.exabgp to its path")
     return ExabgpSpeaker(runtime_dir=Path(runtime_dir(app.loaded)), exabgp=exabgp, neighbors=neighbors,
                          local_as=cfg.local_as, router_id=router_id,
-                         restart_delay=_seconds(cfg.speaker.restart_delay))
+                         restart_delay=cfg.speaker.restart_delay.seconds)
 
 
 def build_supervisor(app: Services) -> tuple[BgpSupervisor, ControlServer]:

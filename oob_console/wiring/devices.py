@@ -34,7 +34,7 @@ def build_devices(services: Services) -> DeviceAccess:
         audit=services.audit,
         read_secret=lambda ref, where: read_secret(ref, where=where),
         resolve_path=services.path,
-        connect_timeout=cfg.connect_timeout,
+        connect_timeout=cfg.connect_timeout.seconds,
         prober=probe,
     )
 

@@ -37,13 +37,12 @@ def build_doctor(services: Services) -> DoctorService:
                  lambda: inventory_targets(services.devices.inventory()), lambda: doctor_targets(cfg.bgp)],
         data_sources=[lambda: local_data(services)],
         state_paths={purpose: services.path(value) for purpose, value in state.items()},
-        resolve_timeout=cfg.doctor.resolve_timeout,
+        resolve_timeout=cfg.doctor.resolve_timeout.seconds,
     )
 
 
 def local_data(services: Services) -> list[DataItem]:
     """The local data the console trusts (store, runbooks, VRPs, bundle, last drill) with its age."""
-    from oob_console.config import comms_seconds
     from oob_console.services.doctor.service import VrpAge
     from oob_console.services.doctor.service import local_data as judge_local_data
 
@@ -54,11 +53,11 @@ def local_data(services: Services) -> list[DataItem]:
         now = services.doctor.clock()
         snap = services.bgp.vrps.load(now)
         vrps = VrpAge(snap.source, None if snap.age_seconds is None else now - snap.age_seconds,
-                      comms_seconds(cfg.bgp.rpki.max_age),
+                      cfg.bgp.rpki.max_age.seconds,
                       snap.error or f"{len(snap.vrps.vrps) if snap.vrps else 0} VRPs, dated by {snap.age_from}")
     return judge_local_data(
         services.doctor.probe, store=services.path(cfg.paths.store), runbooks=services.path(cfg.paths.runbooks),
-        reports=services.path(cfg.paths.reports), max_age=comms_seconds(cfg.doctor.data_max_age),
-        drill_max_age=comms_seconds(cfg.doctor.drill_max_age), last_drill=services.drill.last_passing(),
+        reports=services.path(cfg.paths.reports), max_age=cfg.doctor.data_max_age.seconds,
+        drill_max_age=cfg.doctor.drill_max_age.seconds, last_drill=services.drill.last_passing(),
         bundle_serial=bundle, inventory=services.path(cfg.paths.inventory), vrps=vrps,
     )

@@ -44,7 +44,7 @@ def build_drill(services: Services) -> DrillService:
     return DrillService(
         kinds={k.kind: k for k in steps}, needs=MISSING_DRILLS,
         reports=ReportFiles(services.path(cfg.paths.reports)),
-        audit=services.audit, notify=services.notify, site=cfg.site.name, step_timeout=cfg.drill.step_timeout,
+        audit=services.audit, notify=services.notify, site=cfg.site.name, step_timeout=cfg.drill.step_timeout.seconds,
     )
 
 

@@ -30,7 +30,7 @@ def build_guard(loaded: LoadedConfig | None, *, inventory: str | None = None) ->
     else:
         inventory_path = loaded.resolve(loaded.config.paths.inventory) if loaded else None
     return GuardService(policy, InventoryFile(inventory_path), CorpusDirectory(loaded.base if loaded else None),
-                        checker_timeout=cfg.checker_timeout, default_corpus=cfg.corpus)
+                        checker_timeout=cfg.checker_timeout.seconds, default_corpus=cfg.corpus)
 
 
 def build_guard_gate(services: Services) -> GuardGate:

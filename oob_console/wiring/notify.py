@@ -12,7 +12,6 @@ if TYPE_CHECKING:
 def build_notify(services: Services) -> NotifyService:
     from oob_console.adapters.notifiers.factory import build_channels
     from oob_console.adapters.outbox_sqlite import SqliteOutbox
-    from oob_console.config import comms_seconds
     from oob_console.core.notice import RetryPolicy
     from oob_console.services.notify import NotifyService
 
@@ -22,9 +21,9 @@ def build_notify(services: Services) -> NotifyService:
         channels=build_channels(cfg),
         audit=services.audit,
         site=services.loaded.config.site.name,
-        policy=RetryPolicy(initial=cfg.backoff_initial, maximum=cfg.backoff_max),
-        expire_after=comms_seconds(cfg.expire_after),
-        lease=2 * (cfg.connect_timeout + cfg.timeout) + 2,
-        send_wait=cfg.send_wait,
+        policy=RetryPolicy(initial=cfg.backoff_initial.seconds, maximum=cfg.backoff_max.seconds),
+        expire_after=cfg.expire_after.seconds,
+        lease=2 * (cfg.connect_timeout.seconds + cfg.timeout.seconds) + 2,
+        send_wait=cfg.send_wait.seconds,
         auto_events=frozenset(cfg.auto),
     )

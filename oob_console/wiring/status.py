@@ -20,7 +20,6 @@ def build_runbooks(services: Services) -> RunbookService:
 
 def build_status(services: Services) -> StatusService:
     from oob_console.adapters.host_linux import TcpProbe
-    from oob_console.config import comms_seconds
     from oob_console.services.status import service as status
 
     # Each feature adds its overview probe here (see services.status.service.OVERVIEW).
@@ -35,6 +34,6 @@ def build_status(services: Services) -> StatusService:
         "doctor": status.lazy(lambda: status.doctor_probe(services.doctor)),
         "bgp": status.lazy(lambda: status.bgp_probe(lambda: services.bgp)),
         "drill": status.lazy(lambda: status.drill_probe(
-            services.drill, max_age_days=comms_seconds(cfg.doctor.drill_max_age) / 86400)),
+            services.drill, max_age_days=cfg.doctor.drill_max_age.seconds / 86400)),
     }
     return status.StatusService(probes, slow=frozenset({"devices", "uplink", "doctor", "drill", "bgp"}))

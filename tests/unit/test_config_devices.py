@@ -17,7 +17,7 @@ def test_example_documents_and_sets_every_device_key() -> None:
     cfg = parse_config(text, EXAMPLE)
     assert cfg.paths.inventory == "inventory.toml" and cfg.paths.known_hosts == "known_hosts"
     assert cfg.paths.backups == "backups"
-    assert (cfg.devices.concurrency, cfg.devices.connect_timeout, cfg.devices.escape_char) == (50, 30.0, "~")
+    assert (cfg.devices.concurrency, cfg.devices.connect_timeout.seconds, cfg.devices.escape_char) == (50, 30.0, "~")
     lines = text.splitlines()
     for key in ("concurrency", "connect_timeout", "command_timeout", "escape_char", "inventory", "known_hosts",
                 "backups"):

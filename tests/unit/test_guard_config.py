@@ -32,12 +32,20 @@ def test_the_policy_is_built_from_the_config(tmp_path: Path) -> None:
     assert svc.checker_timeout == 0.5
 
 
+@pytest.mark.parametrize(("value", "seconds"), [("0.5", 0.5), ("3", 3.0), ('"3s"', 3.0)])
+def test_checker_timeout_takes_seconds_as_before_or_a_duration(value: str, seconds: float) -> None:
+    guard = parse_config(f"[guard]\nchecker_timeout = {value}\n", Path("c.toml")).guard
+    assert guard.checker_timeout.seconds == seconds and str(guard.checker_timeout) == value.strip('"')
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("[guard]\nlink_share = 0\n", "at least 0.01"),
     ("[guard]\nchecker_timeout = 0.01\n", "at least 0.05"),
     ("[guard]\ncritical_link_kinds = [\"core\"]\n", "unknown kind"),
     ("[guard]\nthreshold = 1\n", "unknown key"),
-    ("[guard]\nchecker_timeout = \"2s\"\n", "expected a number"),
+    ("[guard]\nchecker_timeout = \"2 seconds\"\n", "not a duration"),
+    ("[guard]\nchecker_timeout = true\n", "expected a duration"),
+    ("[guard]\nchecker_timeout = \"500ms\"\n", "not a duration"),
 ])
 def test_bad_values_are_rejected_with_the_line(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:

@@ -42,22 +42,6 @@ SERVICES_MUST_NOT_USE = ("adapters", "wiring", "render", "config", *FRONT_ENDS)
 RENDER_MAY_USE = ("core", "services", "errors")
 MAX_LINES = 600
 
-# Violations other branches are removing right now; the lead empties this when they are merged.
-# Each entry is (module, what it may still break): the name of the rule's forbidden import, or
-# "lines" for the size rule. A test fails as soon as an entry no longer matches a live violation.
-KNOWN_UNTIL_MERGE: frozenset[tuple[str, str]] = frozenset({
-    # services import config's dataclasses (config is being split; services get their own settings)
-    ("oob_console.services.auth.approvals", "oob_console.config"),
-    ("oob_console.services.auth.credentials", "oob_console.config"),
-    ("oob_console.services.auth.login", "oob_console.config"),
-    ("oob_console.services.auth.store_sync", "oob_console.config"),
-    ("oob_console.services.drill.key_steps", "oob_console.config"),
-    ("oob_console.services.guard.gate", "oob_console.config"),
-    # config.py is being turned into a config/ package
-    ("oob_console.config", "lines"),
-})
-
-
 @dataclass(frozen=True)
 class Import:
     target: str  # absolute dotted name: a module of the tree when it is one, else what was named
@@ -260,22 +244,6 @@ def cycle_violations(modules: dict[str, Module], *, deferred: bool = False) -> l
     return bad
 
 
-def _known(v: str) -> tuple[str, str] | None:
-    for mod, what in KNOWN_UNTIL_MERGE:
-        if not v.startswith(f"{mod} ("):
-            continue
-        if what == "lines" and v.endswith(" lines"):
-            return mod, what
-        target = v.rsplit(" ", 1)[-1]
-        if what != "lines" and _within(target, [what]):
-            return mod, what
-    return None
-
-
-def _unexplained(found: list[str]) -> list[str]:
-    return [v for v in found if _known(v) is None]
-
-
 MODULES = scan(PKG)
 
 
@@ -291,7 +259,7 @@ def test_front_ends_never_import_an_adapter() -> None:
 
 
 def test_services_import_no_adapter_front_end_config_render_or_io_library() -> None:
-    bad = _unexplained(services_violations(MODULES))
+    bad = services_violations(MODULES)
     assert not bad, "services may use core, errors and ports only:\n" + "\n".join(bad)
 
 
@@ -301,7 +269,7 @@ def test_render_imports_only_core_services_and_errors() -> None:
 
 
 def test_no_module_is_over_the_size_limit() -> None:
-    bad = _unexplained(size_violations(MODULES))
+    bad = size_violations(MODULES)
     assert not bad, f"split modules over {MAX_LINES} lines:\n" + "\n".join(bad)
 
 
@@ -315,13 +283,6 @@ def test_no_cycle_hidden_behind_a_deferred_import() -> None:
     # both read (as core.guard.dialect is for rules and the grammars).
     bad = cycle_violations(MODULES, deferred=True)
     assert not bad, "modules import each other (counting imports in functions):\n" + "\n".join(bad)
-
-
-def test_known_until_merge_lists_only_live_violations() -> None:
-    found = services_violations(MODULES) + size_violations(MODULES)
-    live = {_known(v) for v in found} - {None}
-    stale = sorted(KNOWN_UNTIL_MERGE - live)
-    assert not stale, f"fixed, remove from KNOWN_UNTIL_MERGE: {stale}"
 
 
 # Each rule can fail: the same checker on a small tree with one thing wrong.
@@ -409,14 +370,6 @@ def test_cycle_rule_and_packages(tmp_path: Path) -> None:
     assert len(cycle_violations(_tree(tmp_path / "bad", bad))) == 1
 
 
-def test_known_until_merge_does_not_hide_other_violations(tmp_path: Path) -> None:
-    tree = _tree(tmp_path, {"services/auth/login.py": "from oob_console.config import A\n"
-                                                      "from oob_console.render import r\n",
-                            "render/__init__.py": ""})
-    assert _unexplained(services_violations(tree)) == [
-        "oob_console.services.auth.login (login.py:2) imports oob_console.render"]
-
-
 def _loaded_after(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
@@ -435,3 +388,22 @@ def test_cli_entry_point_does_not_load_textual() -> None:
     # `oob note` on a 9600-baud console must not pay for importing the TUI.
     loaded = _loaded_after("import oob_console.cli.main as m\nm.build_parser()")
     assert "textual" not in loaded and "rich" not in loaded
+
+
+def test_settings_modules_stay_light() -> None:
+    # dataclasses and their checks: core, errors and other features' settings only (the config loader reads them)
+    bad = [_report(m, i, "a settings module uses only core, errors and other settings") for m in MODULES.values()
+           if m.name.startswith("oob_console.services.") and m.name.endswith(".settings") for i in m.imports
+           if not (_within(i.target, ("oob_console.core", "oob_console.errors"))
+                   or (i.target.startswith("oob_console.services.") and i.target.endswith(".settings"))
+                   or i.target.split(".")[0] in sys.stdlib_module_names)]
+    assert not bad, "\n".join(bad)
+
+
+def test_loading_the_config_loads_no_service() -> None:
+    # `oob` reads the config on every start; a feature's services load only when a command uses them
+    loaded = _loaded_after("import oob_console.config")
+    services = {m for m in loaded if m.startswith("oob_console.services.") and m.count(".") >= 3
+                and not m.endswith(".settings")}
+    assert not services, sorted(services)
+    assert not {m for m in loaded if m.split(".")[0] in HEAVY or m.startswith("oob_console.adapters")}

@@ -47,5 +47,5 @@ def build_channel(cfg: ChannelConfig, timeouts: Timeouts) -> HttpChannel:
 
 
 def build_channels(cfg: CommsConfig) -> dict[str, HttpChannel]:
-    timeouts = Timeouts(connect=cfg.connect_timeout, read=cfg.timeout)
+    timeouts = Timeouts(connect=cfg.connect_timeout.seconds, read=cfg.timeout.seconds)
     return {c.name: build_channel(c, timeouts) for c in cfg.channels}

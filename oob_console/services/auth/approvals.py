@@ -51,7 +51,6 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from oob_console.config import ApprovalsConfig, AuthConfig
 from oob_console.core.auth import sshsig
 from oob_console.core.auth.credentials import FIDO2, SSH_SK, Credential, User
 from oob_console.core.auth.identity import Identity
@@ -68,10 +67,8 @@ from oob_console.core.auth.intents import (
     approval_refusal,
     new_intent,
     quorum_status,
-    rule_for,
 )
 from oob_console.core.auth.webauthn import KeyAssertion, check_assertion, signed_bytes, uv_request
-from oob_console.core.timefmt import parse_duration
 from oob_console.errors import AuthError, ConflictError, RefusedError, UsageError
 from oob_console.services.audit.service import AuditService
 from oob_console.services.auth.credentials import stamp
@@ -84,6 +81,7 @@ from oob_console.services.auth.ports import (
     SignatureCheck,
     StoredIntentView,
 )
+from oob_console.services.auth.settings import ApprovalsConfig, AuthConfig
 
 DRILL = "drill"
 
@@ -134,11 +132,7 @@ class ApprovalService:
 
     # rules -------------------------------------------------------------------
     def rule(self, action: str) -> QuorumRule:
-        rules = {name: QuorumRule(name, c.quorum, frozenset(c.roles), c.requester_counts, c.require_uv)
-                 for name, c in self.policy.classes.items()}
-        d = self.policy.default
-        rules["default"] = QuorumRule("default", d.quorum, frozenset(d.roles), d.requester_counts, d.require_uv)
-        return rule_for(action, rules)
+        return self.policy.rule(action)
 
     def _view(self, stored: StoredIntentView) -> IntentView:
         intent = stored.intent
@@ -162,8 +156,8 @@ class ApprovalService:
     def request(self, by: Identity, action: str, params: dict[str, Any], *,
                 lifetime: timedelta | None = None) -> IntentView:
         """Raises: UsageError (bad action/params/lifetime), StorageError, AuditWriteError."""
-        longest = parse_duration(self.policy.max_lifetime)
-        life = lifetime or parse_duration(self.policy.lifetime)
+        longest = self.policy.max_lifetime.timedelta
+        life = lifetime or self.policy.lifetime.timedelta
         if life > longest:
             raise UsageError(f"an intent may live at most {self.policy.max_lifetime}",
                              hint="[approvals] max_lifetime in the config")

@@ -34,7 +34,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from oob_console.config import AuthConfig
 from oob_console.core.auth.credentials import FIDO2, LOCAL, SSH_SK, Credential, LoginState, User, fido2_key_id
 from oob_console.core.auth.identity import ROLES, Identity, check_user_name
 from oob_console.core.auth.ssh_wire import WireError, parse_authorized_key
@@ -43,6 +42,7 @@ from oob_console.core.auth.webauthn import CREATE, check_assertion
 from oob_console.errors import AuthError, ConflictError, NotFoundError, RefusedError, UsageError
 from oob_console.services.audit.service import AuditService
 from oob_console.services.auth.ports import Clock, CredentialRepo, KeyDevice, Prompt
+from oob_console.services.auth.settings import AuthConfig
 
 SOFTWARE_REFUSED = RefusedError(
     "this is a SOFTWARE key (oob-console's test authenticator), and this site does not allow software keys",

@@ -42,17 +42,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from oob_console.config import AuthConfig
 from oob_console.core.auth.credentials import FIDO2, SSH_SK, Credential, LoginToken, User, login_wait
 from oob_console.core.auth.identity import Identity
 from oob_console.core.auth.ssh_wire import WireError, parse_public_blob
 from oob_console.core.auth.sshsig import SshsigError, check_sk_signature, parse_signature_blob, verification_input
 from oob_console.core.auth.webauthn import KeyAssertion, check_assertion, signed_bytes, uv_request
-from oob_console.core.timefmt import parse_duration
 from oob_console.errors import AuthError
 from oob_console.services.audit.service import AuditService
 from oob_console.services.auth.credentials import stamp
 from oob_console.services.auth.ports import Clock, CredentialRepo, KeyDevice, Prompt, SignatureCheck
+from oob_console.services.auth.settings import AuthConfig
 
 
 @dataclass(frozen=True)
@@ -91,8 +90,8 @@ class LoginService:
                 user.name, f"user {user.name!r} is locked after {state.failures} failed logins (since "
                 f"{state.locked_at})", hint=f"an admin runs 'oob user unlock {user.name}'",
             )
-        wait = login_wait(state, self.now(), backoff=parse_duration(self.auth.backoff),
-                          backoff_max=parse_duration(self.auth.backoff_max))
+        wait = login_wait(state, self.now(), backoff=self.auth.backoff.timedelta,
+                          backoff_max=self.auth.backoff_max.timedelta)
         if wait > 0:
             raise self._refuse(user.name, f"too many failed logins for {user.name!r}: wait {wait:.0f}s",
                                action="login.throttled", failures=state.failures)
@@ -228,7 +227,7 @@ class LoginService:
             raise AuthError("only a key-authenticated user can hold a session")
         token = secrets.token_urlsafe(32)
         now = self.now()
-        expires = now + parse_duration(self.auth.session_lifetime)
+        expires = now + self.auth.session_lifetime.timedelta
         session = LoginToken(_hash(token), identity.user, identity.key_id, identity.method, identity.user_verified,
                           _iso(now), _iso(expires))
         self.audit.record_then("session.open", identity.user, {"expires": session.expires, "key_id": identity.key_id},

@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from oob_console.config import AuthConfig, FleetConfig
 from oob_console.core.auth import sshsig
 from oob_console.core.auth.bundle import BundleError, decode_payload, encode_payload, split
 from oob_console.core.auth.identity import Identity
@@ -32,6 +31,7 @@ from oob_console.errors import ConflictError, IntegrityError, RefusedError
 from oob_console.services.audit.service import AuditService
 from oob_console.services.auth.credentials import require_admin, stamp
 from oob_console.services.auth.ports import Clock, CredentialRepo, SignatureCheck
+from oob_console.services.auth.settings import AuthConfig, FleetConfig
 
 
 class BundleSigner(Protocol):

@@ -2,7 +2,42 @@
 
 Front ends import this feature's services and value types from here."""
 
-from oob_console.services.bgp.ports import ApprovalStatus, IntentRecord
-from oob_console.services.bgp.service import BgpService, Execution, StageCallback
+from __future__ import annotations
 
-__all__ = ["ApprovalStatus", "BgpService", "Execution", "IntentRecord", "StageCallback"]
+from typing import TYPE_CHECKING
+
+from oob_console.services import lazy_exports
+
+if TYPE_CHECKING:
+    from oob_console.services.bgp.ports import ApprovalStatus, IntentRecord
+    from oob_console.services.bgp.service import (
+        BgpService,
+        BgpStatus,
+        Execution,
+        OpenIntent,
+        RouteStatus,
+        StageCallback,
+    )
+
+__all__ = [
+    "ApprovalStatus",
+    "BgpService",
+    "BgpStatus",
+    "Execution",
+    "IntentRecord",
+    "OpenIntent",
+    "RouteStatus",
+    "StageCallback",
+]
+
+# Imported on first use: the config loader imports this feature's settings, not its services.
+__getattr__ = lazy_exports(__name__, {
+    "ApprovalStatus": "ports",
+    "BgpService": "service",
+    "BgpStatus": "service",
+    "Execution": "service",
+    "IntentRecord": "ports",
+    "OpenIntent": "service",
+    "RouteStatus": "service",
+    "StageCallback": "service",
+})

@@ -100,6 +100,52 @@ class Execution:
                            for k, s in self.stages.items()]}
 
 
+@dataclass(frozen=True)
+class RouteStatus:
+    """One desired route as ``status`` saw it."""
+
+    row: RouteRow
+    live: bool  # should be announced now
+    lease_left: float | None  # seconds (to 0.1 s) until the lease runs out; None: no lease
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.row.to_json(), "live": self.live, "lease_left_s": self.lease_left}
+
+
+@dataclass(frozen=True)
+class OpenIntent:
+    """An intent still pending or executing, with its approvals (or why they could not be read)."""
+
+    record: IntentRecord
+    approvals: ApprovalStatus | None
+    approvals_error: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        st = self.approvals
+        approvals: dict[str, Any] = {"error": self.approvals_error} if st is None else {
+            "state": st.state, "have": st.have, "need": st.need, "approvers": list(st.approvers),
+            "ticket": st.ticket or None}
+        return {**self.record.to_json(), "approvals": approvals}
+
+
+@dataclass(frozen=True)
+class BgpStatus:
+    """What ``oob bgp status`` shows: our sessions, the desired routes and the open intents, at ``now``."""
+
+    now: float
+    sessions: tuple[SessionInfo, ...]
+    routes: tuple[RouteStatus, ...]
+    intents: tuple[OpenIntent, ...]
+
+    def session_states(self) -> dict[str, str]:
+        """Upstream name -> the state of our session to it."""
+        return {s.upstream: s.state for s in self.sessions}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"now": self.now, "sessions": [s.to_json() for s in self.sessions],
+                "routes": [r.to_json() for r in self.routes], "intents": [i.to_json() for i in self.intents]}
+
+
 @dataclass
 class BgpService:
     settings: BgpSettings
@@ -422,26 +468,17 @@ class BgpService:
                     out.append(SessionInfo(backend.kind, "", "unknown", None, exc.message))
         return out
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> BgpStatus:
         now = self.clock()
-        routes = []
-        for row in self.journal.routes():
-            data = row.to_json()
-            data["live"] = row.live(now)
-            data["lease_left_s"] = None if row.lease_expires is None else round(row.lease_expires - now, 1)
-            routes.append(data)
+        routes = tuple(RouteStatus(row, row.live(now), None if row.lease_expires is None
+                                   else round(row.lease_expires - now, 1)) for row in self.journal.routes())
         pending = []
         for record in self.journal.intents(OPEN_STATUSES):
-            entry = record.to_json()
             try:
-                st = self.approval(record)
-                entry["approvals"] = {"state": st.state, "have": st.have, "need": st.need,
-                                      "approvers": list(st.approvers), "ticket": st.ticket or None}
+                pending.append(OpenIntent(record, self.approval(record)))
             except OobError as exc:
-                entry["approvals"] = {"error": exc.message}
-            pending.append(entry)
-        return {"now": now, "sessions": [s.to_json() for s in self.sessions()], "routes": routes,
-                "intents": pending}
+                pending.append(OpenIntent(record, None, exc.message))
+        return BgpStatus(now, tuple(self.sessions()), routes, tuple(pending))
 
     def renew_intent(self, prefix: str, *, lease: float | None, upstreams: Sequence[str] = ()) -> BgpIntent:
         """A new announce intent repeating what is announced now (same attributes), for a new lease.

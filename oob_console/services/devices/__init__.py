@@ -2,11 +2,18 @@
 
 Front ends import this feature's services and value types from here."""
 
-from oob_console.services.devices.access import PROBE_TIMEOUT, DeviceAccess
-from oob_console.services.devices.backups import BackupService
-from oob_console.services.devices.ports import Reach, Terminal
-from oob_console.services.devices.runs import RunOptions, RunPreview, RunReport, RunService
-from oob_console.services.devices.sessions import SessionService, SessionSummary
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from oob_console.services import lazy_exports
+
+if TYPE_CHECKING:
+    from oob_console.services.devices.access import PROBE_TIMEOUT, DeviceAccess
+    from oob_console.services.devices.backups import BackupService
+    from oob_console.services.devices.ports import Reach, Terminal
+    from oob_console.services.devices.runs import RunOptions, RunPreview, RunReport, RunService
+    from oob_console.services.devices.sessions import SessionService, SessionSummary
 
 __all__ = [
     "PROBE_TIMEOUT",
@@ -21,3 +28,18 @@ __all__ = [
     "SessionSummary",
     "Terminal",
 ]
+
+# Imported on first use: the config loader imports this feature's settings, not its services.
+__getattr__ = lazy_exports(__name__, {
+    "BackupService": "backups",
+    "DeviceAccess": "access",
+    "PROBE_TIMEOUT": "access",
+    "Reach": "ports",
+    "RunOptions": "runs",
+    "RunPreview": "runs",
+    "RunReport": "runs",
+    "RunService": "runs",
+    "SessionService": "sessions",
+    "SessionSummary": "sessions",
+    "Terminal": "ports",
+})

@@ -2,6 +2,18 @@
 
 Front ends import this feature's services and value types from here."""
 
-from oob_console.services.drill.service import DrillService
+from __future__ import annotations
 
-__all__ = ["DrillService"]
+from typing import TYPE_CHECKING
+
+from oob_console.services import lazy_exports
+
+if TYPE_CHECKING:
+    from oob_console.services.drill.service import DrillService
+
+__all__ = [
+    "DrillService",
+]
+
+# Imported on first use: the config loader imports this feature's settings, not its services.
+__getattr__ = lazy_exports(__name__, {"DrillService": "service"})

@@ -15,13 +15,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from oob_console.config import AuthConfig
 from oob_console.core.auth.credentials import FIDO2, Credential
 from oob_console.core.auth.webauthn import check_assertion, signed_bytes, uv_request
 from oob_console.core.drill import PlanStep, Step
 from oob_console.errors import AuthError, NotFoundError, UnavailableError
 from oob_console.services.auth.credentials import stamp
 from oob_console.services.auth.ports import Clock, CredentialRepo, KeyDevice, SignatureCheck
+from oob_console.services.auth.settings import AuthConfig
 from oob_console.services.drill.ports import Operator, Outcome
 from oob_console.services.drill.steps import narrow
 

@@ -2,7 +2,21 @@
 
 Front ends import this feature's services and value types from here."""
 
-from oob_console.services.guard.gate import GuardGate, requirement
-from oob_console.services.guard.service import GuardService
+from __future__ import annotations
 
-__all__ = ["GuardGate", "GuardService", "requirement"]
+from typing import TYPE_CHECKING
+
+from oob_console.services import lazy_exports
+
+if TYPE_CHECKING:
+    from oob_console.services.guard.gate import GuardGate, requirement
+    from oob_console.services.guard.service import GuardService
+
+__all__ = [
+    "GuardGate",
+    "GuardService",
+    "requirement",
+]
+
+# Imported on first use: the config loader imports this feature's settings, not its services.
+__getattr__ = lazy_exports(__name__, {"GuardGate": "gate", "GuardService": "service", "requirement": "gate"})

@@ -33,34 +33,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from oob_console.config import ApprovalsConfig
 from oob_console.core.auth.identity import Identity
-from oob_console.core.auth.intents import QuorumRule, rule_for
 from oob_console.core.devices.inventory import Inventory
 from oob_console.core.guard import Decision, Verdict
 from oob_console.errors import AuthError, RefusedError, UnavailableError
 from oob_console.services.audit.service import AuditService
 from oob_console.services.auth.approvals import ApprovalService, IntentView
 from oob_console.services.auth.ports import Prompt
+from oob_console.services.auth.settings import ApprovalsConfig
 from oob_console.services.guard.service import GuardService
 
 ACTIONS = {Verdict.CHANGE: "command.change", Verdict.DANGEROUS: "command.dangerous"}
 _RANK = {action: verdict for verdict, action in ACTIONS.items()}
 
 
-def approval_rule(approvals: ApprovalsConfig, action: str) -> QuorumRule:
-    """The quorum rule ``action`` falls under (what ``services.approvals`` applies)."""
-    classes = {"default": approvals.default, **approvals.classes}
-    rules = {name: QuorumRule(name, c.quorum, frozenset(c.roles), c.requester_counts, c.require_uv)
-             for name, c in classes.items()}
-    return rule_for(action, rules)
-
-
 def requirement(verdict: Verdict, approvals: ApprovalsConfig) -> str:
     """What an operator must do before a command with this verdict is sent, in words."""
     if verdict is Verdict.READ_ONLY:
         return "runs as it is"
-    rule = approval_rule(approvals, ACTIONS[verdict])
+    rule = approvals.rule(ACTIONS[verdict])  # the rule the approval service applies
     if verdict is Verdict.CHANGE and rule.quorum == 1 and rule.requester_counts:
         return "needs a fresh hardware-key touch by the operator"
     who = "/".join(sorted(rule.roles))

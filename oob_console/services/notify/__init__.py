@@ -2,6 +2,18 @@
 
 Front ends import this feature's services and value types from here."""
 
-from oob_console.services.notify.service import NotifyService
+from __future__ import annotations
 
-__all__ = ["NotifyService"]
+from typing import TYPE_CHECKING
+
+from oob_console.services import lazy_exports
+
+if TYPE_CHECKING:
+    from oob_console.services.notify.service import NotifyService
+
+__all__ = [
+    "NotifyService",
+]
+
+# Imported on first use: the config loader imports this feature's settings, not its services.
+__getattr__ = lazy_exports(__name__, {"NotifyService": "service"})

@@ -144,21 +144,21 @@ def bgp_probe(bgp: Callable[[], BgpService]) -> Probe:
         svc = bgp()
         if not svc.settings.upstreams:
             return StatusItem("bgp", "Upstream BGP", "off", "not configured: no [bgp.upstreams]")
-        data = svc.status()
-        ours = [s for s in data["sessions"] if svc.settings.upstreams.get(s["upstream"]) is not None
-                and svc.settings.upstreams[s["upstream"]].backend == "exabgp"]
-        up = {s["upstream"] for s in ours if s["state"] == "up"}
-        live = [r for r in data["routes"] if r["live"]]
-        stranded = [r for r in live if svc.settings.upstreams.get(r["upstream"]) is not None
-                    and svc.settings.upstreams[r["upstream"]].backend == "exabgp" and r["upstream"] not in up]
+        status = svc.status()
+        ours = [s for s in status.sessions if svc.settings.upstreams.get(s.upstream) is not None
+                and svc.settings.upstreams[s.upstream].backend == "exabgp"]
+        up = {s.upstream for s in ours if s.state == "up"}
+        live = [r.row for r in status.routes if r.live]
+        stranded = [r for r in live if svc.settings.upstreams.get(r.upstream) is not None
+                    and svc.settings.upstreams[r.upstream].backend == "exabgp" and r.upstream not in up]
         parts = [f"{len(up)}/{len(ours)} sessions up"] if ours else []
-        parts.append(f"{len({r['prefix'] for r in live})} prefix(es) announced")
-        if data["intents"]:
-            parts.append(f"{len(data['intents'])} intent(s) open")
+        parts.append(f"{len({r.prefix for r in live})} prefix(es) announced")
+        if status.intents:
+            parts.append(f"{len(status.intents)} intent(s) open")
         summary = ", ".join(parts)
         if stranded:
             return StatusItem("bgp", "Upstream BGP", "fail", f"{summary}; NOT OUT: " + ", ".join(
-                f"{r['prefix']} via {r['upstream']}" for r in stranded[:2]), "see 'oob bgp status'", goto="bgp")
+                f"{r.prefix} via {r.upstream}" for r in stranded[:2]), "see 'oob bgp status'", goto="bgp")
         state: State = "ok" if len(up) == len(ours) else "warn"
         return StatusItem("bgp", "Upstream BGP", state, summary, goto="bgp")
 

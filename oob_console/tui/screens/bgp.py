@@ -9,7 +9,7 @@ the staged progress: accepted, advertised, visible, each with its time.
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -34,7 +34,7 @@ from oob_console.render.bgp import (
     route_lines,
     session_lines,
 )
-from oob_console.services.bgp import ApprovalStatus, Execution, IntentRecord
+from oob_console.services.bgp import ApprovalStatus, BgpStatus, Execution, IntentRecord
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
 
@@ -64,18 +64,19 @@ class BgpScreen(ConsoleScreen):
     def action_reload(self) -> None:
         self.reload()
 
-    def show(self, data: dict[str, Any]) -> None:
-        sessions = session_lines(data) or ["no upstreams configured"]
+    def show(self, status: BgpStatus) -> None:
+        sessions = session_lines(status) or ["no upstreams configured"]
         self.query_one("#bgp-sessions", Static).update(Text("\n".join(sessions)))
         listing = self.query_one("#bgp-list", PickList)
         listing.clear_options()
-        listing.add_options([Option(Text(line), id=f"route {r['upstream']} {r['prefix']}")
-                             for r, line in zip(data["routes"], route_lines(data), strict=True)])
-        listing.add_options([Option(Text(intent_line(i)), id=f"intent {i['id']}") for i in data["intents"]])
+        listing.add_options([Option(Text(line), id=f"route {r.row.upstream} {r.row.prefix}")
+                             for r, line in zip(status.routes, route_lines(status), strict=True)])
+        listing.add_options([Option(Text(intent_line(i)), id=f"intent {i.record.intent.id}")
+                             for i in status.intents])
         if listing.option_count:
             listing.highlighted = 0
-        live = sum(1 for r in data["routes"] if r["live"])
-        self.say(f"{live} announced, {len(data['intents'])} open intent(s); n announce, w withdraw the "
+        live = sum(1 for r in status.routes if r.live)
+        self.say(f"{live} announced, {len(status.intents)} open intent(s); n announce, w withdraw the "
                  "highlighted prefix, Enter opens")
 
     def _highlighted(self) -> list[str]:

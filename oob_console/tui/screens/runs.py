@@ -180,7 +180,7 @@ class RunScreen(ConsoleScreen):
         intent = self.field("intent") or None
         runs = self.services.runs
         cfg = self.services.loaded.config.devices
-        options = RunOptions(timeout=cfg.command_timeout, concurrency=cfg.concurrency)
+        options = RunOptions(timeout=cfg.command_timeout.seconds, concurrency=cfg.concurrency)
         touch = ScreenPrompt(self.app, self.show_touch)
 
         def work() -> RunReport:
