@@ -14,7 +14,7 @@ from oob_console.cli.base import Context, Output, command, group
 from oob_console.core.devices.hostkeys import HostKey
 from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.core.schema import SecretRef
-from oob_console.errors import RefusedError, UsageError
+from oob_console.errors import ConfigError, RefusedError, UsageError
 from oob_console.render.devices import device_lines, inventory_header, inventory_row
 
 
@@ -128,12 +128,19 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> Output:
     names = {d.name for d in inv.devices}
     notes = []
     for dev in inv.devices:
-        if not _pins(ctx, dev):
+        try:
+            unpinned = not _pins(ctx, dev)
+        except ConfigError as exc:  # a known_hosts line naming it cannot be used: it is refused until fixed
+            notes.append(f"{dev.name}: refused until fixed: {exc.one_line()}")
+            unpinned = False
+        if unpinned:
             notes.append(f"{dev.name}: no pinned host key (oob inventory pin-hostkey {dev.name})")
         notes += [f"{dev.name}: link {lk.interface} points at unknown device {lk.peer_device!r}"
                   for lk in dev.links if lk.peer_device and lk.peer_device not in names]
         if dev.password and dev.password.kind == "file" and not Path(dev.password.target).exists():
             notes.append(f"{dev.name}: password file {dev.password.target} does not exist")
+    notes += [f"{access.pins.location}:{p.lineno}: this line cannot be used: {p.reason}"
+              for p in access.pins.problems()]
     data = {"file": access.store.location, "devices": len(inv.devices),
             "console_servers": len(inv.console_servers), "notes": notes}
     text = [f"inventory ok: {access.store.location}: {len(inv.devices)} devices, "
