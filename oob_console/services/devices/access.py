@@ -147,6 +147,7 @@ class DeviceAccess:
             connect_timeout=connect_timeout or self.connect_timeout,
             key_file=self._key_path(dev.key_file),
             password=self._secret(dev.password, f"{where} password"),
+            enable_secret=self._secret(dev.enable_secret, f"{where} enable_secret"),
         )
 
     def console_plan(self, dev: Device, inventory: Inventory | None = None) -> ConsolePlan:

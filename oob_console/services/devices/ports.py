@@ -32,6 +32,7 @@ class SshTarget:
     host_cas: tuple[HostKey, ...] = ()  # @cert-authority keys: host certificates they sign are trusted
     revoked: tuple[HostKey, ...] = ()  # @revoked: never trusted (nor certificates they sign)
     password: str | None = field(default=None, repr=False)  # resolved at connect time; never logged
+    enable_secret: str | None = field(default=None, repr=False)  # IOS `enable`, resolved likewise
 
     def refusal(self, presented: HostKey) -> RefusedError:
         """The error for a presented host key that is not pinned: both fingerprints, what to do.

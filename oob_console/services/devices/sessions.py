@@ -89,7 +89,9 @@ class _Pump:
                 return "the device closed the session"
             self.tail = (self.tail + data)[-512:]
             self.summary.bytes_out += len(data)
-            self.recording.output(data)  # recorded before shown: what the operator saw is on disk
+            kept = self.redactor.filter_output(data)  # a secret the device echoes never reaches the disk
+            if kept:
+                self.recording.output(kept)  # recorded before shown: what the operator saw is on disk
             self.terminal.write(data)
             self.redactor.feed_output(data)
 
@@ -203,6 +205,9 @@ class SessionService:
                 with contextlib.suppress(UnavailableError):  # closed already: reading shows what it said
                     await channel.write(b"\r")  # a console shows nothing until it hears from us
             summary.reason = await _first(pump.device_to_terminal(), pump.terminal_to_device())
+            held = pump.redactor.flush_output()
+            if held:
+                recording.output(held)
             summary.redactions = pump.redactor.redactions
             if kind == "console" and pump.closed_by_device:
                 # a serial line does not end by itself: the console server refused or dropped it, or the
