@@ -63,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _import_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--platform-map", action="append", default=[], metavar="NAME=PLATFORM",
-                   help="map the source's platform name to frr|ios|iosxr|junos|eos, repeatable")
+                   help="map the source's platform name to frr|ios|iosxr|junos|eos|nxos, repeatable")
     p.add_argument("--prune", action="store_true",
                    help="remove local devices the source does not list: they are listed first and you are "
                    "asked (on a terminal; elsewhere --yes is needed)")

@@ -24,7 +24,7 @@ r2:
   groups: [sjc1]
 r3:
   groups: [sjc1]
-  platform: nxos
+  platform: vyos
 r4:
   hostname: 10.0.0.4
   platform: eos
@@ -50,9 +50,9 @@ vault:
     assert r2.platform == "junos" and r2.password is None
     assert [d.name for d in inv.devices] == ["r1", "r2"]
     assert any(w.startswith("r2: inline password not imported") for w in warnings)
-    assert any(w.startswith("r3: skipped, platform 'nxos'") for w in warnings)
+    assert any(w.startswith("r3: skipped, platform 'vyos'") for w in warnings)
     assert any(w.startswith("r4: skipped, port") for w in warnings)
-    mapped, _ = import_nornir(tmp_path / "hosts.yaml", tmp_path / "groups.yaml", platform_map={"nxos": "eos"})
+    mapped, _ = import_nornir(tmp_path / "hosts.yaml", tmp_path / "groups.yaml", platform_map={"vyos": "eos"})
     assert mapped.get("r3") is not None and mapped.get("r3").host == "r3"  # type: ignore[union-attr]
 
 
