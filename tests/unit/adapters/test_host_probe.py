@@ -141,7 +141,7 @@ def test_sshd_listen_only_when_it_runs_the_console(tmp_path: Path) -> None:
     main = str(tmp_path / "etc/ssh/sshd_config")
     assert HostProbe(root=tmp_path).sshd_listen() == [("10.20.0.9", 2200, main), ("2001:db8::9", 22, main)]
     write(tmp_path, "/etc/ssh/sshd_config", "")
-    assert HostProbe(root=tmp_path).sshd_listen() == [("0.0.0.0", 22, main), ("::", 22, main)]  # noqa: S104
+    assert HostProbe(root=tmp_path).sshd_listen() == [("0.0.0.0", 22, main), ("::", 22, main)]  # noqa: S104  # noqa: S104
     assert conf.exists()
 
 

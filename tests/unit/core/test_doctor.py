@@ -191,7 +191,7 @@ def test_front_door_addresses_are_judged_like_endpoints() -> None:
     from oob_console.core.doctor import Listener
 
     listeners = (Listener("oob serve", "10.20.0.2", 2222, ("prod0",), "[server] listen"),
-                 Listener("a", "192.0.2.2", 22, ("oob0",)), Listener("b", "0.0.0.0", 22),  # noqa: S104
+                 Listener("a", "192.0.2.2", 22, ("oob0",)), Listener("b", "0.0.0.0", 22),  # noqa: S104  # noqa: S104
                  Listener("c", "192.0.2.77", 22), Listener("d", "198.51.100.1", 22, ("prod0",)))
     levels = [(f.subject, f.level, f.check) for f in only(HostFacts(listeners=listeners), "front door")]
     assert levels == [("oob serve", "critical", "door.production"), ("a", "ok", "door"), ("b", "ok", "door"),
