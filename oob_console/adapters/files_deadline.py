@@ -25,21 +25,16 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from oob_console.core.doctor import risky_fstype
 from oob_console.errors import DeadlineError, StorageError
 
 MOUNTINFO = Path("/proc/self/mountinfo")
 DEFAULT_DEADLINE = 5.0
 MAX_LINKS = 40  # like the kernel's limit on symlinks followed in one lookup
 
-NETWORK_TYPES = frozenset({
-    "nfs", "nfs4", "cifs", "smb3", "smbfs", "ceph", "glusterfs", "9p", "lustre", "gpfs", "afs", "ocfs2", "gfs2",
-    "davfs", "beegfs", "orangefs", "sshfs", "autofs",
-})
-
-
 def risky(fstype: str) -> bool:
-    """A filesystem that can hang its readers when the network (or a user-space server) dies."""
-    return fstype in NETWORK_TYPES or fstype == "fuse" or fstype.startswith(("fuse.", "fuseblk"))
+    """A filesystem that can hang its readers when the network (or a user-space server) dies (core's rule)."""
+    return bool(risky_fstype(fstype))
 
 
 @dataclass(frozen=True)
