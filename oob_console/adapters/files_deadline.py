@@ -140,7 +140,13 @@ def read_bytes(path: Path | str, *, deadline: float = DEFAULT_DEADLINE, what: st
             return Path(loc.path).read_bytes()
         except OSError as exc:
             raise StorageError(f"cannot read {what} {path}: {exc.strerror}", where=where) from None
-    proc = subprocess.Popen(["cat", "--", loc.path], stdin=subprocess.DEVNULL,  # noqa: S603,S607
+    return _child(["cat", "--", loc.path], path, loc, deadline, what)
+
+
+def _child(argv: list[str], path: Path | str, loc: Located, deadline: float, what: str) -> bytes:
+    """Run a reader of a file on a risky mount in a child process; abandon it at the deadline."""
+    where = str(path)
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,  # noqa: S603
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         out, err = proc.communicate(timeout=deadline)
@@ -155,3 +161,25 @@ def read_bytes(path: Path | str, *, deadline: float = DEFAULT_DEADLINE, what: st
         reason = err.decode(errors="replace").strip().rpartition(": ")[2] or f"exit {proc.returncode}"
         raise StorageError(f"cannot read {what} {path} (on {loc.describe()}): {reason}", where=where)
     return out
+
+
+def mode_and_bytes(path: Path | str, *, deadline: float = DEFAULT_DEADLINE, what: str = "file",
+                   table: list[MountEntry] | None = None) -> tuple[int, bytes]:
+    """The file's permission bits and bytes, both within ``deadline`` on a risky mount (see :func:`read_bytes`).
+
+    Raises:
+        DeadlineError: the filesystem did not answer in time.
+        StorageError: it cannot be read.
+    """
+    loc = locate(path, table)
+    if not loc.risky:
+        try:
+            return stat.S_IMODE(os.stat(loc.path).st_mode), Path(loc.path).read_bytes()
+        except OSError as exc:
+            raise StorageError(f"cannot read {what} {path}: {exc.strerror}", where=str(path)) from None
+    mode = _child(["stat", "-L", "-c", "%a", "--", loc.path], path, loc, deadline, what)
+    try:
+        bits = int(mode.decode().strip(), 8)
+    except ValueError:
+        raise StorageError(f"cannot read the mode of {what} {path}", where=str(path)) from None
+    return bits, _child(["cat", "--", loc.path], path, loc, deadline, what)

@@ -55,3 +55,17 @@ def test_a_local_file_is_read_directly(tmp_path: Path) -> None:
     assert read_bytes(tmp_path / "k", table=table(tmp_path)) == b"x"
     with pytest.raises(StorageError, match="cannot read file"):
         read_bytes(tmp_path / "none", table=table(tmp_path))
+
+
+def test_mode_and_bytes_on_a_risky_mount_and_locally(tmp_path: Path) -> None:
+    from oob_console.adapters.files_deadline import mode_and_bytes
+
+    (tmp_path / "net").mkdir()
+    secret = tmp_path / "net" / "token"
+    secret.write_text("s3cret\n")
+    secret.chmod(0o640)
+    assert mode_and_bytes(secret, table=table(tmp_path)) == (0o640, b"s3cret\n")  # through child processes
+    assert mode_and_bytes(secret, table=[MountEntry("/", "ext4", "d")]) == (0o640, b"s3cret\n")
+    os.mkfifo(tmp_path / "net" / "stuck")
+    with pytest.raises(DeadlineError):
+        mode_and_bytes(tmp_path / "net" / "stuck", deadline=0.5, table=table(tmp_path))
