@@ -42,3 +42,21 @@ def test_init_records_production_and_doctor_judges_against_it(tmp_path: Path) ->
     assert out.returncode == 20
     bad = run_oob("init", "--home", str(tmp_path / "other"), "--production", "10.0.0.0/33")
     assert bad.returncode == 3 and "10.0.0.0/33" in bad.stderr and not (tmp_path / "other").exists()
+
+
+def test_init_asks_for_production_only_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    from tests.lab.pty_client import run_on_pty
+
+    home = tmp_path / "site"
+    env = {k: v for k, v in os.environ.items() if k != "OOB_HOME"}
+    run = run_on_pty([sys.executable, "-m", "oob_console", "init", "--home", str(home)], env,
+                     marker=b"production prefixes", keys=b"10.20.0.0/16 2001:db8:20::/48\nAS64500\nprod0\n",
+                     timeout=60)
+    assert run.exit_status == 0, run.output.decode(errors="replace")
+    assert b"What is production?" in run.output
+    text = (home / "config.toml").read_text()
+    assert 'prefixes = ["10.20.0.0/16", "2001:db8:20::/48"]' in text and "asns = [64500]" in text
+    assert 'interfaces = ["prod0"]' in text
