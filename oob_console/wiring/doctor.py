@@ -128,7 +128,7 @@ def stamps(services: Services) -> list[Stamp]:
         snap = services.bgp.vrps.load(services.doctor.clock())
         if snap.vrps is not None and snap.vrps.generated is not None:
             out.append(Stamp("the VRP export", snap.vrps.generated.timestamp(), str(vrp_path)))
-    if cfg.fleet.bundle_signers:
+    if cfg.fleet.bundle_signers and not _risky(services.path(cfg.paths.store)):
         serial = services.store_sync.status()["imported_serial"]
         if serial > UNIX_TIME_2001:
             out.append(Stamp("the imported store bundle", float(serial), "its serial (its export time)"))
@@ -157,7 +157,10 @@ def local_data(services: Services) -> list[DataItem]:
     from oob_console.services.doctor.service import local_data as judge_local_data
 
     cfg = services.loaded.config
-    bundle = services.store_sync.status()["imported_serial"] if cfg.fleet.bundle_signers else None
+    # nothing on a network or FUSE mount is opened here: a dead one would hang doctor (it is flagged critical)
+    store_ok = not _risky(services.path(cfg.paths.store))
+    bundle = services.store_sync.status()["imported_serial"] if cfg.fleet.bundle_signers and store_ok else None
+    reports_ok = not _risky(services.path(cfg.paths.reports))
     vrps = None
     if cfg.bgp.upstreams:
         now = services.doctor.clock()
@@ -173,6 +176,7 @@ def local_data(services: Services) -> list[DataItem]:
     return judge_local_data(
         services.doctor.probe, store=services.path(cfg.paths.store), runbooks=services.path(cfg.paths.runbooks),
         reports=services.path(cfg.paths.reports), max_age=cfg.doctor.data_max_age.seconds,
-        drill_max_age=cfg.doctor.drill_max_age.seconds, last_drill=services.drill.last_passing(),
+        drill_max_age=cfg.doctor.drill_max_age.seconds,
+        last_drill=services.drill.last_passing() if reports_ok else None,
         bundle_serial=bundle, inventory=services.path(cfg.paths.inventory), vrps=vrps,
     )

@@ -60,9 +60,14 @@ def test_a_key_on_sshfs_is_critical_and_a_dead_mount_fails_within_the_deadline(
         assert alive.returncode == 0, alive.stdout + alive.stderr
 
         fs.freeze()  # the server behind the mount stops answering: any reader would block in D state
+        # runbooks and drill reports there too: doctor must judge them without opening them
+        text = cfg.read_text().replace('runbooks = "runbooks"', f'runbooks = "{fs.mountpoint}/runbooks"')
+        cfg.write_text(text.replace('reports = "reports"', f'reports = "{fs.mountpoint}/reports"'))
         code, found, took = filesystems(site, root)
         assert code == 20 and found["key_file of device r1"]["level"] == "critical"
+        assert found["runbooks"]["level"] == "critical" and found["reports"]["level"] == "critical"
         assert took < 30  # doctor never touches the dead mount itself
+        cfg.write_text(text.replace(f'runbooks = "{fs.mountpoint}/runbooks"', 'runbooks = "runbooks"'))
 
         start = time.monotonic()
         dead = run_oob("run", "--json", "r1", "--", "show version", home=site, timeout=120)
