@@ -176,7 +176,9 @@ def _confirm_prune(args: argparse.Namespace, removed: list[str], source: str) ->
     listing = ", ".join(removed[:20]) + (f" and {len(removed) - 20} more" if len(removed) > 20 else "")
     if sys.stdin.isatty() and os.isatty(sys.stderr.fileno()):
         print(f"--prune would remove {len(removed)} device(s) {source} does not list: {listing}", file=sys.stderr)
-        answer = input(f"Remove these {len(removed)} device(s) from the local inventory? Type 'yes' to remove: ")
+        print(f"Remove these {len(removed)} device(s) from the local inventory? Type 'yes' to remove: ",
+              end="", file=sys.stderr, flush=True)  # stderr: stdout stays the result (--json)
+        answer = sys.stdin.readline()
         if answer.strip().lower() == "yes":
             return
         raise RefusedError("nothing written: the removal was not confirmed", where="--prune",
