@@ -80,8 +80,9 @@ def intent_lines(record: IntentRecord, status: ApprovalStatus) -> list[str]:
              f"  requested by {intent.requested_by} at {intent.created_at}, approvals due by {intent.expires_at}",
              f"  digest    {intent.digest()}",
              f"  approvals {status.state}: {status.have}/{status.need} {', '.join(status.approvers)}".rstrip()
-             + (f" (ticket {status.ticket}: 'oob approve {status.ticket}')" if status.ticket else ""),
-             f"  signed bytes: {intent.canonical().decode()}"]
+             + (f" ('oob approve {intent.id}'; bytes approvers sign: 'oob intent show {intent.id}')"
+                if status.ticket else ""),
+             f"  payload   {intent.canonical().decode()}"]
     if record.result:
         lines.append(f"  result    {record.result}")
     return lines

@@ -46,7 +46,8 @@ def bgp_settings(cfg: BgpConfig) -> BgpSettings:
     policy = BgpPolicy(cfg.local_as, owned, policies, cfg.rpki.required, cfg.rpki.allow_not_found,
                        cfg.rpki.max_age.seconds, cfg.max_lease.seconds)
     return BgpSettings(policy, upstreams, tuple(cfg.default_upstreams), cfg.default_lease.seconds,
-                       cfg.approval_window.seconds, cfg.approvals_required, cfg.drill_prefix)
+                       cfg.approval_window.seconds, cfg.approvals_required, cfg.drill_prefix,
+                       cfg.withdraw_approvals_required)
 
 
 def provider_backends(app: Services) -> dict[str, RouteBackend]:

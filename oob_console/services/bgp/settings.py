@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from oob_console.core.schema import SecretRef
 from oob_console.core.timefmt import Duration
+from oob_console.services.auth.settings import ApprovalClass, ApprovalsConfig
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,8 @@ class BgpConfig:
     local_as: int = field(default=0, metadata={"min": 0, "max": 4294967295})
     journal: str = "bgp-journal.db"
     approvals_required: int = field(default=2, metadata={"min": 0, "max": 16})
+    # Withdrawing our own live emergency announcement (approvals class "bgp.withdraw"): one approver.
+    withdraw_approvals_required: int = field(default=1, metadata={"min": 1, "max": 16})
     approval_window: Duration = Duration.parse("30m")
     default_lease: Duration = Duration.parse("4h")
     max_lease: Duration = Duration.parse("24h")
@@ -185,3 +188,17 @@ class BgpConfig:
                 if other != name:  # ExaBGP knows a neighbour by its address
                     raise ValueError(f"upstreams.{name}.session.peer_address: {up.session.peer_address} is "
                                      f"also upstream {other}'s")
+
+
+# The approval class of withdrawing our own live announcement, for a site that did not name one. It is
+# added even when the site configured "bgp": taking our own emergency route back must not need the
+# announcement's quorum (one approver by default: the operator's own fresh touch counts).
+BGP_APPROVAL_CLASSES = {
+    "bgp.withdraw": ApprovalClass(quorum=1, roles=("operator", "approver", "admin"), requester_counts=True),
+}
+
+
+def with_bgp_classes(approvals: ApprovalsConfig) -> ApprovalsConfig:
+    """``approvals`` plus ``bgp.withdraw`` unless the site configured that class itself."""
+    extra = {n: c for n, c in BGP_APPROVAL_CLASSES.items() if n not in approvals.classes}
+    return replace(approvals, classes={**extra, **approvals.classes})
