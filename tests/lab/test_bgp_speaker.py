@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -18,6 +19,8 @@ from oob_console.core.bgp.desired import RouteRow
 from tests.conftest import run_oob
 from tests.lab.bgp_peers import BirdUpstream, FrrUpstream, LookingGlass, Upstream, pair
 from tests.lab.bgp_site import PREFIX, SpeakerProcess, approvers, bgp_site, carol_signs, upstream_toml
+from tests.lab.oob_server import Store
+from tests.lab.softsk import SoftDevice, SoftKey
 from tests.lab.test_bgp_providers import stages
 from tests.unit.auth_lab import NoPrompt
 
@@ -42,8 +45,20 @@ def request_and_approve(home: Path, lab: Any, *args: str) -> subprocess.Complete
     return run_oob("bgp", "approve", intent["id"], "--sshsig", str(sig), "--json", home=home)
 
 
+def stock_openssh_approves(home: Path, device: SoftDevice, key: SoftKey, intent_id: str,
+                           *args: str) -> subprocess.CompletedProcess[str]:
+    """``oob intent show ID | ssh-keygen -Y sign -n oob-console -f KEY | oob approve ID --sshsig -``, in a shell."""
+    oob = f"{shlex.quote(sys.executable)} -m oob_console"
+    line = (f"{oob} intent show {intent_id} | ssh-keygen -Y sign -n oob-console -f {shlex.quote(str(key.private))}"
+            f" | {oob} approve {intent_id} --sshsig - {' '.join(args)}")
+    env = {**device.env(), "OOB_HOME": str(home)}
+    env.pop("SSH_AUTH_SOCK", None)
+    return subprocess.run(["bash", "-o", "pipefail", "-c", line], capture_output=True, text=True, env=env,
+                          timeout=120, stdin=subprocess.DEVNULL)
+
+
 def test_approved_announcement_reaches_bird_and_frr_with_attributes_then_withdraw(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, soft_device: SoftDevice) -> None:
     bird, console_b = pair(tmp_path / "bird", BirdUpstream, local_as=64501)
     frr, console_f = pair(tmp_path / "frr", FrrUpstream, local_as=64502)
     with bird, frr, LookingGlass(bird) as lg:
@@ -68,7 +83,16 @@ def test_approved_announcement_reaches_bird_and_frr_with_attributes_then_withdra
                 assert sorted(route.communities) in (["64500:42", "65535:65281"], ["64500:42", "no-export"])
             assert lg.requests >= 1
 
-            out = request_and_approve(home, lab, "withdraw", PREFIX)
+            # withdrawing our own live announcement: its own class (one approver), approved by dave
+            # with nothing but stock OpenSSH: ssh-keygen -Y sign piped into 'oob approve ID --sshsig -'
+            dave = soft_device.enroll("dave")
+            Store(home).add("dave", dave, roles=("approver",))
+            asked = run_oob("bgp", "withdraw", PREFIX, "--json", home=home)
+            assert asked.returncode == 0, asked.stdout + asked.stderr
+            wid = json.loads(asked.stdout)["result"]["intent"]["id"]
+            assert json.loads(run_oob("intent", "status", wid, "--json", home=home).stdout)["result"][
+                "approvals_need"] == 1
+            out = stock_openssh_approves(home, soft_device, dave, wid, "--json")
             assert out.returncode == 0, out.stdout + out.stderr
             assert stages(out.stdout)[("bird", "visible")] == "done"  # the looking glass no longer sees it
             bird.wait_route(PREFIX, present=False)
@@ -80,7 +104,7 @@ def test_approved_announcement_reaches_bird_and_frr_with_attributes_then_withdra
                        "bgp.speaker.start"):
             assert action in actions, action
         approvers_seen = {e["actor"] for e in entries if e["action"] == "intent.approve" and e["outcome"] == "ok"}
-        assert approvers_seen == {"user:bob", "user:carol"}
+        assert approvers_seen == {"user:bob", "user:carol", "user:dave"}
 
 
 @contextmanager
