@@ -127,8 +127,8 @@ def _service(app: Services, backends: Mapping[str, RouteBackend]) -> BgpService:
     cfg = app.loaded.config.bgp
     approvals = QuorumApprovals(app.approvals, app.identity) if cfg.approvals_required else None
     return BgpService(bgp_settings(cfg), SqliteJournal(app.path(cfg.journal)), app.audit,
-                      VrpFile(app.path(cfg.rpki.vrp_file)), backends, looking_glasses(cfg), approvals,
-                      app.identity.actor, notice=app.notify.auto)
+                      VrpFile(app.path(cfg.rpki.vrp_file), app.path(cfg.rpki.index_file)), backends,
+                      looking_glasses(cfg), approvals, app.identity.actor, notice=app.notify.auto)
 
 
 def build_service(app: Services) -> BgpService:

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from oob_console.core.bgp.intent import NEXT_HOP_SELF, BgpIntent, IPNetwork, format_seconds
-from oob_console.core.bgp.rpki import RovResult, VrpSet, validate_origin
+from oob_console.core.bgp.intent import NEXT_HOP_SELF, BgpIntent, IPNetwork, format_seconds, iso
+from oob_console.core.bgp.rpki import RovResult, VrpLookup, validate_origin
+
+# A VRP export dated more than this after our clock is refused (clock skew), not "0s old".
+CLOCK_SKEW_TOLERANCE = 300.0
 
 Status = Literal["pass", "fail", "warn", "skip"]
 Backend = Literal["exabgp", "router", "cloudflare", "aws"]
@@ -143,7 +146,7 @@ class VrpSnapshot:
     """The loaded VRP file, or why it could not be loaded."""
 
     source: str
-    vrps: VrpSet | None = None
+    vrps: VrpLookup | None = None
     age_seconds: float | None = None
     age_from: str = ""  # "export metadata" or "file modification time"
     error: str | None = None
@@ -275,16 +278,28 @@ def _rpki_checks(intent: BgpIntent, policy: BgpPolicy, snap: VrpSnapshot, net: I
                       hint="refresh the VRP export (Routinator or rpki-client JSON) and retry")], None
     out: list[Check] = []
     age = snap.age_seconds
+    vrps = snap.vrps
     if age is None:
         out.append(Check("rpki.age", sev, f"{snap.source}: age unknown", hint="use an export with metadata"))
+    elif age < -CLOCK_SKEW_TOLERANCE:
+        # dated after now: this host's clock or the validator's is wrong, and an age cap means nothing
+        dated = datetime.fromtimestamp(now - age, UTC)
+        return [Check("rpki.clock", sev, f"clock skew: the VRP export is dated {iso(dated)} (from {snap.age_from}), "
+                      f"{format_seconds(-age)} after this host's clock ({iso(datetime.fromtimestamp(now, UTC))}); "
+                      "the export is refused", hint="check NTP on this host ('oob doctor') and on the validator, "
+                      "then refresh the export")], None
     elif age > policy.vrp_max_age:
         out.append(Check("rpki.age", sev, f"VRP snapshot is {format_seconds(age)} old (from {snap.age_from}); "
                          f"maximum {format_seconds(policy.vrp_max_age)}", hint="refresh the VRP export"))
     else:
         out.append(Check("rpki.age", "pass", f"VRP snapshot is {format_seconds(max(age, 0))} old (from "
-                         f"{snap.age_from}), {len(snap.vrps.vrps)} VRPs, {snap.vrps.flavour} format"
-                         + (f", {snap.vrps.skipped} unreadable entries skipped" if snap.vrps.skipped else "")))
-    rov = validate_origin(snap.vrps, net, intent.route.origin_as, datetime.fromtimestamp(now, UTC))
+                         f"{snap.age_from}), {vrps.count} VRPs, {vrps.flavour} format"))
+    if vrps.skipped:
+        # an unreadable entry might be the VRP that makes this route Invalid: say so, never silently
+        out.append(Check("rpki.entries", "warn", f"{vrps.skipped} entries of the export were refused as "
+                         f"unreadable (first: {vrps.skipped_example}); they are not used for validation",
+                         hint="fix the validator's export (canonical ADDRESS/LENGTH, decimal max length)"))
+    rov = validate_origin(vrps, net, intent.route.origin_as, datetime.fromtimestamp(now, UTC))
     if rov.state == "valid":
         out.append(Check("rpki", "pass", f"Valid: {rov.reason}"))
     elif rov.state == "invalid":

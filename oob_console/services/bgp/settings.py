@@ -127,6 +127,8 @@ class LookingGlassConfig:
 @dataclass(frozen=True)
 class RpkiConfig:
     vrp_file: str = "rpki/vrps.json"
+    # The compact index built from the export when it changes (this host's state; atomically replaced).
+    index_file: str = "rpki-index.bin"
     max_age: Duration = Duration.parse("24h")
     required: bool = True
     allow_not_found: bool = False
