@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from oob_console.core.bgp.rpki import IPNetwork, Vrp
+from oob_console.core.bgp.rpki import IPNetwork, Vrp, VrpFields
 
 MAGIC = b"OOBVRPX1"
 _REC = struct.Struct(">B16sBBIqB")
@@ -51,19 +51,19 @@ class VrpIndexBuilder:
         self.records: list[bytes] = []
         self.tas: dict[str, int] = {}
 
-    def add(self, vrp: Vrp) -> None:
-        ta = self.tas.setdefault(vrp.ta, len(self.tas)) if len(self.tas) < _OTHER_TA or vrp.ta in self.tas \
-            else _OTHER_TA
-        net = vrp.prefix
-        self.records.append(_REC.pack(net.version, int(net.network_address).to_bytes(16, "big"), net.prefixlen,
-                                      vrp.max_length, vrp.asn, _NO_EXPIRY if vrp.expires is None else vrp.expires,
-                                      ta))
+    def add(self, fields: VrpFields) -> None:
+        version, network, length, max_len, asn, expires, ta_name = fields
+        ta = self.tas.get(ta_name)
+        if ta is None:
+            ta = self.tas[ta_name] = len(self.tas) if len(self.tas) < _OTHER_TA else _OTHER_TA
+        self.records.append(_REC.pack(version, network.to_bytes(16, "big"), length, max_len, asn,
+                                      _NO_EXPIRY if expires is None else expires, ta))
 
     def encode(self, header: Mapping[str, Any]) -> bytes:
         """The index file's bytes (records sorted; duplicates kept, they are harmless)."""
         self.records.sort()
-        head = json.dumps({**header, "count": len(self.records),
-                           "tas": sorted(self.tas, key=self.tas.__getitem__)},
+        names = [n for n, i in sorted(self.tas.items(), key=lambda kv: kv[1]) if i != _OTHER_TA]
+        head = json.dumps({**header, "count": len(self.records), "tas": names},
                           sort_keys=True, separators=(",", ":")).encode()
         return MAGIC + len(head).to_bytes(4, "big") + head + b"".join(self.records)
 
