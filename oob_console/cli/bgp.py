@@ -1,9 +1,13 @@
 """`oob bgp plan|announce|withdraw|renew|approve|run|show|cancel|status|speaker`: emergency BGP.
 
-Exit codes: 0 done (or, without --wait, the intent is created and waits for
-its approvals); 5 the approvals did not come in; 7 a preflight check refused;
-8 a stage was not reached in time or a backend could not take the change;
-9 the intent is not in a state for this.
+Exit codes: 0 DONE: every route accepted by its upstream on evidence from the
+upstream's side (or, without --wait, the intent is created and waits for its
+approvals); 5 the approvals did not come in; 7 a preflight check refused;
+8 NOT ACCEPTED or incomplete: the upstream's own view shows the route absent,
+the session or a backend refused it, or a stage was not reached in time;
+9 the intent is not in a state for this; 10 UNCONFIRMED: sent, but nothing on
+the upstream's side could tell whether it was accepted (no confirmation
+source, or none answered by the deadline).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from oob_console.render.bgp import (
 from oob_console.services.bgp import BgpService, Execution, StageCallback
 
 EXIT_NOT_CONFIRMED = 8
+EXIT_UNCONFIRMED = 10
 
 
 def _duration(text: str) -> float:
@@ -61,7 +66,7 @@ def _execution_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=_duration, default=900.0, metavar="DURATION",
                    help="with --wait: how long to wait for approvals (default 15m)")
     p.add_argument("--no-confirm", action="store_true",
-                   help="return once the backends accepted it; do not wait for advertised/visible")
+                   help="return once our speaker/backends took it; do not wait for the upstream's confirmation")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -85,7 +90,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _execution_options(p)
     p = command(inner, "run", cmd_run, "run an approved intent now")
     p.add_argument("intent", help="intent ID")
-    p.add_argument("--no-confirm", action="store_true", help="do not wait for advertised/visible")
+    p.add_argument("--no-confirm", action="store_true", help="do not wait for the upstream's confirmation")
     p = command(inner, "approve", cmd_approve, "approve a BGP intent with a hardware key; run it when the quorum is in",
                 "The same as 'oob approve ID': adds one approval to the intent (one ID in the approvals store): "
                 "--local-key asks a key attached to this host, --sshsig takes 'oob intent show ID | ssh-keygen -Y "
@@ -93,7 +98,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                 "runs at once and its stages are shown.")
     p.add_argument("intent", help="intent ID (as 'oob bgp announce' printed it)")
     add_approval_options(p)
-    p.add_argument("--no-confirm", action="store_true", help="do not wait for advertised/visible")
+    p.add_argument("--no-confirm", action="store_true", help="do not wait for the upstream's confirmation")
     p = command(inner, "show", cmd_show, "show an intent: what approvers sign, its approvals and result")
     p.add_argument("intent")
     p = command(inner, "cancel", cmd_cancel, "cancel a pending intent")
@@ -126,11 +131,11 @@ def _progress(ctx: Context, start: float) -> StageCallback:
 
 
 def _executed(ex: Execution, data: dict[str, Any] | None = None) -> Output:
-    """What running the intent did: its stages, exit 8 unless every stage was confirmed."""
+    """What running the intent did: its stages; 0 only when DONE, 10 UNCONFIRMED, else 8."""
     if data is not None:
         data["execution"] = ex.to_json()
-    return Output(ex.to_json() if data is None else data, "\n".join(execution_lines(ex)),
-                  0 if ex.ok else EXIT_NOT_CONFIRMED)
+    code = 0 if ex.ok else EXIT_UNCONFIRMED if ex.outcome == "UNCONFIRMED" else EXIT_NOT_CONFIRMED
+    return Output(ex.to_json() if data is None else data, "\n".join(execution_lines(ex)), code)
 
 
 def _run_or_follow(args: argparse.Namespace, ctx: Context, intent_id: str, data: dict[str, Any]) -> Output:

@@ -15,7 +15,7 @@ from oob_console.config import BgpConfig, LoadedConfig, read_secret
 from oob_console.core.bgp.preflight import BgpPolicy, OwnedBlock, UpstreamPolicy
 from oob_console.core.bgp.stages import DEADLINE, EXPECTED
 from oob_console.errors import ConfigError
-from oob_console.services.bgp.ports import LookingGlass, RouteBackend
+from oob_console.services.bgp.ports import ConfirmSource, LookingGlass, RouteBackend
 from oob_console.services.bgp.service import BgpService, BgpSettings, UpstreamSettings
 
 if TYPE_CHECKING:
@@ -80,12 +80,23 @@ def provider_backends(app: Services) -> dict[str, RouteBackend]:
     return out
 
 
-def looking_glasses(cfg: BgpConfig) -> dict[str, LookingGlass]:
-    from oob_console.adapters.bgp.looking_glass_http import RipestatLookingGlass
+def confirm_sources(cfg: BgpConfig) -> dict[str, list[ConfirmSource]]:
+    """Per upstream, where evidence that it took our route comes from, strongest first."""
+    from oob_console.adapters.bgp.looking_glass_http import JsonPathLookingGlass, RipestatLookingGlass
 
-    made = {name: RipestatLookingGlass(lg.url, timeout=lg.timeout.seconds, look_back=lg.look_back.seconds)
-            for name, lg in cfg.looking_glasses.items()}
-    return {name: made[up.looking_glass] for name, up in cfg.upstreams.items() if up.looking_glass}
+    made: dict[str, LookingGlass] = {}
+    for name, lg in cfg.looking_glasses.items():
+        if lg.kind == "json":
+            made[name] = JsonPathLookingGlass(lg.url, routes=lg.routes, prefix_field=lg.prefix_field,
+                                              origin_field=lg.origin_field, timeout=lg.timeout.seconds)
+        else:
+            made[name] = RipestatLookingGlass(lg.url, timeout=lg.timeout.seconds, look_back=lg.look_back.seconds)
+    out: dict[str, list[ConfirmSource]] = {}
+    for name, up in cfg.upstreams.items():
+        found = [ConfirmSource(up.looking_glass, "upstream", made[up.looking_glass])] if up.looking_glass else []
+        found += [ConfirmSource(c, "collector", made[c]) for c in up.collectors]
+        out[name] = found
+    return out
 
 
 def doctor_targets(cfg: BgpConfig) -> list[Target]:
@@ -128,7 +139,7 @@ def _service(app: Services, backends: Mapping[str, RouteBackend]) -> BgpService:
     approvals = QuorumApprovals(app.approvals, app.identity) if cfg.approvals_required else None
     return BgpService(bgp_settings(cfg), SqliteJournal(app.path(cfg.journal)), app.audit,
                       VrpFile(app.path(cfg.rpki.vrp_file), app.path(cfg.rpki.index_file)), backends,
-                      looking_glasses(cfg), approvals, app.identity.actor, notice=app.notify.auto)
+                      confirm_sources(cfg), approvals, app.identity.actor, notice=app.notify.auto)
 
 
 def build_service(app: Services) -> BgpService:

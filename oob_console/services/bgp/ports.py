@@ -219,6 +219,25 @@ class LookingGlass(Protocol):
         ...
 
 
+SourceKind = Literal["upstream", "collector", "feed"]
+# Strongest first: the upstream's own view, public route collectors, a second upstream's feed.
+SOURCE_KINDS: tuple[SourceKind, ...] = ("upstream", "collector", "feed")
+SOURCE_TITLES = {"upstream": "the upstream's own view", "collector": "route collector", "feed": "feed via"}
+
+
+@dataclass(frozen=True)
+class ConfirmSource:
+    """Where evidence that an upstream took (or dropped) our route can come from."""
+
+    name: str
+    kind: SourceKind
+    source: LookingGlass
+
+    @property
+    def title(self) -> str:
+        return f"{SOURCE_TITLES[self.kind]} {self.name}"
+
+
 class VrpSource(Protocol):
     def load(self, now: float) -> VrpSnapshot:
         """The VRP snapshot, or why it is unusable (never raises)."""

@@ -46,9 +46,9 @@ from oob_console.services.bgp.ports import (
     Approvals,
     ApprovalStatus,
     BgpJournal,
+    ConfirmSource,
     IntentRecord,
     IntentStatus,
-    LookingGlass,
     RouteBackend,
     SessionInfo,
     VrpSource,
@@ -102,12 +102,27 @@ class Execution:
 
     @property
     def ok(self) -> bool:
+        """Every route DONE: taken, sent, and accepted by the upstream on evidence from its side."""
         names = STAGES if self.confirmed else ("accepted",)
-        return all(all(s.get(n) is not None and s[n].state in ("done", "skipped") for n in names)
+        return all(all(s.get(n) is not None and s[n].state == "done" for n in names)
                    for s in self.stages.values()) and bool(self.stages)
+
+    @property
+    def outcome(self) -> str:
+        """DONE, NOT ACCEPTED (the upstream's side shows it absent, or a stage failed), UNCONFIRMED
+        (nothing could tell), or INCOMPLETE (a stage did not finish in time)."""
+        if self.ok:
+            return "DONE"
+        states = [st.state for s in self.stages.values() for st in s.values()]
+        if not states or any(x in ("rejected", "failed") for x in states):
+            return "NOT ACCEPTED"
+        if any(x in ("timeout", "pending") for x in states):
+            return "INCOMPLETE"
+        return "UNCONFIRMED" if "unconfirmed" in states else "INCOMPLETE"
 
     def to_json(self) -> dict[str, Any]:
         return {"intent": self.record.intent.id, "summary": self.record.intent.summary(), "ok": self.ok,
+                "outcome": self.outcome,
                 "routes": [{"upstream": k[0], "prefix": k[1], "stages": [st.to_json() for st in s.values()]}
                            for k, s in self.stages.items()]}
 
@@ -165,7 +180,8 @@ class BgpService:
     audit: AuditService
     vrps: VrpSource
     backends: Mapping[str, RouteBackend]  # upstream name -> its backend
-    looking_glasses: Mapping[str, LookingGlass] = field(default_factory=dict)  # upstream name -> LG
+    # upstream name -> where evidence that it took the route comes from (strongest first)
+    confirm_sources: Mapping[str, Sequence[ConfirmSource]] = field(default_factory=dict)
     approvals: Approvals | None = None
     actor: str = "local:unknown"
     clock: Callable[[], float] = time.time
@@ -179,7 +195,7 @@ class BgpService:
     def stages(self) -> StageWatcher:
         if self._watcher is None:
             self._watcher = StageWatcher(self.settings.upstreams, self.journal, self.backends,
-                                         self.looking_glasses, self.audit, self.clock)
+                                         self.confirm_sources, self.audit, self.clock)
         return self._watcher
 
     # planning

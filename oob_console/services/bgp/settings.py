@@ -97,7 +97,11 @@ class BgpUpstreamConfig:
     provisioned: tuple[str, ...] = ()
     origin_as: int = field(default=0, metadata={"min": 0, "max": 4294967295})
     min_interval: Duration = Duration.parse("0s")
+    # Confirmation sources ([bgp.looking_glasses.NAME]), strongest first: this upstream's own looking glass
+    # or route-server API (its absence after the expected time is NOT ACCEPTED); public route collectors
+    # (RIPEstat's looking glass, or any URL + JSON path); without any, every announcement ends UNCONFIRMED.
     looking_glass: str = ""
+    collectors: tuple[str, ...] = ()
     advertise_timeout: Duration | None = None  # None ("" in the file): the backend's default
     visible_timeout: Duration | None = None
 
@@ -118,10 +122,26 @@ class BgpUpstreamConfig:
 
 @dataclass(frozen=True)
 class LookingGlassConfig:
-    kind: Literal["ripestat"] = "ripestat"
+    """A source of evidence about a route: RIPEstat's looking-glass data call, or any JSON API.
+
+    ``kind = "json"``: ``url`` is a template (``{prefix}``, ``{origin}``); ``routes`` is the dotted path
+    to the list of routes in the answer ("" when the answer is the list); each route's ``prefix_field``
+    and ``origin_field`` (dotted paths too) are compared with ours.
+    """
+
+    kind: Literal["ripestat", "json"] = "ripestat"
     url: str = "https://stat.ripe.net"
     timeout: Duration = Duration.parse("10s")
     look_back: Duration = Duration.parse("5m")
+    routes: str = ""
+    prefix_field: str = "prefix"
+    origin_field: str = "origin"
+
+    def validate(self) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise ValueError(f"url: {self.url!r} is not an http(s) URL")
+        if self.kind == "json" and "{prefix}" not in self.url:
+            raise ValueError("url: a json source's URL must contain {prefix}")
 
 
 @dataclass(frozen=True)
@@ -167,6 +187,10 @@ class BgpConfig:
     rpki: RpkiConfig = field(default_factory=RpkiConfig)
     speaker: BgpSpeakerConfig = field(default_factory=BgpSpeakerConfig)
 
+    def unconfirmable(self) -> list[str]:
+        """Upstreams with no confirmation source: every announcement through them ends UNCONFIRMED."""
+        return [name for name, up in self.upstreams.items() if not up.looking_glass and not up.collectors]
+
     def validate(self) -> None:
         if self.drill_prefix:
             try:
@@ -180,6 +204,9 @@ class BgpConfig:
                 raise ValueError(f"upstreams.{name}: names are letters, digits, '.', '_', '-' (at most 40)")
             if up.looking_glass and up.looking_glass not in self.looking_glasses:
                 raise ValueError(f"upstreams.{name}.looking_glass: no [bgp.looking_glasses.{up.looking_glass}]")
+            for i, source in enumerate(up.collectors):
+                if source not in self.looking_glasses:
+                    raise ValueError(f"upstreams.{name}.collectors[{i}]: no [bgp.looking_glasses.{source}]")
         for name in self.default_upstreams:
             if name not in self.upstreams:
                 raise ValueError(f"default_upstreams: {name!r} is not in [bgp.upstreams]")
