@@ -42,7 +42,10 @@ def bgp_settings(cfg: BgpConfig) -> BgpSettings:
             deadline["advertised"] = up.advertise_timeout.seconds
         if up.visible_timeout is not None:
             deadline["visible"] = up.visible_timeout.seconds
-        upstreams[name] = UpstreamSettings(name, up.backend, EXPECTED[up.backend], deadline, up.description)
+        expected = dict(EXPECTED[up.backend])
+        if up.visible_expected is not None:
+            expected["visible"] = up.visible_expected.seconds
+        upstreams[name] = UpstreamSettings(name, up.backend, expected, deadline, up.description)
     policy = BgpPolicy(cfg.local_as, owned, policies, cfg.rpki.required, cfg.rpki.allow_not_found,
                        cfg.rpki.max_age.seconds, cfg.max_lease.seconds)
     return BgpSettings(policy, upstreams, tuple(cfg.default_upstreams), cfg.default_lease.seconds,

@@ -104,6 +104,9 @@ class BgpUpstreamConfig:
     collectors: tuple[str, ...] = ()
     advertise_timeout: Duration | None = None  # None ("" in the file): the backend's default
     visible_timeout: Duration | None = None
+    # How long this upstream takes to show a route it accepted: its own view showing it absent after this
+    # is NOT ACCEPTED. None: the backend's default.
+    visible_expected: Duration | None = None
 
     def validate(self) -> None:
         needs = {"exabgp": "session", "router": "router", "cloudflare": "cloudflare", "aws": "aws"}[self.backend]
