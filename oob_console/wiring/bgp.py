@@ -36,7 +36,9 @@ def bgp_settings(cfg: BgpConfig) -> BgpSettings:
         version = ipaddress.ip_address(up.session.local_address).version if up.session else None
         policies[name] = UpstreamPolicy(
             name, up.backend, up.max_length_v4, up.max_length_v6, up.allow_bogons, up.max_prepend,
-            tuple(up.provisioned), up.min_interval.seconds, tuple(families), up.origin_as or None, version)
+            tuple(up.provisioned), up.min_interval.seconds, tuple(families), up.origin_as or None, version,
+            up.session.local_address if up.session else "", up.session.peer_address if up.session else "",
+            up.session.subnet if up.session else "")
         deadline = dict(DEADLINE[up.backend])
         if up.advertise_timeout is not None:
             deadline["advertised"] = up.advertise_timeout.seconds

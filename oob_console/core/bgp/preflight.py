@@ -128,6 +128,9 @@ class UpstreamPolicy:
     families: tuple[str, ...] = ("ipv4", "ipv6")
     origin_as: int | None = None  # providers: the AS they originate our prefix from
     session_version: int | None = None  # IP version of our end of the BGP session (next hop "self")
+    session_local: str = ""  # our end of the session: what next hop "self" is
+    session_peer: str = ""  # the upstream's end
+    session_subnet: str = ""  # the link's subnet of a single-hop eBGP session ("" when not single-hop/unknown)
 
 
 @dataclass(frozen=True)
@@ -354,7 +357,7 @@ def _upstream_checks(intent: BgpIntent, policy: BgpPolicy, up: UpstreamPolicy, n
     if up.origin_as is not None and up.origin_as != route.origin_as:
         out.append(Check("provider.origin", "fail", f"{up.backend} originates it from AS{up.origin_as}, "
                          f"not AS{route.origin_as}", name))
-    out.append(_next_hop_check(route.next_hop, net, rules, name, up.session_version))
+    out.append(_next_hop_check(route.next_hop, net, rules, name, up))
     out.extend(_community_checks(route.communities, rules, name))
     max_prepend = min(up.max_prepend, rules.max_prepend)
     if route.prepend > max_prepend:
@@ -365,28 +368,52 @@ def _upstream_checks(intent: BgpIntent, policy: BgpPolicy, up: UpstreamPolicy, n
     return out
 
 
-def _next_hop_check(next_hop: str, net: IPNetwork, rules: BackendRules, name: str,
-                    session_version: int | None) -> Check:
+def _next_hop_check(next_hop: str, net: IPNetwork, rules: BackendRules, name: str, up: UpstreamPolicy) -> Check:
+    """Is the next hop usable on this session? An upstream silently drops a route whose next hop it cannot
+    use (a loopback or martian address, off the link of a single-hop eBGP session, the wrong family)."""
+    session_version = up.session_version
     if next_hop == NEXT_HOP_SELF:
         if session_version is not None and session_version != net.version:
             return Check("next-hop", "fail", f"'self' is the session's IPv{session_version} address; an "
                          f"IPv{net.version} prefix needs an IPv{net.version} next hop", name,
                          hint=f"pass --next-hop <IPv{net.version} address>")
-        return Check("next-hop", "pass", "self (the session's local address)", name)
-    if not rules.next_hop:
-        return Check("next-hop", "fail", "this backend originates the route itself; no next hop can be set", name,
-                     hint="leave --next-hop unset")
-    addr = ipaddress.ip_address(next_hop)
-    if addr.version != net.version:
-        return Check("next-hop", "fail", f"next hop {addr} is IPv{addr.version} for an IPv{net.version} prefix",
-                     name)
-    bad = martian(ipaddress.ip_network(addr))
-    if bad or addr.is_unspecified or addr.is_multicast:
-        return Check("next-hop", "fail", f"next hop {addr} is in {bad or 'a special range'}", name,
-                     hint="peers treat it as martian and drop the route or the session")
-    if addr in net:
-        return Check("next-hop", "fail", f"next hop {addr} is inside the announced {net} (recursive)", name)
-    return Check("next-hop", "pass", f"{addr}", name)
+        if not up.session_local:
+            return Check("next-hop", "pass", "self (the session's local address)", name)
+        addr = ipaddress.ip_address(up.session_local)
+        what = f"self ({addr}, the session's local address)"
+    else:
+        if not rules.next_hop:
+            return Check("next-hop", "fail", "this backend originates the route itself; no next hop can be set",
+                         name, hint="leave --next-hop unset")
+        addr = ipaddress.ip_address(next_hop)
+        what = f"next hop {addr}"
+        if addr.version != net.version:
+            return Check("next-hop", "fail", f"{what} is IPv{addr.version} for an IPv{net.version} prefix", name,
+                         hint=f"pass --next-hop <IPv{net.version} address>")
+    if addr.is_loopback:
+        peer = ipaddress.ip_address(up.session_peer) if up.session_peer else None
+        if peer is None or not peer.is_loopback:
+            return Check("next-hop", "fail", f"{what} is a loopback address: the upstream cannot forward to it "
+                         "and drops the route", name,
+                         hint="set the session's local_address to the address the upstream reaches us on, or "
+                         "pass --next-hop <that address>")
+        return Check("next-hop", "warn", f"{what} is a loopback address (the peer is on this host too); some "
+                     "implementations (FRR) still drop such routes as martian", name,
+                     hint="pass --next-hop <a routable address> if the upstream does not accept it")
+    if next_hop != NEXT_HOP_SELF:
+        bad = martian(ipaddress.ip_network(addr))
+        if bad or addr.is_unspecified or addr.is_multicast:
+            return Check("next-hop", "fail", f"{what} is in {bad or 'a special range'}", name,
+                         hint="peers treat it as martian and drop the route or the session")
+        if addr in net:
+            return Check("next-hop", "fail", f"{what} is inside the announced {net} (recursive)", name)
+    if up.session_subnet:
+        link = ipaddress.ip_network(up.session_subnet, strict=False)
+        if addr.version != link.version or addr not in link:
+            return Check("next-hop", "fail", f"{what} is not on the link {link} of this single-hop eBGP session: "
+                         "the upstream cannot resolve it and drops the route", name,
+                         hint=f"use next hop self ({up.session_local}) or an address in {link}")
+    return Check("next-hop", "pass", what, name)
 
 
 def _community_checks(communities: tuple[str, ...], rules: BackendRules, name: str) -> list[Check]:

@@ -40,6 +40,9 @@ class BgpSessionConfig:
     families: tuple[Literal["ipv4", "ipv6"], ...] = ("ipv4",)
     hold_time: int = field(default=90, metadata={"min": 0, "max": 65535})  # whole seconds, as BGP carries it
     md5_password: SecretRef | None = None
+    # The link's subnet of a single-hop eBGP session (e.g. "192.0.2.0/31"): a next hop outside it is
+    # refused, because the upstream cannot resolve it. "" for a multihop session.
+    subnet: str = ""
 
     def validate(self) -> None:
         for key in ("peer_address", "local_address"):
@@ -49,6 +52,15 @@ class BgpSessionConfig:
                 raise ValueError(f"{key}: {getattr(self, key)!r} is not an IP address") from None
         if 0 < self.hold_time < 3:
             raise ValueError("hold_time: 0 or at least 3 seconds (RFC 4271)")
+        if self.subnet:
+            try:
+                link = ipaddress.ip_network(self.subnet, strict=True)
+            except ValueError:
+                raise ValueError(f"subnet: {self.subnet!r} is not a prefix with host bits clear") from None
+            for key in ("peer_address", "local_address"):
+                addr = ipaddress.ip_address(getattr(self, key))
+                if addr.version != link.version or addr not in link:
+                    raise ValueError(f"subnet: {key} {addr} is not in {link}")
 
 
 @dataclass(frozen=True)
