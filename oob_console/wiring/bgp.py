@@ -75,7 +75,9 @@ def provider_backends(app: Services) -> dict[str, RouteBackend]:
             out[name] = AwsByoipBackend(
                 name, region=aws.region, endpoint=aws.endpoint, timeout=aws.timeout.seconds,
                 access_key_id=partial(read_secret, aws.access_key_id, where=f"{key}.aws.access_key_id"),
-                secret_access_key=partial(read_secret, aws.secret_access_key, where=f"{key}.aws.secret_access_key"))
+                secret_access_key=partial(read_secret, aws.secret_access_key, where=f"{key}.aws.secret_access_key"),
+                session_token=None if aws.session_token is None else partial(
+                    read_secret, aws.session_token, where=f"{key}.aws.session_token"))
     routers = {name: RouterUpstream(name, up.router.device, up.router.neighbor, up.router.bgp_group,
                                     up.router.commit_confirm.seconds)
                for name, up in cfg.upstreams.items() if up.router is not None}

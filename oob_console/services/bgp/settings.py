@@ -90,6 +90,8 @@ class AwsConfig:
     region: str
     access_key_id: SecretRef
     secret_access_key: SecretRef
+    # Temporary credentials (STS, an instance role): the session token, signed as X-Amz-Security-Token.
+    session_token: SecretRef | None = None
     endpoint: str = ""  # "": https://ec2.<region>.amazonaws.com
     timeout: Duration = Duration.parse("30s")
 

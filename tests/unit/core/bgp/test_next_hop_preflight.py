@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from oob_console.core.bgp.intent import BgpIntent, make_route
-from oob_console.core.bgp.preflight import BgpPolicy, JournalView, OwnedBlock, UpstreamPolicy, VrpSnapshot, run_preflight
+from oob_console.core.bgp.preflight import (
+    BgpPolicy,
+    JournalView,
+    OwnedBlock,
+    UpstreamPolicy,
+    VrpSnapshot,
+    run_preflight,
+)
 
 
 def next_hop(prefix: str, hop: str, **session: str) -> tuple[str, str, str]:
