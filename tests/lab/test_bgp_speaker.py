@@ -71,10 +71,11 @@ def test_approved_announcement_reaches_bird_and_frr_with_attributes_then_withdra
             # FRR treats 127/8 next hops as martian: announce with a next hop outside it
             out = request_and_approve(home, lab, "announce", PREFIX, "--community", "no-export", "--community",
                                       "64500:42", "--prepend", "1", "--next-hop", "192.0.2.1", "--lease", "1h")
-            assert out.returncode == 0, out.stdout + out.stderr
+            # BIRD's own view proves it; nothing can tell for FRR (no confirmation source): UNCONFIRMED, exit 10
+            assert out.returncode == 10, out.stdout + out.stderr
             assert stages(out.stdout) == {("bird", "accepted"): "done", ("bird", "advertised"): "done",
                                           ("bird", "visible"): "done", ("frr", "accepted"): "done",
-                                          ("frr", "advertised"): "done", ("frr", "visible"): "skipped"}
+                                          ("frr", "advertised"): "done", ("frr", "visible"): "unconfirmed"}
             for up in (bird, frr):
                 route = up.wait_route(PREFIX)
                 assert route is not None
@@ -93,7 +94,7 @@ def test_approved_announcement_reaches_bird_and_frr_with_attributes_then_withdra
             assert json.loads(run_oob("intent", "status", wid, "--json", home=home).stdout)["result"][
                 "approvals_need"] == 1
             out = stock_openssh_approves(home, soft_device, dave, wid, "--json")
-            assert out.returncode == 0, out.stdout + out.stderr
+            assert out.returncode == 10, out.stdout + out.stderr  # FRR's withdrawal: nothing can confirm it
             assert stages(out.stdout)[("bird", "visible")] == "done"  # the looking glass no longer sees it
             bird.wait_route(PREFIX, present=False)
             frr.wait_route(PREFIX, present=False)
@@ -138,7 +139,8 @@ def test_announce_waits_for_approvals_and_runs_when_the_quorum_is_in(
         assert PREFIX not in bird.routes()  # nothing before the quorum
         approve_both(lab, ticket)
         out, err = waiting.communicate(timeout=60)
-        assert waiting.returncode == 0, out + err
+        assert waiting.returncode == 10, out + err  # out, but no confirmation source configured: UNCONFIRMED
+        assert json.loads(out)["result"]["execution"]["outcome"] == "UNCONFIRMED"
         bird.wait_route(PREFIX)
         assert lab.app.approvals.get(ticket).state == "executed"
 
@@ -181,8 +183,8 @@ def test_upstream_down_is_not_advertised_then_advertised_when_it_comes_up(tmp_pa
     with SpeakerProcess(home):
         out = run_oob("bgp", "announce", PREFIX, home=home)
         assert out.returncode == 8, out.stdout + out.stderr  # not confirmed in time, never "success"
-        assert "accepted by the backend  DONE" in out.stdout
-        assert "advertised to the peer   TIMEOUT" in out.stdout and "not advertised within 1s" in out.stdout
+        assert "taken by our speaker     DONE" in out.stdout
+        assert "sent on our session      TIMEOUT" in out.stdout and "not advertised within 1s" in out.stdout
         assert "session" in out.stdout
         with bird:
             bird.wait_route(PREFIX, timeout=15)
@@ -199,7 +201,7 @@ def test_exabgp_killed_is_restarted_and_the_journal_reannounced(tmp_path: Path) 
     bird, home = bird_site(tmp_path)
     with bird, SpeakerProcess(home) as speaker:
         speaker.wait_sessions_up()
-        assert run_oob("bgp", "announce", PREFIX, home=home).returncode == 0
+        assert run_oob("bgp", "announce", PREFIX, home=home).returncode == 10  # out; no source to confirm it
         bird.wait_route(PREFIX)
         old = speaker.exabgp_pid()
         assert old is not None
@@ -265,13 +267,13 @@ def test_speaker_not_running_change_is_journaled_and_goes_out_when_it_starts(tmp
     with bird:
         out = run_oob("bgp", "announce", PREFIX, home=home)
         assert out.returncode == 8, out.stdout + out.stderr
-        assert "accepted by the backend  TIMEOUT" in out.stdout and "speaker is not running" in out.stdout
+        assert "taken by our speaker     TIMEOUT" in out.stdout and "speaker is not running" in out.stdout
         status = run_oob("bgp", "status", home=home).stdout
         assert "NOT OUT NOW" in status
         with SpeakerProcess(home):
             bird.wait_route(PREFIX, timeout=15)
             wait_for(lambda: journal_stages(home)["bird"] == {"accepted": "done", "advertised": "done",
-                                                              "visible": "skipped"}, 10, "stages recorded")
+                                                              "visible": "unconfirmed"}, 10, "stages recorded")
 
 
 def test_ipv6_prefix_over_the_ipv4_session(tmp_path: Path) -> None:
@@ -283,7 +285,7 @@ def test_ipv6_prefix_over_the_ipv4_session(tmp_path: Path) -> None:
         speaker.wait_sessions_up()
         assert "needs an IPv6 next hop" in run_oob("bgp", "plan", "announce", "2001:db8:1::/48", home=home).stdout
         out = run_oob("bgp", "announce", "2001:db8:1::/48", "--next-hop", "2001:db8:ffff::1", home=home)
-        assert out.returncode == 0, out.stdout + out.stderr
+        assert out.returncode == 10 and "UNCONFIRMED" in out.stdout, out.stdout + out.stderr
         route = bird.wait_route("2001:db8:1::/48")
         assert route is not None and route.next_hop == "2001:db8:ffff::1" and route.as_path == [64500]
         assert run_oob("bgp", "plan", "announce", "2001:db8:1::/49", home=home).returncode == 7  # longer than /48
