@@ -56,17 +56,18 @@ class VrpFile:
 
     # the index ------------------------------------------------------------
 
-    def _build(self, stamp: tuple[int, int, int]) -> bytes:
+    def _build(self, stamp: tuple[int, int, int]) -> VrpIndexBuilder:
+        """Read the export into a builder (its records sorted when written) with its header."""
         builder = VrpIndexBuilder()
         digest = hashlib.sha256()
         stats = read_export(_chunks(self.path, digest), builder.add)
         generated = timestamp(stats.summary.metadata)
-        header = {"source_sha256": digest.hexdigest(), "stamp": list(stamp), "flavour": flavour(stats.summary),
-                  "generated": generated.timestamp() if generated else None, "skipped": stats.skipped,
-                  "skipped_example": stats.skipped_example[:200]}
-        return builder.encode(header)
+        builder.header = {"source_sha256": digest.hexdigest(), "stamp": list(stamp),
+                          "flavour": flavour(stats.summary), "generated": generated.timestamp() if generated else None,
+                          "skipped": stats.skipped, "skipped_example": stats.skipped_example[:200]}
+        return builder
 
-    def _write(self, data: bytes) -> bool:
+    def _write(self, data: VrpIndexBuilder | bytes) -> bool:
         """Atomically replace the index; False when it cannot be written here."""
         try:
             self.index_path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +76,10 @@ class VrpFile:
             return False
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                if isinstance(data, bytes):
+                    fh.write(data)
+                else:
+                    data.write(fh, data.header)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, 0o600)
@@ -130,6 +134,7 @@ class VrpFile:
         mapped = self._map()
         if mapped is not None and mapped[0].header.get("stamp") == list(stamp):
             return self._keep(stamp, *mapped)
+        data: VrpIndexBuilder | bytes
         if mapped is not None and mapped[0].header.get("source_sha256") == _sha256(self.path):
             data = self._reheader(mapped[0], stamp)  # touched or copied, same content
         else:
@@ -137,10 +142,14 @@ class VrpFile:
         if mapped is not None:
             mapped[1].close()
         if self._write(data):
+            del data  # the records are on disk now: map them, drop the copy in memory
             again = self._map()
             if again is not None:
                 return self._keep(stamp, *again)
-        index = VrpIndex.open(data)  # cannot persist it: this command uses it from memory
+            data = self._build(stamp)
+        if not isinstance(data, bytes):
+            data = data.encode(data.header)
+        index = VrpIndex.open(data)  # not persisted: this command uses it from memory
         self._open = (stamp, index, None)
         return index
 

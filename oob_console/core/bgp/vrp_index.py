@@ -23,7 +23,7 @@ import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from oob_console.core.bgp.rpki import IPNetwork, Vrp, VrpFields
 
@@ -50,6 +50,7 @@ class VrpIndexBuilder:
     def __init__(self) -> None:
         self.records: list[bytes] = []
         self.tas: dict[str, int] = {}
+        self.header: dict[str, Any] = {}  # what the builder's caller knows about the export
 
     def add(self, fields: VrpFields) -> None:
         version, network, length, max_len, asn, expires, ta_name = fields
@@ -59,13 +60,22 @@ class VrpIndexBuilder:
         self.records.append(_REC.pack(version, network.to_bytes(16, "big"), length, max_len, asn,
                                       _NO_EXPIRY if expires is None else expires, ta))
 
-    def encode(self, header: Mapping[str, Any]) -> bytes:
-        """The index file's bytes (records sorted; duplicates kept, they are harmless)."""
+    def head(self, header: Mapping[str, Any]) -> bytes:
+        """Sort the records and return what precedes them in the file (magic, length, header)."""
         self.records.sort()
         names = [n for n, i in sorted(self.tas.items(), key=lambda kv: kv[1]) if i != _OTHER_TA]
         head = json.dumps({**header, "count": len(self.records), "tas": names},
                           sort_keys=True, separators=(",", ":")).encode()
-        return MAGIC + len(head).to_bytes(4, "big") + head + b"".join(self.records)
+        return MAGIC + len(head).to_bytes(4, "big") + head
+
+    def write(self, fh: BinaryIO, header: Mapping[str, Any]) -> None:
+        """Write the index to ``fh`` record by record (no second copy of the table in memory)."""
+        fh.write(self.head(header))
+        fh.writelines(self.records)
+
+    def encode(self, header: Mapping[str, Any]) -> bytes:
+        """The index file's bytes (records sorted; duplicates kept, they are harmless)."""
+        return self.head(header) + b"".join(self.records)
 
 
 class IndexFormatError(ValueError):
