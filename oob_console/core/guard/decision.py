@@ -11,7 +11,7 @@ I/O and starts no threads.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Protocol
@@ -79,6 +79,9 @@ class GuardRequest:
     text: str
     devices: tuple[Device, ...] = ()
     inventory: Inventory = field(default_factory=Inventory)
+    # Each target device's last-known-good running config (its latest backup), by device name; a device
+    # missing here has no backup, and the configuration model says so ("not modelled: no backup").
+    configs: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
