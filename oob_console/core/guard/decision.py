@@ -66,6 +66,10 @@ class GuardPolicy:
     critical_link_kinds: tuple[str, ...] = ("backbone", "upstream", "peering")
     backbone_roles: tuple[str, ...] = ("backbone", "core")
     max_interfaces_down: int = 3
+    # The OOB host's own addresses and the users the console logs in with (besides each device's
+    # inventory username): the configuration model checks a management filter still permits them.
+    oob_addresses: tuple[str, ...] = ()
+    login_users: tuple[str, ...] = ()
 
     def is_backbone_router(self, device: Device) -> bool:
         return device.role in self.backbone_roles or any(link.kind == "backbone" for link in device.links)
