@@ -182,7 +182,7 @@ def _index_cisco(model: ConfigModel) -> None:
                 if rest:
                     key = rest.split()[0]
                     attrs[key] = rest
-                if rest in ("peer-group", "peer group") or rest.startswith("peer group") and len(rest.split()) == 2:
+                if rest in ("peer-group", "peer group") or (rest.startswith("peer group") and len(rest.split()) == 2):
                     model.groups.add(name)
                 elif rest.startswith(("peer-group ", "peer group ", "use neighbor-group ")):
                     model.group_of[name] = rest.split()[-1]

@@ -18,13 +18,15 @@ from oob_console.core.devices.inventory import Device
 from oob_console.core.guard.candidate import Stmt
 from oob_console.core.guard.config_model import ConfigModel, cisco_paths, match_interface, norm
 from oob_console.core.guard.decision import GuardPolicy, Verdict
+from oob_console.core.guard.model_acl import acl_line, add_entry, expand_spec, first_match
 
 D, C, R = Verdict.DANGEROUS, Verdict.CHANGE, Verdict.READ_ONLY
 Judged = tuple[Verdict, str]
 
 READS = ("show", "display", "ping", "traceroute", "dir", "more", "terminal", "exit", "end", "enable", "disable",
          "cat", "journalctl", "grep", "ls", "less", "head", "tail", "uptime", "who", "ss", "netstat", "top",
-         "file list", "file show", "set cli", "help", "write terminal", "admin show", "request support information", "monitor interface", "traceroute6", "ping6")
+         "file list", "file show", "set cli", "help", "write terminal", "admin show", "request support information",
+         "monitor interface", "traceroute6", "ping6")
 SHELLS = ("bash", "run", "tclsh", "tcl", "python", "python3", "guestshell", "script", "op", "vtysh", "su",
           "sh", "exec", "sudo", "start shell", "request shell", "event manager run", "source", "xargs", "eval")
 HOST_KEYS = ("reset ssh hostkey", "crypto key zeroize", "crypto key generate", "request security zeroize",
@@ -47,7 +49,6 @@ _POLICY_DEF = re.compile(r"^(route-map|(?:ip|ipv6) prefix-list|route-policy|pref
                          r"policy-options (?:policy-statement|prefix-list|community|as-path)) (\S+)")
 _ACL_DEF = re.compile(r"^(?:(?:ip|ipv4|ipv6) access-list (?:standard |extended )?(\S+)|access-list (\S+))")
 _LIMIT = re.compile(r"(?:maximum-prefix|maximum-routes|prefix-limit maximum) (\d+)")
-_PROTO = frozenset({"ip", "tcp", "udp", "icmp", "ipv4", "ipv6", "ospf", "pim", "gre", "esp", "ahp", "vrrp"})
 
 
 @dataclass
@@ -111,19 +112,19 @@ class Context:
         entries: dict[int, tuple[str, list[str]]] = {}
         known = bool(paths)
         for path in paths:
-            _entry(entries, path[-1] if len(path) > 1 else _acl_line(path[0]))
+            add_entry(entries, path[-1] if len(path) > 1 else acl_line(path[0]))
         for stmt in self.acl_edits.get(name, ()):
             known = True
             if not stmt.path and stmt.negated and len(stmt.body.split()) <= 4:
                 entries.clear()  # "no ip access-list X" / "no access-list 10"
                 continue
-            line = stmt.text if stmt.path else _acl_line(stmt.text)
+            line = stmt.text if stmt.path else acl_line(stmt.text)
             if line.startswith("no "):
                 words = line.split()
                 if len(words) > 1 and words[1].isdigit():
                     entries.pop(int(words[1]), None)
                 continue
-            _entry(entries, line)
+            add_entry(entries, line)
         if not known:
             return None
         return [(seq, action, words) for seq, (action, words) in sorted(entries.items())]
@@ -134,84 +135,7 @@ class Context:
         entries = self.acl_entries(name)
         if not addresses or entries is None:
             return None
-        return all(_first_match(entries, addr) == "permit" for addr in addresses)
-
-
-def _acl_line(line: str) -> str:
-    """``access-list 10 permit X`` / ``access-list N seq 5 permit X`` -> ``[seq] permit X``."""
-    words = line.split()
-    if words and words[0] == "no":
-        return line
-    words = words[2:] if words[:1] == ["access-list"] else words
-    if words[:1] == ["seq"] and len(words) > 1:
-        words = words[1:]
-    return " ".join(words)
-
-
-def _entry(entries: dict[int, tuple[str, list[str]]], line: str) -> None:
-    words = line.split()
-    if not words:
-        return
-    if words[0].isdigit():
-        seq, words = int(words[0]), words[1:]
-    else:
-        seq = (max(entries) if entries else 0) + 10
-    if words and words[0] in ("permit", "deny"):
-        entries[seq] = (words[0], words[1:])
-
-
-def _first_match(entries: list[tuple[int, str, list[str]]], addr: str) -> str:
-    for _, action, words in entries:
-        if _matches(words, addr):
-            return action
-    return "deny"
-
-
-def _matches(words: list[str], addr: str) -> bool:
-    rest = list(words)
-    if rest and (rest[0] in _PROTO or rest[0].isdigit()):
-        rest = rest[1:]
-    if not rest:
-        return False
-    if "eq" in rest:
-        port = rest[rest.index("eq") + 1] if rest.index("eq") + 1 < len(rest) else ""
-        if port not in ("ssh", "22", "netconf", "830"):
-            return False
-    try:
-        ip = ipaddress.ip_address(addr)
-        if rest[0] == "any":
-            return True
-        if rest[0] == "host" and len(rest) > 1:
-            return ip == ipaddress.ip_address(rest[1])
-        if "/" in rest[0]:
-            return ip in ipaddress.ip_network(rest[0], strict=False)
-        base = ipaddress.ip_address(rest[0])
-        if len(rest) > 1 and re.fullmatch(r"\d+\.\d+\.\d+\.\d+", rest[1]):
-            wild = int(ipaddress.ip_address(rest[1]))
-            return (int(ip) & ~wild) == (int(base) & ~wild)
-        return ip == base
-    except ValueError:
-        return False
-
-
-def expand_spec(spec: str) -> list[str]:
-    spec = re.sub(r"^range\s+", "", spec.strip())
-    spec = re.sub(r"\s*-\s*", "-", re.sub(r"\s*,\s*", ",", spec))
-    words = spec.split()
-    if len(words) > 1 and words[0].isalpha() and words[1][:1].isdigit():
-        words = [words[0] + words[1], *words[2:]]
-    spec = words[0] if words else ""
-    out: list[str] = []
-    prefix = ""
-    for item in spec.split(","):
-        m = re.fullmatch(r"([a-z][a-z-]*?)?((?:\d+/)*)(\d+)(?:-(\d+))?", item)
-        if not m:
-            out.append(item)
-            continue
-        prefix = m.group(1) or prefix
-        lo, hi = int(m.group(3)), int(m.group(4) or m.group(3))
-        out += [f"{prefix}{m.group(2)}{n}" for n in range(lo, min(hi, lo + 256) + 1)]
-    return out
+        return all(first_match(entries, addr) == "permit" for addr in addresses)
 
 
 def _is_read(text: str) -> bool:
@@ -506,7 +430,7 @@ def _bgp(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
         g = re.match(r"protocols bgp group (\S+)(?: neighbor (\S+))?", body)
         subject = (g.group(2) or g.group(1)) if g else ""
     else:
-        if not top.startswith("router bgp") or stmt.opener and not stmt.negated:
+        if not top.startswith("router bgp") or (stmt.opener and not stmt.negated):
             return None if not top.startswith("router bgp") else (R, "")
         m = re.match(r"neighbor (\S+)", body)
         scope = next((p.split()[1] for p in reversed(stmt.path) if p.startswith(("neighbor ", "neighbor-group "))), "")
@@ -531,7 +455,7 @@ def _bgp(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
 
 
 def _limit(stmt: Stmt, body: str, subject: str, limit: re.Match[str] | None, ctx: Context) -> Judged:
-    if "warning-only" in body or "teardown" not in body and ctx.platform == "junos" and limit is None:
+    if "warning-only" in body:
         return C, "a prefix limit that only warns"
     if stmt.negated:
         if ctx.platform == "eos":
@@ -564,7 +488,7 @@ def _protocol(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
         return D, "turns routing or forwarding off on the whole device"
     if top.startswith(("router ospf", "router isis", "router ospfv3", "router ospf6", "protocols ospf",
                        "protocols isis")) and not stmt.opener:
-        if "passive-interface" in body and not stmt.negated or "log-adjacency" in body:
+        if ("passive-interface" in body and not stmt.negated) or "log-adjacency" in body:
             return C, "an IGP setting that keeps adjacencies"
         return D, "changes IGP protocol-wide settings: adjacencies can drop across the backbone"
     if body.startswith("routing-options forwarding-table export") and not stmt.negated:
