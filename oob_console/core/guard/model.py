@@ -26,11 +26,11 @@ from __future__ import annotations
 from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.core.guard.candidate import Stmt, statements
 from oob_console.core.guard.config_model import ConfigModel, build_model, match_interface
-from oob_console.core.guard.decision import CheckerReport, GuardPolicy, GuardRequest, Verdict
+from oob_console.core.guard.decision import CheckerReport, GuardPolicy, GuardRequest, Verdict, unknown_platform
 from oob_console.core.guard.model_rules import Context, judge_config, judge_exec
 from oob_console.core.guard.protected import protected_part
 
-PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos", "nxos")
+PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos")
 MAX_REASONS = 12
 D, C, R = Verdict.DANGEROUS, Verdict.CHANGE, Verdict.READ_ONLY
 
@@ -40,8 +40,7 @@ class ModelChecker:
 
     def check(self, request: GuardRequest, policy: GuardPolicy) -> CheckerReport:
         if request.platform not in PLATFORMS:
-            return CheckerReport(self.name, D, (f"model could not decide: it does not know the platform "
-                                                f"{request.platform!r}: failing closed",), failed=True)
+            return unknown_platform(self.name, request.platform)
         stmts = statements(request.platform, request.text)
         if not stmts:
             return CheckerReport(self.name, R, ("nothing to send: no commands",))
