@@ -122,7 +122,9 @@ class Decision:
 
     def to_json(self) -> dict[str, Any]:
         return {"verdict": self.verdict.label, "platform": self.platform, "devices": list(self.devices),
-                "text_sha256": self.text_sha256, "checkers": [r.to_json() for r in self.reports]}
+                "text_sha256": self.text_sha256,
+                "decided_by": [r.checker for r in self.reports if r.verdict == self.verdict],
+                "checkers": [r.to_json() for r in self.reports]}
 
 
 def failed_report(name: str, why: str) -> CheckerReport:
