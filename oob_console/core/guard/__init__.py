@@ -40,9 +40,11 @@ def forget() -> None:
     forget_blast()
     from oob_console.core.guard.candidate import cisco_statements, junos_statements
     from oob_console.core.guard.config_model import build_model, match_interface
+    from oob_console.core.guard.model import forget as forget_model
 
     for cached in (cisco_statements, junos_statements, build_model, match_interface):
         cached.cache_clear()
+    forget_model()
 
 
 def default_checkers() -> tuple[Checker, ...]:

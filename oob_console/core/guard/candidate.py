@@ -14,6 +14,7 @@ expanded when it is an unambiguous abbreviation of a word the model knows.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -102,7 +103,14 @@ def _expand_line(line: str, config: bool) -> str:
 
 
 def _starts(line: str, prefixes: tuple[str, ...]) -> bool:
-    return any(line == p.strip() or line.startswith(p if p.endswith(" ") else p + " ") for p in prefixes)
+    """``line`` is one of ``prefixes`` or starts with one as whole words (one compiled regex per tuple)."""
+    return _prefix_regex(prefixes).match(line) is not None
+
+
+@lru_cache(maxsize=256)
+def _prefix_regex(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    alts = "|".join(re.escape(p.strip()) + ("" if p.endswith(" ") else "(?: |$)") for p in prefixes)
+    return re.compile(f"(?:{alts})")
 
 
 @lru_cache(maxsize=4096)

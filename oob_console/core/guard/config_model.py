@@ -155,7 +155,14 @@ def build_model(platform: str, text: str) -> ConfigModel:
     return model
 
 
+_DEFINER_WORDS = frozenset({"route-map", "ip", "ipv6", "ipv4", "mac", "access-list", "policy-map", "class-map",
+                            "route-policy", "prefix-set", "community-set", "as-path-set", "extcommunity-set", "bgp",
+                            "policy-options", "firewall"})
+
+
 def _define(model: ConfigModel, path: Path) -> None:
+    if path[0].split(" ", 1)[0] not in _DEFINER_WORDS:
+        return
     for regex, kind in _DEFINERS:
         m = regex.match(path[0])
         if m:

@@ -103,13 +103,7 @@ def _partition(inventory: Inventory, downs: dict[str, set[str]], policy: GuardPo
     """Whether the links the block disables on its targets, together, cut the backbone apart."""
     if not any(downs.values()):
         return ""
-    edges: set[tuple[str, str, str, str]] = set()
-    known = {dev.name for dev in inventory.devices}
-    for dev in inventory.devices:  # only links between devices we know: the far end's other links are unknown
-        for link in dev.links:
-            if link.kind == "backbone" and link.peer_device in known and link.lag is None:
-                edges.add((dev.name, link.interface.lower(), link.peer_device, (link.peer_interface or "").lower()))
-    nodes = {a for a, *_ in edges} | {e[2] for e in edges}
+    edges, nodes = _backbone(inventory)
 
     def parts(cut: bool) -> int:
         adj: dict[str, set[str]] = {n: set() for n in nodes}
@@ -138,6 +132,30 @@ def _partition(inventory: Inventory, downs: dict[str, set[str]], policy: GuardPo
         return (f"the links this takes down on {names} together cut the backbone into {after} parts "
                 f"(it is {before} now)")
     return ""
+
+
+_BACKBONE: dict[int, tuple[Inventory, frozenset[tuple[str, str, str, str]], frozenset[str]]] = {}
+
+
+def _backbone(inventory: Inventory) -> tuple[frozenset[tuple[str, str, str, str]], frozenset[str]]:
+    """The backbone links between devices the inventory knows (the far end's other links are unknown), kept
+    per inventory object."""
+    kept = _BACKBONE.get(id(inventory))
+    if kept is not None and kept[0] is inventory:
+        return kept[1], kept[2]
+    known = {dev.name for dev in inventory.devices}
+    edges = frozenset((dev.name, link.interface.lower(), link.peer_device, (link.peer_interface or "").lower())
+                      for dev in inventory.devices for link in dev.links
+                      if link.kind == "backbone" and link.peer_device in known and link.lag is None)
+    nodes = frozenset({e[0] for e in edges} | {e[2] for e in edges})
+    if len(_BACKBONE) > 16:
+        _BACKBONE.clear()
+    _BACKBONE[id(inventory)] = (inventory, edges, nodes)
+    return edges, nodes
+
+
+def forget() -> None:
+    _BACKBONE.clear()
 
 
 def _down(downs: set[str], interface: str) -> bool:

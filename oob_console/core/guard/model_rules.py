@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from oob_console.core.devices.inventory import Device
 from oob_console.core.guard.candidate import Stmt
+from oob_console.core.guard.candidate import _starts as starts
 from oob_console.core.guard.config_model import ConfigModel, cisco_paths, match_interface, norm
 from oob_console.core.guard.decision import GuardPolicy, Verdict
 from oob_console.core.guard.model_acl import acl_line, add_entry, expand_spec, first_match
@@ -62,11 +63,16 @@ class Context:
     downs: set[str] = field(default_factory=set)
     left: set[str] = field(default_factory=set)  # members taken out of their bundle
 
+    _mgmt: frozenset[str] | None = None
+    _known: frozenset[str] | None = None
+
     def mgmt_ifs(self) -> frozenset[str]:
-        names = set(self.model.mgmt_ifs) if self.model else set()
-        if self.device is not None:
-            names |= {link.interface.lower() for link in self.device.links if link.kind == "mgmt"}
-        return frozenset(names)
+        if self._mgmt is None:
+            names = set(self.model.mgmt_ifs) if self.model else set()
+            if self.device is not None:
+                names |= {link.interface.lower() for link in self.device.links if link.kind == "mgmt"}
+            self._mgmt = frozenset(names)
+        return self._mgmt
 
     def login_users(self) -> set[str]:
         users = {u.lower() for u in self.policy.login_users}
@@ -81,8 +87,10 @@ class Context:
 
     def interfaces(self, spec: str) -> set[str]:
         """The interfaces an ``interface`` line names, resolved in the model (or as typed)."""
-        known = frozenset(self.model.interfaces) if self.model else frozenset(
-            link.interface.lower() for link in (self.device.links if self.device else ()))
+        if self._known is None:
+            self._known = frozenset(self.model.interfaces) if self.model else frozenset(
+                link.interface.lower() for link in (self.device.links if self.device else ()))
+        known = self._known
         out = set()
         for typed in expand_spec(spec):
             out.add(match_interface(typed, known) or typed)
@@ -139,7 +147,7 @@ class Context:
 
 
 def _is_read(text: str) -> bool:
-    if any(text == r or text.startswith(r + " ") for r in READS):
+    if starts(text, READS):
         return True
     words = text.split()
     return words[:1] == ["ip"] and any(w in ("show", "list") for w in words) and "sudo" not in words
@@ -160,11 +168,11 @@ def judge_exec(stmt: Stmt, ctx: Context) -> Judged:
             return R, ""
         return D, (f"`{first}` is an alias for `{expansion or '?'}`: what it runs is not what was typed "
                    "(indirection)")
-    if "sudo " in f" {text} " or any(text == s or text.startswith(s + " ") for s in SHELLS):
+    if "sudo " in f" {text} " or starts(text, SHELLS):
         return D, "runs a shell, script or another CLI whose commands the guard cannot see (indirection)"
     if any(text.startswith(h) for h in HOST_KEYS):
         return D, "destroys or replaces the device's keys: the console pins the SSH host key"
-    if any(text == r or text.startswith(r + " ") for r in RELOADS) and not text.startswith("reload cancel"):
+    if starts(text, RELOADS) and not text.startswith("reload cancel"):
         return D, "reloads the device: every link and session on it drops"
     if first in ("delete", "erase", "rm", "format", "unlink") or text.startswith("file delete"):
         return _delete(words, ctx)
@@ -537,7 +545,7 @@ def _bundle(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
 
 
 def _starts(text: str, prefixes: tuple[str, ...]) -> bool:
-    return any(text == p.strip() or text.startswith(p if p.endswith(" ") else p + " ") for p in prefixes)
+    return starts(text, prefixes)
 
 
 _RULES = (_indirection, _management, _mgmt_routes, _policy, _bgp, _protocol, _bundle)
