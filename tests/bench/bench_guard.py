@@ -47,8 +47,8 @@ def measure(root: Path, corpus_dir: Path, seconds: float, runs: int) -> dict[str
     requests = []
     for case in corpus.cases:
         devices = tuple(d for d in (corpus.inventory.get(n) for n in case.devices) if d is not None)
-        extra = ({"configs": {n: configs[n] for n in case.devices if n in configs}},) if has_configs else ()
-        requests.append(GuardRequest(case.platform, case.text, devices, corpus.inventory, **(extra[0] if extra else {})))
+        extra = {"configs": {n: configs[n] for n in case.devices if n in configs}} if has_configs else {}
+        requests.append(GuardRequest(case.platform, case.text, devices, corpus.inventory, **extra))
     checkers = default_checkers()
 
     def rate(cold: bool) -> tuple[float, float]:
