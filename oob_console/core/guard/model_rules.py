@@ -423,7 +423,9 @@ def _policy(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
     users = ctx.model.use(name)
     if not users:
         return C, f"changes {kind} {name}, which no BGP session uses"
-    if stmt.path and body.startswith("set ") and stmt.path[0] in ctx.model.clauses and " permit " in stmt.path[0]:
+    if stmt.opener and not stmt.path and stmt.text in ctx.model.clauses:
+        return C, f"enters the existing clause `{stmt.text}`"
+    if stmt.path and stmt.text.startswith("set ") and stmt.path[0] in ctx.model.clauses and " permit " in stmt.path[0]:
         return C, f"changes only what a permit clause of {name} sets"
     if any(f"then {w}" in body for w in ("as-path-prepend", "community add", "metric", "local-preference")) and (
             not stmt.negated):
