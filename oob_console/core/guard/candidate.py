@@ -113,8 +113,22 @@ def _prefix_regex(prefixes: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(f"(?:{alts})")
 
 
+XR_ONE_LINE = {"router bgp": 3, "router static": 2, "router ospf": 3, "router isis": 3, "interface": 2,
+               "control-plane": 1, "line": 2, "ipv4 access-list": 3, "route-policy": 2}
+
+
+def _one_line(line: str) -> tuple[str, str] | None:
+    """IOS-XR's one-line form ``router bgp 1 neighbor-group X ...``: (the opener, the rest), else None."""
+    for opener, arity in XR_ONE_LINE.items():
+        if line.startswith(opener + " ") or line == opener:
+            words = line.split()
+            if len(words) > arity:
+                return " ".join(words[:arity]), " ".join(words[arity:])
+    return None
+
+
 @lru_cache(maxsize=4096)
-def cisco_statements(text: str) -> tuple[Stmt, ...]:
+def cisco_statements(text: str, platform: str = "ios") -> tuple[Stmt, ...]:
     out: list[Stmt] = []
     mode = "exec"
     stack: list[str] = []
@@ -153,6 +167,14 @@ def cisco_statements(text: str) -> tuple[Stmt, ...]:
             continue
         if line.startswith("commit"):
             out.append(Stmt(number, "config", (), line))
+            continue
+        if stack and stack[0].startswith("router") and line.split()[0] in ("route-policy", "route-map"):
+            out.append(Stmt(number, "config", tuple(stack), line))  # a policy applied, not defined
+            continue
+        split = _one_line(line) if platform == "iosxr" else None
+        if split is not None:
+            stack = [split[0]]
+            out.append(Stmt(number, "config", (split[0],), split[1]))
             continue
         if stack and stack[0].startswith("interface") and _starts(bare, ("vrf",)):
             out.append(Stmt(number, "config", tuple(stack), line))  # an interface's own VRF
@@ -246,4 +268,4 @@ def junos_statements(text: str) -> tuple[Stmt, ...]:
 
 
 def statements(platform: str, text: str) -> tuple[Stmt, ...]:
-    return junos_statements(text) if platform == "junos" else cisco_statements(text)
+    return junos_statements(text) if platform == "junos" else cisco_statements(text, platform)

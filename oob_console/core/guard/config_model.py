@@ -73,6 +73,7 @@ class ConfigModel:
     aliases: dict[str, str] = field(default_factory=dict)
     boot_files: set[str] = field(default_factory=set)
     clauses: set[str] = field(default_factory=set)  # "route-map name permit 10" lines that exist
+    announced: set[str] = field(default_factory=set)  # prefixes named in policies BGP sessions use
 
     def use(self, obj: str) -> str:
         """Who uses ``obj`` (empty when nothing protected does)."""
@@ -347,8 +348,19 @@ def _index_junos(model: ConfigModel) -> None:
         _refer(model, who, line)
 
 
+_CIDR = re.compile(r"\b\d+\.\d+\.\d+\.\d+/\d+\b")
+
+
 def _close_uses(model: ConfigModel) -> None:
     """An object named in the definition of a used object is used by the same parts."""
+    _close(model)
+    for name, users in model.used_by.items():
+        if any(u.startswith("BGP") for u in users):
+            for path in model.definitions.get(name, ()):
+                model.announced.update(_CIDR.findall(path[-1]))
+
+
+def _close(model: ConfigModel) -> None:
     changed = True
     while changed:
         changed = False

@@ -52,7 +52,7 @@ def _matches(words: list[str], addr: str) -> bool:
         return False
     if "eq" in rest:
         port = rest[rest.index("eq") + 1] if rest.index("eq") + 1 < len(rest) else ""
-        if port not in ("ssh", "22", "netconf", "830"):
+        if port not in ("ssh", "22"):  # the console's SSH; NETCONF on 830 is not its way in
             return False
     try:
         ip = ipaddress.ip_address(addr)

@@ -37,9 +37,10 @@ RELOADS = ("reload", "reboot", "halt", "poweroff", "request system reboot", "req
            "request chassis", "systemctl reboot", "shutdown -r")
 IMAGE_SUFFIXES = (".bin", ".swi", ".img", ".iso", ".pkg", ".tgz", ".vmlinuz", ".squashfs")
 NULLS = ("null0", "null", "blackhole", "discard", "reject", "nullroute")
-HANDLERS = ("event manager applet", "event-handler", "daemon", "kron", "schedule", "scheduler", "event-options",
+HANDLERS = ("event manager", "event-handler", "daemon", "kron", "schedule", "scheduler", "event-options",
             "system scripts", "trigger")
-HANDLER_RUNS = ("cli", "bash", "exec", "command", "script", "python", "op ", "file", "run", "action")
+HANDLER_RUNS = ("cli", "bash", "exec", "command", "script", "python", "op ", "file", "run", "policy", "directory",
+                ".tcl", ".py", ".slax")
 MGMT_SERVICES = ("management ssh", "management api", "management console", "management telnet", "ip ssh",
                  "ssh server", "ssh ", "netconf-yang", "netconf", "restconf", "feature ssh", "nxapi", "ip http",
                  "system services")
@@ -266,6 +267,16 @@ def _management(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
         return C, "a login list that keeps local users"
     if body.startswith("system authentication-order") and not stmt.negated and "password" not in body:
         return D, "the authentication order would not fall back to local passwords"
+    if body.startswith("system management-instance"):
+        return D, "moves the management interface into another routing instance: its route back to the OOB host"
+    lo_filter = re.match(r"interfaces (lo\d*) .*filter (?:input|output)(?:-list)? (\S+)", body)
+    if lo_filter and not stmt.negated:
+        return D, f"a new loopback filter {lo_filter.group(2)} on {lo_filter.group(1)}: it decides what reaches the RE"
+    fw = re.match(r"firewall (?:family \S+ )?filter (\S+)", body)
+    if fw and ctx.model is not None and ctx.model.use(fw.group(1)):
+        if stmt.negated or stmt.text.startswith("insert") or re.search(r"then (discard|reject)", body):
+            return D, f"narrows the filter {fw.group(1)}, which {ctx.model.use(fw.group(1))} uses"
+        return C, f"adds to the filter {fw.group(1)}"
     if top.startswith("line ") and ctx.platform != "frr":
         return _line(stmt, body, ctx)
     acl = _acl_name(stmt, top)
@@ -341,6 +352,10 @@ def _service(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged:
             return D, "turns the SSH server or management API off (or back to defaults)"
     if body.startswith("ip ssh rsa keypair-name"):
         return D, "switches the SSH host key: the console pins the old one"
+    if "management-plane" in f"{top} {body}" and ("no address" in body or stmt.negated):
+        addrs = ctx.policy.oob_addresses
+        if not addrs or any(a in body for a in addrs) or "peer" not in body:
+            return D, "the management plane would no longer allow the OOB host as a peer"
     if stmt.path and not stmt.negated and body.split()[0] == "shutdown":
         return D, f"shuts {stmt.path[0]} down"
     if stmt.path and body.startswith("vrf") and not top.startswith("management api"):
@@ -403,6 +418,11 @@ def _static(stmt: Stmt, body: str, ctx: Context) -> Judged:
             continue
         if nets:
             break
+    if nets and nets[0].prefixlen > 1 and (stmt.negated or any(w.startswith(NULLS) for w in words)) and any(
+            ipaddress.ip_address(a) in nets[0] for a in ctx.policy.oob_addresses):
+        return D, f"changes the static {nets[0]}, the route back to the OOB host"
+    if nets and stmt.negated and ctx.model is not None and str(nets[0]) in ctx.model.announced:
+        return D, f"removes the static {nets[0]}, which the BGP export policies announce: it is withdrawn"
     if not nets or nets[0].prefixlen > 1:
         return C, "a static route"
     to_null = any(w.startswith(NULLS) for w in words) or "null 0" in body
@@ -442,7 +462,7 @@ def _bgp(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
     else:
         if not top.startswith("router bgp") or (stmt.opener and not stmt.negated):
             return None if not top.startswith("router bgp") else (R, "")
-        m = re.match(r"neighbor (\S+)", body)
+        m = re.match(r"neighbor(?:-group)? (\S+)", body)
         scope = next((p.split()[1] for p in reversed(stmt.path) if p.startswith(("neighbor ", "neighbor-group "))), "")
         subject = m.group(1) if m else scope
     if any(body.startswith(h) or f" {h}" in body for h in BGP_HARMLESS):
@@ -501,6 +521,8 @@ def _protocol(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
         if ("passive-interface" in body and not stmt.negated) or "log-adjacency" in body:
             return C, "an IGP setting that keeps adjacencies"
         return D, "changes IGP protocol-wide settings: adjacencies can drop across the backbone"
+    if body.startswith(("routing-options router-id", "routing-options autonomous-system")):
+        return D, "changes the router's BGP identity: every session resets (iBGP may not come back)"
     if body.startswith("routing-options forwarding-table export") and not stmt.negated:
         return D, "a forwarding-table export policy can reject routes the router forwards with"
     return None
@@ -524,26 +546,33 @@ def _bundle(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
     if (rest in ("shutdown", "disable") and not stmt.negated) or (rest == "disable" and stmt.text.startswith("set ")):
         ctx.downs |= names
         return None
-    if words[:1] in (["channel-group"], ["bundle"], ["ether-options"]) and (stmt.negated or words[-1:] != [""]):
+    m = re.search(r"(?:min-bundle|min-links|minimum-active links|minimum-links) (\d+)", rest)
+    if m and not stmt.negated:
+        return _min_links(names, int(m.group(1)), model)
+    if "aggregated-ether-options lacp" in rest and stmt.negated:
+        return D, "the bundle stops speaking LACP: the far end's members never bundle"
+    membership = words[:1] in (["channel-group"], ["ether-options"], ["gigether-options"]) or (
+        words[:2] == ["bundle", "id"])
+    if membership and (stmt.negated or words[-1:] != [""]):
         for name in names:
             current = model.member_of.get(name) if model else None
             target = re.search(r"(\d+)", " ".join(words[1:3]))
             if current and (stmt.negated or (target and not current.endswith(target.group(1)))):
                 ctx.left.add(name)
         return None
-    m = re.search(r"(?:min-bundle|min-links|minimum-active links|minimum-links) (\d+)", rest)
-    if m and not stmt.negated:
-        wanted = int(m.group(1))
-        for name in names:
-            bundle = model.bundles.get(name) if model else None
-            if bundle is None or not bundle.members:
-                return C, "changes a bundle's min-links"
-            if wanted >= len(bundle.members):
-                return D, (f"min-links {wanted} on {name}, which has {len(bundle.members)} members: "
-                           + ("the bundle goes down now" if wanted > len(bundle.members) else
-                              "any one member failure takes the whole bundle down"))
-        return C, "lowers or keeps a bundle's min-links below its members"
     return None
+
+
+def _min_links(names: set[str], wanted: int, model: ConfigModel | None) -> Judged:
+    for name in names:
+        bundle = model.bundles.get(name) if model else None
+        if bundle is None or not bundle.members:
+            return C, "changes a bundle's min-links"
+        if wanted >= len(bundle.members):
+            return D, (f"min-links {wanted} on {name}, which has {len(bundle.members)} members: "
+                       + ("the bundle goes down now" if wanted > len(bundle.members) else
+                          "any one member failure takes the whole bundle down"))
+    return C, "lowers or keeps a bundle's min-links below its members"
 
 
 def _starts(text: str, prefixes: tuple[str, ...]) -> bool:
