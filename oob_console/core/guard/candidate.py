@@ -54,6 +54,29 @@ _JUNOS_WORDS = ("show", "request", "clear", "file", "configure", "start", "op", 
                 "commit", "rollback", "load", "top", "up", "insert", "rename", "replace", "annotate")
 
 
+_JUNOS_PATH = ("system", "interfaces", "protocols", "policy-options", "firewall", "routing-options",
+               "routing-instances", "forwarding-options", "chassis", "event-options", "snmp", "security", "services",
+               "class-of-service", "bgp", "ospf", "ospf3", "isis", "mpls", "ldp", "rsvp", "lldp", "pim", "login",
+               "authentication-order", "scripts", "root-authentication", "management-instance", "tacplus-server",
+               "radius-server", "static", "router-id", "autonomous-system", "forwarding-table", "rib", "group",
+               "neighbor", "policy-statement", "prefix-list", "community", "as-path", "family", "filter", "term",
+               "user", "ssh", "netconf", "aggregated-ether-options", "gigether-options", "ether-options", "unit",
+               "disable", "overload", "route", "commit", "op", "event-script", "aggregated-devices")
+
+
+def _junos_path(words: list[str]) -> list[str]:
+    """Expand the hierarchy keywords of a Junos path (``set proto isi overload``); names are left alone."""
+    out = []
+    for i, word in enumerate(words):
+        named = i > 0 and words[i - 1] in _NAMED  # a name the operator chose: never expanded
+        out.append(word if named or any(c.isdigit() for c in word) else _expand(word, _JUNOS_PATH))
+    return out
+
+
+_NAMED = frozenset({"group", "neighbor", "policy-statement", "prefix-list", "filter", "term", "user", "community",
+                    "as-path", "interfaces", "routing-instances", "description", "route"})
+
+
 @dataclass(frozen=True)
 class Stmt:
     line: int
@@ -132,6 +155,7 @@ def cisco_statements(text: str, platform: str = "ios") -> tuple[Stmt, ...]:
     out: list[Stmt] = []
     mode = "exec"
     stack: list[str] = []
+    entered = 0  # where the current configuration session's statements start in ``out``
     for number, raw in enumerate(text.splitlines(), 1):
         line = "" if raw.lstrip().startswith(("!", "#")) else norm(raw)
         if not line:
@@ -140,12 +164,14 @@ def cisco_statements(text: str, platform: str = "ios") -> tuple[Stmt, ...]:
         if mode == "exec":
             if line.startswith("configure") and not _starts(line, ("configure replace", "configure memory",
                                                                     "configure network", "configure confirm")):
-                mode = "config"
+                mode, entered = "config", len(out) + 1
                 out.append(Stmt(number, "exec", (), line, opener=True))
                 continue
             out.append(Stmt(number, "exec", (), line))
             continue
         if line in ("end", "abort") or line.startswith(("end ", "abort ")):
+            if line.startswith("abort"):  # a configuration session thrown away: none of it applies
+                out[entered:] = [s for s in out[entered:] if s.mode == "exec"]
             mode, stack = "exec", []
             continue
         bare = line.split(" ", 1)[1] if line.startswith(("no ", "default ")) else line
@@ -251,7 +277,7 @@ def junos_statements(text: str) -> tuple[Stmt, ...]:
             edit = edit[:-1]
             continue
         if verb == "edit":
-            edit = [*edit, *words[1:]]
+            edit = _junos_path([*edit, *words[1:]])
             continue
         if verb == "show":
             out.append(Stmt(number, "exec", (), line))
@@ -260,7 +286,7 @@ def junos_statements(text: str) -> tuple[Stmt, ...]:
             out.append(Stmt(number, "exec", (), " ".join(words[1:])))
             continue
         if verb in ("set", "delete", "deactivate", "activate", "insert", "rename", "replace", "copy", "annotate"):
-            full = " ".join([*edit, *words[1:]])
+            full = " ".join(_junos_path([*edit, *words[1:]]))
             out.append(Stmt(number, "config", (full,), f"{verb} {full}"))
             continue
         out.append(Stmt(number, "config", (), line))  # commit, rollback, load, show...

@@ -35,7 +35,7 @@ HOST_KEYS = ("reset ssh hostkey", "crypto key zeroize", "crypto key generate", "
 RELOADS = ("reload", "reboot", "halt", "poweroff", "request system reboot", "request system halt",
            "request system power-off", "request vmhost reboot", "request vmhost halt", "request vmhost power-off",
            "request chassis", "systemctl reboot", "shutdown -r")
-IMAGE_SUFFIXES = (".bin", ".swi", ".img", ".iso", ".pkg", ".tgz", ".vmlinuz", ".squashfs")
+IMAGE_SUFFIXES = (".bin", ".swi", ".img", ".iso", ".pkg", ".rpm", ".tar", ".vmlinuz", ".squashfs")
 NULLS = ("null0", "null", "blackhole", "discard", "reject", "nullroute")
 HANDLERS = ("event manager", "event-handler", "daemon", "kron", "schedule", "scheduler", "event-options",
             "system scripts", "trigger")
