@@ -202,7 +202,9 @@ def _delete(words: list[str], ctx: Context) -> Judged:
 
 
 def judge_config(stmt: Stmt, ctx: Context) -> Judged:
-    body, top = stmt.body, stmt.top
+    body, top = stmt.body.strip(), stmt.top
+    if not body or not top:
+        return C, "a change the model cannot read"
     if top.startswith(("no ", "default ")):
         top = top.split(" ", 1)[1]
     if body.startswith(("description", "remark")) or re.search(r"(^| )description ", body):
@@ -398,7 +400,7 @@ def _mgmt_routes(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None
     words = body.split()
     named = words[words.index("vrf") + 1] if "vrf" in words[:-1] else ""
     in_ctx = next((p.split()[1] for p in stmt.path if p.startswith("vrf ") and len(p.split()) > 1), "")
-    where = named or in_ctx or (top.split()[1] if top.startswith("routing-instances") else "")
+    where = named or in_ctx or (top.split()[1] if top.startswith("routing-instances ") else "")
     if where and (where == vrf or "mgmt" in where or "oob" in where):
         return D, f"changes a route of the management VRF {where}: its routes are the way back to the console"
     return _static(stmt, body, ctx)

@@ -62,3 +62,12 @@ def test_cases_without_a_backup_say_so() -> None:
                          for why in rep.reasons)]
     assert len(model_said) >= len(no_backup) // 2
 
+
+
+def test_no_checker_fails_on_any_case_of_either_corpus() -> None:
+    """Fail-closed hides a crashing checker behind a right verdict: none may crash on these cases."""
+    old = CorpusDirectory().read(str(ROOT / "tests" / "guard_corpus"))
+    for corpus in (v2(), old):
+        report = run_drill(corpus, lambda req: evaluate(req, POLICY, default_checkers()))
+        failed = [(r.case.id, rep.reasons[0]) for r in report.results for rep in r.decision.reports if rep.failed]
+        assert not failed
