@@ -50,6 +50,12 @@ _POLICY_DEF = re.compile(r"^(route-map|(?:ip|ipv6) prefix-list|route-policy|pref
                          r"ip community-list(?: standard| expanded)?|ip as-path access-list|"
                          r"policy-options (?:policy-statement|prefix-list|community|as-path)) (\S+)")
 _ACL_DEF = re.compile(r"^(?:(?:ip|ipv4|ipv6) access-list (?:standard |extended )?(\S+)|access-list (\S+))")
+_DESCRIPTION = re.compile(r"(^| )description ")
+_LO_FILTER = re.compile(r"interfaces (lo\d*) .*filter (?:input|output)(?:-list)? (\S+)")
+_FIREWALL = re.compile(r"firewall (?:family \S+ )?filter (\S+)")
+_COPP = re.compile(r"(?:policy-map|class-map)(?: type \S+)?(?: match-any| match-all)? (\S+)")
+_SUBJECT = re.compile(r"neighbor(?:-group)? (\S+)")
+_MIN_LINKS = re.compile(r"(?:min-bundle|min-links|minimum-active links|minimum-links) (\d+)")
 _LIMIT = re.compile(r"(?:maximum-prefix|maximum-routes|prefix-limit maximum) (\d+)")
 
 
@@ -207,7 +213,7 @@ def judge_config(stmt: Stmt, ctx: Context) -> Judged:
         return C, "a change the model cannot read"
     if top.startswith(("no ", "default ")):
         top = top.split(" ", 1)[1]
-    if body.startswith(("description", "remark")) or re.search(r"(^| )description ", body):
+    if body.startswith(("description", "remark")) or _DESCRIPTION.search(body):
         return C, "a description"
     if body == "commit check":
         return R, ""
@@ -238,7 +244,7 @@ def _indirection(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None
             return C, "an alias"
         ctx.aliases[name] = exp
         return C, f"defines the alias {name}: judged where it is used"
-    if any(top.startswith(h) for h in HANDLERS):
+    if _starts(top, HANDLERS):
         if any(w in body for w in HANDLER_RUNS):
             return D, "an event handler, script or scheduled job that runs commands the guard cannot see"
         return C, "changes an event handler that runs no command"
@@ -271,10 +277,10 @@ def _management(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
         return D, "the authentication order would not fall back to local passwords"
     if body.startswith("system management-instance"):
         return D, "moves the management interface into another routing instance: its route back to the OOB host"
-    lo_filter = re.match(r"interfaces (lo\d*) .*filter (?:input|output)(?:-list)? (\S+)", body)
+    lo_filter = _LO_FILTER.match(body)
     if lo_filter and not stmt.negated:
         return D, f"a new loopback filter {lo_filter.group(2)} on {lo_filter.group(1)}: it decides what reaches the RE"
-    fw = re.match(r"firewall (?:family \S+ )?filter (\S+)", body)
+    fw = _FIREWALL.match(body)
     if fw and ctx.model is not None and ctx.model.use(fw.group(1)):
         if stmt.negated or stmt.text.startswith("insert") or re.search(r"then (discard|reject)", body):
             return D, f"narrows the filter {fw.group(1)}, which {ctx.model.use(fw.group(1))} uses"
@@ -284,7 +290,7 @@ def _management(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
     acl = _acl_name(stmt, top)
     if acl:
         return _acl_edit(stmt, acl, ctx)
-    copp = re.match(r"(?:policy-map|class-map)(?: type \S+)?(?: match-any| match-all)? (\S+)", top)
+    copp = _COPP.match(top)
     if copp and ctx.model is not None and "control-plane" in ctx.model.use(copp.group(1)):
         if stmt.negated or re.search(r"\bdrop\b", body):
             return D, f"{copp.group(1)} is the control-plane policy: it would drop what it now lets through"
@@ -464,7 +470,7 @@ def _bgp(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
     else:
         if not top.startswith("router bgp") or (stmt.opener and not stmt.negated):
             return None if not top.startswith("router bgp") else (R, "")
-        m = re.match(r"neighbor(?:-group)? (\S+)", body)
+        m = _SUBJECT.match(body)
         scope = next((p.split()[1] for p in reversed(stmt.path) if p.startswith(("neighbor ", "neighbor-group "))), "")
         subject = m.group(1) if m else scope
     if any(body.startswith(h) or f" {h}" in body for h in BGP_HARMLESS):
@@ -548,7 +554,7 @@ def _bundle(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
     if (rest in ("shutdown", "disable") and not stmt.negated) or (rest == "disable" and stmt.text.startswith("set ")):
         ctx.downs |= names
         return None
-    m = re.search(r"(?:min-bundle|min-links|minimum-active links|minimum-links) (\d+)", rest)
+    m = _MIN_LINKS.search(rest)
     if m and not stmt.negated:
         return _min_links(names, int(m.group(1)), model)
     if "aggregated-ether-options lacp" in rest and stmt.negated:

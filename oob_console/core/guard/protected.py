@@ -9,6 +9,9 @@ Descriptions and remarks are never protected.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from oob_console.core.guard.candidate import Stmt
 
 CISCO_PARTS: dict[str, tuple[str, ...]] = {
@@ -45,9 +48,15 @@ JUNOS_PARTS: dict[str, tuple[str, ...]] = {
 }
 
 
+@lru_cache(maxsize=64)
+def _regex(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern per part: a prefix as whole words (``interfaces ae`` also takes ``interfaces ae0``)."""
+    alts = "|".join(re.escape(p) + (r"\S*" if p.endswith(" ae") else "") for p in prefixes)
+    return re.compile(f"(?:{alts})(?: |$)")
+
+
 def _under(text: str, prefixes: tuple[str, ...]) -> bool:
-    return any(text == p or text.startswith(p + " ") or (p.endswith("ae") and text.startswith(p))
-               for p in prefixes)
+    return _regex(prefixes).match(text) is not None
 
 
 def protected_part(platform: str, stmt: Stmt, mgmt_ifs: frozenset[str]) -> str:
