@@ -104,34 +104,36 @@ def _partition(inventory: Inventory, downs: dict[str, set[str]], policy: GuardPo
     if not any(downs.values()):
         return ""
     edges, nodes = _backbone(inventory)
-
-    def parts(cut: bool) -> int:
-        adj: dict[str, set[str]] = {n: set() for n in nodes}
-        for a, ai, b, bi in edges:
-            if cut and (_down(downs.get(a, set()), ai) or _down(downs.get(b, set()), bi)):
-                continue
-            adj[a].add(b)
-            adj[b].add(a)
-        seen: set[str] = set()
-        count = 0
-        for n in sorted(nodes):
-            if n in seen:
-                continue
-            count += 1
-            todo = [n]
-            while todo:
-                x = todo.pop()
-                if x not in seen:
-                    seen.add(x)
-                    todo.extend(adj[x] - seen)
-        return count
-
-    before, after = parts(False), parts(True)
+    cut = {e for e in edges if _down(downs.get(e[0], set()), e[1]) or _down(downs.get(e[2], set()), e[3])}
+    if not cut:
+        return ""  # no backbone link between known devices is touched: nothing to count
+    before, after = _parts(nodes, edges), _parts(nodes, edges - cut)
     if after > before:
         names = ", ".join(sorted(d for d, s in downs.items() if s))
         return (f"the links this takes down on {names} together cut the backbone into {after} parts "
                 f"(it is {before} now)")
     return ""
+
+
+def _parts(nodes: frozenset[str], edges: frozenset[tuple[str, str, str, str]] | set[tuple[str, str, str, str]]) -> int:
+    """How many connected pieces ``edges`` leave of ``nodes``."""
+    adj: dict[str, set[str]] = {n: set() for n in nodes}
+    for a, _, b, _ in edges:
+        adj[a].add(b)
+        adj[b].add(a)
+    seen: set[str] = set()
+    count = 0
+    for n in nodes:
+        if n in seen:
+            continue
+        count += 1
+        todo = [n]
+        while todo:
+            x = todo.pop()
+            if x not in seen:
+                seen.add(x)
+                todo.extend(adj[x] - seen)
+    return count
 
 
 _BACKBONE: dict[int, tuple[Inventory, frozenset[tuple[str, str, str, str]], frozenset[str]]] = {}
