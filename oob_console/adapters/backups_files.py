@@ -23,6 +23,7 @@ class ConfigHistoryDir:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.location = str(path)
+        self._latest: dict[str, tuple[tuple[str, int, int], str]] = {}
 
     def _dir(self, device: str) -> Path:
         if "/" in device or device.startswith("."):
@@ -40,6 +41,31 @@ class ConfigHistoryDir:
             data = p.read_bytes()
             out.append(ConfigVersion(device, p.stem, str(p), hashlib.sha256(data).hexdigest(), len(data)))
         return out
+
+    def latest_text(self, device: str) -> str | None:
+        """The newest stored config of ``device``, or None when there is none (kept while the file is unchanged)."""
+        folder = self._dir(device)
+        try:
+            names = [p for p in folder.iterdir() if p.suffix == ".cfg" and _VERSION.fullmatch(p.stem)]
+        except OSError:
+            return None
+        if not names:
+            return None
+        newest = max(names, key=lambda p: p.stem)
+        try:
+            st = newest.stat()
+        except OSError:
+            return None
+        key = (str(newest), st.st_mtime_ns, st.st_size)
+        cached = self._latest.get(device)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        try:
+            text = newest.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StorageError(f"cannot read the latest backup: {exc}", where=str(newest)) from exc
+        self._latest[device] = (key, text)
+        return text
 
     def read(self, version: ConfigVersion) -> str:
         try:

@@ -6,6 +6,8 @@ Layout::
       inventory.toml      [[devices]] as in the site inventory (see inventory_file)
       ios.toml            platform = "ios", then [[case]] tables
       ...
+      configs/<device>.cfg   optional: the device's last-known-good running config (what ``oob backup``
+                             keeps); a device without one is judged as a device without a backup
 
 A case: ``id`` (unique), ``label`` (read-only | change | dangerous),
 ``command`` (one line or a multi-line block), optional ``devices`` (names in
@@ -27,6 +29,7 @@ from oob_console.core.schema import locate_key
 from oob_console.errors import ConfigError, NotFoundError
 
 INVENTORY_NAME = "inventory.toml"
+CONFIGS_NAME = "configs"
 _CASE_KEYS = frozenset({"id", "label", "command", "devices", "family", "note", "platform"})
 
 
@@ -55,7 +58,22 @@ class CorpusDirectory:
         twice = sorted({i for i in ids if ids.count(i) > 1})
         if twice:
             raise ConfigError(f"case ids used twice: {', '.join(twice)}", where=str(root))
-        return Corpus(tuple(cases), inventory, str(root))
+        return Corpus(tuple(cases), inventory, str(root), _configs(root / CONFIGS_NAME, inventory))
+
+
+def _configs(folder: Path, inventory: Inventory) -> dict[str, str]:
+    if not folder.is_dir():
+        return {}
+    out = {}
+    for file in sorted(folder.glob("*.cfg")):
+        if inventory.get(file.stem) is None:
+            raise ConfigError(f"a config for {file.stem!r}, which is not in {INVENTORY_NAME}", where=str(file),
+                              hint="name the file <device>.cfg after an inventory device")
+        try:
+            out[file.stem] = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read the config: {exc}", where=str(file)) from None
+    return out
 
 
 def _cases(file: Path, inventory: Inventory) -> list[Case]:

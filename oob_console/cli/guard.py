@@ -23,9 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     inner = group(sub, "guard", "judge commands before they are sent; drill the guard on a corpus")
     p = command(inner, "check", cmd_check, "judge a command or config block (exit 0 read-only, 10 change, "
                 "20 dangerous)",
-                "Judge a command, or a config block read from stdin with '-', with the two independent "
-                "checkers (per-platform rules, blast radius over the inventory). Prints the verdict and each "
-                "checker's reasons. Exit 0 read-only, 10 change, 20 dangerous; other codes are errors.")
+                "Judge a command, or a config block read from stdin with '-', with the three independent "
+                "checkers (per-platform rules, blast radius over the inventory, the configuration model over "
+                "each device's latest backup). Prints the verdict, which checker decided, and each checker's "
+                "reasons. Exit 0 read-only, 10 change, 20 dangerous; other codes are errors.")
     p.add_argument("--platform", "-p", metavar="P", help="frr, ios, iosxr, junos or eos (implied by --device)")
     p.add_argument("--device", "-d", action="append", default=[], metavar="D",
                    help="a target device in the inventory; repeat for a fan-out")

@@ -15,11 +15,18 @@ def decision_headline(decision: Decision, needs: str) -> str:
     return f"{decision.verdict.label.upper()} - {decision.platform}{on}: {needs}"
 
 
+def decided_by(decision: Decision) -> list[str]:
+    """The checkers whose verdict is the decision's (the strictest), in the order they ran."""
+    return [r.checker for r in decision.reports if r.verdict == decision.verdict]
+
+
 def decision_text(decision: Decision, needs: str) -> str:
-    """The verdict, what it needs, and every checker's reasons, as an operator reads them."""
-    lines = [decision_headline(decision, needs)]
+    """The verdict, what it needs, which checker decided, and every checker's reasons (one line each)."""
+    lines = [decision_headline(decision, needs), f"  decided by: {', '.join(decided_by(decision))}"]
     for report in decision.reports:
-        lines.append(f"  {report.checker:<6} {report.verdict.label}{' (failed: fail closed)' if report.failed else ''}")
+        mark = " (decided)" if report.verdict == decision.verdict and decision.verdict.value else ""
+        lines.append(f"  {report.checker:<6} {report.verdict.label}{' (failed: fail closed)' if report.failed else ''}"
+                     f"{mark}")
         lines.extend(f"    - {reason}" for reason in report.reasons)
     return "\n".join(lines)
 

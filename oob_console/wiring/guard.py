@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 def build_guard(loaded: LoadedConfig | None, *, inventory: str | None = None) -> GuardService:
     """The command guard of a site, or with built-in thresholds when there is no site (``loaded`` None)."""
+    from oob_console.adapters.backups_files import ConfigHistoryDir
     from oob_console.adapters.guard_corpus_toml import CorpusDirectory
     from oob_console.adapters.inventory_toml import InventoryFile
     from oob_console.core.guard import GuardPolicy
@@ -24,13 +25,15 @@ def build_guard(loaded: LoadedConfig | None, *, inventory: str | None = None) ->
         link_share=cfg.link_share, backbone_share=cfg.backbone_share, session_share=cfg.session_share,
         lag_member_share=cfg.lag_member_share, critical_link_kinds=cfg.critical_link_kinds,
         backbone_roles=cfg.backbone_roles, max_interfaces_down=cfg.max_interfaces_down,
+        oob_addresses=cfg.oob_addresses, login_users=cfg.login_users,
     )
     if inventory:
         inventory_path: Path | None = Path(inventory)
     else:
         inventory_path = loaded.resolve(loaded.config.paths.inventory) if loaded else None
+    backups = ConfigHistoryDir(loaded.resolve(loaded.config.paths.backups)) if loaded else None
     return GuardService(policy, InventoryFile(inventory_path), CorpusDirectory(loaded.base if loaded else None),
-                        checker_timeout=cfg.checker_timeout.seconds, default_corpus=cfg.corpus)
+                        checker_timeout=cfg.checker_timeout.seconds, default_corpus=cfg.corpus, backups=backups)
 
 
 def build_guard_gate(services: Services) -> GuardGate:

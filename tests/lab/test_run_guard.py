@@ -33,6 +33,11 @@ def guarded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, router_lab: RouterL
     lab = enroll_team(make_lab(tmp_path, monkeypatch))
     r1 = router_lab.router("r1")
     write_inventory(lab.home / "inventory.toml", [r1.device_entry()])
+    # r1's last-known-good config, pulled by `oob backup run` as on a real site: the configuration model
+    # judges on it (without it, a prefix-list is a protected part and PREFIX_LIST would be dangerous).
+    pulled = oob(lab, "backup", "run", "r1")
+    assert pulled.returncode == 0, pulled.stderr
+    (r1.dir / "received").unlink(missing_ok=True)  # the backup's own command is not what these tests send
     yield lab, r1
     lab.app.store.close()
 
@@ -78,11 +83,11 @@ def test_check_shows_the_verdict_and_sends_nothing(guarded: tuple[Lab, Router]) 
         proc = oob(lab, "run", "--check", "r1", "--", text)
         assert proc.returncode == code, proc.stderr
         assert proc.stdout.startswith(f"{label} - frr on r1: ") and "  rules " in proc.stdout
-        assert "  blast " in proc.stdout
+        assert "  blast " in proc.stdout and "  model " in proc.stdout and "  decided by: " in proc.stdout
     body = json.loads(oob(lab, "run", "--check", "--json", "r1", "--", NO_BGP).stdout)["result"]
     (decision,) = body["decisions"]
     assert body["verdict"] == "dangerous" and decision["needs"].startswith("needs 2 fresh hardware-key approval")
-    assert {c["checker"] for c in decision["checkers"]} == {"rules", "blast"}
+    assert {c["checker"] for c in decision["checkers"]} == {"rules", "blast", "model"}
     assert r1.received() == [] and audit(lab) == before and lab.app.approvals.list(include_closed=True) == []
 
 

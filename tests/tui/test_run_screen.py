@@ -156,8 +156,10 @@ async def test_a_dangerous_command_walks_into_approvals_and_runs_with_the_quorum
         verdict = str(screen.query_one("#verdict", Static).render())
         assert verdict.startswith("DANGEROUS - frr on r1: needs 2 fresh hardware-key approval(s) from distinct "
                                   "admin/approver users"), verdict
-        assert "  rules  dangerous\n    - line 1 `clear bgp *`: hard-resets every BGP session" in verdict, verdict
-        assert "  blast  dangerous\n" in verdict, verdict
+        assert ("  rules  dangerous (decided)\n    - line 1 `clear bgp *`: hard-resets every BGP session"
+                in verdict), verdict
+        assert "  decided by: rules, blast" in verdict, verdict
+        assert "  blast  dangerous (decided)\n" in verdict, verdict
         assert r1.received() == [] and services.approvals.list() == []
 
         await pilot.press("enter")  # ask for approvals: the intent for exactly this command opens
@@ -196,6 +198,13 @@ async def test_a_change_is_sent_after_the_operators_own_touch(team_at_r1: tuple[
     site, r1 = team_at_r1
     app = make_app(site.services, low_bandwidth=False)
     block = "configure terminal\nip prefix-list OOB-TUI seq 5 permit 192.0.2.0/24"
+    # r1's last-known-good config in the backups store: the model sees the prefix-list is used by nothing
+    # (without a backup, routing policy is a protected part and this would be dangerous).
+    from oob_console.adapters.backups_files import ConfigHistoryDir
+
+    services = site.services
+    ConfigHistoryDir(services.path(services.loaded.config.paths.backups)).save(
+        "r1", r1.vtysh("show running-config"))
     async with app.run_test(size=SIZE) as pilot:
         screen = await run_screen_as_alice(pilot)
         screen.query_one("#command", Input).value = block

@@ -1,9 +1,10 @@
 """The command guard: judge a command or config block before anything is sent.
 
 ``evaluate(request, policy, default_checkers())`` returns a :class:`Decision`:
-``read-only``, ``change`` or ``dangerous``, with each checker's reasons. Two
-independent checkers run: ``rules`` (per-platform command grammars) and
-``blast`` (what the command would take down in the inventory). The strictest
+``read-only``, ``change`` or ``dangerous``, with each checker's reasons. Three
+independent checkers run: ``rules`` (per-platform command grammars), ``blast``
+(what the command would take down in the inventory) and ``model`` (what it does
+to the device's last-known-good configuration, its latest backup). The strictest
 verdict wins; a checker that fails counts as dangerous.
 """
 
@@ -37,14 +38,22 @@ def forget() -> None:
     for dialect in platform_dialects().compiled():
         dialect.forget()
     forget_blast()
+    from oob_console.core.guard.candidate import cisco_statements, junos_statements
+    from oob_console.core.guard.config_model import build_model, match_interface
+    from oob_console.core.guard.model import forget as forget_model
+
+    for cached in (cisco_statements, junos_statements, build_model, match_interface):
+        cached.cache_clear()
+    forget_model()
 
 
 def default_checkers() -> tuple[Checker, ...]:
-    """The two independent checkers every decision runs."""
+    """The three independent checkers every decision runs."""
     from oob_console.core.guard.blast import BlastChecker
+    from oob_console.core.guard.model import ModelChecker
     from oob_console.core.guard.rules import RuleChecker
 
-    return (RuleChecker(), BlastChecker())
+    return (RuleChecker(), BlastChecker(), ModelChecker())
 
 
 __all__ = [

@@ -8,8 +8,8 @@ a cost too) but does not fail it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from oob_console.core.devices.inventory import Inventory
@@ -35,6 +35,7 @@ class Corpus:
     cases: tuple[Case, ...]
     inventory: Inventory
     where: str = ""
+    configs: Mapping[str, str] = field(default_factory=dict)  # device -> last-known-good config (configs/)
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def run_drill(corpus: Corpus, judge: Callable[[GuardRequest], Decision]) -> Dril
         devices = tuple(corpus.inventory.get(name) for name in case.devices)
         if any(d is None for d in devices):
             raise KeyError(f"{case.where}: unknown device in {case.devices}")
+        configs = {name: corpus.configs[name] for name in case.devices if name in corpus.configs}
         request = GuardRequest(case.platform, case.text, tuple(d for d in devices if d is not None),
-                               corpus.inventory)
+                               corpus.inventory, configs)
         results.append(CaseResult(case, judge(request)))
     return DrillReport(tuple(results), corpus.where)

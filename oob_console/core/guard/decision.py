@@ -11,7 +11,7 @@ I/O and starts no threads.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Protocol
@@ -66,6 +66,10 @@ class GuardPolicy:
     critical_link_kinds: tuple[str, ...] = ("backbone", "upstream", "peering")
     backbone_roles: tuple[str, ...] = ("backbone", "core")
     max_interfaces_down: int = 3
+    # The OOB host's own addresses and the users the console logs in with (besides each device's
+    # inventory username): the configuration model checks a management filter still permits them.
+    oob_addresses: tuple[str, ...] = ()
+    login_users: tuple[str, ...] = ()
 
     def is_backbone_router(self, device: Device) -> bool:
         return device.role in self.backbone_roles or any(link.kind == "backbone" for link in device.links)
@@ -79,6 +83,9 @@ class GuardRequest:
     text: str
     devices: tuple[Device, ...] = ()
     inventory: Inventory = field(default_factory=Inventory)
+    # Each target device's last-known-good running config (its latest backup), by device name; a device
+    # missing here has no backup, and the configuration model says so ("not modelled: no backup").
+    configs: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -115,7 +122,9 @@ class Decision:
 
     def to_json(self) -> dict[str, Any]:
         return {"verdict": self.verdict.label, "platform": self.platform, "devices": list(self.devices),
-                "text_sha256": self.text_sha256, "checkers": [r.to_json() for r in self.reports]}
+                "text_sha256": self.text_sha256,
+                "decided_by": [r.checker for r in self.reports if r.verdict == self.verdict],
+                "checkers": [r.to_json() for r in self.reports]}
 
 
 def failed_report(name: str, why: str) -> CheckerReport:

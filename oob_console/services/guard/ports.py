@@ -27,3 +27,13 @@ class CorpusReader(Protocol):
             ConfigError: a case file or the inventory is invalid, or a case names an unknown device.
         """
         ...
+
+
+class BackupSource(Protocol):
+    def latest_text(self, device: str) -> str | None:
+        """The device's newest last-known-good running config (what ``oob backup`` stored), None if none.
+
+        Raises:
+            StorageError: a stored backup exists but cannot be read.
+        """
+        ...

@@ -31,8 +31,8 @@ from oob_console.core.guard import (
     run_checker,
 )
 from oob_console.core.guard.corpus import DrillReport, run_drill
-from oob_console.errors import NotFoundError, UsageError
-from oob_console.services.guard.ports import CorpusReader, InventorySource
+from oob_console.errors import NotFoundError, StorageError, UsageError
+from oob_console.services.guard.ports import BackupSource, CorpusReader, InventorySource
 
 
 class _Lane:
@@ -63,6 +63,7 @@ class GuardService:
     checker_timeout: float = 2.0
     default_corpus: str = ""
     checkers: tuple[Checker, ...] = field(default_factory=default_checkers)
+    backups: BackupSource | None = None  # each device's latest backup, for the configuration model
     _lanes: list[_Lane] = field(default_factory=list, init=False, repr=False)
     _lanes_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -95,7 +96,22 @@ class GuardService:
         elif platforms and platforms != [platform]:
             raise UsageError(f"--platform {platform} does not match the devices ({', '.join(platforms)})",
                              where="--platform", hint="drop --platform; the inventory knows it")
-        return GuardRequest(platform, text, targets, inventory or Inventory())
+        return GuardRequest(platform, text, targets, inventory or Inventory(), self._configs(targets))
+
+    def _configs(self, targets: Sequence[Device]) -> dict[str, str]:
+        """The latest backup of each target that has one. A backup that cannot be read is left out: the
+        model then judges that device as one without a backup (stricter), and the reason says so."""
+        if self.backups is None:
+            return {}
+        found = {}
+        for device in targets:
+            try:
+                text = self.backups.latest_text(device.name)
+            except StorageError:
+                text = None
+            if text:
+                found[device.name] = text
+        return found
 
     def judge(self, request: GuardRequest) -> Decision:
         """Every checker's report (fail-closed on errors and on the deadline), then the strictest verdict."""

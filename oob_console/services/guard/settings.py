@@ -28,8 +28,20 @@ class GuardConfig:
     checker_timeout: Duration = field(default=Duration.parse("2s"),
                                       metadata={"min": 0.05, "max": 60.0, "seconds": True})
     corpus: str = "guard_corpus"
+    # The OOB host's own addresses (as the devices see them) and extra console login users: the
+    # configuration model checks a management filter or login change still lets them in. Empty: any
+    # narrowing of a management filter is judged dangerous (it cannot tell).
+    oob_addresses: tuple[str, ...] = ()
+    login_users: tuple[str, ...] = ()
 
     def validate(self) -> None:
+        import ipaddress
+
+        for addr in self.oob_addresses:
+            try:
+                ipaddress.ip_address(addr)
+            except ValueError:
+                raise ValueError(f"oob_addresses: {addr!r} is not an IP address") from None
         unknown = [k for k in self.critical_link_kinds if k not in LINK_KINDS]
         if unknown:
             raise ValueError(f"critical_link_kinds: unknown kind(s) {', '.join(unknown)} "

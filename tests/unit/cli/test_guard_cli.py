@@ -33,7 +33,9 @@ def test_a_block_from_stdin_on_inventory_devices_as_json() -> None:
     data = json.loads(result.stdout)["result"]
     assert data["verdict"] == "dangerous" and data["devices"] == ["ios-bb1"] and data["platform"] == "ios"
     verdicts = {c["checker"]: c["verdict"] for c in data["checkers"]}
-    assert verdicts == {"rules": "change", "blast": "dangerous"}  # only the inventory knows it is one bundle
+    # only the inventory knows it is one bundle: blast measures it, the model (no backup) counts its members
+    assert verdicts == {"rules": "change", "blast": "dangerous", "model": "dangerous"}
+    assert data["decided_by"] == ["blast", "model"]
     assert "needs 2 fresh hardware-key approval(s)" in data["needs"]
 
 

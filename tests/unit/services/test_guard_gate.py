@@ -43,7 +43,7 @@ def test_a_read_only_command_is_cleared_at_once_and_audited(team: Lab) -> None:
     entry = team.app.audit.show(action="guard.decision")[-1]
     assert entry["outcome"] == "read-only" and entry["actor"] == "user:alice"
     assert entry["details"]["text"] == "show ip bgp summary" and entry["target"] == "ios-bb1"
-    assert {c["checker"] for c in entry["details"]["checkers"]} == {"rules", "blast"}
+    assert {c["checker"] for c in entry["details"]["checkers"]} == {"rules", "blast", "model"}
 
 
 def test_a_change_needs_the_operators_own_fresh_touch(team: Lab) -> None:

@@ -48,7 +48,7 @@ def test_a_checker_past_its_deadline_fails_closed_without_waiting_for_it() -> No
     assert decision.verdict is Verdict.DANGEROUS
     slow = decision.reports[0]
     assert slow.failed and "did not answer within 0.3s" in slow.reasons[0]
-    assert [r.verdict for r in decision.reports[1:]] == [Verdict.READ_ONLY, Verdict.READ_ONLY]
+    assert [r.verdict for r in decision.reports[1:]] == [Verdict.READ_ONLY] * 3
 
 
 class SlowOnce:
@@ -125,3 +125,31 @@ def test_the_drill_runs_the_corpus_through_the_same_path() -> None:
 def test_build_guard_without_a_site_uses_the_built_in_thresholds() -> None:
     svc = build_guard(None)
     assert svc.policy == GuardPolicy() and svc.checker_timeout == 2.0
+
+
+V2 = Path(__file__).resolve().parents[2] / "guard_corpus_v2"
+
+
+def test_the_model_lane_judges_on_the_devices_latest_backup(tmp_path: Path) -> None:
+    """The service reads each target's newest backup from the backups store (as `oob backup` writes it) and
+    the configuration model resolves the candidate on it; with no backup it says so."""
+    from oob_console.adapters.backups_files import ConfigHistoryDir
+
+    store = ConfigHistoryDir(tmp_path / "backups")
+    store.save("lon-ios-bb1", "hostname old\n")  # an older version: the newest must win
+    time.sleep(0.01)
+    store.save("lon-ios-bb1", (V2 / "configs" / "lon-ios-bb1.cfg").read_text())
+    svc = GuardService(GuardPolicy(oob_addresses=("192.0.2.250",)), InventoryFile(V2 / "inventory.toml"),
+                       CorpusDirectory(), backups=store)
+    unused = "conf t\nroute-map RM-LAB-UNUSED deny 5\nend"
+    used = "conf t\nroute-map UPSTREAM-OUT deny 5\nend"
+    assert _model(svc.check(unused, devices=["lon-ios-bb1"])).verdict is Verdict.CHANGE
+    decided = _model(svc.check(used, devices=["lon-ios-bb1"]))
+    assert decided.verdict is Verdict.DANGEROUS and "BGP group upstream" in decided.reasons[0]
+    no_backup = _model(svc.check(unused, devices=["lon-ios-bb3"]))  # the store has nothing for bb3
+    assert no_backup.verdict is Verdict.DANGEROUS
+    assert "not modelled: no backup" in no_backup.reasons[0]
+
+
+def _model(decision):  # type: ignore[no-untyped-def]
+    return next(r for r in decision.reports if r.checker == "model")

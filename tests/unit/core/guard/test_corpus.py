@@ -53,9 +53,20 @@ def test_the_drill_passes() -> None:
 
 
 def test_no_case_is_judged_stricter_than_its_label() -> None:
-    """Over-blocking has a cost: benign look-alikes must stay read-only, plain changes stay changes."""
+    """Over-blocking has a cost: benign look-alikes must stay read-only, plain changes stay changes, except
+    where this corpus's devices have no backup and the change is inside a protected part: there the
+    configuration model cannot resolve it and says so ("not modelled: no backup")."""
     report = _drill(*default_checkers())
-    assert not report.stricter, [(r.case.id, r.decision.verdict.label) for r in report.stricter]
+    unexplained = []
+    for r in report.stricter:
+        stricter = [rep for rep in r.decision.reports if rep.verdict > r.case.label]
+        by_no_backup = r.case.label is Verdict.CHANGE and all(
+            rep.checker == "model" and all("not modelled: no backup" in why for why in rep.reasons)
+            for rep in stricter)
+        if not by_no_backup:
+            unexplained.append((r.case.id, r.decision.verdict.label, [rep.checker for rep in stricter]))
+    assert not unexplained
+    assert not [r for r in report.stricter if r.case.label is Verdict.READ_ONLY]
 
 
 def test_the_drill_fails_when_the_guard_is_broken() -> None:

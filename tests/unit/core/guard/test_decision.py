@@ -92,9 +92,9 @@ def test_the_decision_serialises_with_a_hash_of_the_exact_text() -> None:
     data = decision.to_json()
     assert data["verdict"] == "read-only"
     assert data["text_sha256"] == hashlib.sha256(b"show version").hexdigest()
-    assert {c["checker"] for c in data["checkers"]} == {"rules", "blast"}
+    assert {c["checker"] for c in data["checkers"]} == {"rules", "blast", "model"}
 
 
-def test_both_default_checkers_are_independent_objects() -> None:
+def test_the_default_checkers_are_independent_objects() -> None:
     names = [c.name for c in default_checkers()]
-    assert names == ["rules", "blast"]
+    assert names == ["rules", "blast", "model"]
