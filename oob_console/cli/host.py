@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,9 +100,9 @@ def cmd_setup(args: argparse.Namespace, ctx: Context) -> Output:
     from oob_console.render.host import setup_text
     from oob_console.wiring.host import build_host
 
-    if not args.site or not args.site.replace("-", "").replace("_", "").isalnum():
-        raise UsageError("--site takes a name of letters, digits, - and _", where=args.site or "''",
-                         hint="e.g. --site sjc1")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}", args.site):  # the rule of [site] name
+        raise UsageError("--site takes a name of letters, digits, '.', '_' and '-' (at most 63)",
+                         where=args.site or "''", hint="e.g. --site sjc1")
     if not args.dry_run and os.geteuid() != 0:
         raise RefusedError("host setup needs root", where="oob host setup",
                            hint="run it with sudo, or try --dry-run first")

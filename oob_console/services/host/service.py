@@ -129,8 +129,8 @@ class HostService:
         name = self._sites.name_of(home)
         if name is None:
             return [Finding("error", home, "no site here", "oob host setup --site NAME",
-                            Change("site", home, f"create site {layout.site!r} (oob init), owned by {ACCOUNT}, "
-                                   "0700", mode=0o700, owner=ACCOUNT, site=layout.site))]
+                            Change("site", home, f"create site {layout.site!r} (oob init), owned by {ACCOUNT}",
+                                   mode=0o700, owner=ACCOUNT, site=layout.site))]
         if name != layout.site:
             return [Finding("error", home, f"the site here is {name!r}, not {layout.site!r}",
                             f"use --site {name} (a site is never renamed or replaced by setup)")]
