@@ -138,15 +138,35 @@ def test_a_fresh_venv_gets_only_the_pinned_runtime_deps_and_setup_uses_only_the_
     assert "EnvironmentFile=/etc/oob-console/site.env" in shown
 
 
-def test_pipx_installs_the_wheel(built: dict[str, Path], tmp_path: Path) -> None:
+def _shipped_names(oob: Path, env: dict[str, str]) -> set[str]:
+    listed = _run([oob, "host", "files", "--list", "--json"], env=env)
+    return {f["name"] for f in json.loads(listed.stdout)["result"]}
+
+
+def test_pipx_installs_the_wheel_globally(built: dict[str, Path], tmp_path: Path) -> None:
+    """As docs/operator/install.md says (--global), with its /opt and /usr/local moved into tmp_path."""
     bin_ = _venv(tmp_path / "pipx-venv")
     _run([bin_ / "pip", "install", "-q", "pipx"])
-    env = {**os.environ, "PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(tmp_path / "bin"),
-           "PIPX_MAN_DIR": str(tmp_path / "man")}
-    _run([bin_ / "pipx", "install", "--pip-args", f"-c {CONSTRAINTS}", built["wheel"]], env=env)
-    listed = _run([tmp_path / "bin" / "oob", "host", "files", "--list", "--json"], env=env)
-    assert {f["name"] for f in json.loads(listed.stdout)["result"]} == {f.removeprefix("host_files/")
-                                                                        for f in HOST_FILES}
+    env = {**os.environ, "PIPX_GLOBAL_HOME": str(tmp_path / "opt-pipx"),
+           "PIPX_GLOBAL_BIN_DIR": str(tmp_path / "bin"), "PIPX_GLOBAL_MAN_DIR": str(tmp_path / "man")}
+    _run([bin_ / "pipx", "install", "--global", "--pip-args", f"-c {CONSTRAINTS}", f"{built['wheel']}[bgp]"],
+         env=env)
+    names = _shipped_names(tmp_path / "bin" / "oob", env)
+    assert names == {f.removeprefix("host_files/") for f in HOST_FILES}
+
+
+def test_uv_tool_installs_the_wheel(built: dict[str, Path], tmp_path: Path) -> None:
+    bin_ = _venv(tmp_path / "uv-venv")
+    _run([bin_ / "pip", "install", "-q", "uv"])
+    env = {**os.environ, "UV_TOOL_DIR": str(tmp_path / "uv-tools"), "UV_TOOL_BIN_DIR": str(tmp_path / "bin"),
+           "UV_CACHE_DIR": str(tmp_path / "uv-cache")}
+    _run([bin_ / "uv", "tool", "install", "--constraints", CONSTRAINTS, f"{built['wheel']}[bgp]"], env=env)
+    names = _shipped_names(tmp_path / "bin" / "oob", env)
+    assert names == {f.removeprefix("host_files/") for f in HOST_FILES}
+    # the oob the units would run is the tool's own, not a PATH lookup
+    dry = _run([tmp_path / "bin" / "oob", "host", "setup", "--site", "x", "--root", tmp_path, "--dry-run",
+                "--json"], env=env)
+    assert str(tmp_path / "uv-tools") in dry.stdout
 
 
 def test_an_offline_wheelhouse_installs_with_no_index(built: dict[str, Path], tmp_path: Path) -> None:
