@@ -140,6 +140,9 @@ class HostService:
             if self._fs.state(path) is None:
                 out.append(Finding("error", path, "missing from the site", "restore it from a backup"))
         owner_fix = Change("owner", home, f"chown -R {ACCOUNT}:{ACCOUNT} {home}", owner=ACCOUNT)
+        if account is None:  # a site made before the account (oob init as root): it gets the new owner
+            out.append(Finding("error", home, f"not owned by {ACCOUNT} (the account does not exist yet)",
+                               "oob host setup", owner_fix))
         # Every entry of the site, not a list of known files: a log written once by root is as fatal
         # to the service as a config it cannot read.
         for path in self._fs.tree(home):

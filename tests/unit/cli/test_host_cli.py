@@ -135,6 +135,17 @@ def test_a_different_site_already_there_is_refused_and_nothing_changes(host_root
     assert _snapshot(host_root) == before
 
 
+def test_a_site_made_before_the_account_is_adopted(host_root: Path) -> None:
+    from oob_console.wiring import init_site
+
+    init_site(host_root / "var/lib/oob-console", name="sjc1")  # `oob init` run as root, by hand
+    out = run_oob("host", "setup", "--site", "sjc1", "--root", str(host_root), "--json")
+    assert out.returncode == 0, out.stderr
+    assert "owner" in {c["kind"] for c in _json(out)["applied"]}
+    assert "site" not in {c["kind"] for c in _json(out)["applied"]}  # never re-made
+    assert run_oob("host", "check", "--root", str(host_root)).returncode == 0
+
+
 def test_an_oob_under_a_home_directory_is_refused(host_root: Path) -> None:
     from oob_console.errors import RefusedError
     from oob_console.services.host import HostLayout
