@@ -51,3 +51,21 @@ def test_every_unit_runs_as_the_account_with_the_one_site(unit: Path) -> None:
     assert caps is not None
     allowed = {"oob-bgp-speaker.service": "CAP_NET_BIND_SERVICE"}.get(unit.name, "")
     assert caps.group(1).strip() == allowed
+
+
+def test_every_unit_verifies_as_installed(tmp_path: Path) -> None:
+    """`systemd-analyze verify`: no unknown directive, no bad value, the ExecStart runnable."""
+    import sys
+
+    oob = Path(sys.executable).parent / "oob"
+    assert oob.is_file()
+    units = [*UNITS, DEPLOY / "oob-notify-flush.timer"]
+    for unit in units:
+        (tmp_path / unit.name).write_text(unit.read_text().replace("/opt/oob-console/bin/oob", str(oob)))
+    out = subprocess.run(["systemd-analyze", "verify", *(str(tmp_path / u.name) for u in units)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and not out.stderr.strip(), out.stderr
+    broken = tmp_path / "broken.service"
+    broken.write_text("[Service]\nExecStart=/bin/true\nProtectSytem=strict\n")  # the check can fail
+    bad = subprocess.run(["systemd-analyze", "verify", str(broken)], capture_output=True, text=True, timeout=60)
+    assert "Unknown key" in bad.stderr or "ProtectSytem" in bad.stderr
