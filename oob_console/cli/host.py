@@ -68,9 +68,8 @@ def _layout_options(p: argparse.ArgumentParser) -> None:
                    help="put the console on this serial line's getty (ttyS0, ttyUSB0; repeatable)")
 
 
-def _layout(args: argparse.Namespace, site: str) -> HostLayout:
-    from oob_console.services.host import HostLayout
-    from oob_console.wiring.host import installed_oob
+def _layout(args: argparse.Namespace, site: str | None) -> HostLayout:
+    from oob_console.wiring.host import detected_layout
 
     root = str(Path(args.root).absolute())
     if root != "/" and not Path(root).is_dir():
@@ -78,8 +77,7 @@ def _layout(args: argparse.Namespace, site: str) -> HostLayout:
     for tty in args.serial:
         if not tty or "/" in tty or tty.startswith("."):
             raise UsageError("--serial takes a line name such as ttyS0", where=tty, hint="no /dev/ prefix")
-    return HostLayout(root=root, site=site, oob=installed_oob(), openssh=args.openssh, bgp=args.bgp,
-                      serial=tuple(args.serial))
+    return detected_layout(root, site=site, openssh=args.openssh, bgp=args.bgp, serial=tuple(args.serial))
 
 
 def cmd_files(args: argparse.Namespace, ctx: Context) -> Output:
@@ -113,10 +111,8 @@ def cmd_setup(args: argparse.Namespace, ctx: Context) -> Output:
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> Output:
     from oob_console.render.host import check_text
-    from oob_console.wiring.host import SiteDirectories, build_host
+    from oob_console.wiring.host import build_host
 
-    root = str(Path(args.root).absolute())
-    site = args.site or SiteDirectories(root).name_of("/var/lib/oob-console") or "?"
-    layout = _layout(args, site)
+    layout = _layout(args, args.site)
     report = build_host(layout.root).check(layout)
     return Output(report.to_json(), check_text(report), 0 if report.ok else 1)

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from oob_console.services.host import HostService
+    from oob_console.services.host import HostLayout, HostReport, HostService
 
 
 class SiteDirectories:
@@ -52,3 +52,18 @@ def build_host(root: str = "/") -> HostService:
 
     return HostService(shipped=PackageHostFiles(), accounts=ShadowAccounts(root), fs=PosixHostFs(root),
                        units=SystemctlUnits(root), sites=SiteDirectories(root))
+
+
+def detected_layout(root: str = "/", *, site: str | None = None, openssh: bool = False, bgp: bool = False,
+                    serial: tuple[str, ...] = ()) -> HostLayout:
+    """The layout of this host as found: the site's own name, this installation's `oob`."""
+    from oob_console.services.host import HostLayout
+    from oob_console.services.host.layout import SITE_HOME
+
+    name = site or SiteDirectories(root).name_of(str(SITE_HOME)) or "?"
+    return HostLayout(root=root, site=name, oob=installed_oob(), openssh=openssh, bgp=bgp, serial=serial)
+
+
+def check_host(root: str = "/") -> HostReport:
+    """`oob host check` with no options: what doctor calls (the findings are values)."""
+    return build_host(root).check(detected_layout(root))

@@ -177,3 +177,15 @@ def test_files_list_names_every_shipped_file() -> None:
             "sshd_config.d/oob-console.conf", "systemd/serial-getty@.service.d/oob-console.conf"} <= names
     show = run_oob("host", "files", "--show", "udev/70-oob-console-fido.rules")
     assert 'ENV{ID_SECURITY_TOKEN}=="1", GROUP="oob", MODE="0660"' in show.stdout
+
+
+def test_check_host_gives_doctor_the_same_findings_as_values(host_root: Path) -> None:
+    from oob_console.services.host import Finding
+    from oob_console.wiring.host import check_host
+
+    report = check_host(str(host_root))
+    assert not report.ok and all(isinstance(f, Finding) for f in report.findings)
+    cli = _json(run_oob("host", "check", "--root", str(host_root), "--json"))
+    assert [f.to_json() for f in report.findings] == cli["findings"]
+    assert run_oob("host", "setup", "--site", "sjc1", "--root", str(host_root)).returncode == 0
+    assert check_host(str(host_root)).findings == ()
