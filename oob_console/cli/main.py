@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "oob_console.cli.guard": ("guard",),
     "oob_console.cli.notify": ("notify",),
     "oob_console.cli.doctor": ("doctor",),
+    "oob_console.cli.host": ("host",),
     "oob_console.cli.drill": ("drill",),
     "oob_console.cli.ui": ("shell", "tui"),
     "oob_console.cli.runbooks": ("runbooks",),

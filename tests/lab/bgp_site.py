@@ -131,8 +131,10 @@ def carol_signs(lab: Any, ticket: str) -> bytes:
 class SpeakerProcess:
     """``oob bgp speaker`` for a site, in a subprocess; ``stop()`` sends SIGTERM to its PID."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *, prefix: Sequence[str] = (), preexec: Any = None) -> None:
         self.home = home
+        self.prefix = list(prefix)  # e.g. setpriv ... --: the sandbox the unit puts it in
+        self.preexec = preexec
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = home / "speaker.log"
 
@@ -143,8 +145,8 @@ class SpeakerProcess:
     def start(self, timeout: float = 20) -> SpeakerProcess:
         env = dict(os.environ, OOB_HOME=str(self.home))
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "oob_console", "bgp", "speaker"], env=env,
-                                         stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen([*self.prefix, sys.executable, "-m", "oob_console", "bgp", "speaker"],
+                                         env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=self.preexec)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

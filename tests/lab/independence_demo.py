@@ -1,4 +1,4 @@
-"""Print the README's doctor and drill reports, produced from the labs.
+"""Print the doctor and drill reports of docs/operator/independence.md, produced from the labs.
 
 Run as root: ``.venv/bin/python -m tests.lab.independence_demo``.
 

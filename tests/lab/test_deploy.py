@@ -27,7 +27,7 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 UNIT = DEPLOY / "systemd" / "oob-serve.service"
 GETTY = DEPLOY / "systemd" / "serial-getty@.service.d" / "oob-console.conf"
 SNIPPET = DEPLOY / "sshd_config.d" / "oob-console.conf"
-INSTALLED_OOB = "/opt/oob-console/.venv/bin/oob"
+INSTALLED_OOB = "/opt/oob-console/bin/oob"
 INSTALLED_CONFIG = "/var/lib/oob-console/config.toml"
 
 
@@ -40,7 +40,8 @@ def test_systemd_unit_scores_ok() -> None:
     assert match, out.stdout + out.stderr
     assert float(match.group(1)) <= 2.0, out.stdout  # "OK"; the unit's header explains what stays open
     text = UNIT.read_text()
-    assert "ExecStart=/opt/oob-console/.venv/bin/oob --config /var/lib/oob-console/config.toml serve" in text
+    assert "ExecStart=/opt/oob-console/bin/oob serve" in text
+    assert "EnvironmentFile=/etc/oob-console/site.env" in text
 
 
 def localized_snippet(site_config: Path, oob: str, unix_user: str) -> str:

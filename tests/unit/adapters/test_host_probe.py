@@ -155,7 +155,7 @@ def test_getty_enabled_and_its_exec_start_from_the_drop_in(tmp_path: Path) -> No
     drop = (repo / "deploy/systemd/serial-getty@.service.d/oob-console.conf").read_text()
     write(tmp_path, "/etc/systemd/system/serial-getty@ttyS0.service.d/oob-console.conf", drop)
     g = HostProbe(root=tmp_path).getty("ttyS0")
-    assert g.enabled and "/opt/oob-console/.venv/bin/oob" in g.exec_start and g.source.endswith("oob-console.conf")
+    assert g.enabled and "/opt/oob-console/bin/oob" in g.exec_start and g.source.endswith("oob-console.conf")
 
 
 def test_time_sources_below_the_root(tmp_path: Path) -> None:

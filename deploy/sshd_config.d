@@ -1,0 +1,1 @@
+../oob_console/host_files/sshd_config.d
