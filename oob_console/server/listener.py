@@ -18,6 +18,7 @@ the client. zlib compression is offered (the client chooses: ``ssh -C``).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import logging
@@ -53,6 +54,7 @@ class ServerContext:
     clock: Callable[[], float] = time.monotonic
     connections: set[Connection] = field(default_factory=set)
     channels_open: int = 0  # SSH session channels running a child (limit: [server] max_sessions)
+    parser: argparse.ArgumentParser | None = None  # the CLI's, for exec requests (None: no exec at all)
 
 
 class Connection(asyncssh.SSHServer):
