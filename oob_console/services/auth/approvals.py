@@ -289,7 +289,7 @@ class ApprovalService:
         if cred.kind != SSH_SK:
             raise self._refused(intent, user.name, "not an SSH security key")
         rule = self.rule(intent.action)
-        wrapped = sshsig.wrapped_message(sig.namespace, intent.canonical, sig.hash_alg, sig.reserved)
+        wrapped = sshsig.wrapped_message(sig.namespace, intent.canonical, sig.hash_alg)  # reserved: empty, as OpenSSH
         reasons = list(sshsig.check_sk_signature(
             sig.signature, require_touch=True, require_verify=rule.require_uv or cred.uv_required,
             last_counter=None).reasons)  # the approval stream's counter is checked atomically in _admit

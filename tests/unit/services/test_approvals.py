@@ -401,3 +401,35 @@ def test_no_single_changed_bit_in_a_key_assertion_gets_an_approval_through(team:
                 team.app.approvals.approve_assertion(view.id, replace(answer, **{name: bytes(changed)}))
     assert team.app.approvals.get(view.id).have == 0
     assert team.app.approvals.approve_assertion(view.id, answer).have == 1
+
+
+def test_sshsig_reserved_field_is_ignored_as_openssh_does(team: Lab) -> None:
+    """OpenSSH verifies over a message with an EMPTY reserved field, whatever the signature's field says."""
+    from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+    from oob_console.adapters.keys_software import open_device
+    from oob_console.core.auth import sshsig
+
+    view = request(team)
+    sk = team.carol_sk  # type: ignore[attr-defined]
+    wrapped = sshsig.wrapped_message("oob-console", view.intent.canonical, "sha512", b"tag")
+    blob = ssh_sk_keys.sign(open_device(team.keys["carol-laptop"]), sk, wrapped)
+    over_reserved = sshsig.armor(sshsig.build(sk.key, "oob-console", "sha512", blob, b"tag")).encode()
+    with pytest.raises(AuthError, match="does not verify"):  # signed bytes OpenSSH would never check
+        team.app.approvals.approve_sshsig(view.id, over_reserved)
+    signed = carol_signs(team, view.intent.canonical)
+    assert sshsig.parse(signed).reserved == b""
+    retagged = sshsig.armor(sshsig.build(sk.key, "oob-console", "sha512", _sig_blob(signed), b"tag"))
+    assert team.app.approvals.approve_sshsig(view.id, retagged.encode()).have == 1
+
+
+def _sig_blob(armored: bytes) -> bytes:
+    """The signature blob (last string) of an SSHSIG."""
+    from oob_console.core.auth import sshsig
+    from oob_console.core.auth.ssh_wire import WireReader
+
+    r = WireReader(sshsig.unarmor(armored))
+    r.take(6)
+    r.u32()
+    for _ in range(4):
+        r.string()
+    return r.string()
