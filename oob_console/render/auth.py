@@ -95,6 +95,8 @@ def key_line(c: Credential) -> str:
         flags.append("no-touch-required")
     if c.software:
         flags.append("SOFTWARE")
+    if c.counterless:
+        flags.append("NO-COUNTER(no clone detection)")
     state = f"REVOKED {c.revoked[:19]}" if c.revoked else "active"
     used = f"counter {c.counter}" if c.counter is not None else "never used"
     return (f"{c.key_id:<52} {c.user:<12} {c.kind:<6} {c.alg:<7} {state:<26} {used:<14} "

@@ -64,6 +64,33 @@ def parse_auth_data(data: bytes) -> AuthData:
     return AuthData(data[:32], data[32], counter)
 
 
+COUNTER_MAX = 0xFFFFFFFF
+
+
+def counter_problem(counter: int, last: int | None, *, allow_zero: bool) -> str | None:
+    """Why a signature counter is refused, or None. One rule for FIDO2 and SSH sk keys, logins and approvals.
+
+    ``last`` is the highest counter accepted before in this stream (None: never
+    used, or checked elsewhere atomically). A key whose counter is always 0 has no
+    counter at all (WebAuthn allows it): clone detection is impossible for it, so
+    it is accepted only by site policy (``[auth] allow_zero_counter``), and then
+    0 after 0 is not a replay. A key that ever counted cannot go back to 0.
+    A counter at its maximum can never move forward again: refused loudly, not
+    accepted once and then every later login refused as a "replay".
+    """
+    if counter == 0 and not last:
+        if allow_zero:
+            return None
+        return ("the key has no signature counter (it always signs 0), so a clone of it cannot be detected; "
+                "such keys are accepted only with [auth] allow_zero_counter = true")
+    if counter >= COUNTER_MAX:
+        return ("the key's signature counter is at its maximum (0xffffffff) and can never move forward again: "
+                "revoke this key and enrol it again (after a reset) or enrol another")
+    if last is not None and counter <= last:
+        return f"sign counter {counter} does not move forward from {last} (a replay, or a cloned key)"
+    return None
+
+
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
@@ -130,11 +157,13 @@ def check_assertion(
     require_uv: bool,
     last_counter: int | None,
     expected_type: str = GET,
+    allow_zero_counter: bool = False,
 ) -> AssertionCheck:
     """Every rule for an assertion except the signature itself.
 
     ``last_counter`` is the highest counter accepted before for this
-    credential (None: no check, used only for a registration).
+    credential (None: never used, or moved forward atomically by the caller);
+    the zero-counter and maximum rules apply always (:func:`counter_problem`).
     """
     try:
         auth = parse_auth_data(auth_data)
@@ -149,10 +178,9 @@ def check_assertion(
         reasons.append("the key was not touched (user-present flag missing)")
     if require_uv and not auth.user_verified:
         reasons.append("user verification (PIN/biometric) required but the key did not verify the user")
-    if last_counter is not None and auth.counter <= last_counter:
-        reasons.append(
-            f"sign counter {auth.counter} does not move forward from {last_counter} (a replay, or a cloned key)"
-        )
+    problem = counter_problem(auth.counter, last_counter, allow_zero=allow_zero_counter)
+    if problem:
+        reasons.append(problem)
     return AssertionCheck(tuple(reasons), auth)
 
 

@@ -214,7 +214,8 @@ class ApprovalService:
             closed = stored.state in CLOSED or intent.expired(self.now())
             raise (ConflictError if closed else AuthError)(f"approval refused: {reason}")
         at = stamp(self.now)
-        if not self.creds.advance_counter(cred.key_id, counter, at, stream="approval"):
+        if not self.creds.advance_counter(cred.key_id, counter, at, stream="approval",
+                                          allow_zero=self.auth.allow_zero_counter):
             raise self._refused(intent, user.name, "signature counter already used (a replay) or key revoked")
         approval = Approval(user.name, cred.key_id, method, user_verified, at)
         self.audit.record_then(
@@ -257,7 +258,8 @@ class ApprovalService:
         rule = self.rule(intent.action)
         check = check_assertion(assertion.auth_data, assertion.client_data_json, rp_id=self.auth.rp_id,
                                 challenge=intent.challenge, require_uv=rule.require_uv or cred.uv_required,
-                                last_counter=None)  # the approval stream's counter is checked atomically in _admit
+                                last_counter=None,  # the approval stream's counter is checked atomically in _admit
+                                allow_zero_counter=self.auth.allow_zero_counter)
         reasons = list(check.reasons)
         if not self.verify(cred.alg, cred.public_key, signed_bytes(assertion.auth_data, assertion.client_data_json),
                            assertion.signature):
@@ -292,7 +294,8 @@ class ApprovalService:
         wrapped = sshsig.wrapped_message(sig.namespace, intent.canonical, sig.hash_alg)  # reserved: empty, as OpenSSH
         reasons = list(sshsig.check_sk_signature(
             sig.signature, require_touch=True, require_verify=rule.require_uv or cred.uv_required,
-            last_counter=None).reasons)  # the approval stream's counter is checked atomically in _admit
+            last_counter=None,  # the approval stream's counter is checked atomically in _admit
+            allow_zero_counter=self.auth.allow_zero_counter).reasons)
         if not self.verify(sig.key.alg, sig.key.public, sshsig.verification_input(sig.key, sig.signature, wrapped),
                            sig.signature.sig):
             reasons.insert(0, f"the signature does not verify over intent {intent.id}'s bytes "

@@ -158,7 +158,8 @@ class CredentialService:
         if reg.software and not self.auth.allow_software_keys:
             raise SOFTWARE_REFUSED
         check = check_assertion(reg.auth_data, reg.client_data_json, rp_id=self.auth.rp_id, challenge=challenge,
-                                require_uv=need_uv, last_counter=None, expected_type=CREATE)
+                                require_uv=need_uv, last_counter=None, expected_type=CREATE,
+                                allow_zero_counter=self.auth.allow_zero_counter)
         if not check.ok or check.auth is None:
             raise AuthError(f"enrollment refused: {'; '.join(check.reasons)}")
         weak = key_problem(reg.alg, reg.public_key)
