@@ -19,6 +19,8 @@ import json
 import struct
 from dataclasses import dataclass
 
+from oob_console.core.auth.cbor_shape import CborShapeError, is_map, item_end
+
 FLAG_UP = 0x01
 FLAG_UV = 0x04
 FLAG_AT = 0x40
@@ -88,6 +90,37 @@ def counter_problem(counter: int, last: int | None, *, allow_zero: bool) -> str 
                 "revoke this key and enrol it again (after a reset) or enrol another")
     if last is not None and counter <= last:
         return f"sign counter {counter} does not move forward from {last} (a replay, or a cloned key)"
+    return None
+
+
+def auth_data_shape_problem(data: bytes, *, registration: bool) -> str | None:
+    """Why the bytes after the fixed 37 are not what the flags announce, or None.
+
+    An assertion carries no attested credential data (AT clear); a registration
+    carries it (AT set: AAGUID, credential ID length and ID, a COSE key map).
+    Extensions (ED) are one CBOR map. Nothing may follow.
+    """
+    flags, pos = data[32], 37
+    if bool(flags & FLAG_AT) != registration:
+        return ("attested credential data flag " + ("missing in a registration" if registration
+                                                    else "set in an assertion"))
+    try:
+        if registration:
+            if len(data) < pos + 18:
+                return "authenticator data ends inside the attested credential data"
+            id_len = struct.unpack(">H", data[pos + 16:pos + 18])[0]
+            pos += 18 + id_len
+            if not is_map(data, pos):
+                return "attested credential data has no COSE key map"
+            pos = item_end(data, pos)
+        if flags & FLAG_ED:
+            if not is_map(data, pos):
+                return "extensions flag set but no extensions map follows"
+            pos = item_end(data, pos)
+    except CborShapeError as exc:
+        return f"authenticator data: {exc}"
+    if pos != len(data):
+        return f"authenticator data has {len(data) - pos} trailing bytes after what its flags announce"
     return None
 
 
@@ -172,6 +205,9 @@ def check_assertion(
     reasons = check_client_data(
         client_data_json, expected_type=expected_type, challenge=challenge, origin=origin_for(rp_id)
     )
+    shape = auth_data_shape_problem(auth_data, registration=expected_type == CREATE)
+    if shape:
+        reasons.append(shape)
     if auth.rp_id_hash != hashlib.sha256(rp_id.encode("utf-8")).digest():
         reasons.append(f"assertion is for another RP ID (not {rp_id!r})")
     if not auth.user_present:
