@@ -341,16 +341,27 @@ class ApprovalService:
         valid = tuple(a for a in stored.approvals if self._still_valid(a, rule))
         status = quorum_status(intent, rule, valid, stored_state=stored.state, now=self.now())
         if status.state != "approved":
+            self.audit.record("intent.execute", intent.id, "refused",
+                              {"action": action, "reason": f"{status.state} ({status.have} of {status.need})"},
+                              actor=by.actor)
             raise RefusedError(
                 f"intent {intent.id} is {status.state} ({status.have} of {status.need} valid approvals); not run",
                 hint=f"approvers run 'oob approve {intent.id}'" if status.state == "pending" else None,
             )
+        # Compare-and-set first, then audit: of any number of concurrent claims exactly one moves the
+        # intent and writes the one "ok" execute entry; the others are audited as refused. Nothing has
+        # run yet (the caller acts after this returns), and a failed audit write moves the intent back.
+        at = stamp(self.now)
+        details = {"action": action, "approvers": list(status.approvers), "hash": intent.hash}
+        if not self.intents.transition(intent.id, from_state=OPEN, to_state=EXECUTING, at=at):
+            reason = "already claimed: it runs at most once"
+            self.audit.record("intent.execute", intent.id, "refused", {**details, "reason": reason}, actor=by.actor)
+            raise RefusedError(f"intent {intent.id} was already claimed; it runs at most once")
         try:
-            self._move("intent.execute", intent.id,
-                       {"action": action, "approvers": list(status.approvers), "hash": intent.hash},
-                       from_state=OPEN, to_state=EXECUTING, by=by)
-        except ConflictError:
-            raise RefusedError(f"intent {intent.id} was already claimed; it runs at most once") from None
+            self.audit.record("intent.execute", intent.id, "ok", details, actor=by.actor)
+        except BaseException:
+            self.intents.transition(intent.id, from_state=EXECUTING, to_state=OPEN, at=at)
+            raise
         return intent
 
     def finish(self, intent_id: str, *, ok: bool, result: dict[str, Any], by: Identity) -> IntentView:

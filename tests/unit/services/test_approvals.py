@@ -146,6 +146,15 @@ def test_requester_self_approval_is_refused_when_policy_forbids(team: Lab) -> No
     assert team.app.approvals.get(view.id).have == 0
 
 
+def test_a_local_account_requester_is_the_store_user_of_that_name(team: Lab) -> None:
+    """`local:bob` (bob's Unix account) asked: store user bob may not approve it where requesters may not."""
+    view = request(team, by=Identity.local("local:bob"))
+    with pytest.raises(AuthError, match="bob requested this intent"):
+        approve_local(team, "bob-key", view.id)
+    view = team.app.approvals.approve_sshsig(view.id, carol_signs(team, view.intent.canonical))
+    assert view.have == 1 and view.approvers == ("carol",)
+
+
 def test_requester_counts_where_the_class_allows_it(team: Lab) -> None:
     view = request(team, "selfok.change")
     approve_local(team, "alice-key", view.id)
@@ -433,3 +442,35 @@ def _sig_blob(armored: bytes) -> bytes:
     for _ in range(4):
         r.string()
     return r.string()
+
+
+def test_twelve_concurrent_claims_write_one_ok_execute_entry(team: Lab) -> None:
+    import threading
+
+    from oob_console.wiring import Services
+
+    view = request(team)
+    approve_local(team, "bob-key", view.id)
+    team.app.approvals.approve_sshsig(view.id, carol_signs(team, view.intent.canonical))
+    apps = [Services(team.app.loaded, actor=f"local:p{i}", clock=team.clock) for i in range(12)]
+    start = threading.Barrier(12, timeout=10)
+    outcomes: list[str] = []
+
+    def claim(app: Services) -> None:
+        start.wait()
+        try:
+            app.approvals.claim(view.id, action="bgp.announce", by=ALICE)
+            outcomes.append("claimed")
+        except RefusedError as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=claim, args=(app,)) for app in apps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    for app in apps:
+        app.store.close()
+    assert outcomes.count("claimed") == 1 and len(outcomes) == 12, outcomes
+    entries = [e["outcome"] for e in team.app.audit.show(action="intent.execute")]
+    assert entries.count("ok") == 1 and entries.count("refused") == 11, entries
