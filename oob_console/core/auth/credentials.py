@@ -54,6 +54,17 @@ class User:
                 "active": self.active, "origin": self.origin, "created": self.created, "updated": self.updated}
 
 
+# The FIDO application of every SSH sk key oob-console's software authenticator makes
+# (`oob softkey ssh-keygen`): it is part of the public key and of everything the key
+# signs, so it cannot be removed without making another key. A key made by some
+# other software is indistinguishable from hardware without attestation.
+SOFTWARE_SK_APPLICATION = "ssh:oob-softkey"
+
+
+def is_software_sk_application(application: str) -> bool:
+    return application == SOFTWARE_SK_APPLICATION or application.startswith(SOFTWARE_SK_APPLICATION + ":")
+
+
 @dataclass(frozen=True)
 class Credential:
     key_id: str

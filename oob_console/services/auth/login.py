@@ -201,6 +201,8 @@ class LoginService:
         cred = self.repo.by_ssh_blob(key_blob)
         if cred is None or cred.kind != SSH_SK or cred.user != user.name or not cred.active:
             raise self._fail(user.name, ["this SSH key is not an active key of this user"], None)
+        if cred.software and not self.auth.allow_software_keys:
+            raise self._fail(user.name, ["a SOFTWARE key, and this site does not allow software keys"], cred.key_id)
         try:
             key = parse_public_blob(key_blob)
             sig = parse_signature_blob(signature_blob, key)
