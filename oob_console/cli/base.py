@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,9 @@ class Output:
     data: Any
     text: str = ""
     exit_code: int = 0
+    # Bytes for another program (signed canonical bytes, a bundle), printed exactly. Everything
+    # else is shown through render.text.printable: outside text never drives the terminal.
+    raw: bool = False
 
 
 class Context:
@@ -87,4 +91,12 @@ def group(
 
 
 def dump_json(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, default=str, ensure_ascii=False)
+    """--json output: C1, bidi and invisible characters escaped (render.text.json_safe); the values are unchanged."""
+    from oob_console.render.text import json_safe
+
+    return json_safe(json.dumps(value, indent=2, sort_keys=True, default=str, ensure_ascii=False))
+
+
+def for_a_program() -> bool:
+    """stdout is not a terminal: data output (``Output.raw``) may go out byte-exact."""
+    return not sys.stdout.isatty()
