@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,10 +16,15 @@ if TYPE_CHECKING:
     from oob_console.wiring import Services
 
 
+_LONG_QUOTED = re.compile(r"'([^']{60,})'")
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (an OobError), not usage text and exit."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse quotes the offending value: a 5,000-digit one is cut, the line stays one line
+        message = _LONG_QUOTED.sub(lambda m: f"'{m.group(1)[:40]}...'", message)
         raise UsageError(message, where=self.prog, hint=f"see '{self.prog} --help'")
 
 
