@@ -32,7 +32,6 @@ HELP = frozenset({"-h", "--help"})
 
 ANY_ROLE: frozenset[str] = frozenset()
 OPERATOR = frozenset({"operator", "admin"})
-APPROVER = frozenset({"approver", "admin"})
 ADMIN = frozenset({"admin"})
 
 
@@ -60,7 +59,8 @@ OVER_SSH: dict[tuple[str, ...], Rule] = {
     ("intent", "status"): Rule(),
     ("intent", "request", "drill"): Rule(OPERATOR),
     ("intent", "cancel"): Rule(OPERATOR),
-    ("approve",): Rule(APPROVER, stdin_only=("sshsig",), refused=("--local-key",)),
+    # The signature decides who approves (its key's owner), not who submits it: any engineer may relay one.
+    ("approve",): Rule(stdin_only=("sshsig",), refused=("--local-key",)),
     ("bgp", "plan"): Rule(),
     ("bgp", "show"): Rule(),
     ("bgp", "status"): Rule(),
@@ -70,7 +70,7 @@ OVER_SSH: dict[tuple[str, ...], Rule] = {
     ("bgp", "renew"): Rule(OPERATOR),
     ("bgp", "run"): Rule(OPERATOR),
     ("bgp", "cancel"): Rule(OPERATOR),
-    ("bgp", "approve"): Rule(APPROVER, stdin_only=("sshsig",), refused=("--local-key",)),
+    ("bgp", "approve"): Rule(stdin_only=("sshsig",), refused=("--local-key",)),
     ("inventory", "list"): Rule(),
     ("inventory", "show"): Rule(),
     ("inventory", "check"): Rule(),
