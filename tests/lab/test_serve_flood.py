@@ -107,6 +107,7 @@ def test_engineer_logs_in_during_a_pre_auth_flood(server: ServerThread, store: S
         renewed = flood.opened
     assert out.returncode == 0, out.stderr
     assert '"actor": "user:alice"' in out.stdout
+    print(f"login during a {FLOOD}-connection flood: {took:.2f} s, {renewed} flood connections opened")
     assert took < 2.0, f"login during the flood took {took:.2f} s"
     assert renewed > FLOOD  # the flooder kept re-opening what the server dropped
     waiting = [c for c in server.ctx.connections if not c.authenticated and not c.dropped and c.address == "127.0.0.2"]
