@@ -83,8 +83,9 @@ def parse_since(text: str, now: datetime) -> datetime:
     """An ISO 8601 instant (naive means UTC) or a duration back from ``now``."""
     try:
         return now - parse_duration(text)
-    except ValueError:
-        pass
+    except ValueError as exc:
+        if "longer than" in str(exc):  # a duration, but too long: say so, not "neither"
+            raise
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
