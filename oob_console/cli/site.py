@@ -81,6 +81,10 @@ def cmd_config_check(args: argparse.Namespace, ctx: Context) -> Output:
     if cfg.auth.allow_software_keys:
         warnings.append("[auth] allow_software_keys = true: SOFTWARE keys (no hardware, copyable files) can log in "
                         "and approve on this site. Demo and test sites only; set it to false in production.")
+    for name in cfg.bgp.unconfirmable():
+        warnings.append(f"[bgp.upstreams.{name}] has no confirmation source: 'oob bgp announce' through it can only "
+                        "end UNCONFIRMED (exit 10). Set its looking_glass (the upstream's own looking glass or "
+                        "route-server API) and/or collectors (e.g. RIPEstat) from [bgp.looking_glasses].")
     data = {"file": str(loaded.path), "site": cfg.site.name, "paths": paths,
             "audit": {"checkpoint_every": cfg.audit.checkpoint_every,
                       "signing_key": str(loaded.resolve(cfg.audit.signing_key))},

@@ -172,7 +172,7 @@ def local_data(services: Services) -> list[DataItem]:
             snap = services.bgp.vrps.load(now)
             vrps = VrpAge(snap.source, None if snap.age_seconds is None else now - snap.age_seconds,
                           cfg.bgp.rpki.max_age.seconds,
-                          snap.error or f"{len(snap.vrps.vrps) if snap.vrps else 0} VRPs, dated by {snap.age_from}")
+                          snap.error or f"{snap.vrps.count if snap.vrps else 0} VRPs, dated by {snap.age_from}")
     return judge_local_data(
         services.doctor.probe, store=services.path(cfg.paths.store), runbooks=services.path(cfg.paths.runbooks),
         reports=services.path(cfg.paths.reports), max_age=cfg.doctor.data_max_age.seconds,

@@ -37,6 +37,12 @@ def _host_key(key: asyncssh.SSHKey) -> HostKey:
     return HostKey.parse(key.export_public_key("openssh").decode())
 
 
+# host certificate algorithms, asked for first when a @cert-authority covers the endpoint
+_CERT_ALGS = ("ssh-ed25519-cert-v01@openssh.com", "ecdsa-sha2-nistp256-cert-v01@openssh.com",
+              "ecdsa-sha2-nistp384-cert-v01@openssh.com", "ecdsa-sha2-nistp521-cert-v01@openssh.com",
+              "rsa-sha2-512-cert-v01@openssh.com", "rsa-sha2-256-cert-v01@openssh.com")
+
+
 class _PinClient(asyncssh.SSHClient):
     """Remembers the host key the server presented when it was not one of the pins."""
 
@@ -211,15 +217,17 @@ class AsyncsshEngine:
 
     async def connect(self, target: SshTarget) -> AsyncsshSession:
         pins = [asyncssh.import_public_key(k.openssh()) for k in target.host_keys]
+        cas = [asyncssh.import_public_key(k.openssh()) for k in target.host_cas]
+        revoked = [asyncssh.import_public_key(k.openssh()) for k in target.revoked]
         client = _PinClient()
         keys = [self._client_key(target.key_file)] if target.key_file else None
         options: dict[str, Any] = {
             "username": target.username,
-            "known_hosts": (pins, [], []),
+            "known_hosts": (pins, cas, revoked),  # @cert-authority: asyncssh checks host certificates
             "config": None,
             "x509_trusted_certs": None,
             "encryption_algs": _CIPHERS,
-            "server_host_key_algs": offered_algorithms(target.host_keys),
+            "server_host_key_algs": (list(_CERT_ALGS) if cas else []) + offered_algorithms(target.host_keys),
             # no key_file and no password: the operator's agent and default keys, as plain ssh would
             "client_keys": keys if target.key_file else (None if target.password else ()),
             "password": target.password,

@@ -32,7 +32,7 @@ import paramiko
 
 from oob_console.adapters.files_deadline import read_bytes
 from oob_console.core.devices.hostkeys import HostKey, offered_algorithms
-from oob_console.errors import AuthError, ConfigError, DeadlineError, OobError, UnavailableError
+from oob_console.errors import AuthError, ConfigError, DeadlineError, OobError, RefusedError, UnavailableError
 from oob_console.services.devices.ports import ByteChannel, ExecResult, SshTarget
 
 T = TypeVar("T")
@@ -191,6 +191,11 @@ class ParamikoEngine:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
     def _connect_blocking(self, target: SshTarget) -> paramiko.Transport:
+        if target.host_cas and not target.host_keys:
+            raise RefusedError(
+                f"{target.label} is pinned only by @cert-authority (host certificates), and the paramiko "
+                "engine cannot check host certificates", where=f"{target.label} at {target.host}:{target.port}",
+                hint="use the asyncssh transport for it, or pin its plain host key as well")
         sock = socket.create_connection((target.host, target.port), timeout=target.connect_timeout)
         t = paramiko.Transport(sock)
         try:
