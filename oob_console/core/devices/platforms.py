@@ -54,6 +54,8 @@ class PlatformSpec:
     volatile_config_lines: tuple[str, ...] = ()
     # How `oob run` sends a command: an SSH exec request, or typed into an interactive shell.
     run_via: RunVia = "exec"
+    # What empties the device's input line when the session guard holds a line back (Ctrl-E, then Ctrl-U).
+    clear_line: str = "\x05\x15"
     _compiled: dict[str, re.Pattern[str]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def rx(self, pattern: str) -> re.Pattern[str]:
