@@ -21,8 +21,11 @@ from oob_console.core.guard import default_checkers
 from oob_console.wiring import SOFT_KEY_ENV, Services
 from tests.conftest import run_oob
 from tests.guard_support import enroll_team
-from tests.lab.consoles import CONSOLE_PASSWORD, PtyProcess, SerialLine, consoles_unavailable
+from tests.lab.consoles import CONSOLE_PASSWORD, PtyProcess, Ser2net, SerialLine, consoles_unavailable
+from tests.lab.oob_server import ServerThread, Store, connect_asyncssh
 from tests.lab.routers import Router, RouterLab, write_inventory
+from tests.lab.softsk import SoftAgent
+from tests.lab.test_serve_console import read_until
 from tests.unit.auth_lab import Lab, make_lab
 
 pytestmark = pytest.mark.lab
@@ -265,3 +268,62 @@ def test_a_secret_at_an_echo_off_prompt_is_neither_judged_nor_recorded(guarded: 
     decisions = [e["details"]["text"] for e in audit(lab) if e["action"] == "guard.decision"]
     assert all(CONSOLE_PASSWORD not in d for d in decisions), decisions
     assert "alice" not in decisions  # an answer to the login prompt is not a command
+
+
+def test_through_oob_serve_and_a_ser2net_port(site: Path, alice_in_agent: Store, soft_agent: SoftAgent,
+                                               router_lab: RouterLab, tmp_path: Path) -> None:
+    # An engineer's own SSH session into the console (the line shell), then `ssh r1` from it: the same
+    # guard holds the dangerous line; the touch of the engineer's SSH login allows the change. Then the
+    # router's console through a ser2net telnet port, from the same shell.
+    reason = consoles_unavailable()
+    if reason:
+        pytest.skip(f"LAB NOT RUN: {reason}")
+    r1 = router_lab.router("r1")
+    line = SerialLine(r1)
+    (tmp_path / "s2n").mkdir()
+    ser2net = Ser2net(tmp_path / "s2n", {"r1": (line.path, "telnet")})
+    write_inventory(site / "inventory.toml", [
+        r1.device_entry(console={"kind": "telnet", "server": "127.0.0.1", "port": ser2net.ports["r1"]})])
+    server = ServerThread(site, console=("tui",), line_console=("shell",)).start()
+
+    async def go() -> bytes:
+        async with await connect_asyncssh(server, soft_agent, tmp_path) as conn:
+            proc = await conn.create_process(term_type="vt100", term_size=(100, 30), encoding=None)
+            seen = await read_until(proc.stdout, lambda s: b"user:alice" in s)
+            proc.stdin.write(b"ssh r1\r")
+            seen += await read_until(proc.stdout, lambda s: s.endswith(b"r1# "))
+            for typed, until in ((b"configure terminal\r", b"r1(config)# "),
+                                 (b"ip prefix-list OOB-SERVE seq 5 permit 192.0.2.0/24\r", b"r1(config)# "),
+                                 (b"no router bgp 64512\r", b"exactly this line\r\n"),
+                                 (b"end\r", b"r1# ")):
+                proc.stdin.write(typed)
+                seen += await read_until(proc.stdout, lambda s, u=until: u in s)  # type: ignore[misc]
+            proc.stdin.write(b"~.")
+            seen += await read_until(proc.stdout, lambda s: s.endswith(b"\r\n> "))  # back at the shell
+            proc.stdin.write(b"console r1\r")
+            seen += await read_until(proc.stdout, lambda s: b"r1 login: " in s)
+            proc.stdin.write(b"alice\r")
+            seen += await read_until(proc.stdout, lambda s: b"Password: " in s)
+            proc.stdin.write(CONSOLE_PASSWORD.encode() + b"\r")
+            seen += await read_until(proc.stdout, lambda s: s.rstrip().endswith(b"r1#"))
+            for typed, until in ((b"configure terminal\r", b"r1(config)# "),
+                                 (b"no router bgp 64512\r", b"exactly this line\r\n")):
+                proc.stdin.write(typed)
+                seen += await read_until(proc.stdout, lambda s, u=until: u in s)  # type: ignore[misc]
+            proc.stdin.write(b"\r~.")
+            seen += await read_until(proc.stdout, lambda s: s.endswith(b"\r\n> "))
+            proc.stdin.write(b"q\r")
+            await asyncio.wait_for(proc.wait(), 30)
+            return seen
+
+    try:
+        seen = asyncio.run(go())
+    finally:
+        server.stop()
+        ser2net.stop()
+        line.stop()
+    text = seen.decode(errors="replace")
+    assert text.count("DANGEROUS, not sent") == 2, text[-3000:]
+    assert "touch your security key" not in text  # the SSH login's touch counts for the session
+    config = r1.vtysh("show running-config")
+    assert "router bgp 64512" in config and "OOB-SERVE" in config
