@@ -81,14 +81,30 @@ class _Pump:
     summary: SessionSummary
     escapes: EscapeParser
     typed: TypedLines
+    tail: bytes = b""  # the last output, for what a console server said before it closed
+    closed_by_device: bool = False
+
+    @property
+    def redactor(self) -> Redactor:
+        return self.typed.redactor
+
+    def last_words(self) -> str:
+        """The last line the far end printed, as text (control characters dropped)."""
+        lines = [ln for ln in (bytes(b for b in line if 32 <= b < 127 or b >= 160).decode(errors="replace").strip()
+                               for line in self.tail.replace(b"\r", b"\n").split(b"\n")) if ln]
+        return lines[-1][:120] if lines else ""
 
     async def device_to_terminal(self) -> str:
         while True:
             data = await self.channel.read()
             if not data:
+                self.closed_by_device = True
                 return "the device closed the session"
+            self.tail = (self.tail + data)[-512:]
             self.summary.bytes_out += len(data)
-            self.recording.output(data)  # recorded before shown: what the operator saw is on disk
+            kept = self.redactor.filter_output(data)  # a secret the device echoes never reaches the disk
+            if kept:
+                self.recording.output(kept)  # recorded before shown: what the operator saw is on disk
             self.terminal.write(data)
             self.typed.seen(data)
 
@@ -196,6 +212,7 @@ class SessionService:
             raise
         channel: ByteChannel | None = None
         session: SshSession | None = None
+        pump: _Pump | None = None
         try:
             channel, session = await opener(cols, rows, terminal.term())
             e = self.escape_char
@@ -203,13 +220,32 @@ class SessionService:
                            .encode())
             typed = self._typed_lines(device, platform, channel, recording, cols, rows)
             terminal.on_resize(_resizer(channel, recording, typed.screen))
-            if wake:
-                await channel.write(b"\r")  # a console shows nothing until it hears from us
             pump = _Pump(channel, terminal, recording, summary, EscapeParser(escape=ord(self.escape_char)), typed)
+            if wake:
+                with contextlib.suppress(UnavailableError):  # closed already: reading shows what it said
+                    await channel.write(b"\r")  # a console shows nothing until it hears from us
             summary.reason = await _first(pump.device_to_terminal(), pump.terminal_to_device())
-            summary.redactions = typed.redactor.redactions
+            held = pump.redactor.flush_output()
+            if held:
+                recording.output(held)
+            summary.redactions = pump.redactor.redactions
+            if kind == "console" and pump.closed_by_device:
+                # a serial line does not end by itself: the console server refused or dropped it, or the
+                # line (a USB adapter, the pty's far end) went away
+                said = pump.last_words()
+                raise UnavailableError(
+                    f"the console line of {device} closed" + (f"; it last said: {said!r}" if said else ""),
+                    where=via, hint=f"is the port in use by someone else, or the line down? "
+                    f"recording {recording.id} has what was shown")
             terminal.write(f"\r\n[oob] session ended: {summary.reason}\r\n".encode())
         except OobError as exc:
+            said = pump.last_words() if pump is not None and kind == "console" else ""
+            if said and said not in exc.message:  # a write failed first: still show what the server said
+                worded = UnavailableError(f"{exc.message}; the console line last said: {said!r}",
+                                          where=exc.where, hint=exc.hint)
+                summary.reason = f"failed: {worded.one_line()}"
+                self._finish(recording, summary, started, "failed")
+                raise worded from exc
             summary.reason = f"failed: {exc.one_line()}"
             self._finish(recording, summary, started, "failed")
             raise

@@ -99,6 +99,7 @@ class TypedLines:
             self._before = self.screen.cursor_line()
         self._line += data
         self._last_key = time.monotonic()
+        self.redactor.filter_input(data)  # what it typed after a secret prompt: held out of the recording
         await self.channel.write(data)
         if data[-1] in _CANCEL:
             self._flush(secret=False)
@@ -139,7 +140,10 @@ class TypedLines:
         self._tell(terminal, refused, redraw=parsed[0] if parsed else "")
 
     async def _send_enter(self, end: bytes, *, secret: bool) -> None:
+        if secret and not self.redactor.armed:  # echo off, no prompt said so: the redactor learns it here
+            self.redactor.echo_off_secret(bytes(self._line))
         self._flush(secret=secret, suffix=end.decode())
+        self.redactor.filter_input(end)  # the secret is complete: held output is scrubbed and released
         await self.channel.write(end)
 
     async def _whole_paste(self, data: bytes, terminal: Terminal) -> bytes:
@@ -204,8 +208,6 @@ class TypedLines:
         if self._line or suffix:
             kept = REDACTED if secret else self._line.decode("utf-8", "replace")
             self.recording.input(kept + suffix)
-        if suffix:
-            self.redactor.line_done(secret=secret)
         self._line.clear()
         self._before = None
 
