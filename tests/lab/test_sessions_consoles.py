@@ -95,8 +95,11 @@ def test_ssh_session_is_recorded_and_plays_back(site: Path, router_lab: RouterLa
     assert [r["id"] for r in listed] == [path.stem]
     played = run_oob("sessions", "play", path.stem[:20], "--no-wait", home=site)
     assert played.returncode == 0 and "FRRouting 8" in played.stdout
-    actions = [json.loads(line)["action"] for line in (site / "audit.jsonl").read_text().splitlines()]
-    assert actions[-3:] == ["session.ssh.start", "session.ssh.end", "session.play"]
+    entries = [json.loads(line) for line in (site / "audit.jsonl").read_text().splitlines()]
+    # the typed line was judged (read-only) before its Enter went out
+    assert [e["action"] for e in entries][-4:] == ["session.ssh.start", "guard.decision", "session.ssh.end",
+                                                    "session.play"]
+    assert entries[-3]["outcome"] == "read-only" and entries[-3]["details"]["text"] == "show version"
 
 
 def test_ssh_session_with_paramiko_and_password_prompt_redaction(site: Path, tmp_path: Path) -> None:
