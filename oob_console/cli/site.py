@@ -31,6 +31,9 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> Output:
     result = init_site(home, name=args.name)
     text = (f"created site {result['site']!r} in {result['home']}\n"
             f"  config     {result['config']}\n  audit log  {result['audit_log']}\n"
+            f"AUDIT VERIFICATION KEY (shown once; write it down, keep it OFF this host):\n"
+            f"  {result['verify_key']}\n"
+            f"  it proves the audit log: oob audit verify --verify-key {result['verify_key']}\n"
             f"next: OOB_HOME={result['home']} oob config check")
     return Output(result, text)
 
@@ -45,6 +48,8 @@ def cmd_config_check(args: argparse.Namespace, ctx: Context) -> Output:
                         "and approve on this site. Demo and test sites only; set it to false in production.")
     data = {"file": str(loaded.path), "site": cfg.site.name, "paths": paths,
             "audit": {"checkpoint_every": cfg.audit.checkpoint_every,
+                      "checkpoint_interval": cfg.audit.checkpoint_interval.seconds,
+                      "sealing_key": str(loaded.resolve(cfg.audit.sealing_key)),
                       "signing_key": str(loaded.resolve(cfg.audit.signing_key))},
             "warnings": warnings}
     lines = [f"config ok: {loaded.path}", f"  site       {cfg.site.name}"]

@@ -1,4 +1,4 @@
-"""Wiring of the audit log: the JSON Lines file, its signing key, the service."""
+"""Wiring of the audit log: the JSON Lines file, its sealing (and legacy checkpoint) key, the service."""
 
 from __future__ import annotations
 
@@ -22,17 +22,22 @@ def build_audit(services: Services) -> AuditService:
         services.path(services.loaded.config.paths.audit_log),
         checkpoint_every=cfg.checkpoint_every,
         signer=key.sign if key else None,
+        seal_key=services.path(cfg.sealing_key),
+        checkpoint_interval=cfg.checkpoint_interval.seconds,
     )
     trusted = frozenset({key.public_key}) if key else None
-    return AuditService(log, services.identity.actor, check_signature=check_signature, trusted_keys=trusted)
+    return AuditService(log, services.identity.actor, check_signature=check_signature, trusted_keys=trusted,
+                        site=services.loaded.config.site.name)
 
 
 def build_audit_of_file(log: Path, *, trusted_keys: frozenset[str] | None = None) -> AuditService:
     """Any audit log file, with no site (``oob audit verify|show --log``): for reading and verifying it.
 
-    ``trusted_keys``: the audit public keys whose checkpoint signatures count as verified.
+    ``trusted_keys``: the legacy audit public keys whose checkpoint signatures count as verified.
+    A copy carries no sealing key: verify proves it with ``--verify-key`` and ``--anchor`` alone.
     """
     from oob_console.adapters.audit_jsonl import AuditFile
     from oob_console.adapters.audit_key_ed25519 import check_signature
 
-    return AuditService(AuditFile(log), actor="", check_signature=check_signature, trusted_keys=trusted_keys)
+    return AuditService(AuditFile(log), actor="", check_signature=check_signature, trusted_keys=trusted_keys,
+                        on_host=False)

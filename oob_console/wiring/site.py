@@ -26,18 +26,19 @@ runbooks = "runbooks"
 
 [audit]
 checkpoint_every = 1000
-signing_key = "audit-signing.key"
+checkpoint_interval = "1h"
+sealing_key = "audit-sealing.key"
 """
 
 
 def init_site(home: Path, *, name: str) -> dict[str, Any]:
-    """Create a site directory: config, state folders, audit key, first audit entry.
+    """Create a site directory: config, state folders, the sealed audit log's genesis.
 
-    Refuses (ConflictError) when ``home`` already holds a config; nothing is
-    half-written: the config is written last, after everything it points to.
+    The audit log starts sealed: its genesis names the site and the
+    verification key, returned here (``verify_key``) to be printed once and
+    kept off the host. Refuses (ConflictError) when ``home`` already holds a
+    config; nothing is half-written: the config is written last.
     """
-    from oob_console.adapters.audit_key_ed25519 import create_key
-
     config_path = home / CONFIG_NAME
     if config_path.exists():
         raise ConflictError(
@@ -50,8 +51,6 @@ def init_site(home: Path, *, name: str) -> dict[str, Any]:
         home.chmod(0o700)
         for sub in ("recordings", "reports", "runbooks"):
             (home / sub).mkdir(mode=0o700, exist_ok=True)
-        key_path = home / "audit-signing.key"
-        public_key = create_key(key_path) if not key_path.exists() else None
         tmp = home / f".{CONFIG_NAME}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -67,7 +66,9 @@ def init_site(home: Path, *, name: str) -> dict[str, Any]:
     from oob_console.wiring.services import Services
 
     app = Services(LoadedConfig(parse_config(text, config_path), config_path.resolve()))
-    entry = app.audit.record("site.init", target=str(home), details={"site": name, "audit_public_key": public_key})
+    genesis = app.audit.log.start_sealing(actor=app.audit.actor, site=name)
+    verify_key = str(genesis["details"]["verify_key"])
+    entry = app.audit.record("site.init", target=str(home), details={"site": name, "verify_key": verify_key})
     return {"home": str(home), "config": str(config_path), "site": name,
-            "audit_log": str(app.path(app.loaded.config.paths.audit_log)), "audit_public_key": public_key,
-            "first_seq": entry["seq"]}
+            "audit_log": str(app.path(app.loaded.config.paths.audit_log)), "verify_key": verify_key,
+            "first_seq": genesis["seq"], "init_seq": entry["seq"]}
