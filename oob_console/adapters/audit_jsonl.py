@@ -84,7 +84,11 @@ class AuditFile:
         signer: Signer | None = None,
         seal_key: Path | None = None,
         checkpoint_interval: float = 0.0,
+        private: bool = True,
     ) -> None:
+        """``private=False``: a copy being verified elsewhere (``--log``): read it whatever its mode;
+        the verification key, not the file's permissions, is what proves it."""
+        self.private = private
         self.path = path
         self.checkpoint_every = checkpoint_every
         self.signer = signer
@@ -96,8 +100,9 @@ class AuditFile:
             check_parents(self.path)
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             return open_private(self.path, os.O_RDWR | os.O_APPEND, create=True)
-        except UnsafeFileError:
-            raise
+        except UnsafeFileError as exc:
+            raise AuditWriteError(f"cannot write the audit log: {exc.message}", where=exc.where,
+                                  hint=f"the action was not run; {exc.hint}") from None
         except OSError as exc:
             raise self._fail("open", exc) from None
 
@@ -152,6 +157,11 @@ class AuditFile:
             return entry
         except ValueError as exc:  # details not JSON-serialisable: a caller bug
             raise AuditWriteError(f"cannot record {action}: {exc}", where=str(self.path)) from None
+        except AuditWriteError:
+            raise
+        except StorageError as exc:  # the sealing key: unsafe, unreadable, damaged
+            raise AuditWriteError(f"cannot write the audit log: {exc.message}", where=exc.where,
+                                  hint=f"the action was not run; {exc.hint or 'fix it, then retry'}") from None
         except OSError as exc:
             raise self._fail("write", exc) from None
         finally:
@@ -345,7 +355,7 @@ class AuditFile:
     def read_lines(self) -> Iterator[bytes]:
         """Raw lines; raises StorageError (UnsafeFileError for a symlink or open bits) if unreadable."""
         try:
-            fd = open_private(self.path, os.O_RDONLY)
+            fd = open_private(self.path, os.O_RDONLY) if self.private else os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
             return
         except OSError as exc:
