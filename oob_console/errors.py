@@ -18,12 +18,12 @@ library's exceptions into this tree at one boundary (``raise ... from exc``).
     ├── ConflictError             9   it already exists / wrong state for this
     └── StorageError             11   local state cannot be read or written
         └── AuditWriteError      11   the audit log cannot be written: the action did not run
-            └── AuditResetError   4   the log is not the one this site sealed: no action until acknowledged
+            └── AuditResetError   4   the log is not the one this site sealed: refused until acknowledged
 
 Exit codes 10 and 20 are reserved for verdicts (``oob guard check``: change,
 dangerous), 12 for ``oob audit verify``'s "consistent, but not proven" (no
-verification key was given, so a rebuilt chain would look the same), 70 means a bug in oob-console (a traceback is printed), 130 an
-interrupt.
+verification key was given, so a rebuilt chain would look the same), 70 means
+a bug in oob-console (a traceback is printed), 130 an interrupt.
 """
 
 from __future__ import annotations

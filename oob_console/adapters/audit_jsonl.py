@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from oob_console.adapters.audit_key_ed25519 import SealKey
+from oob_console.adapters.files_safe import UnsafeFileError, check_parents, open_private
 from oob_console.core.audit.chain import (
     CHECKPOINT_ACTION,
     GENESIS,
@@ -35,8 +37,6 @@ from oob_console.core.audit.chain import (
     checkpoint_message,
     verify_lines,
 )
-from oob_console.adapters.audit_key_ed25519 import SealKey
-from oob_console.adapters.files_safe import UnsafeFileError, check_parents, open_private
 from oob_console.core.audit.chain import SignatureCheck as SignatureCheck
 from oob_console.core.audit.seal import (
     GENESIS_ACTION,
@@ -135,12 +135,11 @@ class AuditFile:
             fcntl.flock(fd, fcntl.LOCK_EX)
             seq, prev, torn, last = self._tail(fd)
             key = self._checked_key(fd, seq, last)
-            sealing = key is not None
             if torn:
                 seq, prev = self._write_torn_record(fd, seq, prev, torn, actor)
             now = utc_now()
             if key is not None:
-                idle = seal_due_before(now, str((key.last_seal or {}).get("time", "")), self.checkpoint_interval)
+                idle = seal_due_before(now, str((key.last_seal or {}).get("time", "")), self._interval(key))
                 if idle is not None:
                     seq, prev = self._seal(fd, key, seq, prev, actor, now, idle)
                 else:
@@ -228,11 +227,22 @@ class AuditFile:
                      "'oob audit acknowledge-reset --reason TEXT' starts a new sealed chain",
             )
 
+    def _every(self, key: SealKey) -> int:
+        """The genesis promised seals this often; a config changed since may only make them more frequent."""
+        promised = key.state.get("every")
+        every = max(1, self.checkpoint_every)
+        return min(every, promised) if isinstance(promised, int) and promised > 0 else every
+
+    def _interval(self, key: SealKey) -> float:
+        promised = key.state.get("interval")
+        values = [v for v in (self.checkpoint_interval, promised) if isinstance(v, int | float) and v > 0]
+        return min(values) if values else 0.0
+
     def _seal_if_due(self, fd: int, key: SealKey | None, seq: int, prev: str, actor: str) -> tuple[int, str]:
         if key is None:
             return seq, prev
         last_seal_seq = (key.last_seal or {}).get("seq", 0)
-        if seal_due_after(seq, int(last_seal_seq), self.checkpoint_every):
+        if seal_due_after(seq, int(last_seal_seq), self._every(key)):
             return self._seal(fd, key, seq, prev, actor, utc_now(), None)
         return seq, prev
 
@@ -276,7 +286,8 @@ class AuditFile:
             genesis, line = build_entry(seq=seq + 1, time=utc_now(), actor=actor, action=GENESIS_ACTION,
                                         target=site, outcome="ok", details=details, prev=prev)
             self._write(fd, line)
-            key.state["genesis_offset"] = offset
+            key.state.update(genesis_offset=offset, every=details["checkpoint_every"],
+                             interval=self.checkpoint_interval)
             key.set_genesis(genesis["hash"])
             self._seal(fd, key, genesis["seq"], genesis["hash"], actor, utc_now(), None)
             return genesis

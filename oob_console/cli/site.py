@@ -7,15 +7,19 @@ from pathlib import Path
 
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.config import default_home, load_config
+from oob_console.errors import UsageError
 from oob_console.render.audit import noted_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = command(sub, "init", cmd_init, "create a site directory (config, audit log, audit key)",
+    p = command(sub, "init", cmd_init, "create a site directory (config, sealed audit log, sealing key)",
                 "Create an OOB_HOME: a 0700 directory with a starter config.toml (0600), state folders, "
-                "the audit signing key and the first audit entry. Refuses to touch an existing site.")
+                "the audit sealing key and the sealed genesis of the audit log. Prints the audit "
+                "VERIFICATION KEY once: keep it off the host. Refuses to touch an existing site.")
     p.add_argument("--home", metavar="DIR", help="where (default: $OOB_HOME, else ~/.config/oob-console)")
     p.add_argument("--name", default="oob", help="site name (default: oob)")
+    p.add_argument("--checkpoint-every", type=int, default=1000, metavar="N",
+                   help="seal the audit log at least every N entries (default 1000; [audit] checkpoint_every)")
 
     cfg_sub = group(sub, "config", "check the config")
     command(cfg_sub, "check", cmd_config_check, "validate the config and print a summary (exit 0 only if valid)")
@@ -28,7 +32,9 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> Output:
     from oob_console.wiring import init_site
 
     home = Path(args.home) if args.home else default_home()
-    result = init_site(home, name=args.name)
+    if args.checkpoint_every < 1:
+        raise UsageError("--checkpoint-every must be at least 1", where="--checkpoint-every")
+    result = init_site(home, name=args.name, checkpoint_every=args.checkpoint_every)
     text = (f"created site {result['site']!r} in {result['home']}\n"
             f"  config     {result['config']}\n  audit log  {result['audit_log']}\n"
             f"AUDIT VERIFICATION KEY (shown once; write it down, keep it OFF this host):\n"

@@ -39,5 +39,5 @@ def build_audit_of_file(log: Path, *, trusted_keys: frozenset[str] | None = None
     from oob_console.adapters.audit_jsonl import AuditFile
     from oob_console.adapters.audit_key_ed25519 import check_signature
 
-    return AuditService(AuditFile(log, private=False), actor="", check_signature=check_signature, trusted_keys=trusted_keys,
-                        on_host=False)
+    return AuditService(AuditFile(log, private=False), actor="", check_signature=check_signature,
+                        trusted_keys=trusted_keys, on_host=False)

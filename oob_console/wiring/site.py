@@ -25,13 +25,13 @@ reports = "reports"
 runbooks = "runbooks"
 
 [audit]
-checkpoint_every = 1000
+checkpoint_every = {every}
 checkpoint_interval = "1h"
 sealing_key = "audit-sealing.key"
 """
 
 
-def init_site(home: Path, *, name: str) -> dict[str, Any]:
+def init_site(home: Path, *, name: str, checkpoint_every: int = 1000) -> dict[str, Any]:
     """Create a site directory: config, state folders, the sealed audit log's genesis.
 
     The audit log starts sealed: its genesis names the site and the
@@ -44,7 +44,7 @@ def init_site(home: Path, *, name: str) -> dict[str, Any]:
         raise ConflictError(
             "a site already exists here", where=str(config_path), hint="choose another --home, or use it as it is"
         )
-    text = STARTER_CONFIG.format(name=name)
+    text = STARTER_CONFIG.format(name=name, every=checkpoint_every)
     parse_config(text, config_path)  # a starter that does not validate is a bug; fail before writing
     try:
         home.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -91,8 +91,8 @@ class AuditService:
     def head(self) -> tuple[Anchor, int]:
         """The current head as an anchor to witness off the host, and the seq of the last seal."""
         last = None
-        for last in self.log.entries():
-            pass
+        for entry in self.log.entries():
+            last = entry
         if last is None:
             raise StorageError("the audit log is empty", where="audit log", hint="run 'oob init'")
         state = self.log.seal_state()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from oob_console.wiring import init_site
-from tests.conftest import run_oob, genesis_verify_key
+from tests.conftest import genesis_verify_key, run_oob
 
 ALLOW = "\n[auth]\nallow_software_keys = true\n"
 
