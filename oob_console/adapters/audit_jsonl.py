@@ -20,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import mmap
 import os
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -69,8 +70,10 @@ def _entry_or_none(line: bytes) -> dict[str, Any] | None:
     return None
 
 
-def _read_all(fd: int, size: int) -> bytes:
-    return os.pread(fd, size, 0)
+def _contains(fd: int, size: int, needle: bytes) -> bool:
+    """Does the file hold ``needle``? (mmap: no copy of a large log into memory)."""
+    with mmap.mmap(fd, size, prot=mmap.PROT_READ) as view:
+        return view.find(needle) >= 0
 
 
 class AuditFile:
@@ -220,7 +223,12 @@ class AuditFile:
     def _check_not_sealed(self, fd: int) -> None:
         """No sealing key: fine for a log that never sealed; a sealed log lost its key (deleted?)."""
         size = os.fstat(fd).st_size
-        if size and b'{"action":"audit.genesis"' in _read_all(fd, size):
+        if size == 0:  # `oob init` starts every log sealed: no log and no key is both deleted
+            raise AuditResetError(
+                "the audit log is empty or gone and so is its sealing key", where=str(self.path),
+                hint="the action was not run; 'oob audit acknowledge-reset --reason TEXT' starts a new sealed chain",
+            )
+        if _contains(fd, size, b'{"action":"audit.genesis"'):
             raise AuditResetError(
                 "the audit sealing key is missing but the log is sealed: it was deleted", where=str(self.seal_key),
                 hint="the action was not run; check the log with 'oob audit verify --verify-key KEY', then "

@@ -154,6 +154,18 @@ def test_deleted_log_fails_and_the_next_action_is_refused(tmp_path: Path) -> Non
     assert not (home / "audit.jsonl").exists() or (home / "audit.jsonl").stat().st_size == 0
 
 
+def test_deleted_log_and_key_together_are_refused_not_restarted_unsealed(tmp_path: Path) -> None:
+    home, key = _site(tmp_path)
+    (home / "audit.jsonl").unlink()
+    (home / "audit-sealing.key").unlink()
+    refused = run_oob("note", "x", home=home)
+    assert refused.returncode == 4 and "so is its sealing key" in refused.stderr, refused.stderr
+    _fails(_verify(home, key), "no sealed genesis")
+    ack = run_oob("audit", "acknowledge-reset", "--reason", "INC-9: host wiped", "--json", home=home)
+    assert ack.returncode == 0, ack.stderr
+    assert _verify(home, json.loads(ack.stdout)["result"]["verify_key"]).returncode == 0
+
+
 def test_restarted_log_with_its_own_genesis(tmp_path: Path) -> None:
     home, key = _site(tmp_path)
     other = tmp_path / "other"
@@ -240,3 +252,26 @@ def test_copy_verifies_elsewhere_with_the_key_and_a_pasted_anchor(tmp_path: Path
     proc = run_oob("audit", "verify", "--log", str(copy), "--verify-key", key, "--anchor", code, "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["result"]["anchors_matched"] == [int(code.rsplit(":", 2)[1])]
+
+
+def test_an_unsealed_log_stays_readable_as_its_own_era(tmp_path: Path) -> None:
+    from oob_console.adapters.audit_jsonl import AuditFile
+
+    home, _ = _site(tmp_path, notes=0)
+    (home / "audit-sealing.key").unlink()
+    (home / "audit.jsonl").unlink()
+    old = AuditFile(home / "audit.jsonl")  # a log as written before sealing existed
+    for i in range(3):
+        old.append(actor="local:root", action="note", details={"text": f"old {i}"})
+    assert run_oob("note", "still unsealed", home=home).returncode == 0
+    plain = run_oob("audit", "verify", "--json", home=home)
+    assert plain.returncode == 12 and "not sealed" in " ".join(json.loads(plain.stdout)["result"]["not_proven"])
+    started = run_oob("audit", "start-sealing", "--reason", "upgrade", "--json", home=home)
+    assert started.returncode == 0, started.stderr
+    key = json.loads(started.stdout)["result"]["verify_key"]
+    assert run_oob("note", "sealed now", home=home).returncode == 0
+    proc = _verify(home, key, "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)["result"]
+    assert result["unsealed_through_seq"] == 4 and result["sealed"]
+    assert run_oob("audit", "start-sealing", home=home).returncode == 9  # once
