@@ -83,3 +83,27 @@ def test_crash_after_the_seal_before_the_key_rotated_is_finished_by_the_next_app
     _proven(log, key)
     report = build_audit_of_file(log.path).verify(verify_key=key)
     assert report.seals_verified == 2
+
+
+def _sealed_writer(path: str, key: str, n: int) -> None:
+    log = AuditFile(Path(path), checkpoint_every=3, checkpoint_interval=3600.0, seal_key=Path(key))
+    for i in range(n):
+        log.append(actor="proc", action="note", details={"i": i})
+
+
+def test_concurrent_sealed_writers_keep_one_sealed_chain(tmp_path: Path) -> None:
+    import multiprocessing
+
+    log, key = _log(tmp_path)
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_sealed_writer, args=(str(log.path), str(tmp_path / "seal.key"), 15))
+             for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    report = build_audit_of_file(log.path).verify(verify_key=key)
+    assert report.ok and sum(1 for e in log.entries() if e["action"] == "note") == 45
+    assert report.seals_verified == 1 + 45 // 3
+    _proven(log, key)
