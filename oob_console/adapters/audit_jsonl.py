@@ -385,6 +385,20 @@ class AuditFile:
         except OSError as exc:
             raise StorageError(f"cannot read the audit log: {exc.strerror}", where=str(self.path)) from None
 
+    def last_entry(self) -> dict[str, Any] | None:
+        """The newest readable entry, from the end of the file (cheap on a large log); None if empty."""
+        try:
+            fd = open_private(self.path, os.O_RDONLY) if self.private else os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageError(f"cannot read the audit log: {exc.strerror}", where=str(self.path)) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            return self._tail(fd)[3]
+        finally:
+            os.close(fd)
+
     def move_aside(self, suffix: str) -> str | None:
         if not self.exists():
             return None

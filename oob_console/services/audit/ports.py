@@ -52,6 +52,10 @@ class AuditLog(Protocol):
         """A fresh sealing key, the genesis naming its verification key, its first seal; returns the genesis."""
         ...
 
+    def last_entry(self) -> dict[str, Any] | None:
+        """The newest readable entry (read from the end of the file), or None when there is none."""
+        ...
+
     def reset_problem(self) -> str | None:
         """Why appends are refused (emptied, deleted, cut, restarted, key gone), or None; writes nothing."""
         ...

@@ -90,9 +90,7 @@ class AuditService:
 
     def head(self) -> tuple[Anchor, int]:
         """The current head as an anchor to witness off the host, and the seq of the last seal."""
-        last = None
-        for entry in self.log.entries():
-            last = entry
+        last = self.log.last_entry()
         if last is None:
             raise StorageError("the audit log is empty", where="audit log", hint="run 'oob init'")
         state = self.log.seal_state()
