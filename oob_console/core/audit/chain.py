@@ -185,6 +185,7 @@ def verify_lines(
     wanted = {a.seq: a.hash_prefix for a in anchors}
     sealed = False
     deadline = b""  # entries after the last seal must be no later than this (b"" = no limit)
+    gap_limit = 0  # ... and have a seq no higher than this (the last seal's seq + checkpoint_every)
     pending_torn: list[tuple[int, bytes]] = []  # (line number, raw bytes without \n)
     lineno = 0
     for lineno, raw in enumerate(lines, start=1):
@@ -207,12 +208,10 @@ def verify_lines(
                 if hashlib.sha256(body).hexdigest().encode() != claimed:
                     report.problem = Problem(lineno, seq, "hash does not match the entry's content (entry edited)")
                     return report
-                if sealed:
-                    bad = _seal_gap(report, seq, time_text, deadline)
-                    if bad:
-                        report.problem = Problem(lineno, seq, bad)
-                        return report
-                if seq in wanted:
+                if sealed and (seq > gap_limit or (deadline and time_text > deadline)):
+                    report.problem = Problem(lineno, seq, _seal_gap(report, seq, time_text, deadline) or "")
+                    return report
+                if wanted and seq in wanted:
                     bad = _anchor_problem(report, seq, claimed.decode(), wanted)
                     if bad:
                         report.problem = Problem(lineno, seq, bad)
@@ -253,13 +252,15 @@ def verify_lines(
         elif action == GENESIS_ACTION:
             reason = _genesis(parsed, report, verify_key)
             sealed = reason is None
+            gap_limit = seq  # the genesis is sealed at once
         elif action == SEAL_ACTION and sealed:
             reason = _check_seal(parsed, report, check_signature)
+            gap_limit = seq + report.every
             if reason is None and report.interval > 0:
                 deadline = time_after(parsed["time"], report.interval).encode()
         elif sealed:  # a torn-tail record is written before the idle seal: the count binds it, not the clock
             reason = _seal_gap(report, seq, parsed["time"].encode(), deadline if action != TORN_ACTION else b"")
-        if reason is None and seq in wanted:
+        if reason is None and wanted and seq in wanted:
             reason = _anchor_problem(report, seq, parsed["hash"], wanted)
         if reason:
             report.problem = Problem(lineno, seq, reason)
