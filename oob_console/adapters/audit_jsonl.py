@@ -110,7 +110,19 @@ class AuditFile:
             raise self._fail("open", exc) from None
 
     def _load_key(self) -> SealKey | None:
-        return SealKey.load(self.seal_key) if self.seal_key else None
+        """The sealing key; a damaged one is a reset (AuditResetError), an unsafe one is refused (UnsafeFileError)."""
+        if not self.seal_key:
+            return None
+        try:
+            return SealKey.load(self.seal_key)
+        except UnsafeFileError:
+            raise
+        except StorageError as exc:
+            raise AuditResetError(
+                f"the audit sealing key is damaged or was replaced: {exc.message}", where=str(self.seal_key),
+                hint="the action was not run; check the log with 'oob audit verify --verify-key KEY', then "
+                     "'oob audit acknowledge-reset --reason TEXT'",
+            ) from None
 
     def _fail(self, what: str, exc: OSError) -> AuditWriteError:
         return AuditWriteError(
@@ -415,7 +427,10 @@ class AuditFile:
 
     def seal_state(self) -> dict[str, Any] | None:
         """The host's sealing key as the verifier needs it (no private parts); None when there is none."""
-        key = self._load_key()
+        try:
+            key = self._load_key()
+        except AuditResetError as exc:
+            return {"damaged": exc.message}
         if key is None:
             return None
         return {"epoch": key.epoch, "public_key": key.public_key, "verify_key": key.verify_key,

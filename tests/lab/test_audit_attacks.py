@@ -216,6 +216,17 @@ def test_replaced_sealing_key(tmp_path: Path) -> None:
     _fails(run_oob("audit", "verify", "--log", str(copy), "--verify-key", key), "not signed by that epoch's key")
 
 
+def test_sealing_key_replaced_with_garbage(tmp_path: Path) -> None:
+    home, key = _site(tmp_path)
+    (home / "audit-sealing.key").write_bytes(b"not a key at all\n")
+    _fails(_verify(home, key), "sealing key is damaged or was replaced")
+    refused = run_oob("note", "x", home=home)
+    assert refused.returncode == 4 and "acknowledge-reset" in refused.stderr
+    ack = run_oob("audit", "acknowledge-reset", "--reason", "INC-11: key file overwritten", home=home)
+    assert ack.returncode == 0, ack.stderr
+    assert run_oob("note", "after", home=home).returncode == 0
+
+
 def test_symlinked_or_group_writable_log_and_key_are_refused(tmp_path: Path) -> None:
     home, key = _site(tmp_path, notes=1)
     log, seal = home / "audit.jsonl", home / "audit-sealing.key"

@@ -155,6 +155,8 @@ def _host_problem(report: VerifyReport, state: dict[str, Any] | None) -> Problem
         return None
     if state is None:
         return Problem(0, at, "the audit sealing key is missing while the log is sealed: it was deleted")
+    if "damaged" in state:
+        return Problem(0, at, str(state["damaged"]))
     if state.get("verify_key") != report.verify_key:
         return Problem(0, report.genesis_seq, "the site's sealing key belongs to another chain "
                                                "(the log or the key was replaced)")
