@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oob_console.services.audit import AuditService
+from oob_console.services.audit.settings import seal_every
 
 if TYPE_CHECKING:
     from oob_console.wiring.services import Services
@@ -20,7 +21,7 @@ def build_audit(services: Services) -> AuditService:
     key = AuditKey(key_path) if key_path.exists() else None
     log = AuditFile(
         services.path(services.loaded.config.paths.audit_log),
-        checkpoint_every=cfg.checkpoint_every,
+        checkpoint_every=seal_every(cfg),
         signer=key.sign if key else None,
         seal_key=services.path(cfg.sealing_key),
         checkpoint_interval=cfg.checkpoint_interval.seconds,
