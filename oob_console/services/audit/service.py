@@ -67,7 +67,7 @@ class AuditService:
         witnessed off the host. A problem raises IntegrityError naming the first bad line.
         """
         state = self.log.seal_state() if self.on_host else None
-        if not self.log.exists() and (verify_key or (state and state.get("last_seal"))):
+        if self.on_host and not self.log.exists() and (verify_key or (state and state.get("last_seal"))):
             raise IntegrityError(
                 "the audit log is gone" + (" but this site has been sealing it" if state else ""),
                 where="audit log", hint="it was deleted: restore it from a copy, or 'oob audit acknowledge-reset'",
