@@ -30,7 +30,8 @@ def build_devices(services: Services) -> DeviceAccess:
     return DeviceAccess(
         store=InventoryFile(services.path(paths.inventory)),
         pins=KnownHostsFile(services.path(paths.known_hosts)),
-        engines=SshEngines(paramiko_threads=min(cfg.concurrency, 128)),
+        engines=SshEngines(paramiko_threads=min(cfg.concurrency, 128),
+                           read_deadline=services.loaded.config.doctor.read_deadline.seconds),
         audit=services.audit,
         read_secret=lambda ref, where: read_secret(ref, where=where),
         resolve_path=services.path,
