@@ -100,8 +100,9 @@ class AuditFile:
 
     def _open(self) -> int:
         try:
-            check_parents(self.path)
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not self.path.parent.is_dir():
+                check_parents(self.path)
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             return open_private(self.path, os.O_RDWR | os.O_APPEND, create=True)
         except UnsafeFileError as exc:
             raise AuditWriteError(f"cannot write the audit log: {exc.message}", where=exc.where,
@@ -228,7 +229,10 @@ class AuditFile:
             )
 
     def _genesis_at(self, fd: int, offset: int, genesis_hash: str) -> bool:
-        line = os.pread(fd, 65536, offset).split(b"\n", 1)[0]
+        data = os.pread(fd, 4096, offset)
+        if b"\n" not in data:
+            data = os.pread(fd, 65536, offset)
+        line = data.split(b"\n", 1)[0]
         entry = _entry_or_none(line)
         return entry is not None and entry["hash"] == genesis_hash and entry.get("action") == GENESIS_ACTION
 

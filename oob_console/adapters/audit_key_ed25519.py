@@ -124,7 +124,8 @@ class SealKey:
             state = json.loads(raw)
             if state.get("format") != _SEAL_FORMAT:
                 raise ValueError("unknown format")
-            _private(state["private_key"])
+            if len(base64.b64decode(state["private_key"], validate=True)) != 32:
+                raise ValueError("the private key is not 32 bytes")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise StorageError(f"the audit sealing key is damaged: {exc}", where=str(path),
                                hint="keep it as evidence; 'oob audit verify --verify-key KEY' tells what happened"

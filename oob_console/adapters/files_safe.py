@@ -52,19 +52,22 @@ def check_parents(path: Path) -> None:
         UnsafeFileError: which directory, why, and the command that fixes it.
     """
     uid = os.geteuid()
-    absolute = Path(os.path.abspath(path))
-    current = Path(absolute.anchor)
-    for part in absolute.parent.parts[1:]:
-        current = current / part
+    parent = os.path.dirname(os.path.abspath(path))
+    current = ""
+    for part in parent.split(os.sep)[1:]:  # plain strings: this runs on every audit append
+        if not part:
+            continue
+        current = f"{current}{os.sep}{part}"
         try:
             st = os.lstat(current)
         except FileNotFoundError:
             return  # created later by us (mkdir 0700); nothing below can exist yet
         if stat.S_ISLNK(st.st_mode):
-            raise _refuse(current, "a directory on the path is a symlink", f"use the real path: {current.resolve()}")
-        problem = _dir_problem(current, st, uid)
+            raise _refuse(Path(current), "a directory on the path is a symlink",
+                          f"use the real path: {Path(current).resolve()}")
+        problem = _dir_problem(Path(current), st, uid) if st.st_uid not in (uid, 0) or st.st_mode & 0o022 else None
         if problem:
-            raise _refuse(current, *problem)
+            raise _refuse(Path(current), *problem)
 
 
 def _check_fd(path: Path, fd: int) -> None:
