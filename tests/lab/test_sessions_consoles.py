@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_oob
+from tests.conftest import genesis_verify_key, run_oob
 from tests.lab.consoles import CONSOLE_PASSWORD, PtyProcess, Ser2net, SerialLine, consoles_unavailable
 from tests.lab.fault_ssh import FaultServer
 from tests.lab.routers import Router, RouterLab, wait_for, write_inventory
@@ -235,7 +235,8 @@ def test_recording_survives_kill_9(site: Path, router_lab: RouterLab) -> None:
     played = run_oob("sessions", "play", path.stem, "--no-wait", home=site)
     assert played.returncode == 0 and "FRRouting 8" in played.stdout
     actions = [json.loads(line)["action"] for line in (site / "audit.jsonl").read_text().splitlines()]
-    assert "session.ssh.start" in actions and run_oob("audit", "verify", home=site).returncode == 0
+    assert "session.ssh.start" in actions
+    assert run_oob("audit", "verify", "--verify-key", genesis_verify_key(site), home=site).returncode == 0
 
 
 def _audit(site: Path) -> list[dict[str, Any]]:
