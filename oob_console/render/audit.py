@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from oob_console.core.audit.chain import VerifyReport
+from oob_console.render.text import printable
 
 # The TUI's and the shell's list: enough for an incident's timeline; older entries: `oob audit show`.
 SHOWN_ENTRIES = 500
@@ -22,7 +23,7 @@ def audit_line(entry: dict[str, Any], pad: int = 5) -> str:
     time = str(entry.get("time", ""))[5:16].replace("T", " ")
     rest = " ".join(p for p in (str(entry.get("target") or ""), text) if p)
     seq = f"{entry.get('seq', '?'):>{pad}}" if pad else f"#{entry.get('seq', '?')}"
-    return f"{seq} {time} {entry.get('actor', '')} {entry.get('action', '')}{outcome} {rest}"
+    return printable(f"{seq} {time} {entry.get('actor', '')} {entry.get('action', '')}{outcome} {rest}")
 
 
 def audit_matches(entry: dict[str, Any], words: list[str]) -> bool:
@@ -36,13 +37,13 @@ def audit_row(entry: dict[str, Any]) -> str:
     det = entry.get("details") or {}
     extra = det["text"] if isinstance(det.get("text"), str) else json.dumps(det, sort_keys=True) if det else ""
     target = f" {entry['target']}" if entry.get("target") else ""
-    return (f"{entry['seq']:>6} {entry['time'][:19]}Z {entry['actor']} {entry['action']}{target} "
-            f"[{entry['outcome']}] {extra}").rstrip()
+    return printable(f"{entry['seq']:>6} {entry['time'][:19]}Z {entry['actor']} {entry['action']}{target} "
+                     f"[{entry['outcome']}] {extra}").rstrip()
 
 
 def entry_text(entry: dict[str, Any]) -> str:
     """One entry, everything in it (an entry opened in the TUI or the shell)."""
-    return json.dumps(entry, indent=2, sort_keys=True, ensure_ascii=False)
+    return printable(json.dumps(entry, indent=2, sort_keys=True, ensure_ascii=False), multiline=True)
 
 
 def verify_line(report: VerifyReport) -> str:

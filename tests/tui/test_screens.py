@@ -201,3 +201,22 @@ async def test_an_unexpected_error_opens_the_error_modal(services: Services) -> 
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_audit_screen_shows_an_osc52_note_neutralised(services: Services) -> None:
+    hostile = "ok\x1b]52;c;cm0gLXJmIC8=\x07\x1b[2K\x9b31m\u202eevil"
+    services.audit.note(hostile)
+    app = make_app(services, low_bandwidth=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AuditScreen)
+        first = options(screen, "#entries")[0]
+        assert "ok^[]52;c;cm0gLXJmIC8=^G^[[2K<U+009B>31m<U+202E>evil" in first
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TextModal)
+        drawn = app.export_screenshot()
+        assert "\x1b]52" not in drawn and "\u202e" not in drawn and "\x9b" not in drawn
+        assert "52;c;cm0gLXJmIC8=" in drawn and "\x1b" not in drawn and "\x07" not in drawn

@@ -87,10 +87,10 @@ class Lab:
     def admin(self) -> Identity:
         return Identity.local("local:test")
 
-    def soft_key(self, name: str, pin: str | None = None) -> Path:
+    def soft_key(self, name: str, pin: str | None = None, *, zero_counter: bool = False) -> Path:
         path = self.home.parent / f"{name}.softkey"
         if not path.exists():
-            create(path, pin=pin)
+            create(path, pin=pin, zero_counter=zero_counter)
         self.keys[name] = path
         return path
 

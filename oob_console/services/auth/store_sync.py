@@ -100,7 +100,7 @@ class StoreSyncService:
                             f"{self.fleet.bundle_namespace!r}")
         if sig.key.blob not in pinned:
             raise self._bad(by, f"bundle refused: signed by {sig.key.fingerprint}, which is not a pinned signer")
-        wrapped = sshsig.wrapped_message(sig.namespace, payload, sig.hash_alg, sig.reserved)
+        wrapped = sshsig.wrapped_message(sig.namespace, payload, sig.hash_alg)  # reserved: empty, as OpenSSH
         if not self.verify(sig.key.alg, sig.key.public, sshsig.verification_input(sig.key, sig.signature, wrapped),
                            sig.signature.sig):
             raise self._bad(by, "bundle refused: the signature does not verify (the file was changed)")
