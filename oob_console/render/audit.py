@@ -50,15 +50,46 @@ def verify_line(report: VerifyReport) -> str:
     return f"audit chain intact: {report.entries} entries, last #{report.last_seq}"
 
 
-def verify_lines(report: VerifyReport) -> list[str]:
+def unproven(report: VerifyReport, *, key_given: bool, anchors_given: bool) -> list[str]:
+    """What this verification did not prove, one sentence each (empty: nothing left out)."""
+    out: list[str] = []
+    if not key_given:
+        out.append("no --verify-key: the chain and seals are consistent, but an intruder with write access "
+                   "could have rebuilt them (give the verification key kept off the host)")
+    if report.genesis_seq is None:
+        out.append(f"the log is not sealed (seq 1..{report.last_seq}): 'oob audit start-sealing'")
+        return out
+    if report.unsealed_before:
+        out.append(f"seq 1..{report.unsealed_before} were written before sealing began: proven only as they "
+                   f"stood when sealing started")
+    tail = report.last_seq - report.sealed_through
+    if tail > 0:
+        out.append(f"the last {tail} entries (after seq {report.sealed_through}) are not sealed yet; the next "
+                   f"seal comes within {report.every} entries or {report.interval:g} s")
+    if not anchors_given:
+        out.append("no --anchor: a log cut back to an earlier seal would still verify")
+    return out
+
+
+def verify_lines(report: VerifyReport, not_proven: list[str] | None = None) -> list[str]:
     """`oob audit verify`: the verdict, then what was and was not checked."""
     lines = [verify_line(report)]
+    if report.genesis_seq is not None:
+        lines.append(f"  sealed from seq {report.genesis_seq} (site {report.site!r}): {report.seals_verified} seals "
+                     f"verified, through seq {report.sealed_through}"
+                     + (f", {report.idle_seals} after idle gaps" if report.idle_seals else ""))
+    if report.reset:
+        lines.append(f"  this chain began with an acknowledged reset: {report.reset.get('reason', '')!r}")
+    if report.anchors_matched:
+        lines.append(f"  witnessed heads found: seq {', '.join(map(str, report.anchors_matched))}")
     if report.checkpoints_verified:
         lines.append(f"  {report.checkpoints_verified} signed checkpoints verified")
     if report.checkpoints_unchecked:
         lines.append(f"  {report.checkpoints_unchecked} checkpoints not checked against a trusted key (--pubkey)")
     if report.torn_recovered:
         lines.append(f"  note: torn writes from a crash were recorded at lines {report.torn_recovered}")
+    for text in not_proven or []:
+        lines.append(f"  NOT PROVEN: {text}")
     return lines
 
 

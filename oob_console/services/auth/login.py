@@ -177,7 +177,7 @@ class LoginService:
             raise self._fail(user.name, ["sign counter already used (a replay), or the key was just revoked"],
                              cred.key_id)
         identity = Identity.for_user(user.name, frozenset(user.roles), method="fido2", key_id=cred.key_id,
-                                     user_verified=check.auth.user_verified)
+                                     user_verified=check.auth.user_verified, proven_at=self.now().timestamp())
         self.audit.record("login.ok", user.name, "ok", {"key_id": cred.key_id, "method": "fido2",
                           "user_verified": identity.user_verified, "counter": check.auth.counter},
                           actor=identity.actor)
@@ -220,7 +220,7 @@ class LoginService:
                                          allow_zero=self.auth.allow_zero_counter):
             raise self._fail(user.name, ["signature counter already used (a replay)"], cred.key_id)
         identity = Identity.for_user(user.name, frozenset(user.roles), method="ssh-sk", key_id=cred.key_id,
-                                     user_verified=sig.user_verified)
+                                     user_verified=sig.user_verified, proven_at=self.now().timestamp())
         self.audit.record("login.ok", user.name, "ok", {"key_id": cred.key_id, "method": "ssh-sk",
                           "user_verified": sig.user_verified, "counter": sig.counter}, actor=identity.actor)
         self.repo.clear_failures(user.name)
@@ -270,8 +270,10 @@ def resume_login(repo: CredentialRepo, token: str, now: datetime) -> Identity:
         raise AuthError(f"user {session.user!r} is disabled; the session is void", hint=hint)
     if cred is None or not cred.active:
         raise AuthError("the key behind this session was revoked; the session is void", hint=hint)
+    # The login was made with a touch (user presence is required at every login): it proves presence then.
+    proven_at = datetime.fromisoformat(session.created.replace("Z", "+00:00")).timestamp()
     return Identity.for_user(user.name, frozenset(user.roles), method=session.method, key_id=session.key_id,
-                             user_verified=session.user_verified)
+                             user_verified=session.user_verified, proven_at=proven_at)
 
 
 def _hash(token: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from oob_console.wiring import init_site
-from tests.conftest import run_oob
+from tests.conftest import genesis_verify_key, run_oob
 
 ALLOW = "\n[auth]\nallow_software_keys = true\n"
 
@@ -121,7 +121,7 @@ def test_enroll_login_request_approve_from_the_cli(demo_site: Path, tmp_path: Pa
             ("user:bob", "intent.approve", "ok")} <= seen
     assert any(e["outcome"] == "refused" and e["actor"] == "user:carol"  # the replay, a verified signature
                for e in audit)  # type: ignore[union-attr]
-    assert run_oob("audit", "verify", home=demo_site).returncode == 0
+    assert run_oob("audit", "verify", "--verify-key", genesis_verify_key(demo_site), home=demo_site).returncode == 0
     assert run_oob("logout", home=demo_site, env=session).returncode == 0
     assert run_oob("whoami", home=demo_site, env=session).returncode == 5
 
