@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from oob_console.core.guard.config_model import norm
 
@@ -85,11 +85,11 @@ class Stmt:
     text: str  # the statement, lowercased, single-spaced, abbreviations expanded
     opener: bool = False  # it only opens a context
 
-    @property
+    @cached_property  # read many times per statement: worked out once
     def negated(self) -> bool:
         return self.text.startswith(("no ", "default ", "delete ", "deactivate "))
 
-    @property
+    @cached_property  # read many times per statement: worked out once
     def body(self) -> str:
         """The statement without ``no``/``default``/``set``/``delete``/``deactivate``."""
         for lead in ("no ", "default ", "set ", "delete ", "deactivate ", "activate "):
@@ -97,16 +97,24 @@ class Stmt:
                 return self.text[len(lead):]
         return self.text
 
-    @property
+    @cached_property  # read many times per statement: worked out once
     def top(self) -> str:
         return self.path[0] if self.path else self.body
 
 
 def _expand(word: str, vocab: tuple[str, ...]) -> str:
-    if word in vocab:
-        return word
-    found = [w for w in vocab if w.startswith(word)]
-    return found[0] if len(found) == 1 else word
+    """``word`` itself when ``vocab`` has it, else the one word of ``vocab`` it abbreviates, else ``word``."""
+    return _abbreviations(vocab).get(word, word)
+
+
+@lru_cache(maxsize=16)
+def _abbreviations(vocab: tuple[str, ...]) -> dict[str, str]:
+    """Every prefix of a word in ``vocab`` -> what :func:`_expand` makes of it (built once per vocabulary)."""
+    starts: dict[str, list[str]] = {}
+    for word in vocab:
+        for end in range(1, len(word) + 1):
+            starts.setdefault(word[:end], []).append(word)
+    return {p: p if p in vocab else (found[0] if len(found) == 1 else p) for p, found in starts.items()}
 
 
 def _expand_line(line: str, config: bool) -> str:

@@ -124,17 +124,15 @@ class Dialect:
             pending = False
         elif ctx not in (None, self.exec_ctx) and verdict >= Verdict.CHANGE:
             pending = True
-        if ctx is None:
-            nxt = State(st.ctx, st.subject, pending)  # not _replace: this runs for every reading
+        if ctx is None or (ctx == st.ctx and not rule.enter):
+            nxt = st if pending == st.pending else State(st.ctx, st.subject, pending)  # runs for every reading
         elif rule.enter == "..":
             nxt = State(self.grammar.parents.get(ctx) or self.exec_ctx, "", pending)
         elif rule.enter:
             subject = next((f"{k}:{t}" for k, t in m.captures if k in _SUBJECT_KINDS), "")
             nxt = State(rule.enter, subject, pending)
-        elif ctx != st.ctx:
-            nxt = State(ctx, "", pending)
         else:
-            nxt = State(st.ctx, st.subject, pending)
+            nxt = State(ctx, "", pending)
         if nxt.pending and nxt.ctx == self.exec_ctx:
             nxt = State(nxt.ctx, nxt.subject, False)
         down = None

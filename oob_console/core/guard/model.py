@@ -104,7 +104,7 @@ def _partition(inventory: Inventory, downs: dict[str, set[str]], policy: GuardPo
     if not any(downs.values()):
         return ""
     edges, nodes = _backbone(inventory)
-    cut = {e for e in edges if _down(downs.get(e[0], set()), e[1]) or _down(downs.get(e[2], set()), e[3])}
+    cut = {e for e in edges if _down(downs.get(e[0]), e[1]) or _down(downs.get(e[2]), e[3])}
     if not cut:
         return ""  # no backbone link between known devices is touched: nothing to count
     before, after = _parts(nodes, edges), _parts(nodes, edges - cut)
@@ -160,7 +160,9 @@ def forget() -> None:
     _BACKBONE.clear()
 
 
-def _down(downs: set[str], interface: str) -> bool:
+def _down(downs: set[str] | None, interface: str) -> bool:
+    if not downs:
+        return False
     known = frozenset({interface})
     return any(match_interface(typed, known) for typed in downs)
 

@@ -63,7 +63,7 @@ def _matches(words: list[str], addr: str) -> bool:
         if "/" in rest[0]:
             return ip in ipaddress.ip_network(rest[0], strict=False)
         base = ipaddress.ip_address(rest[0])
-        if len(rest) > 1 and re.fullmatch(r"\d+\.\d+\.\d+\.\d+", rest[1]):
+        if len(rest) > 1 and _DOTTED.fullmatch(rest[1]):
             wild = int(ipaddress.ip_address(rest[1]))
             return (int(ip) & ~wild) == (int(base) & ~wild)
         return ip == base
@@ -71,9 +71,16 @@ def _matches(words: list[str], addr: str) -> bool:
         return False
 
 
+_RANGE = re.compile(r"^range\s+")
+_DASH = re.compile(r"\s*-\s*")
+_COMMA = re.compile(r"\s*,\s*")
+_ITEM = re.compile(r"([a-z][a-z-]*?)?((?:\d+/)*)(\d+)(?:-(\d+))?")
+_DOTTED = re.compile(r"\d+\.\d+\.\d+\.\d+")
+
+
 def expand_spec(spec: str) -> list[str]:
-    spec = re.sub(r"^range\s+", "", spec.strip())
-    spec = re.sub(r"\s*-\s*", "-", re.sub(r"\s*,\s*", ",", spec))
+    spec = _RANGE.sub("", spec.strip())
+    spec = _DASH.sub("-", _COMMA.sub(",", spec))
     words = spec.split()
     if len(words) > 1 and words[0].isalpha() and words[1][:1].isdigit():
         words = [words[0] + words[1], *words[2:]]
@@ -81,7 +88,7 @@ def expand_spec(spec: str) -> list[str]:
     out: list[str] = []
     prefix = ""
     for item in spec.split(","):
-        m = re.fullmatch(r"([a-z][a-z-]*?)?((?:\d+/)*)(\d+)(?:-(\d+))?", item)
+        m = _ITEM.fullmatch(item)
         if not m:
             out.append(item)
             continue

@@ -72,6 +72,7 @@ class Context:
 
     _mgmt: frozenset[str] | None = None
     _known: frozenset[str] | None = None
+    _users: frozenset[str] | None = None
 
     def mgmt_ifs(self) -> frozenset[str]:
         if self._mgmt is None:
@@ -81,11 +82,13 @@ class Context:
             self._mgmt = frozenset(names)
         return self._mgmt
 
-    def login_users(self) -> set[str]:
-        users = {u.lower() for u in self.policy.login_users}
-        if self.device is not None and self.device.username:
-            users.add(self.device.username.lower())
-        return users
+    def login_users(self) -> frozenset[str]:
+        if self._users is None:
+            users = {u.lower() for u in self.policy.login_users}
+            if self.device is not None and self.device.username:
+                users.add(self.device.username.lower())
+            self._users = frozenset(users)
+        return self._users
 
     def alias(self, word: str) -> str | None:
         if word in self.aliases:
