@@ -8,8 +8,9 @@ until ``configure``; ``interface``/``router``/``route-map``/... open a context
 ``exit``/``end`` leave, and a line that can only be global (``ip route``,
 ``username``, ``no <opener>``) leaves every context first, as the device does.
 Junos: ``set``/``delete``/``deactivate`` paths, ``edit``/``up``/``top``, and
-``run`` in configuration mode. The first word (and the one after ``no``) is
-expanded when it is an unambiguous abbreviation of a word the model knows.
+``run`` in configuration mode. Every keyword is expanded when it is an
+unambiguous abbreviation of a keyword allowed at its position (``keywords``:
+the rules checker's grammar; Junos paths also by hierarchy level below).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from oob_console.core.guard.config_model import norm
+from oob_console.core.guard.keywords import contexts, expand_keywords
 
 TOP_OPENERS = (
     "interface", "router", "route-map", "ip access-list", "ipv6 access-list", "ipv4 access-list",
@@ -64,12 +66,41 @@ _JUNOS_PATH = ("system", "interfaces", "protocols", "policy-options", "firewall"
                "disable", "overload", "route", "commit", "op", "event-script", "aggregated-devices")
 
 
+# The keywords each Junos hierarchy level allows ("" the top): an abbreviation is read against the
+# level it is typed at (``pol`` is ``policy-options`` at the top, ``policy-statement`` inside it).
+_JUNOS_LEVELS: dict[str, tuple[str, ...]] = {
+    "": ("system", "interfaces", "protocols", "policy-options", "firewall", "routing-options", "routing-instances",
+         "forwarding-options", "chassis", "event-options", "snmp", "security", "services", "class-of-service"),
+    "system": ("login", "authentication-order", "services", "root-authentication", "tacplus-server",
+               "radius-server", "scripts", "host-name", "syslog", "ntp", "management-instance"),
+    "services": ("ssh", "netconf", "telnet", "web-management"),
+    "protocols": ("bgp", "ospf", "ospf3", "isis", "mpls", "ldp", "rsvp", "lldp", "pim"),
+    "policy-options": ("policy-statement", "prefix-list", "community", "as-path"),
+    "policy-statement": ("term", "from", "then"),
+    "term": ("from", "then"),
+    "then": ("accept", "reject", "next-hop", "community", "local-preference", "metric", "as-path-prepend", "next"),
+    "routing-options": ("static", "rib", "router-id", "autonomous-system", "forwarding-table"),
+    "static": ("route",),
+    "bgp": ("group", "neighbor", "disable", "shutdown"),
+    "group": ("neighbor", "type", "peer-as", "import", "export", "local-address", "disable", "shutdown"),
+    "firewall": ("family", "filter"),
+    "filter": ("term",),
+}
+
+
 def _junos_path(words: list[str]) -> list[str]:
     """Expand the hierarchy keywords of a Junos path (``set proto isi overload``); names are left alone."""
-    out = []
+    out: list[str] = []
+    level = ""  # the last keyword read: its level's vocabulary comes first
     for i, word in enumerate(words):
-        named = i > 0 and words[i - 1] in _NAMED  # a name the operator chose: never expanded
-        out.append(word if named or any(c.isdigit() for c in word) else _expand(word, _JUNOS_PATH))
+        named = i > 0 and out[i - 1] in _NAMED  # a name the operator chose: never expanded
+        if named or any(c.isdigit() for c in word):
+            out.append(word)
+            continue
+        here = _JUNOS_LEVELS.get(level)
+        full = _expand(word, here) if here else word
+        out.append(full if full in (here or ()) else _expand(word, _JUNOS_PATH))
+        level = out[-1]
     return out
 
 
@@ -107,7 +138,7 @@ def _expand(word: str, vocab: tuple[str, ...]) -> str:
     return _abbreviations(vocab).get(word, word)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def _abbreviations(vocab: tuple[str, ...]) -> dict[str, str]:
     """Every prefix of a word in ``vocab`` -> what :func:`_expand` makes of it (built once per vocabulary)."""
     starts: dict[str, list[str]] = {}
@@ -168,7 +199,7 @@ def cisco_statements(text: str, platform: str = "ios") -> tuple[Stmt, ...]:
         line = "" if raw.lstrip().startswith(("!", "#")) else norm(raw)
         if not line:
             continue
-        line = _expand_line(line, mode == "config")
+        line = expand_keywords(platform, contexts(platform, mode, tuple(stack)), _expand_line(line, mode == "config"))
         if mode == "exec":
             if line.startswith("configure") and not _starts(line, ("configure replace", "configure memory",
                                                                     "configure network", "configure confirm")):
@@ -294,7 +325,9 @@ def junos_statements(text: str) -> tuple[Stmt, ...]:
             out.append(Stmt(number, "exec", (), " ".join(words[1:])))
             continue
         if verb in ("set", "delete", "deactivate", "activate", "insert", "rename", "replace", "copy", "annotate"):
-            full = " ".join(_junos_path([*edit, *words[1:]]))
+            path = " ".join([verb, *_junos_path([*edit, *words[1:]])])
+            full = expand_keywords("junos", contexts("junos", "config"), path)
+            full = full.split(" ", 1)[1] if " " in full else ""
             out.append(Stmt(number, "config", (full,), f"{verb} {full}"))
             continue
         out.append(Stmt(number, "config", (), line))  # commit, rollback, load, show...

@@ -6,6 +6,7 @@ import pytest
 
 from oob_console.core.devices.inventory import Device, Inventory, Link
 from oob_console.core.guard import GuardPolicy, GuardRequest, Verdict
+from oob_console.core.guard.candidate import statements
 from oob_console.core.guard.config_model import build_model
 from oob_console.core.guard.model import ModelChecker
 
@@ -148,3 +149,48 @@ def test_a_fan_out_that_cuts_the_backbone_is_dangerous() -> None:
 def test_the_model_is_built_once_per_backup() -> None:
     assert build_model("ios", IOS) is build_model("ios", IOS)
     assert build_model("ios", IOS + "\nhostname r1b\n") is not build_model("ios", IOS)
+
+
+# Abbreviations at every keyword position, read as the device reads them (issue 16): (platform, as typed,
+# the same block in full). With no backup both are judged alike and name the same protected part. (``ip rou``
+# is no example: it is ambiguous on the device too, ``route`` or ``routing``.)
+ABBREVIATED = [
+    ("ios", "conf t\nip pre OURS seq 5 permit 203.0.113.0/24\nend",
+     "configure terminal\nip prefix-list OURS seq 5 permit 203.0.113.0/24\nend"),
+    ("ios", "conf t\nno ip pre OURS\nend", "configure terminal\nno ip prefix-list OURS\nend"),
+    ("ios", "conf t\nrouter bg 64510\n neighbor 10.0.0.1 remote-as 65001\nend",
+     "configure terminal\nrouter bgp 64510\n neighbor 10.0.0.1 remote-as 65001\nend"),
+    ("ios", "conf t\nint lo0\n shut\nend", "configure terminal\ninterface lo0\n shutdown\nend"),
+    ("frr", "CONF T\nip PRE OURS SEQ 5 PERMIT 203.0.113.0/24\nend",
+     "configure terminal\nip prefix-list OURS seq 5 permit 203.0.113.0/24\nend"),
+    ("eos", "conf\nip pref OURS seq 5 permit 10.0.0.0/8\nend",
+     "configure\nip prefix-list OURS seq 5 permit 10.0.0.0/8\nend"),
+    ("junos", "configure\nset pol policy-st X term Y then rej\ncommit",
+     "configure\nset policy-options policy-statement X term Y then reject\ncommit"),
+    ("junos", "configure\nset pro bg group G neighbor 10.0.0.1\ncommit",
+     "configure\nset protocols bgp group G neighbor 10.0.0.1\ncommit"),
+    ("junos", "configure\nedit pol\nset policy-st X then rej\ncommit",
+     "configure\nset policy-options policy-statement X then reject\ncommit"),
+]
+
+
+@pytest.mark.parametrize(("platform", "typed", "full"), ABBREVIATED)
+def test_abbreviations_at_every_keyword_position_are_read_in_full(platform: str, typed: str, full: str) -> None:
+    device = Device("r9", platform, "192.0.2.19", username="oob", links=(Link("Lo0", "mgmt"),))
+    short = judge(typed, config=None, device=device, platform=platform)
+    whole = judge(full, config=None, device=device, platform=platform)
+    assert whole.verdict is Verdict.DANGEROUS, whole.reasons  # every example changes a protected part
+    assert (short.verdict, short.reasons[0].split("`")[-1]) == (whole.verdict, whole.reasons[0].split("`")[-1])
+    typed_texts = [s.text for s in statements(platform, typed) if s.mode == "config"]
+    assert typed_texts == [s.text for s in statements(platform, full) if s.mode == "config"]
+
+
+def test_an_abbreviation_is_read_against_its_own_context() -> None:
+    """``set`` inside a route-map is ``set``, not IS-IS's ``set-overload-bit``; ``sh /x`` is still a shell."""
+    assert judge("conf t\nroute-map UP-OUT permit 10\n set as-path prepend 64510\nend").verdict is Verdict.CHANGE
+    assert [s.text for s in statements("ios", "conf t\nroute-map X permit 10\n set as-path prepend 1\nend")][-1] \
+        == "set as-path prepend 1"
+    assert statements("eos", "sh /tmp/x.sh")[0].text == "sh /tmp/x.sh"
+    used = judge("configure\nset pol policy-st UP-OUT term A then rej\ncommit", config=JUNOS, device=MX,
+                 platform="junos")
+    assert used.verdict is Verdict.DANGEROUS and "bgp group up" in used.reasons[0].lower()
