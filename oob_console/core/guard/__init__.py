@@ -40,9 +40,10 @@ def forget() -> None:
     forget_blast()
     from oob_console.core.guard.candidate import cisco_statements, junos_statements
     from oob_console.core.guard.config_model import build_model, match_interface
+    from oob_console.core.guard.keywords import contexts, expand_keywords
     from oob_console.core.guard.model import forget as forget_model
 
-    for cached in (cisco_statements, junos_statements, build_model, match_interface):
+    for cached in (cisco_statements, junos_statements, build_model, match_interface, expand_keywords, contexts):
         cached.cache_clear()
     forget_model()
 

@@ -63,6 +63,21 @@ def _chain(grammar: Grammar, ctx: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+_STARTS: dict[Node, dict[str, tuple[str, ...]]] = {}  # part of the compiled grammar: never forgotten
+
+
+def _keywords_at(node: Node) -> dict[str, tuple[str, ...]]:
+    """Every prefix of a keyword ``node`` allows -> the keywords it starts (worked out once per node)."""
+    found = _STARTS.get(node)
+    if found is None:
+        index: dict[str, list[str]] = {}
+        for word in node.lits:
+            for n in range(1, len(word) + 1):
+                index.setdefault(word[:n], []).append(word)
+        found = _STARTS[node] = {p: tuple(words) for p, words in index.items()}
+    return found
+
+
 @lru_cache(maxsize=1 << 14)
 def expand_keywords(platform: str, where: tuple[str, ...], line: str) -> str:
     """``line`` (lowercased, single-spaced) read in the grammar contexts ``where`` (see :func:`contexts`)
@@ -74,24 +89,26 @@ def expand_keywords(platform: str, where: tuple[str, ...], line: str) -> str:
         return line
     out = list(toks)
     frontier: dict[int, list[Node]] = {0: list(roots)}
-    for i in range(len(toks)):
-        nodes = list({id(n): n for n in frontier.pop(i, ())}.values())
+    for i, tok in enumerate(toks):
+        nodes = frontier.pop(i, None)
         if i == 1 and out[0] in _LEADS:
-            nodes.extend(roots)
+            nodes = [*(nodes or ()), *roots]
         if not nodes:
+            if not frontier:
+                break  # no keyword path reaches further: the rest stays as typed
             continue
-        tok = toks[i]
         shell = i == 0 and len(toks) > 1 and toks[1].startswith(("/", "./", "-"))  # "sh /x.sh" runs a shell
         if not shell and not any(tok in n.lits for n in nodes):
-            full = {w for n in nodes for w in n.lits if w.startswith(tok)}
+            full = {w for n in nodes for w in _keywords_at(n).get(tok, ())}
             if len(full) == 1:
                 out[i] = full.pop()
-        word, read = out[i], tuple(out)
-        for node in nodes:
+        word, read = out[i], None
+        for node in set(nodes):
             child = node.lits.get(word)
             if child is not None:
                 frontier.setdefault(i + 1, []).append(child)
             for kind, child in node.args:
+                read = read or tuple(out)
                 for end in ARGS[kind](read, i):
                     frontier.setdefault(end, []).append(child)
     return " ".join(out)
