@@ -24,7 +24,7 @@ from oob_console.core.devices.inventory import BgpSession, Device, Inventory, Li
 from oob_console.core.guard.decision import CheckerReport, GuardPolicy, GuardRequest, Verdict, unknown_platform
 from oob_console.core.guard.effects import Effect, Extractor
 
-PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos")
+PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos", "nxos")
 _NAME = re.compile(r"^([a-z][a-z_-]*?)[-_]?(\d[\d/:]*)(?:\.\d+)?$")
 _ITEM = re.compile(r"^([a-z][a-z_-]*?)?[-_]?\s*((?:\d+[/:])*)(\d+)"  # type, leading numbers, last number
                    r"(?:\s*(?:-|to\s+[a-z_-]*[-_]?(?:\d+[/:])*)\s*(\d+))?$")  # "- 4" or "to et-0/0/4"

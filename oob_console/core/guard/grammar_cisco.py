@@ -231,6 +231,7 @@ show ...                          = R | reads state
 no (ip|ipv6) forwarding ...       = D | turns forwarding off on the whole router
 """
 
+NXOS = IOS  # first run: the IOS rules unchanged
 
 _START = ("exec", "config", "if", "bgp", "igp", "line")
 
@@ -284,7 +285,7 @@ def _free_text(toks: tuple[str, ...]) -> bool:
     return any(len(t) >= 4 and w.startswith(t) for t in toks[:4] for w in _FREE_TEXT)
 
 
-CISCO_PLATFORMS = ("ios", "iosxr", "eos", "frr")
+CISCO_PLATFORMS = ("ios", "iosxr", "eos", "frr", "nxos")
 
 
 def cisco_dialect(name: str) -> Dialect:
@@ -295,6 +296,8 @@ def cisco_dialect(name: str) -> Dialect:
         return CiscoDialect("iosxr", Grammar.compile(COMMON, IOSXR), ("file", "tee"), {"do": "exec", "admin": "exec"})
     if name == "eos":
         return CiscoDialect("eos", Grammar.compile(COMMON, EOS), ("redirect", "tee", "append"), {"do": "exec"})
+    if name == "nxos":
+        return CiscoDialect("nxos", Grammar.compile(COMMON, NXOS), ("redirect", "tee", "append"), {"do": "exec"})
     if name == "frr":
         return CiscoDialect("frr", Grammar.compile(COMMON, FRR), (), {"do": "exec"})
     raise KeyError(name)
