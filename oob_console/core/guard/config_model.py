@@ -215,9 +215,9 @@ def _index_cisco(model: ConfigModel) -> None:
             parts = top.split()
             if len(parts) >= 4:
                 model.login_lists[parts[3]] = " ".join(parts[4:])
-        elif top.startswith("alias "):
+        elif top.startswith(("alias ", "cli alias name ")):
             _alias(model, path)
-        elif top.startswith("boot system"):
+        elif top.startswith(("boot system", "boot nxos", "boot kickstart")):
             model.boot_files.update(_files(top))
         elif top.startswith("interface "):
             _interface(model, path)
@@ -252,6 +252,8 @@ def _bgp_user(model: ConfigModel, path: Path) -> str:
 
 def _alias(model: ConfigModel, path: Path) -> None:
     words = path[0].split()
+    if words[:3] == ["cli", "alias", "name"]:  # NX-OS: "cli alias name NAME COMMAND..."
+        words = words[2:]
     if len(path) == 1:
         if len(words) >= 3 and words[1] in ("exec", "configure", "interface", "router") and model.platform != "eos":
             model.aliases[words[2]] = " ".join(words[3:])
@@ -283,14 +285,16 @@ def _interface(model: ConfigModel, path: Path) -> None:
     if len(path) == 1:
         return
     words = line.split()
-    if line.startswith(("vrf forwarding ", "vrf member ", "vrf ", "ip vrf forwarding ")) and "mgmt" in line:
+    if line.startswith(("vrf forwarding ", "vrf member ", "vrf ", "ip vrf forwarding ")) and (
+            "mgmt" in line or words[-1] == "management"):
         model.mgmt_vrf = words[-1]
         model.mgmt_ifs.add(name)
     if words[0] == "channel-group" and len(words) > 1:
         _member(model, name, _bundle_name(model, words[1]))
     elif line.startswith("bundle id ") and len(words) > 2:
         _member(model, name, f"bundle-ether{words[2]}")
-    elif line.startswith(("lacp min-bundle ", "port-channel min-links ", "bundle minimum-active links ")):
+    elif line.startswith(("lacp min-bundle ", "lacp min-links ", "port-channel min-links ",
+                          "bundle minimum-active links ")):
         model.bundles.setdefault(name, Bundle(name)).min_links = int(words[-1]) if words[-1].isdigit() else 1
     elif line.startswith("bond-slave ") or line.startswith("bond-slaves "):
         for member in words[1:]:

@@ -42,7 +42,7 @@ HANDLERS = ("event manager", "event-handler", "daemon", "kron", "schedule", "sch
 HANDLER_RUNS = ("cli", "bash", "exec", "command", "script", "python", "op ", "file", "run", "policy", "directory",
                 ".tcl", ".py", ".slax")
 MGMT_SERVICES = ("management ssh", "management api", "management console", "management telnet", "ip ssh",
-                 "ssh server", "ssh ", "netconf-yang", "netconf", "restconf", "feature ssh", "nxapi", "ip http",
+                 "ssh server", "ssh ", "netconf-yang", "netconf", "restconf", "feature ssh", "feature nxapi", "nxapi", "ip http",
                  "system services")
 BGP_HARMLESS = ("bgp bestpath", "bgp log-neighbor-changes", "bgp ebgp-requires-policy", "timers", "bgp graceful",
                 "log-neighbor-changes", "bgp default local-preference")
@@ -229,8 +229,10 @@ def judge_config(stmt: Stmt, ctx: Context) -> Judged:
 
 
 def _indirection(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
-    if top.startswith("alias"):
+    if top.startswith(("alias", "cli alias name ")):
         words = (stmt.path[0] if stmt.path else body).split()
+        if words[:3] == ["cli", "alias", "name"]:  # NX-OS: "cli alias name NAME COMMAND..."
+            words = words[2:]
         if stmt.path:  # EOS multi-line alias: "10 configure" lines
             name = words[1]
             line = " ".join(stmt.text.split()[1:])
@@ -273,6 +275,8 @@ def _management(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
             return D, (f"the login list {body.split()[3]} would not fall back to local users; the console's user "
                        "is local")
         return C, "a login list that keeps local users"
+    if body.startswith("aaa authentication login ") and stmt.negated and "fallback" in body and "local" in body:
+        return D, "removes the fallback to local users when the AAA servers fail: the console's user is local"
     if body.startswith("system authentication-order") and not stmt.negated and "password" not in body:
         return D, "the authentication order would not fall back to local passwords"
     if body.startswith("system management-instance"):
@@ -366,6 +370,10 @@ def _service(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged:
             return D, "the management plane would no longer allow the OOB host as a peer"
     if stmt.path and not stmt.negated and body.split()[0] == "shutdown":
         return D, f"shuts {stmt.path[0]} down"
+    moved = re.search(r"\buse-vrf (\S+)", body)
+    mgmt_vrf = (ctx.model.mgmt_vrf if ctx.model is not None else "") or "management"
+    if moved and not stmt.negated and moved.group(1) != mgmt_vrf:
+        return D, f"moves {top.split()[0]} to VRF {moved.group(1)}: the console reaches it in VRF {mgmt_vrf}"
     if stmt.path and body.startswith("vrf") and not top.startswith("management api"):
         return D, f"moves {stmt.path[0]} to another VRF: the console reaches it in the management VRF"
     m = re.search(r"(?:ip access-group|access-class|ipv4 access-list|access-list) (\S+)", body)
