@@ -255,6 +255,21 @@ class BlastChecker:
         backbone = _backbone_ends(inventory, request.devices)
         self._share(damage, "backbone link ends in the inventory", backbone, ends, policy.backbone_share,
                     "backbone_share")
+        self._isolated(inventory, request.devices, ends, damage)
+
+    @staticmethod
+    def _isolated(inventory: Inventory, targets: tuple[Device, ...], ends: set[End], damage: _Damage) -> None:
+        """A device whose every link to another device goes down (it had at least two) is cut off, whatever
+        the kind of those links: the 2021 shape, one harmless-looking disable on each of its neighbours."""
+        touched = {name for name, _ in ends}
+        for name in sorted(touched):
+            device = next((d for d in targets if d.name == name), None) or inventory.get(name)
+            if device is None:
+                continue
+            linked = {(device.name, lk.interface) for lk in device.links if lk.peer_device}
+            if len(linked) >= 2 and linked <= ends:
+                damage.dangerous.append(f"takes down all {len(linked)} links of {device.name} to other devices: "
+                                        f"{device.name} is cut off")
 
     @staticmethod
     def _share(damage: _Damage, what: str, total: set[End], down: set[End], limit: float, key: str) -> None:

@@ -122,7 +122,25 @@ def _expand_line(line: str, config: bool) -> str:
         words[1] = _expand(words[1], _CONFIG_WORDS)
     if config and words[0] in ("sh", "shu", "shut"):
         words[0] = "shutdown"
+    if config:
+        at = 1 if words[0] in ("no", "default") else 0
+        if words[at] in ("ip", "ipv6", "ipv4") and len(words) > at + 1:
+            words[at + 1] = _expand_ip(words[at + 1], words[at + 2:])
     return " ".join(words)
+
+
+_IP_WORDS = ("prefix-list", "route", "routing", "ssh", "http", "vrf", "community-list", "as-path", "cef",
+             "forwarding", "unicast-routing", "address", "ospf", "router", "domain-name", "name-server")
+
+
+def _expand_ip(word: str, after: list[str]) -> str:
+    """The keyword after ``ip``: ``ip acc NAME`` defines an access list, ``ip acc NAME in`` applies one."""
+    found = [w for w in ("access-list", "access-group", "access-class") if w.startswith(word)]
+    if len(word) >= 3 and found:
+        if len(found) == 1:
+            return found[0]
+        return "access-group" if after[-1:] in (["in"], ["out"]) else "access-list"
+    return _expand(word, _IP_WORDS)
 
 
 def _starts(line: str, prefixes: tuple[str, ...]) -> bool:
