@@ -46,7 +46,8 @@ _CONFIG_WORDS = ("interface", "shutdown", "router", "route-map", "description", 
                  "control-plane", "aaa", "crypto", "channel-group", "lacp", "port-channel", "bundle", "vrf",
                  "policy-map", "class", "police", "no", "default", "do", "address-family", "network", "commit",
                  "abort", "exit-address-family", "exit-vrf", "remote-as", "update-source", "password",
-                 "maximum-prefix", "maximum-routes", "activate")
+                 "maximum-prefix", "maximum-routes", "activate", "cli", "feature", "nxapi", "copp", "template",
+                 "inherit")
 
 
 _JUNOS_WORDS = ("show", "request", "clear", "file", "configure", "start", "op", "restart", "ping", "traceroute",
@@ -124,11 +125,22 @@ def _expand_line(line: str, config: bool) -> str:
         words[0] = "shutdown"
     if config:
         at = 1 if words[0] in ("no", "default") else 0
+        for i, path in ((at, words[at]), (at + 1, " ".join(words[at:at + 2]))):
+            following = _KEYWORDS_AFTER.get(path)
+            if following and len(words) > i + 1:
+                words[i + 1] = _expand(words[i + 1], following)
         if words[at] in ("ip", "ipv6", "ipv4") and len(words) > at + 1:
             words[at + 1] = _expand_ip(words[at + 1], words[at + 2:])
     return " ".join(words)
 
 
+# Keyword paths whose next word is a keyword too (abbreviated as the device allows: ``eve man app X``).
+_KEYWORDS_AFTER = {
+    "cli": ("alias", "var"), "cli alias": ("name",), "event": ("manager",),
+    "event manager": ("applet", "environment", "policy", "run"), "aaa": ("authentication", "authorization",
+                                                                        "accounting", "group", "new-model"),
+    "aaa authentication": ("login",), "copp": ("profile",),
+}
 _IP_WORDS = ("prefix-list", "route", "routing", "ssh", "http", "vrf", "community-list", "as-path", "cef",
              "forwarding", "unicast-routing", "address", "ospf", "router", "domain-name", "name-server")
 

@@ -20,6 +20,7 @@ from oob_console.core.guard.candidate import _starts as starts
 from oob_console.core.guard.config_model import ConfigModel, cisco_paths, match_interface, norm
 from oob_console.core.guard.decision import GuardPolicy, Verdict
 from oob_console.core.guard.model_acl import acl_line, add_entry, expand_spec, first_match
+from oob_console.core.guard.model_files import delete_judged, is_running, is_startup
 
 D, C, R = Verdict.DANGEROUS, Verdict.CHANGE, Verdict.READ_ONLY
 Judged = tuple[Verdict, str]
@@ -35,14 +36,14 @@ HOST_KEYS = ("reset ssh hostkey", "crypto key zeroize", "crypto key generate", "
 RELOADS = ("reload", "reboot", "halt", "poweroff", "request system reboot", "request system halt",
            "request system power-off", "request vmhost reboot", "request vmhost halt", "request vmhost power-off",
            "request chassis", "systemctl reboot", "shutdown -r")
-IMAGE_SUFFIXES = (".bin", ".swi", ".img", ".iso", ".pkg", ".rpm", ".tar", ".vmlinuz", ".squashfs")
 NULLS = ("null0", "null", "blackhole", "discard", "reject", "nullroute")
 HANDLERS = ("event manager", "event-handler", "daemon", "kron", "schedule", "scheduler", "event-options",
             "system scripts", "trigger")
 HANDLER_RUNS = ("cli", "bash", "exec", "command", "script", "python", "op ", "file", "run", "policy", "directory",
                 ".tcl", ".py", ".slax")
 MGMT_SERVICES = ("management ssh", "management api", "management console", "management telnet", "ip ssh",
-                 "ssh server", "ssh ", "netconf-yang", "netconf", "restconf", "feature ssh", "feature nxapi", "nxapi", "ip http",
+                 "ssh server", "ssh ", "netconf-yang", "netconf", "restconf", "feature ssh", "feature nxapi",
+                 "nxapi", "ip http",
                  "system services")
 BGP_HARMLESS = ("bgp bestpath", "bgp log-neighbor-changes", "bgp ebgp-requires-policy", "timers", "bgp graceful",
                 "log-neighbor-changes", "bgp default local-preference")
@@ -182,26 +183,13 @@ def judge_exec(stmt: Stmt, ctx: Context) -> Judged:
     if starts(text, RELOADS) and not text.startswith("reload cancel"):
         return D, "reloads the device: every link and session on it drops"
     if first in ("delete", "erase", "rm", "format", "unlink") or text.startswith("file delete"):
-        return _delete(words, ctx)
+        return delete_judged(words, ctx.model)
+    if first == "copy" and len(words) >= 3 and is_startup(words[2]) and not is_running(words[1]):
+        return D, (f"replaces the configuration the device boots from with {words[1]}, which the guard cannot "
+                   "read")
     if _is_read(text):
         return R, ""
     return C, "an exec command that changes state"
-
-
-def _delete(words: list[str], ctx: Context) -> Judged:
-    for word in words[1:]:
-        if word.startswith("/") and ":" not in word and not any(c in word for c in "./"):
-            continue
-        name = word.split(":", 1)[-1].rstrip("/").rsplit("/", 1)[-1]
-        if not name or name.startswith("-"):
-            continue
-        if ctx.model is not None and name in ctx.model.boot_files:
-            return D, f"deletes {name}, the image the device boots from (boot system)"
-        if "startup-config" in name or name in ("juniper.conf.gz", "juniper.conf", "frr.conf", "startup-config"):
-            return D, f"deletes {name}, the configuration the device boots from"
-        if name.endswith(IMAGE_SUFFIXES) and (ctx.model is None or not ctx.model.boot_files):
-            return D, f"deletes {name}, which may be the image the device boots from"
-    return C, "deletes a file the device does not boot from"
 
 
 # --- config -------------------------------------------------------------------------------------
