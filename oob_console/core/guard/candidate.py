@@ -125,8 +125,8 @@ def _expand_line(line: str, config: bool) -> str:
         words[0] = "shutdown"
     if config:
         at = 1 if words[0] in ("no", "default") else 0
-        for i, path in ((at, words[at]), (at + 1, " ".join(words[at:at + 2]))):
-            following = _KEYWORDS_AFTER.get(path)
+        for i in (at, at + 1):  # each word expanded before the next is looked up
+            following = _KEYWORDS_AFTER.get(" ".join(words[at:i + 1]))
             if following and len(words) > i + 1:
                 words[i + 1] = _expand(words[i + 1], following)
         if words[at] in ("ip", "ipv6", "ipv4") and len(words) > at + 1:
