@@ -123,7 +123,7 @@ def _expand_line(line: str, config: bool) -> str:
         words[1] = _expand(words[1], _CONFIG_WORDS)
     if config and words[0] in ("sh", "shu", "shut"):
         words[0] = "shutdown"
-    if config:
+    if config and len(words) > 1:
         at = 1 if words[0] in ("no", "default") else 0
         for i in (at, at + 1):  # each word expanded before the next is looked up
             following = _KEYWORDS_AFTER.get(" ".join(words[at:i + 1]))

@@ -128,8 +128,8 @@ def test_nxos_protected_parts(line: str, part: str) -> None:
     ("permit tcp 192.0.2.250/32 any eq 22", "permit"), ("permit icmp any any", "deny"),
     ("permit tcp any eq 22 any established", "deny"), ("permit tcp 192.0.2.250/32 any eq 443", "deny"),
     ("permit tcp any any range 20 25", "permit"), ("permit tcp any gt 1023 any eq 22", "deny"),
-    ("deny tcp any gt 1023 any eq 22", "deny"), ("permit ip 192.0.2.0/24 any", "permit"), ("permit ip 192.0.2.0/26 any", "deny"),
-    ("deny udp any any", "deny"),
+    ("deny tcp any gt 1023 any eq 22", "deny"), ("permit ip 192.0.2.0/24 any", "permit"),
+    ("permit ip 192.0.2.0/26 any", "deny"), ("deny udp any any", "deny"),
 ])
 def test_the_acl_reader_asks_for_the_consoles_ssh(entry: str, action: str) -> None:
     """A permit saves the console only if it surely takes its new SSH connection; a deny counts if it may."""
