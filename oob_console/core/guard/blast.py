@@ -181,8 +181,10 @@ class BlastChecker:
     @staticmethod
     def _links(effect: Effect, device: Device, where: str, damage: _Damage) -> None:
         spec = effect.target
-        lag_members = [link for link in device.links if link.lag and same_interface(spec, link.lag)]
         named = spec_matcher(spec)
+        # a bundle named (or matched by a range such as port-channel*) takes its members with it
+        lag_members = [link for link in device.links if link.lag and (same_interface(spec, link.lag)
+                                                                      or named(link.lag))]
         hit = lag_members or [link for link in device.links if named(link.interface)]
         if hit:
             damage.ends.update((device.name, link.interface) for link in hit)

@@ -17,6 +17,7 @@ from oob_console.core.guard.model import ModelChecker
 from oob_console.core.guard.model_acl import first_match
 from oob_console.core.guard.protected import protected_part
 from oob_console.core.guard.rules import RuleChecker
+from tests.guard_support import nxos_inventory
 
 R, C, D = Verdict.READ_ONLY, Verdict.CHANGE, Verdict.DANGEROUS
 POLICY = GuardPolicy(oob_addresses=("192.0.2.250",))
@@ -156,3 +157,16 @@ def test_blast_a_device_cut_off_by_links_of_any_kind() -> None:
     assert both.verdict is D and any("e1 is cut off" in r for r in both.reasons)
     one = BlastChecker().check(GuardRequest("nxos", text, (n1,), inv), POLICY)
     assert one.verdict is C
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("conf t\nno feature bgp", "BGP sessions"), ("conf t\nno feature ospf", "critical links"),
+    ("conf t\nno feature lacp", "members of bundle port-channel10"), ("install all nxos bootflash:n.bin", "reloads"),
+])
+def test_blast_measures_nxos_features_and_installs(text: str, why: str) -> None:
+    inv = nxos_inventory()
+    bb1 = inv.get("fra-nx-bb1")
+    assert bb1 is not None
+    report = BlastChecker().check(GuardRequest("nxos", text, (bb1,), inv), POLICY)
+    assert report.verdict is D and why in " ".join(report.reasons)
+    assert BlastChecker().check(GuardRequest("nxos", "conf t\nno feature tacacs+", (), inv), POLICY).verdict is C
