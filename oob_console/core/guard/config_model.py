@@ -183,7 +183,7 @@ def _index_cisco(model: ConfigModel) -> None:
         words = line.split()
         if top.startswith("router bgp"):
             m = _NEIGHBOR.match(line)
-            scope = next((p for p in path[1:] if p.startswith(("neighbor ", "neighbor-group "))), "")
+            scope = next((p for p in path[1:] if p.startswith(("neighbor ", "neighbor-group ", "template peer "))), "")
             if m:
                 name, rest = m.group(1), m.group(2) or ""
                 attrs = model.neighbors.setdefault(name, {})
@@ -197,12 +197,15 @@ def _index_cisco(model: ConfigModel) -> None:
             if line.startswith("neighbor-group "):
                 model.groups.add(words[1])
                 model.neighbors.setdefault(words[1], {})
+            if line.startswith("template peer ") and len(words) > 2:  # NX-OS: a group its sessions inherit
+                model.groups.add(words[2])
+                model.neighbors.setdefault(words[2], {})
             if scope:
-                sname = scope.split()[1]
+                sname = scope.split()[2 if scope.startswith("template ") else 1]
                 attrs = model.neighbors.setdefault(sname, {})
                 if not line.startswith(("neighbor", "address-family")):
                     attrs[words[0]] = line
-                if line.startswith("use neighbor-group "):
+                if line.startswith(("use neighbor-group ", "inherit peer ")):
                     model.group_of[sname] = words[-1]
             who = _bgp_user(model, path)
             refs.append((who, path))
@@ -243,7 +246,7 @@ _NUMBERED_AFTER = frozenset({"access-class", "access-group", "address", "list", 
 
 def _bgp_user(model: ConfigModel, path: Path) -> str:
     for part in reversed(path):
-        m = _NEIGHBOR.match(part) or re.match(r"^neighbor-group (\S+)", part)
+        m = _NEIGHBOR.match(part) or re.match(r"^(?:neighbor-group|template peer) (\S+)", part)
         if m:
             name = m.group(1)
             return f"BGP {'group' if name in model.groups or not _ADDRESS.fullmatch(name) else 'neighbour'} {name}"

@@ -467,7 +467,8 @@ def _bgp(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
         if not top.startswith("router bgp") or (stmt.opener and not stmt.negated):
             return None if not top.startswith("router bgp") else (R, "")
         m = _SUBJECT.match(body)
-        scope = next((p.split()[1] for p in reversed(stmt.path) if p.startswith(("neighbor ", "neighbor-group "))), "")
+        scope = next((p.split()[2 if p.startswith("template ") else 1] for p in reversed(stmt.path)
+                      if p.startswith(("neighbor ", "neighbor-group ", "template peer "))), "")
         subject = m.group(1) if m else scope
     if any(body.startswith(h) or f" {h}" in body for h in BGP_HARMLESS):
         return C, "a protocol-wide setting that keeps sessions up"

@@ -170,3 +170,21 @@ def test_blast_measures_nxos_features_and_installs(text: str, why: str) -> None:
     report = BlastChecker().check(GuardRequest("nxos", text, (bb1,), inv), POLICY)
     assert report.verdict is D and why in " ".join(report.reasons)
     assert BlastChecker().check(GuardRequest("nxos", "conf t\nno feature tacacs+", (), inv), POLICY).verdict is C
+
+
+def test_the_model_knows_which_sessions_inherit_a_template() -> None:
+    config = NXOS + """router bgp 64510
+  template peer UPSTREAM
+    address-family ipv4 unicast
+      route-map UP-OUT out
+  neighbor 203.0.113.1
+    inherit peer UPSTREAM
+    remote-as 64496
+route-map UP-OUT permit 10
+"""
+    m = build_model("nxos", config)
+    assert "upstream" in m.groups and m.group_of["203.0.113.1"] == "upstream"
+    assert m.used_by["up-out"] == {"BGP group upstream"}
+    got, reasons = model("conf t\nrouter bgp 64510\n template peer UPSTREAM\n  update-source loopback9", config)
+    assert got is D and "BGP group upstream" in " ".join(reasons)
+    assert model("conf t\nrouter bgp 64510\n template peer SPARE\n  remote-as 5", config)[0] is C
