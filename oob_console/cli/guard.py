@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                 "checkers (per-platform rules, blast radius over the inventory, the configuration model over "
                 "each device's latest backup). Prints the verdict, which checker decided, and each checker's "
                 "reasons. Exit 0 read-only, 10 change, 20 dangerous; other codes are errors.")
-    p.add_argument("--platform", "-p", metavar="P", help="frr, ios, iosxr, junos or eos (implied by --device)")
+    p.add_argument("--platform", "-p", metavar="P", help="frr, ios, iosxr, junos, eos or nxos (implied by --device)")
     p.add_argument("--device", "-d", action="append", default=[], metavar="D",
                    help="a target device in the inventory; repeat for a fan-out")
     p.add_argument("--inventory", metavar="FILE", help="inventory TOML (default: inventory.toml in the site)")

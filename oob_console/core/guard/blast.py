@@ -24,7 +24,7 @@ from oob_console.core.devices.inventory import BgpSession, Device, Inventory, Li
 from oob_console.core.guard.decision import CheckerReport, GuardPolicy, GuardRequest, Verdict, unknown_platform
 from oob_console.core.guard.effects import Effect, Extractor
 
-PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos")
+PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos", "nxos")
 _NAME = re.compile(r"^([a-z][a-z_-]*?)[-_]?(\d[\d/:]*)(?:\.\d+)?$")
 _ITEM = re.compile(r"^([a-z][a-z_-]*?)?[-_]?\s*((?:\d+[/:])*)(\d+)"  # type, leading numbers, last number
                    r"(?:\s*(?:-|to\s+[a-z_-]*[-_]?(?:\d+[/:])*)\s*(\d+))?$")  # "- 4" or "to et-0/0/4"
@@ -181,8 +181,10 @@ class BlastChecker:
     @staticmethod
     def _links(effect: Effect, device: Device, where: str, damage: _Damage) -> None:
         spec = effect.target
-        lag_members = [link for link in device.links if link.lag and same_interface(spec, link.lag)]
         named = spec_matcher(spec)
+        # a bundle named (or matched by a range such as port-channel*) takes its members with it
+        lag_members = [link for link in device.links if link.lag and (same_interface(spec, link.lag)
+                                                                      or named(link.lag))]
         hit = lag_members or [link for link in device.links if named(link.interface)]
         if hit:
             damage.ends.update((device.name, link.interface) for link in hit)
@@ -255,6 +257,21 @@ class BlastChecker:
         backbone = _backbone_ends(inventory, request.devices)
         self._share(damage, "backbone link ends in the inventory", backbone, ends, policy.backbone_share,
                     "backbone_share")
+        self._isolated(inventory, request.devices, ends, damage)
+
+    @staticmethod
+    def _isolated(inventory: Inventory, targets: tuple[Device, ...], ends: set[End], damage: _Damage) -> None:
+        """A device whose every link to another device goes down (it had at least two) is cut off, whatever
+        the kind of those links: the 2021 shape, one harmless-looking disable on each of its neighbours."""
+        touched = {name for name, _ in ends}
+        for name in sorted(touched):
+            device = next((d for d in targets if d.name == name), None) or inventory.get(name)
+            if device is None:
+                continue
+            linked = {(device.name, lk.interface) for lk in device.links if lk.peer_device}
+            if len(linked) >= 2 and linked <= ends:
+                damage.dangerous.append(f"takes down all {len(linked)} links of {device.name} to other devices: "
+                                        f"{device.name} is cut off")
 
     @staticmethod
     def _share(damage: _Damage, what: str, total: set[End], down: set[End], limit: float, key: str) -> None:
