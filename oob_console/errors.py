@@ -18,10 +18,12 @@ library's exceptions into this tree at one boundary (``raise ... from exc``).
     ├── ConflictError             9   it already exists / wrong state for this
     └── StorageError             11   local state cannot be read or written
         └── AuditWriteError      11   the audit log cannot be written: the action did not run
+            └── AuditResetError   4   the log is not the one this site sealed: refused until acknowledged
 
 Exit codes 10 and 20 are reserved for verdicts (``oob guard check``: change,
-dangerous), 70 means a bug in oob-console (a traceback is printed), 130 an
-interrupt.
+dangerous), 12 for ``oob audit verify``'s "consistent, but not proven" (no
+verification key was given, so a rebuilt chain would look the same), 70 means
+a bug in oob-console (a traceback is printed), 130 an interrupt.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 EXIT_OK = 0
+EXIT_UNPROVEN = 12  # `oob audit verify`: the chain is consistent but nothing proves who wrote it
 EXIT_BUG = 70
 EXIT_INTERRUPTED = 130
 
@@ -141,3 +144,9 @@ class AuditWriteError(StorageError):
     """The audit log cannot be written, so the action it records did not run."""
 
     exit_code = 11
+
+
+class AuditResetError(AuditWriteError):
+    """The audit log was emptied, deleted, cut or restarted (or lost its key): no appends until acknowledged."""
+
+    exit_code = 4

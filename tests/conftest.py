@@ -7,6 +7,7 @@ is unset and XDG_CONFIG_HOME points into the test's tmp dir, so a real
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -33,6 +34,13 @@ def site(tmp_path: Path) -> Path:
     home = tmp_path / "site"
     init_site(home, name="test")
     return home
+
+
+def genesis_verify_key(home: Path) -> str:
+    """The verification key the site's genesis names (what `oob init` printed), for tests of an intact log."""
+    first = json.loads((home / "audit.jsonl").read_bytes().split(b"\n", 1)[0])
+    assert first["action"] == "audit.genesis"
+    return str(first["details"]["verify_key"])
 
 
 def run_oob(*args: str, home: Path | None = None, input: str | bytes | None = None,

@@ -131,17 +131,21 @@ class CredentialStore:
             if cur.rowcount == 0:
                 raise ConflictError(f"key {key_id} is not an active key", hint="see 'oob key list'")
 
-    def advance_counter(self, key_id: str, counter: int, at: str, *, stream: str = "login") -> bool:
+    def advance_counter(self, key_id: str, counter: int, at: str, *, stream: str = "login",
+                        allow_zero: bool = False) -> bool:
         """Record ``counter`` only if it moves forward in its stream and the key is not revoked.
 
         ``stream`` is "login" (logins) or "approval" (approval signatures); False if it did not move.
+        ``allow_zero``: a key without a counter (0 after 0) is accepted (``[auth] allow_zero_counter``).
         """
         column = {"login": "counter", "approval": "approval_counter"}[stream]
+        zero_ok = 1 if allow_zero and counter == 0 else 0
         with self.db.tx() as conn:
             cur = conn.execute(
                 f"UPDATE credentials SET {column} = ?, last_used = ? "  # noqa: S608 - column from a fixed map
-                f"WHERE key_id = ? AND revoked IS NULL AND ({column} IS NULL OR {column} < ?)",
-                (counter, at, key_id, counter),
+                f"WHERE key_id = ? AND revoked IS NULL AND ({column} IS NULL OR {column} < ? "
+                f"OR (? = 1 AND {column} = 0))",
+                (counter, at, key_id, counter, zero_ok),
             )
             return cur.rowcount == 1
 

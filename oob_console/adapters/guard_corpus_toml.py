@@ -80,8 +80,8 @@ def _cases(file: Path, inventory: Inventory) -> list[Case]:
     try:
         text = file.read_text(encoding="utf-8")
         data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read corpus file: {exc}", where=str(file)) from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise ConfigError(f"cannot read corpus file: {exc or 'nested too deeply'}", where=str(file)) from None
     default_platform = data.get("platform")
     out = []
     for index, raw in enumerate(data.get("case", [])):

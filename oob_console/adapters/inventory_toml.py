@@ -43,6 +43,9 @@ def parse_inventory(text: str, where: str) -> Inventory:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"inventory is not valid TOML: {exc}", where=where, hint="fix the syntax") from None
+    except RecursionError:
+        raise ConfigError("inventory is not usable TOML: arrays or tables nested too deeply", where=where,
+                          hint="no inventory field nests more than a few levels") from None
     try:
         inventory = load_dataclass(Inventory, data)
     except SchemaError as exc:

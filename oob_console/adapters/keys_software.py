@@ -98,8 +98,12 @@ def _attestation(aaguid: bytes) -> tuple[bytes, bytes]:
     return pem, cert.public_bytes(serialization.Encoding.DER)
 
 
-def create_state(path: Path) -> None:
-    """Write a new soft key's state file (0600); refuses to replace an existing one."""
+def create_state(path: Path, *, zero_counter: bool = False) -> None:
+    """Write a new soft key's state file (0600); refuses to replace an existing one.
+
+    ``zero_counter``: a key without a signature counter (it always signs 0), as
+    WebAuthn allows; for testing the ``[auth] allow_zero_counter`` policy.
+    """
     pem, der = _attestation(SOFT_AAGUID)
     state = {
         "format": STATE_FORMAT,
@@ -107,6 +111,7 @@ def create_state(path: Path) -> None:
         "master": base64.b64encode(os.urandom(32)).decode(),
         "counter": 0, "pin_hash": None, "pin_retries": PIN_RETRIES,
         "attestation_key": pem.decode(), "attestation_cert": base64.b64encode(der).decode(),
+        "zero_counter": zero_counter,
     }
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -296,7 +301,7 @@ class SoftAuthenticator:
                 raw = int2bytes(private.private_numbers().private_value, 32)
             cred_id = self._seal(state, rp_hash, alg, raw)
             self._touch()
-            state["counter"] += 1
+            state["counter"] = 0 if state.get("zero_counter") else state["counter"] + 1
             flags = 0x01 | 0x40 | (0x04 if uv else 0)
             attested = SOFT_AAGUID + struct.pack(">H", len(cred_id)) + cred_id + cbor.encode(_cose(private))
             auth_data = rp_hash + bytes([flags]) + struct.pack(">I", state["counter"]) + attested
@@ -323,7 +328,7 @@ class SoftAuthenticator:
                 raise _Fail(ERR.NO_CREDENTIALS)
             if up:
                 self._touch()
-            state["counter"] += 1
+            state["counter"] = 0 if state.get("zero_counter") else state["counter"] + 1
             flags = (0x01 if up else 0) | (0x04 if uv else 0)
             auth_data = rp_hash + bytes([flags]) + struct.pack(">I", state["counter"])
             signature = _sign(private, auth_data + client_data_hash)
@@ -468,13 +473,13 @@ def open_device(path: Path, *, presence: Callable[[], bool] = lambda: True) -> C
     return CtapHidDevice(descriptor, SoftHidConnection(SoftAuthenticator(path, presence=presence)))
 
 
-def create(path: Path, *, pin: str | None = None) -> None:
+def create(path: Path, *, pin: str | None = None, zero_counter: bool = False) -> None:
     """Make a new soft key at ``path``; set its PIN through CTAP2 clientPIN, as a platform would.
 
     Raises:
         StorageError: ``path`` exists already.
     """
-    create_state(path)
+    create_state(path, zero_counter=zero_counter)
     if pin:
         device = open_device(path)
         try:

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from oob_console.adapters.files_safe import check_parents, check_private
 from oob_console.errors import StorageError
 
 _V1 = """
@@ -86,16 +87,12 @@ class SqliteStore:
     def _open(self, busy_timeout: float) -> sqlite3.Connection:
         path = self.path
         try:
+            check_parents(path)  # the store holds the credentials: nobody else may swap or read it
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             try:
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
             except FileExistsError:
-                mode = path.stat().st_mode
-                if mode & 0o077:
-                    raise StorageError(
-                        f"the store is readable by others (mode {mode & 0o777:o})",
-                        where=str(path), hint=f"chmod 600 {path}",
-                    ) from None
+                check_private(path)
         except OSError as exc:
             raise self._fail("cannot create the store", exc) from None
         damaged = "move the damaged file aside (keep it as evidence) and restore a copy or import a bundle"

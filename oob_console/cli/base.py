@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -14,10 +16,15 @@ if TYPE_CHECKING:
     from oob_console.wiring import Services
 
 
+_LONG_QUOTED = re.compile(r"'([^']{60,})'")
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (an OobError), not usage text and exit."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse quotes the offending value: a 5,000-digit one is cut, the line stays one line
+        message = _LONG_QUOTED.sub(lambda m: f"'{m.group(1)[:40]}...'", message)
         raise UsageError(message, where=self.prog, hint=f"see '{self.prog} --help'")
 
 
@@ -28,6 +35,9 @@ class Output:
     data: Any
     text: str = ""
     exit_code: int = 0
+    # Bytes for another program (signed canonical bytes, a bundle), printed exactly. Everything
+    # else is shown through render.text.printable: outside text never drives the terminal.
+    raw: bool = False
 
 
 class Context:
@@ -87,4 +97,12 @@ def group(
 
 
 def dump_json(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, default=str, ensure_ascii=False)
+    """--json output: C1, bidi and invisible characters escaped (render.text.json_safe); the values are unchanged."""
+    from oob_console.render.text import json_safe
+
+    return json_safe(json.dumps(value, indent=2, sort_keys=True, default=str, ensure_ascii=False))
+
+
+def for_a_program() -> bool:
+    """stdout is not a terminal: data output (``Output.raw``) may go out byte-exact."""
+    return not sys.stdout.isatty()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from oob_console.cli.base import Context, Output, command, group
+from oob_console.cli.base import Context, Output, command, for_a_program, group
 from oob_console.cli.key_prompt import add_approval_options, approve_from
 from oob_console.core.timefmt import parse_duration
 from oob_console.errors import UsageError
@@ -55,8 +55,9 @@ def cmd_request_drill(args: argparse.Namespace, ctx: Context) -> Output:
 def cmd_show(args: argparse.Namespace, ctx: Context) -> Output:
     raw = ctx.app.approvals.canonical(args.id)
     text = raw.decode("utf-8")
-    # print() adds the final newline back: stdout carries exactly the canonical bytes
-    return Output({"id": args.id, "canonical": text}, text[:-1])
+    # print() adds the final newline back: stdout carries exactly the canonical bytes (on a terminal,
+    # for a person, they are shown sanitised)
+    return Output({"id": args.id, "canonical": text}, text[:-1], raw=for_a_program())
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> Output:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from oob_console import __version__
 from oob_console.cli.base import Context, Output, Parser, add_common, dump_json
 from oob_console.errors import EXIT_BUG, EXIT_INTERRUPTED, OobError
+from oob_console.render.text import printable
 
 # Each module registers its own subcommands: register(subparsers). The names each one registers are
 # listed so that `oob COMMAND ...` imports and registers only COMMAND's module (a test keeps the lists
@@ -78,7 +79,7 @@ def _emit(out: Output, ctx: Context) -> None:
     if ctx.json:
         print(dump_json({"ok": out.exit_code == 0, "result": out.data}))
     elif out.text:
-        print(out.text)
+        print(out.text if out.raw else printable(out.text, multiline=True))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OobError as exc:
         if want_json:
             print(dump_json({"ok": False, "error": exc.to_json()}))
-        print(f"error: {exc.one_line()}", file=sys.stderr)
+        print(f"error: {printable(exc.one_line())}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

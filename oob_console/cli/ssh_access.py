@@ -46,9 +46,10 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> Output:
                 f"give engineers this known_hosts line (replace HOST and PORT):\n"
                 f"  [HOST]:PORT {result['public_key']}")
         return Output(result, text)
+    from oob_console.cli.main import build_parser
     from oob_console.server.run import run_server
 
-    summary = run_server(app, listen=args.listen, port=args.port, json_mode=ctx.json)
+    summary = run_server(app, listen=args.listen, port=args.port, json_mode=ctx.json, parser=build_parser())
     return Output(summary, "")
 
 
@@ -58,7 +59,8 @@ def cmd_authorized_keys(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_ssh_entry(args: argparse.Namespace, ctx: Context) -> Output:
+    from oob_console.cli.main import build_parser
     from oob_console.server.openssh_entry import run_entry
 
-    status = run_entry(ctx.app, os.environ)
+    status = run_entry(ctx.app, os.environ, build_parser() if "SSH_ORIGINAL_COMMAND" in os.environ else None)
     return Output({"exit_status": status}, "", exit_code=status)

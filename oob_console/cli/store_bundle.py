@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from oob_console.cli.base import Context, Output, command, group
+from oob_console.cli.base import Context, Output, command, for_a_program, group
 from oob_console.cli.input_files import read_arg
 from oob_console.config import read_secret
 from oob_console.core.schema import SecretRef
@@ -55,7 +55,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> Output:
     app = ctx.app
     bundle = app.store_sync.export(app.identity, signer, serial=args.serial)
     text = bundle.decode("utf-8")
-    return Output({"bundle": text, "signer": signer.public.fingerprint}, text.rstrip("\n"))
+    return Output({"bundle": text, "signer": signer.public.fingerprint}, text.rstrip("\n"), raw=for_a_program())
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> Output:

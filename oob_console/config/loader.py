@@ -101,6 +101,9 @@ def parse_toml_model(model: type[_M], text: str, path: Path, hint: str = "see co
         raise ConfigError(
             f"not valid TOML: {_TOML_AT.sub('', msg).strip()}", where=where, hint="fix the syntax at that line"
         ) from None
+    except RecursionError:
+        raise ConfigError("not usable TOML: arrays or tables nested too deeply", where=str(path),
+                          hint="no setting nests more than a few levels") from None
     try:
         return load_dataclass(model, data)
     except SchemaError as exc:

@@ -52,7 +52,9 @@ class ServerConfig:
     login_user: str = "oob"
     max_sessions: int = field(default=8, metadata={"min": 1, "max": 1000})
     max_connections: int = field(default=16, metadata={"min": 1, "max": 10000})
-    login_timeout: int = field(default=30, metadata={"min": 1, "max": 3600})
+    max_startups: str = "10:30:60"  # unauthenticated connections, as OpenSSH's MaxStartups start:rate:full
+    per_source_startups: int = field(default=3, metadata={"min": 1, "max": 10000})
+    login_timeout: int = field(default=20, metadata={"min": 1, "max": 3600})
     idle_timeout: int = field(default=900, metadata={"min": 0, "max": 86400})
     keepalive_interval: int = field(default=15, metadata={"min": 0, "max": 3600})
     keepalive_count_max: int = field(default=3, metadata={"min": 1, "max": 100})
@@ -63,7 +65,17 @@ class ServerConfig:
     console: tuple[str, ...] = ("tui",)
     line_console: tuple[str, ...] = ("shell",)
 
+    def startups(self) -> tuple[int, int, int]:
+        """``max_startups`` as (start, rate in percent, full)."""
+        start, rate, full = (int(x) for x in self.max_startups.split(":"))
+        return start, rate, full
+
     def validate(self) -> None:
+        if not re.fullmatch(r"[0-9]{1,5}:[0-9]{1,3}:[0-9]{1,5}", self.max_startups):
+            raise ValueError("max_startups: start:rate:full, e.g. \"10:30:60\" (as OpenSSH's MaxStartups)")
+        start, rate, full = self.startups()
+        if not (1 <= start <= full and rate <= 100):
+            raise ValueError("max_startups: start:rate:full with 1 <= start <= full and rate (a percentage) <= 100")
         if not re.fullmatch(r"[a-z_][a-z0-9_.-]{0,31}", self.login_user):
             raise ValueError("login_user: a Unix-style user name (lower case, digits, '_', '.', '-')")
         if not self.console:

@@ -54,6 +54,17 @@ class Notice:
             raise ValueError("a notice needs some text")
 
     @property
+    def audit_head(self) -> str:
+        """The audit log's head when the notice was accepted (an anchor code; '' if none): a witness off the host."""
+        head = self.details.get("audit_head")
+        return head if isinstance(head, str) else ""
+
+    @property
+    def text_with_head(self) -> str:
+        """The text, then the audit head on its own line, for chat channels that show only text."""
+        return f"{self.text}\naudit head: {self.audit_head}" if self.audit_head else self.text
+
+    @property
     def summary(self) -> str:
         """One line for channels with a short title (PagerDuty allows 1024 characters)."""
         first = self.text.strip().splitlines()[0]

@@ -90,6 +90,12 @@ def _describe(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+def _shown(value: Any) -> str:
+    """A value in an error line: short, whatever its size."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def convert(tp: Any, value: Any, key: str) -> Any:
     """Check ``value`` against type ``tp`` and return the converted value."""
     origin = get_origin(tp)
@@ -124,6 +130,8 @@ def convert(tp: Any, value: Any, key: str) -> Any:
         if not isinstance(value, dict):
             raise SchemaError(key, f"expected {_type_name(tp)}, got {_describe(value)}")
         item = get_args(tp)[1]
+        if any("\x00" in k for k in value):
+            raise SchemaError(key, "a key contains a NUL character")
         return {k: convert(item, v, f"{key}.{k}") for k, v in value.items()}
     if tp is SecretRef:
         if not isinstance(value, str):
@@ -149,7 +157,11 @@ def convert(tp: Any, value: Any, key: str) -> Any:
         return float(value)
     if tp in (str, int, float, bool):
         if type(value) is not tp:
-            raise SchemaError(key, f"expected {_type_name(tp)}, got {_describe(value)} {value!r}")
+            raise SchemaError(key, f"expected {_type_name(tp)}, got {_describe(value)} {_shown(value)}")
+        if tp is str and "\x00" in value:
+            raise SchemaError(key, "contains a NUL character", "remove it: no name, path or text may hold one")
+        if tp is float and not math.isfinite(value):
+            raise SchemaError(key, f"must be a finite number, got {value!r}")
         return value
     raise SchemaError(key, f"unsupported schema type {tp!r}")  # a bug in a model, not in the file
 
@@ -193,7 +205,10 @@ def load_dataclass(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T
         meta = fld.metadata
         raw = data[name]
         if meta.get("seconds") and type(raw) in (int, float):
-            value: Any = Duration.of_seconds(raw)
+            try:
+                value: Any = Duration.of_seconds(raw)
+            except (ValueError, OverflowError) as exc:
+                raise SchemaError(key, str(exc)) from None
         else:
             value = convert(hints[name], raw, key)
         if isinstance(value, Duration):

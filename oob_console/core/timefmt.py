@@ -11,17 +11,27 @@ _DURATION = re.compile(r"(\d+)\s*([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+# The longest duration anything accepts: far beyond any lease, lifetime or window, and short
+# enough that now + it (or now - it) is a date every clock and timestamp can hold.
+MAX_DURATION_SECONDS = 100 * 365 * 86400
+
+
 def parse_duration(text: str) -> timedelta:
-    """``4h``, ``1h30m``, ``90s``. Raises ValueError otherwise."""
+    """``4h``, ``1h30m``, ``90s``, at most 100 years. Raises ValueError otherwise."""
     compact = text.strip().lower()
     pos, total = 0, 0
     for m in _DURATION.finditer(compact):
         if m.start() != pos:
             break
-        total += int(m.group(1)) * _UNITS[m.group(2)]
+        digits = m.group(1).lstrip("0") or "0"
+        if len(digits) > 12:
+            raise ValueError(f"{text[:40]!r} is longer than 100 years")
+        total += int(digits) * _UNITS[m.group(2)]
         pos = m.end()
     if not compact or pos != len(compact):
-        raise ValueError(f"{text!r} is not a duration (like 90s, 15m, 4h, 2d, 1h30m)")
+        raise ValueError(f"{text[:40]!r} is not a duration (like 90s, 15m, 4h, 2d, 1h30m)")
+    if total > MAX_DURATION_SECONDS:
+        raise ValueError(f"{text[:40]!r} is longer than 100 years")
     return timedelta(seconds=total)
 
 
@@ -46,8 +56,15 @@ class Duration:
 
     @classmethod
     def of_seconds(cls, seconds: float) -> Duration:
-        """A bare number of seconds, as a key that took numbers reads one."""
-        return cls(float(seconds), repr(seconds))
+        """A bare number of seconds, as a key that took numbers reads one.
+
+        Raises:
+            ValueError: longer than 100 years.
+        """
+        value = float(seconds)
+        if value > MAX_DURATION_SECONDS:  # negative and nan are refused by each key's limits (core.schema)
+            raise ValueError(f"{seconds!r} seconds is longer than 100 years")
+        return cls(value, repr(seconds))
 
     @property
     def timedelta(self) -> _dt.timedelta:
@@ -66,8 +83,9 @@ def parse_since(text: str, now: datetime) -> datetime:
     """An ISO 8601 instant (naive means UTC) or a duration back from ``now``."""
     try:
         return now - parse_duration(text)
-    except ValueError:
-        pass
+    except ValueError as exc:
+        if "longer than" in str(exc):  # a duration, but too long: say so, not "neither"
+            raise
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 def intent_line(view: IntentView) -> str:
     """``id action [state] have/need by requester, expires HH:MM`` (the TUI's and the shell's list)."""
     expires = view.intent.summary()["expires"][11:16]
-    return (f"{view.id} {view.intent.action} [{view.state}] {view.have}/{view.need} "
-            f"by {view.intent.requester}, expires {expires}Z")
+    return printable(f"{view.id} {view.intent.action} [{view.state}] {view.have}/{view.need} "
+                     f"by {view.intent.requester}, expires {expires}Z")
 
 
 def intent_row(view: IntentView) -> str:
@@ -42,7 +42,8 @@ def intent_text(view: IntentView, namespace: str) -> str:
     if view.result:
         out.append(f"Result: {json.dumps(view.result, sort_keys=True)}")
     out += ["", "The action (approvals sign its canonical bytes: the sha256 above):",
-            json.dumps(json.loads(intent.canonical), indent=2, sort_keys=True, ensure_ascii=False),
+            printable(json.dumps(json.loads(intent.canonical), indent=2, sort_keys=True, ensure_ascii=False),
+                      multiline=True),
             "", "A remote approver signs it with stock OpenSSH:",
             f"  oob intent show {view.id} | ssh-keygen -Y sign -n {namespace} -f ~/.ssh/id_ed25519_sk"]
     return "\n".join(out)
@@ -95,6 +96,8 @@ def key_line(c: Credential) -> str:
         flags.append("no-touch-required")
     if c.software:
         flags.append("SOFTWARE")
+    if c.counterless:
+        flags.append("NO-COUNTER(no clone detection)")
     state = f"REVOKED {c.revoked[:19]}" if c.revoked else "active"
     used = f"counter {c.counter}" if c.counter is not None else "never used"
     return (f"{c.key_id:<52} {c.user:<12} {c.kind:<6} {c.alg:<7} {state:<26} {used:<14} "

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 from oob_console.core.runbooks import Hit, Runbook
+from oob_console.render.text import printable
 
 
 def runbook_line(hit: Hit) -> str:
     """``Title (name)``, or the name alone when it is the title."""
     rb = hit.runbook
-    return rb.title if rb.title == rb.name else f"{rb.title} ({rb.name})"
+    return printable(rb.title if rb.title == rb.name else f"{rb.title} ({rb.name})")
 
 
 def excerpt_line(hit: Hit) -> str:
     """``line: excerpt`` where the words were found ("" when the hit has no excerpt)."""
-    return f"{hit.line}: {hit.excerpt}" if hit.excerpt else ""
+    return printable(f"{hit.line}: {hit.excerpt}") if hit.excerpt else ""
 
 
 def search_lines(hits: list[Hit]) -> list[str]:
     """`oob runbooks search`: ``name  title``, names aligned, each excerpt under its title."""
     width = max((len(h.runbook.name) for h in hits), default=0)
-    return [f"{h.runbook.name:<{width}}  {h.runbook.title}" + (f"\n{'':<{width}}  {excerpt_line(h)}"
+    return [printable(f"{h.runbook.name:<{width}}  {h.runbook.title}") + (f"\n{'':<{width}}  {excerpt_line(h)}"
                                                                  if h.excerpt else "") for h in hits]
 
 
 def runbook_heading(rb: Runbook) -> str:
-    return f"== {rb.title} ({rb.name}.md) =="
+    return printable(f"== {rb.title} ({rb.name}.md) ==")

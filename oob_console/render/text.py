@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 
@@ -20,13 +21,52 @@ def wrapped(lines: list[str], width: int) -> list[str]:
     return out
 
 
-def printable(value: object) -> str:
-    """``value`` as text with control and format characters escaped.
+# Characters that reorder text (bidi embeddings, overrides, isolates, marks): shown as codes.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
-    Approvers read this before touching a key: a requester's text must not be
-    able to move the cursor, erase lines or reverse text on their terminal.
+
+def _shown(ch: str, keep: str) -> str:
+    code = ord(ch)
+    if ch in keep:
+        return ch
+    if code < 0x20:
+        return "^" + chr(code + 0x40)  # ESC -> ^[, BEL -> ^G, CR -> ^M
+    if code == 0x7F:
+        return "^?"
+    if 0x80 <= code < 0xA0 or ch in _BIDI or not ch.isprintable():
+        return f"<U+{code:04X}>"  # C1 controls (CSI 0x9b...), bidi controls, format and unassigned characters
+    return ch
+
+
+def printable(value: object, *, multiline: bool = False) -> str:
+    """``value`` as text a terminal shows and does not obey: the one sanitiser.
+
+    For every text that comes from outside the code (notes, intent text, user and
+    device names, runbooks, device output shown outside an interactive session,
+    audit details, error messages), in the CLI, the shell and the TUI alike.
+    Control characters become ``^[``-style carets, C1 controls, bidi overrides and
+    isolates and other invisible characters ``<U+202E>``-style codes: plain ASCII,
+    so a VT100 shows them too. A requester's text cannot move the cursor, set the
+    reader's clipboard (OSC 52), erase lines or reverse text. ``multiline`` keeps
+    newlines and tabs. Idempotent: sanitised text stays as it is.
     """
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(value))
+    text = str(value)
+    keep = "\n\t" if multiline else ""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(_shown(ch, keep) for ch in text)
+
+
+_JSON_UNSAFE = re.compile("[\u0080-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text (``ensure_ascii=False``) with C1, bidi and invisible characters as ``\\uXXXX`` escapes.
+
+    They can only occur inside JSON strings, so the value is unchanged; a terminal
+    showing the JSON no longer obeys them (json.dumps already escapes C0 controls).
+    """
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 _ASCII = {

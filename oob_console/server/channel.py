@@ -101,7 +101,7 @@ class ConsoleChannel:
         try:
             if process.command is not None:
                 self.kind = "exec"
-                args = exec_args(process.command)
+                args = exec_args(process.command, self.identity.roles, ctx.parser)
             else:
                 args = console_args(ctx.config.console, ctx.config.line_console, term)
         except OobError as exc:

@@ -9,6 +9,7 @@ shell, with the site's config fixed by the server.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shlex
 import sys
@@ -16,12 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from oob_console.errors import RefusedError, UsageError
+from oob_console.server import exec_policy
 from oob_console.wiring import SESSION_ENV
 
 # Terminals the TUI cannot draw on usefully: these get the line-mode shell.
 LINE_MODE_TERMS = frozenset({"", "dumb", "unknown", "vt52", "vt100", "vt102"})
-# Commands that manage the host itself, not the incident: not over SSH.
-NOT_OVER_SSH = frozenset({"serve", "init", "demo", "ssh-entry"})
 PTY_CHILD = "oob_console.server.pty_child"
 
 
@@ -32,14 +32,17 @@ def console_args(console: Sequence[str], line_console: Sequence[str], term: str 
     return list(console)
 
 
-def exec_args(command: str) -> list[str]:
+def exec_args(command: str, roles: frozenset[str], parser: argparse.ArgumentParser | None) -> list[str]:
     """The ``oob`` arguments of an SSH exec request (``ssh host -- audit show --json``).
 
-    A leading ``oob`` is allowed and dropped. Nothing is run through a shell.
+    A leading ``oob`` is allowed and dropped. Nothing is run through a shell. The
+    line is parsed by the CLI's own parser and allowed by the command it resolves
+    to, for an engineer with ``roles`` (server.exec_policy). ``parser`` is the CLI's
+    (``cli.main.build_parser()``); without one every command is refused.
 
     Raises:
-        UsageError: empty, unparsable, or it names another site's config.
-        RefusedError: a host-management command (``serve``, ``init``...).
+        UsageError: empty, unparsable, or the parser refuses it.
+        RefusedError: not available over SSH, not for these roles, or an option that changes the site.
     """
     try:
         args = shlex.split(command)
@@ -49,11 +52,9 @@ def exec_args(command: str) -> list[str]:
         args = args[1:]
     if not args:
         raise UsageError("no command given", where="ssh command", hint="e.g. ssh -p PORT oob@host -- audit show")
-    if any(a == "--config" or a.startswith("--config=") for a in args):
-        raise UsageError("--config cannot be given over SSH: the server's site is used", where="ssh command")
-    if args[0] in NOT_OVER_SSH:
-        raise RefusedError(f"'oob {args[0]}' manages the host and is not available over SSH",
-                           where="ssh command", hint="run it on the host's own console")
+    if parser is None:
+        raise RefusedError("this server runs no commands over SSH (no command parser)", where="ssh command")
+    exec_policy.check(parser, args, roles)
     return args
 
 

@@ -18,9 +18,11 @@ the client. zlib compression is offered (the client chooses: ``ssh -C``).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("oob_console.server")
 
 COMPRESSION = ["zlib@openssh.com", "zlib", "none"]
+_RANDOM = random.SystemRandom()  # the random early drop: not guessable by the flooder
 
 
 @dataclass
@@ -53,6 +56,7 @@ class ServerContext:
     clock: Callable[[], float] = time.monotonic
     connections: set[Connection] = field(default_factory=set)
     channels_open: int = 0  # SSH session channels running a child (limit: [server] max_sessions)
+    parser: argparse.ArgumentParser | None = None  # the CLI's, for exec requests (None: no exec at all)
 
 
 class Connection(asyncssh.SSHServer):
@@ -70,19 +74,46 @@ class Connection(asyncssh.SSHServer):
         self.last_input = ctx.clock()
         self.address, self.port = "?", 0
         self._idle: asyncio.Task[None] | None = None
+        self.authenticated = False  # auth_completed: no longer counts toward the pre-auth limits
+        self.dropped = False  # refused at connect: counts toward nothing
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
         peer = conn.get_extra_info("peername") or ("?", 0)
         self.address, self.port = str(peer[0]), int(peer[1])
-        self.ctx.connections.add(self)
         self._attempt = self.ctx.login.attempt(self.address, self.port)
-        if len(self.ctx.connections) > self.ctx.config.max_connections:
-            self._drop(asyncssh.DISC_TOO_MANY_CONNECTIONS, "too many connections")
+        refused = self._admission()
+        self.ctx.connections.add(self)
+        if refused:
+            self._drop(asyncssh.DISC_TOO_MANY_CONNECTIONS, refused)
         elif self.ctx.login.locked_for(self.address):
             self._drop(asyncssh.DISC_HOST_NOT_ALLOWED_TO_CONNECT, "locked out after repeated login failures")
 
+    def _admission(self) -> str | None:
+        """Why a new connection is dropped before it may log in, or None.
+
+        Like OpenSSH: unauthenticated connections per address (``per_source_startups``),
+        then ``max_startups`` start:rate:full (random early drop), then logged-in
+        connections (``max_connections``). Dropped connections do not count.
+        """
+        cfg = self.ctx.config
+        live = [c for c in self.ctx.connections if not c.dropped]
+        waiting = [c for c in live if not c.authenticated]
+        if sum(1 for c in waiting if c.address == self.address) >= cfg.per_source_startups:
+            return f"too many unauthenticated connections from {self.address}"
+        start, rate, full = cfg.startups()
+        if len(waiting) >= full:
+            return "too many unauthenticated connections"
+        if len(waiting) >= start:
+            chance = rate + (100 - rate) * (len(waiting) - start) / max(full - start, 1)
+            if _RANDOM.random() * 100 < chance:
+                return "too many unauthenticated connections (random early drop)"
+        if len(live) - len(waiting) >= cfg.max_connections:
+            return "too many connections"
+        return None
+
     def _drop(self, code: int, reason: str) -> None:
+        self.dropped = True
         log.warning("refusing connection from %s: %s", self.address, reason)
         self._conn.disconnect(code, reason)
 
@@ -145,6 +176,7 @@ class Connection(asyncssh.SSHServer):
         setattr(key, "verify", verify)  # noqa: B010 - this one object only; asyncssh calls it next
 
     def auth_completed(self) -> None:
+        self.authenticated = True
         self.touch()
         if self.ctx.config.idle_timeout:
             self._idle = asyncio.ensure_future(self._watch_idle(self.ctx.config.idle_timeout))

@@ -16,6 +16,7 @@ in sshd's log, not in the audit log.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import binascii
 import os
@@ -78,8 +79,10 @@ def _unix_login() -> str:
         return f"uid{os.getuid()}"
 
 
-def run_entry(app: Services, environ: Mapping[str, str]) -> int:
+def run_entry(app: Services, environ: Mapping[str, str], parser: argparse.ArgumentParser | None) -> int:
     """Be sshd's ForceCommand: identify the engineer, audit, run their session; return its exit status.
+
+    ``parser`` is the CLI's, to judge a command (server.exec_policy); None refuses every command.
 
     Raises:
         AuthError: no key, an unknown or revoked key, a disabled or locked user.
@@ -112,7 +115,10 @@ def run_entry(app: Services, environ: Mapping[str, str]) -> int:
     svc.audit.record("ssh.login", login, "ok", base, actor=identity.actor)
     kind = "exec" if command is not None else "console"
     try:
-        args = exec_args(command) if command is not None else console_args(cfg.console, cfg.line_console, term)
+        if command is not None:
+            args = exec_args(command, identity.roles, parser)
+        else:
+            args = console_args(cfg.console, cfg.line_console, term)
     except OobError as exc:
         svc.audit.record("ssh.exec", login, "refused", {**base, "command": command, "reason": exc.message},
                          actor=identity.actor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import signal
 import sys
@@ -16,8 +17,9 @@ if TYPE_CHECKING:
     from oob_console.wiring import Services
 
 
-def run_server(app: Services, *, listen: str | None, port: int | None, json_mode: bool) -> dict[str, Any]:
-    """Serve until stopped; return a summary for the way out.
+def run_server(app: Services, *, listen: str | None, port: int | None, json_mode: bool,
+               parser: argparse.ArgumentParser | None) -> dict[str, Any]:
+    """Serve until stopped; return a summary for the way out. ``parser``: the CLI's, for exec requests.
 
     Raises:
         ConfigError: no host key, or one readable by others.
@@ -26,7 +28,7 @@ def run_server(app: Services, *, listen: str | None, port: int | None, json_mode
     """
     cfg = app.loaded.config.server
     host_key = load_host_key(app.path(cfg.host_key))
-    ctx = ServerContext(cfg, app.loaded.path, app.ssh_login)
+    ctx = ServerContext(cfg, app.loaded.path, app.ssh_login, parser=parser)
     address = listen if listen is not None else cfg.listen
     wanted_port = port if port is not None else cfg.port
     return asyncio.run(_serve(app, ctx, host_key, address, wanted_port, json_mode))

@@ -35,7 +35,7 @@ from oob_console.render.devices import (
 )
 from oob_console.render.runbooks import runbook_heading, runbook_line
 from oob_console.render.status import status_line
-from oob_console.render.text import ascii_text, cut, wrapped
+from oob_console.render.text import ascii_text, cut, printable, wrapped
 from oob_console.services.devices import PROBE_TIMEOUT, RunOptions
 
 if TYPE_CHECKING:
@@ -165,7 +165,8 @@ class LineShell:
     # -- output --------------------------------------------------------------------------------
 
     def say(self, text: str = "") -> None:
-        """Print lines, each cut to the terminal width (no wrapping, no escapes)."""
+        """Print lines, each cut to the terminal width (no wrapping; outside text sanitised: render.text.printable)."""
+        text = printable(text, multiline=True).replace("\t", " ")
         if self.ascii_only:
             text = ascii_text(text)
         for line in text.split("\n"):

@@ -1,4 +1,4 @@
-"""Wiring of the audit log: the JSON Lines file, its signing key, the service."""
+"""Wiring of the audit log: the JSON Lines file, its sealing (and legacy checkpoint) key, the service."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oob_console.services.audit import AuditService
+from oob_console.services.audit.settings import seal_every
 
 if TYPE_CHECKING:
     from oob_console.wiring.services import Services
@@ -20,19 +21,24 @@ def build_audit(services: Services) -> AuditService:
     key = AuditKey(key_path) if key_path.exists() else None
     log = AuditFile(
         services.path(services.loaded.config.paths.audit_log),
-        checkpoint_every=cfg.checkpoint_every,
+        checkpoint_every=seal_every(cfg),
         signer=key.sign if key else None,
+        seal_key=services.path(cfg.sealing_key),
+        checkpoint_interval=cfg.checkpoint_interval.seconds,
     )
     trusted = frozenset({key.public_key}) if key else None
-    return AuditService(log, services.identity.actor, check_signature=check_signature, trusted_keys=trusted)
+    return AuditService(log, services.identity.actor, check_signature=check_signature, trusted_keys=trusted,
+                        site=services.loaded.config.site.name)
 
 
 def build_audit_of_file(log: Path, *, trusted_keys: frozenset[str] | None = None) -> AuditService:
     """Any audit log file, with no site (``oob audit verify|show --log``): for reading and verifying it.
 
-    ``trusted_keys``: the audit public keys whose checkpoint signatures count as verified.
+    ``trusted_keys``: the legacy audit public keys whose checkpoint signatures count as verified.
+    A copy carries no sealing key: verify proves it with ``--verify-key`` and ``--anchor`` alone.
     """
     from oob_console.adapters.audit_jsonl import AuditFile
     from oob_console.adapters.audit_key_ed25519 import check_signature
 
-    return AuditService(AuditFile(log), actor="", check_signature=check_signature, trusted_keys=trusted_keys)
+    return AuditService(AuditFile(log, private=False), actor="", check_signature=check_signature,
+                        trusted_keys=trusted_keys, on_host=False)

@@ -159,13 +159,20 @@ def software_ssh_keygen(state: Path, *, alg: str = "ed25519", application: str =
                         verify_required: bool = False, comment: str = "") -> SkKey:
     """An SSH sk key made on the software key at ``state`` (like ``ssh-keygen -t ed25519-sk``).
 
+    Its application is always ``ssh:oob-softkey[:...]`` (core.auth.credentials), so
+    ``oob key add-ssh`` knows it for a software key.
+
     Raises:
         AuthError: the key refused (wrong PIN, no PIN set but verify-required, ...).
         UsageError: ``verify_required`` without ``pin``.
     """
     from oob_console.adapters import sk_keys_fido2
     from oob_console.adapters.keys_software import open_device
+    from oob_console.core.auth.credentials import SOFTWARE_SK_APPLICATION, is_software_sk_application
 
+    if not is_software_sk_application(application):  # marked as software, whatever was asked
+        rest = application.removeprefix("ssh:")
+        application = SOFTWARE_SK_APPLICATION + (f":{rest}" if rest else "")
     device = open_device(state)
     try:
         return sk_keys_fido2.enroll(device, alg=alg, application=application, pin=pin,

@@ -50,11 +50,15 @@ def build_runs(services: Services) -> RunService:
 def build_sessions(services: Services) -> SessionService:
     from oob_console.adapters.consoles_telnet_serial import ConsoleLineOpener
     from oob_console.adapters.recordings_asciicast import RecordingDir
+    from oob_console.adapters.screen_pyte import PyteScreen
     from oob_console.services.devices import SessionService
 
+    cfg = services.loaded.config.devices
     return SessionService(services.devices, ConsoleLineOpener(),
                           RecordingDir(services.path(services.loaded.config.paths.recordings)),
-                          escape_char=services.loaded.config.devices.escape_char)
+                          gate=lambda: services.guard_gate, operator=lambda: services.identity, screens=PyteScreen,
+                          escape_char=cfg.escape_char, touch_valid=cfg.session_touch_valid.seconds,
+                          echo_wait=cfg.echo_wait.seconds)
 
 
 def session_on_terminal(services: Services, kind: str, device: str, *, transport: str | None = None

@@ -1,4 +1,4 @@
-"""Creating a site: its directory, config, audit key and first audit entry (``oob init``)."""
+"""Creating a site: its directory, config, the sealed audit log and its sealing key (``oob init``)."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ reports = "reports"
 runbooks = "runbooks"
 
 [audit]
-checkpoint_every = 1000
-signing_key = "audit-signing.key"
+checkpoint_every = {every}
+checkpoint_interval = "1h"
+sealing_key = "audit-sealing.key"
 """
 
 
@@ -47,30 +48,27 @@ def toml_list(items: Sequence[str]) -> str:
 
 
 def init_site(home: Path, *, name: str, production: tuple[Sequence[str], Sequence[int], Sequence[str]] = ((), (), ()),
-              ) -> dict[str, Any]:
-    """Create a site directory: config, state folders, audit key, first audit entry.
+              checkpoint_every: int = 1000) -> dict[str, Any]:
+    """Create a site directory: config, state folders, the sealed audit log's genesis.
 
-    ``production`` (prefixes, AS numbers, interfaces) is recorded as [production].
-
-    Refuses (ConflictError) when ``home`` already holds a config; nothing is
-    half-written: the config is written last, after everything it points to.
+    The audit log starts sealed: its genesis names the site and the
+    verification key, returned here (``verify_key``) to be printed once and
+    kept off the host. ``production`` (prefixes, AS numbers, interfaces) is
+    recorded as [production]. Refuses (ConflictError) when ``home`` already
+    holds a config; nothing is half-written: the config is written last.
     """
-    from oob_console.adapters.audit_key_ed25519 import create_key
-
     config_path = home / CONFIG_NAME
     if config_path.exists():
         raise ConflictError(
             "a site already exists here", where=str(config_path), hint="choose another --home, or use it as it is"
         )
-    text = STARTER_CONFIG.format(name=name) + production_toml(*production)
+    text = STARTER_CONFIG.format(name=name, every=checkpoint_every) + production_toml(*production)
     parse_config(text, config_path)  # a starter that does not validate is a bug; fail before writing
     try:
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
         home.chmod(0o700)
         for sub in ("recordings", "reports", "runbooks"):
             (home / sub).mkdir(mode=0o700, exist_ok=True)
-        key_path = home / "audit-signing.key"
-        public_key = create_key(key_path) if not key_path.exists() else None
         tmp = home / f".{CONFIG_NAME}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -86,8 +84,11 @@ def init_site(home: Path, *, name: str, production: tuple[Sequence[str], Sequenc
     from oob_console.wiring.services import Services
 
     app = Services(LoadedConfig(parse_config(text, config_path), config_path.resolve()))
-    entry = app.audit.record("site.init", target=str(home), details={"site": name, "audit_public_key": public_key})
+    genesis = app.audit.log.start_sealing(actor=app.audit.actor, site=name)
+    verify_key = str(genesis["details"]["verify_key"])
+    entry = app.audit.record("site.init", target=str(home), details={"site": name, "verify_key": verify_key})
     return {"home": str(home), "config": str(config_path), "site": name,
-            "audit_log": str(app.path(app.loaded.config.paths.audit_log)), "audit_public_key": public_key,
-            "first_seq": entry["seq"], "production": {"prefixes": list(production[0]), "asns": list(production[1]),
-                                                      "interfaces": list(production[2])}}
+            "audit_log": str(app.path(app.loaded.config.paths.audit_log)), "verify_key": verify_key,
+            "first_seq": genesis["seq"], "init_seq": entry["seq"],
+            "production": {"prefixes": list(production[0]), "asns": list(production[1]),
+                           "interfaces": list(production[2])}}

@@ -18,6 +18,7 @@ from typing import Any
 
 import asyncssh
 
+from oob_console.cli.main import build_parser
 from oob_console.config import ServerConfig
 from oob_console.core.auth.identity import Identity
 from oob_console.core.auth.login_limits import FailureLimiter
@@ -82,7 +83,7 @@ class ServerThread:
         limiter = FailureLimiter(self.config.max_failures, self.config.failure_window, self.config.lockout)
         self.login = SshLoginService(self.app.credentials, self.app.login, self.app.audit, limiter,
                                      self.config.login_user)
-        self.ctx = ServerContext(self.config, self.app.loaded.path, self.login)
+        self.ctx = ServerContext(self.config, self.app.loaded.path, self.login, parser=build_parser())
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self._acceptor: asyncssh.SSHAcceptor | None = None

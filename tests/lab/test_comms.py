@@ -52,7 +52,9 @@ def test_a_notice_reaches_every_channel(site: Path, lab: CommsLab) -> None:
     assert dict(lab.pd_alerts) == {f"oob-test-{nid}": 1}
     pd = lab.of("pagerduty")[0].json()
     assert pd["payload"]["severity"] == "critical" and pd["payload"]["summary"] == "[test] backbone down at SJC1"
-    assert lab.slack_posts == ["*[test] CRITICAL* backbone down at SJC1"]
+    head = lab.of("webhook")[0].json()["audit_head"]
+    assert head.startswith("oob-audit:test:")  # every notice carries the audit head it was accepted at
+    assert lab.slack_posts == [f"*[test] CRITICAL* backbone down at SJC1\naudit head: {head}"]
     assert [e["txn"] for e in lab.matrix_events] == [f"oob-{nid}"]
     assert dict(lab.hook_deliveries) == {nid: 1}  # and its HMAC signature was checked by the server
     assert audit_actions(site).count(("notify.delivered", "ok")) == 4
@@ -174,3 +176,25 @@ def test_approvals_announce_themselves_through_the_hook(tmp_path: Path, lab: Com
     assert texts[1] == f"alice approved bgp.announce (intent {view.id}): 1 of 2"
     assert {r.json()["severity"] for r in lab.of("webhook")} == {"warning"}
     site.app.store.close()
+
+
+def test_a_notification_witnesses_the_audit_head_for_a_copy_elsewhere(site: Path, lab: CommsLab,
+                                                                       tmp_path: Path) -> None:
+    """The head a notice carried, pasted from the channel, proves a copy of the log on another machine."""
+    configure(site, lab.base, channels=("webhook",))
+    first = json.loads((site / "audit.jsonl").read_bytes().split(b"\n", 1)[0])
+    key = first["details"]["verify_key"]  # what `oob init` printed for this site
+    assert run_oob("notify", "starting the maintenance", "--json", home=site).returncode == 0
+    head = lab.of("webhook")[0].json()["audit_head"]
+    copy = tmp_path / "elsewhere" / "audit.jsonl"
+    copy.parent.mkdir()
+    raw = (site / "audit.jsonl").read_bytes()
+    copy.write_bytes(raw)
+    ok = run_oob("audit", "verify", "--log", str(copy), "--verify-key", key, "--anchor", head)
+    assert ok.returncode == 0, ok.stderr
+    seq = int(head.split(":")[2])
+    lines = raw.splitlines(keepends=True)
+    cut = next(i for i, line in enumerate(lines) if json.loads(line)["seq"] == seq)
+    copy.write_bytes(b"".join(lines[:cut]))  # cut just below the witnessed head
+    bad = run_oob("audit", "verify", "--log", str(copy), "--verify-key", key, "--anchor", head)
+    assert bad.returncode == 4 and "below the head" in bad.stderr, bad.stderr

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_oob
+from tests.conftest import genesis_verify_key, run_oob
 from tests.lab.consoles import CONSOLE_PASSWORD, PtyProcess, Ser2net, SerialLine, consoles_unavailable
 from tests.lab.fault_ssh import FaultServer
 from tests.lab.routers import Router, RouterLab, wait_for, write_inventory
@@ -95,8 +95,11 @@ def test_ssh_session_is_recorded_and_plays_back(site: Path, router_lab: RouterLa
     assert [r["id"] for r in listed] == [path.stem]
     played = run_oob("sessions", "play", path.stem[:20], "--no-wait", home=site)
     assert played.returncode == 0 and "FRRouting 8" in played.stdout
-    actions = [json.loads(line)["action"] for line in (site / "audit.jsonl").read_text().splitlines()]
-    assert actions[-3:] == ["session.ssh.start", "session.ssh.end", "session.play"]
+    entries = [json.loads(line) for line in (site / "audit.jsonl").read_text().splitlines()]
+    # the typed line was judged (read-only) before its Enter went out
+    assert [e["action"] for e in entries][-4:] == ["session.ssh.start", "guard.decision", "session.ssh.end",
+                                                    "session.play"]
+    assert entries[-3]["outcome"] == "read-only" and entries[-3]["details"]["text"] == "show version"
 
 
 def test_ssh_session_with_paramiko_and_password_prompt_redaction(site: Path, tmp_path: Path) -> None:
@@ -232,7 +235,8 @@ def test_recording_survives_kill_9(site: Path, router_lab: RouterLab) -> None:
     played = run_oob("sessions", "play", path.stem, "--no-wait", home=site)
     assert played.returncode == 0 and "FRRouting 8" in played.stdout
     actions = [json.loads(line)["action"] for line in (site / "audit.jsonl").read_text().splitlines()]
-    assert "session.ssh.start" in actions and run_oob("audit", "verify", home=site).returncode == 0
+    assert "session.ssh.start" in actions
+    assert run_oob("audit", "verify", "--verify-key", genesis_verify_key(site), home=site).returncode == 0
 
 
 def _audit(site: Path) -> list[dict[str, Any]]:

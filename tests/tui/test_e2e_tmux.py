@@ -43,7 +43,7 @@ def test_vt100_logs_in_with_a_software_key_opens_every_screen_and_quits(people_s
     keys = os.pathsep.join(str(k) for k in people_site.people.at_the_host)
     term = Tmux(["env", f"{SOFT_KEY_ENV}={keys}", *oob_tui(people_site.home, "vt100")])
     terminals.append(term)
-    screen = term.wait_for("3 users, 3 keys enrolled, 2 of them SOFTWARE keys")
+    screen = term.wait_for("3 users, 3 keys enrolled, 3 of them SOFTWARE keys")
     assert "Log in with your hardware key" in screen and screen.isascii()
     term.type("bob")
     term.send("Enter")
@@ -159,7 +159,7 @@ def test_oob_demo_opens_the_console_and_leaves_nothing(tmp_path: Path, terminals
     env = [f"TMPDIR={demo_tmp}", "TERM=vt100", "LANG=C.UTF-8", f"PYTHONPATH={os.getcwd()}"]
     term = Tmux(["env", "-u", "OOB_HOME", "-u", SOFT_KEY_ENV, *env, sys.executable, "-m", "oob_console", "demo"])
     terminals.append(term)
-    term.wait_for("2 of them SOFTWARE keys")
+    term.wait_for("3 of them SOFTWARE keys")
     assert len(list(demo_tmp.iterdir())) == 1
     term.send("Enter")  # no name: whoever's key answers (alice's and bob's keys are attached)
     term.wait_for("user:alice | low-bandwidth")

@@ -53,7 +53,7 @@ async def test_log_in_with_a_key_then_approve_the_drill(people_site: DemoSite,
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
-        assert "3 users, 3 keys enrolled, 2 of them SOFTWARE keys" in text_of(app.screen, "#status")
+        assert "3 users, 3 keys enrolled, 3 of them SOFTWARE keys" in text_of(app.screen, "#status")
         app.action_open("dashboard")  # nothing opens before a login
         assert isinstance(app.screen, LoginScreen)
         await pilot.press(*"bob", "enter")

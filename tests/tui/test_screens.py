@@ -36,7 +36,7 @@ async def test_dashboard_shows_what_is_measured_and_what_is_not(services: Servic
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
         lines = options(app.screen, "#overview")
-        assert any(line.startswith("Audit log") and "[ OK ] chain intact: 3 entries" in line for line in lines)
+        assert any(line.startswith("Audit log") and "[ OK ] chain intact: 5 entries" in line for line in lines)
         assert any(line.startswith("Runbooks") and "3 runbooks in runbooks/" in line for line in lines)
         bgp = next(line for line in lines if line.startswith("Upstream BGP"))
         assert "[ -- ] not configured: no [bgp.upstreams]" in bgp
@@ -48,7 +48,7 @@ async def test_dashboard_shows_what_is_measured_and_what_is_not(services: Servic
         services.audit.note("one more")
         await pilot.press("g")
         await settle(pilot)
-        assert any("chain intact: 4 entries" in line for line in options(app.screen, "#overview"))
+        assert any("chain intact: 6 entries" in line for line in options(app.screen, "#overview"))
         # Enter on the runbooks line opens the runbooks screen
         app.screen.query_one("#overview", OptionList).highlighted = len(lines) - 1
         await pilot.press("enter")
@@ -108,17 +108,17 @@ async def test_audit_log_entries_note_verify_filter_details(services: Services, 
         assert isinstance(screen, AuditScreen)
         lines = options(screen, "#entries")
         assert "user:alice note 15:52 starting backbone recovery at SJC1" in lines[0]
-        assert "site.init site" in lines[-1]
-        assert str(screen.query_one("#chain", Static).render()) == "chain: INTACT, 3 entries, last #3"
+        assert "site.init site" in lines[-3] and "audit.genesis sjc1" in lines[-1]  # the sealed genesis, its seal
+        assert str(screen.query_one("#chain", Static).render()) == "chain: INTACT, 5 entries, last #5"
         await pilot.press("n")
         assert isinstance(app.screen, PromptModal)
         await pilot.press(*"16:05 links restored", "enter")
         await settle(pilot)
         assert app.screen is screen
         assert "16:05 links restored" in options(screen, "#entries")[0]
-        assert status_of(screen) == "noted as audit #4"
+        assert status_of(screen) == "noted as audit #6"
         assert services.audit.show()[-1]["details"] == {"text": "16:05 links restored"}
-        assert "4 entries" in str(screen.query_one("#chain", Static).render())
+        assert "6 entries" in str(screen.query_one("#chain", Static).render())
         await pilot.press("slash", *"dns", "enter")
         await settle(pilot)
         (only,) = options(screen, "#entries")
@@ -139,7 +139,7 @@ async def test_note_prompt_can_be_cancelled(services: Services) -> None:
         await settle(pilot)
         await pilot.press("n", *"never mind", "escape")
         await settle(pilot)
-        assert len(services.audit.show()) == 3
+        assert len(services.audit.show()) == 5
 
 
 async def test_a_broken_chain_is_shown_as_broken(services: Services) -> None:
@@ -201,3 +201,22 @@ async def test_an_unexpected_error_opens_the_error_modal(services: Services) -> 
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_audit_screen_shows_an_osc52_note_neutralised(services: Services) -> None:
+    hostile = "ok\x1b]52;c;cm0gLXJmIC8=\x07\x1b[2K\x9b31m\u202eevil"
+    services.audit.note(hostile)
+    app = make_app(services, low_bandwidth=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AuditScreen)
+        first = options(screen, "#entries")[0]
+        assert "ok^[]52;c;cm0gLXJmIC8=^G^[[2K<U+009B>31m<U+202E>evil" in first
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TextModal)
+        drawn = app.export_screenshot()
+        assert "\x1b]52" not in drawn and "\u202e" not in drawn and "\x9b" not in drawn
+        assert "52;c;cm0gLXJmIC8=" in drawn and "\x1b" not in drawn and "\x07" not in drawn

@@ -87,10 +87,10 @@ class Lab:
     def admin(self) -> Identity:
         return Identity.local("local:test")
 
-    def soft_key(self, name: str, pin: str | None = None) -> Path:
+    def soft_key(self, name: str, pin: str | None = None, *, zero_counter: bool = False) -> Path:
         path = self.home.parent / f"{name}.softkey"
         if not path.exists():
-            create(path, pin=pin)
+            create(path, pin=pin, zero_counter=zero_counter)
         self.keys[name] = path
         return path
 
@@ -153,9 +153,9 @@ def at_once(lab: Lab, service: str, attempts: Sequence[Callable[[Services], str]
     return outcomes
 
 
-def make_lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra_config: str = "") -> Lab:
+def make_lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra_config: str = "", site: str = "lab") -> Lab:
     home = tmp_path / "site"
-    init_site(home, name="lab")
+    init_site(home, name=site)
     with open(home / "config.toml", "a", encoding="utf-8") as f:
         f.write(SITE_CONFIG + extra_config)
     monkeypatch.delenv(SOFT_KEY_ENV, raising=False)

@@ -101,3 +101,12 @@ def test_secret_refs_never_inline(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert read_secret(SecretRef.parse(f"file:{secret}"), where="t") == "abc"
     with pytest.raises(ConfigError, match="not set"):
         read_secret(SecretRef.parse("env:OOB_TEST_UNSET_VAR"), where="t")
+
+
+@pytest.mark.parametrize("value", ["10:30", "0:30:60", "10:130:60", "60:30:10", "a:b:c", "10:30:60:1"])
+def test_max_startups_must_be_start_rate_full(value: str) -> None:
+    from oob_console.config import ServerConfig
+
+    with pytest.raises(ValueError, match="max_startups"):
+        ServerConfig(max_startups=value).validate()
+    assert ServerConfig().startups() == (10, 30, 60)

@@ -36,7 +36,7 @@ class MatrixChannel(HttpChannel):
     def build(self, notice: Notice) -> Request:
         path = (f"/_matrix/client/v3/rooms/{quote(self.room, safe='')}/send/m.room.message/"
                 f"{quote(txn_id(notice), safe='')}")
-        body = {"msgtype": "m.text", "body": f"[{notice.site}] {notice.severity.upper()}: {notice.text}"}
+        body = {"msgtype": "m.text", "body": f"[{notice.site}] {notice.severity.upper()}: {notice.text_with_head}"}
         return Request("PUT", self.homeserver + path, json_body(body), {"Authorization": f"Bearer {self._token()}"})
 
     def remote_id(self, notice: Notice, response: httpx.Response) -> str:

@@ -12,7 +12,7 @@ from oob_console.core.notice import Notice
 
 
 def slack_text(notice: Notice) -> str:
-    return f"*[{notice.site}] {notice.severity.upper()}* {notice.text}"
+    return f"*[{notice.site}] {notice.severity.upper()}* {notice.text_with_head}"
 
 
 class SlackChannel(HttpChannel):

@@ -26,6 +26,7 @@ def webhook_payload(notice: Notice) -> dict[str, object]:
         "text": notice.text,
         "created": datetime.fromtimestamp(notice.created, UTC).isoformat(timespec="seconds"),
         "details": notice.details,
+        "audit_head": notice.audit_head,
     }
 
 

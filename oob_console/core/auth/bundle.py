@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from oob_console.core.audit.seal import parse_anchor
 from oob_console.core.auth.credentials import BUNDLE, FIDO2, SSH_SK, Credential, User, fido2_key_id
 from oob_console.core.auth.identity import ROLES, check_user_name
 from oob_console.core.auth.ssh_wire import WireError, parse_public_blob
@@ -46,6 +47,7 @@ class BundleContent:
     source_site: str
     users: tuple[User, ...]
     credentials: tuple[Credential, ...]
+    audit_heads: tuple[str, ...] = ()  # audit anchors (``oob-audit:SITE:SEQ:HASH``) the source site vouches it saw
 
 
 def _b64(data: bytes) -> str:
@@ -62,7 +64,7 @@ def _unb64(value: Any, name: str) -> bytes:
 
 
 def encode_payload(*, serial: int, created: str, source_site: str, users: Sequence[User],
-                   credentials: Sequence[Credential]) -> bytes:
+                   credentials: Sequence[Credential], audit_heads: Sequence[str] = ()) -> bytes:
     body = {
         "format": FORMAT, "serial": serial, "created": created, "source_site": source_site,
         "users": [{"name": u.name, "display_name": u.display_name, "roles": list(u.roles), "active": u.active}
@@ -75,6 +77,8 @@ def encode_payload(*, serial: int, created: str, source_site: str, users: Sequen
             "label": c.label, "created": c.created, "revoked": c.revoked,
         } for c in credentials],
     }
+    if audit_heads:  # witnessed heads travel signed with the bundle (absent: the format as before)
+        body["audit_heads"] = list(audit_heads)
     return canonical_bytes(body) + b"\n"
 
 
@@ -193,4 +197,13 @@ def decode_payload(payload: bytes) -> BundleContent:
     creds = tuple(_credential(c, set(names)) for c in data["credentials"])
     if len({c.key_id for c in creds}) != len(creds):
         raise BundleError("a key appears twice")
-    return BundleContent(serial, str(data.get("created", "")), str(data.get("source_site", "")), users, creds)
+    heads = data.get("audit_heads", [])
+    if not isinstance(heads, list) or not all(isinstance(h, str) for h in heads):
+        raise BundleError("audit_heads must be a list of anchor codes")
+    for head in heads:
+        try:
+            parse_anchor(head)
+        except ValueError as exc:
+            raise BundleError(str(exc)) from None
+    return BundleContent(serial, str(data.get("created", "")), str(data.get("source_site", "")), users, creds,
+                         tuple(heads))

@@ -54,6 +54,17 @@ class User:
                 "active": self.active, "origin": self.origin, "created": self.created, "updated": self.updated}
 
 
+# The FIDO application of every SSH sk key oob-console's software authenticator makes
+# (`oob softkey ssh-keygen`): it is part of the public key and of everything the key
+# signs, so it cannot be removed without making another key. A key made by some
+# other software is indistinguishable from hardware without attestation.
+SOFTWARE_SK_APPLICATION = "ssh:oob-softkey"
+
+
+def is_software_sk_application(application: str) -> bool:
+    return application == SOFTWARE_SK_APPLICATION or application.startswith(SOFTWARE_SK_APPLICATION + ":")
+
+
 @dataclass(frozen=True)
 class Credential:
     key_id: str
@@ -84,6 +95,11 @@ class Credential:
     def ssh_key(self) -> SshPublicKey:
         return parse_public_blob(self.ssh_blob)
 
+    @property
+    def counterless(self) -> bool:
+        """The key has only ever signed counter 0: it has no counter, and a clone of it cannot be detected."""
+        return self.counter == 0
+
     def with_counter(self, counter: int, at: str) -> Credential:
         return replace(self, counter=counter, last_used=at)
 
@@ -93,7 +109,7 @@ class Credential:
             "key_id": self.key_id, "kind": self.kind, "user": self.user, "alg": self.alg,
             "rp_id": self.rp_id, "uv_required": self.uv_required, "counter": self.counter,
             "software": self.software, "label": self.label, "origin": self.origin, "created": self.created,
-            "last_used": self.last_used, "revoked": self.revoked,
+            "last_used": self.last_used, "revoked": self.revoked, "counterless": self.counterless,
         }
         if self.kind == SSH_SK:
             out["no_touch_required"] = self.no_touch_required

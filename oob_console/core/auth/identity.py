@@ -39,6 +39,8 @@ class Identity:
     method: str = "local"  # local | fido2 | ssh-sk | session
     key_id: str | None = None
     user_verified: bool = False
+    # When the person last proved presence with a key (unix time): a login by touch; None for a local account.
+    proven_at: float | None = None
 
     @classmethod
     def local(cls, actor: str) -> Identity:
@@ -46,9 +48,10 @@ class Identity:
 
     @classmethod
     def for_user(
-        cls, user: str, roles: frozenset[str], *, method: str, key_id: str | None, user_verified: bool
+        cls, user: str, roles: frozenset[str], *, method: str, key_id: str | None, user_verified: bool,
+        proven_at: float | None = None,
     ) -> Identity:
-        return cls(f"user:{user}", user, roles, method, key_id, user_verified)
+        return cls(f"user:{user}", user, roles, method, key_id, user_verified, proven_at)
 
     @property
     def is_local(self) -> bool:

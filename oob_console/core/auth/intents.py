@@ -87,7 +87,14 @@ class Intent:
 
     @property
     def requester_user(self) -> str | None:
-        return self.requester[5:] if self.requester.startswith("user:") else None
+        """The person who asked: a store user (``user:NAME``) or a local account (``local:NAME``).
+
+        A local account and a store user of the same name are taken to be the same
+        person (fail closed): ``local:root`` cannot have store user ``root`` approve
+        their own intent where the class does not let requesters approve.
+        """
+        kind, _, name = self.requester.partition(":")
+        return name if kind in ("user", "local") and name else None
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires

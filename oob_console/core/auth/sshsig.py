@@ -37,7 +37,7 @@ from oob_console.core.auth.ssh_wire import (
     string,
     u32,
 )
-from oob_console.core.auth.webauthn import KeyFlags
+from oob_console.core.auth.webauthn import KeyFlags, counter_problem
 
 MAGIC = b"SSHSIG"
 VERSION = 1
@@ -220,6 +220,7 @@ def check_sk_signature(
     require_touch: bool = True,
     require_verify: bool = False,
     last_counter: int | None = None,
+    allow_zero_counter: bool = False,
 ) -> SkCheck:
     """Apply the rules OpenSSH's agents do not: presence, verification, a counter that moves forward.
 
@@ -231,10 +232,8 @@ def check_sk_signature(
         reasons.append("the key was not touched (user-presence flag missing)")
     if require_verify and not signature.user_verified:
         reasons.append("the key did not verify the user (no PIN/biometric; user-verified flag missing)")
-    if last_counter is not None and signature.counter <= last_counter:
-        reasons.append(
-            f"signature counter {signature.counter} does not move forward from {last_counter} "
-            "(a replay, or a cloned key)"
-        )
+    problem = counter_problem(signature.counter, last_counter, allow_zero=allow_zero_counter)
+    if problem:
+        reasons.append(problem)
     return SkCheck(tuple(reasons))
 

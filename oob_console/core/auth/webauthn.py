@@ -19,6 +19,8 @@ import json
 import struct
 from dataclasses import dataclass
 
+from oob_console.core.auth.cbor_shape import CborShapeError, is_map, item_end
+
 FLAG_UP = 0x01
 FLAG_UV = 0x04
 FLAG_AT = 0x40
@@ -62,6 +64,64 @@ def parse_auth_data(data: bytes) -> AuthData:
         raise AuthDataError(f"authenticator data is {len(data)} bytes, at least 37 expected")
     counter: int = struct.unpack(">I", data[33:37])[0]
     return AuthData(data[:32], data[32], counter)
+
+
+COUNTER_MAX = 0xFFFFFFFF
+
+
+def counter_problem(counter: int, last: int | None, *, allow_zero: bool) -> str | None:
+    """Why a signature counter is refused, or None. One rule for FIDO2 and SSH sk keys, logins and approvals.
+
+    ``last`` is the highest counter accepted before in this stream (None: never
+    used, or checked elsewhere atomically). A key whose counter is always 0 has no
+    counter at all (WebAuthn allows it): clone detection is impossible for it, so
+    it is accepted only by site policy (``[auth] allow_zero_counter``), and then
+    0 after 0 is not a replay. A key that ever counted cannot go back to 0.
+    A counter at its maximum can never move forward again: refused loudly, not
+    accepted once and then every later login refused as a "replay".
+    """
+    if counter == 0 and not last:
+        if allow_zero:
+            return None
+        return ("the key has no signature counter (it always signs 0), so a clone of it cannot be detected; "
+                "such keys are accepted only with [auth] allow_zero_counter = true")
+    if counter >= COUNTER_MAX:
+        return ("the key's signature counter is at its maximum (0xffffffff) and can never move forward again: "
+                "revoke this key and enrol it again (after a reset) or enrol another")
+    if last is not None and counter <= last:
+        return f"sign counter {counter} does not move forward from {last} (a replay, or a cloned key)"
+    return None
+
+
+def auth_data_shape_problem(data: bytes, *, registration: bool) -> str | None:
+    """Why the bytes after the fixed 37 are not what the flags announce, or None.
+
+    An assertion carries no attested credential data (AT clear); a registration
+    carries it (AT set: AAGUID, credential ID length and ID, a COSE key map).
+    Extensions (ED) are one CBOR map. Nothing may follow.
+    """
+    flags, pos = data[32], 37
+    if bool(flags & FLAG_AT) != registration:
+        return ("attested credential data flag " + ("missing in a registration" if registration
+                                                    else "set in an assertion"))
+    try:
+        if registration:
+            if len(data) < pos + 18:
+                return "authenticator data ends inside the attested credential data"
+            id_len = struct.unpack(">H", data[pos + 16:pos + 18])[0]
+            pos += 18 + id_len
+            if not is_map(data, pos):
+                return "attested credential data has no COSE key map"
+            pos = item_end(data, pos)
+        if flags & FLAG_ED:
+            if not is_map(data, pos):
+                return "extensions flag set but no extensions map follows"
+            pos = item_end(data, pos)
+    except CborShapeError as exc:
+        return f"authenticator data: {exc}"
+    if pos != len(data):
+        return f"authenticator data has {len(data) - pos} trailing bytes after what its flags announce"
+    return None
 
 
 def b64url(data: bytes) -> str:
@@ -130,11 +190,13 @@ def check_assertion(
     require_uv: bool,
     last_counter: int | None,
     expected_type: str = GET,
+    allow_zero_counter: bool = False,
 ) -> AssertionCheck:
     """Every rule for an assertion except the signature itself.
 
     ``last_counter`` is the highest counter accepted before for this
-    credential (None: no check, used only for a registration).
+    credential (None: never used, or moved forward atomically by the caller);
+    the zero-counter and maximum rules apply always (:func:`counter_problem`).
     """
     try:
         auth = parse_auth_data(auth_data)
@@ -143,16 +205,18 @@ def check_assertion(
     reasons = check_client_data(
         client_data_json, expected_type=expected_type, challenge=challenge, origin=origin_for(rp_id)
     )
+    shape = auth_data_shape_problem(auth_data, registration=expected_type == CREATE)
+    if shape:
+        reasons.append(shape)
     if auth.rp_id_hash != hashlib.sha256(rp_id.encode("utf-8")).digest():
         reasons.append(f"assertion is for another RP ID (not {rp_id!r})")
     if not auth.user_present:
         reasons.append("the key was not touched (user-present flag missing)")
     if require_uv and not auth.user_verified:
         reasons.append("user verification (PIN/biometric) required but the key did not verify the user")
-    if last_counter is not None and auth.counter <= last_counter:
-        reasons.append(
-            f"sign counter {auth.counter} does not move forward from {last_counter} (a replay, or a cloned key)"
-        )
+    problem = counter_problem(auth.counter, last_counter, allow_zero=allow_zero_counter)
+    if problem:
+        reasons.append(problem)
     return AssertionCheck(tuple(reasons), auth)
 
 

@@ -63,6 +63,8 @@ class PlatformSpec:
     # enable secret) and the prompt of the unprivileged mode it leaves.
     enable: str | None = None
     unprivileged_prompt: str | None = None
+    # What empties the device's input line when the session guard holds a line back (Ctrl-E, then Ctrl-U).
+    clear_line: str = "\x05\x15"
     _compiled: dict[str, re.Pattern[str]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def rx(self, pattern: str) -> re.Pattern[str]:

@@ -2,8 +2,8 @@
 
 :class:`EscapeParser` gives the operator OpenSSH-style escapes that work on any
 transport (a console server port has no other way out): after Enter (or at
-the start), ``~.`` ends the session, ``~B`` sends a break, ``~?`` lists the
-escapes and ``~~`` sends one ``~``.
+the start), ``~.`` ends the session, ``~B`` sends a break, ``~a`` sends a line the guard
+held back once its intent is approved, ``~?`` lists the escapes and ``~~`` sends one ``~``.
 
 :class:`Redactor` decides what of the typed input a session recording keeps:
 after the device prints a password prompt, everything typed up to Enter is
@@ -12,22 +12,23 @@ recorded as one ``[redacted]`` marker (not even its length is kept).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 from oob_console.core.devices.platforms import clean_output
+from oob_console.core.devices.typed_lines import SECRET_PROMPT
 
-Action = Literal["send", "break", "quit", "help"]
+Action = Literal["send", "break", "quit", "help", "approved"]
 ESCAPE_HELP = (
     "Supported escape sequences (after Enter):\r\n"
     "  {e}.  end the session\r\n"
     "  {e}B  send a break (serial consoles, SSH RFC 4335)\r\n"
+    "  {e}a  send the line the guard held back, once its intent is approved\r\n"
     "  {e}?  this help\r\n"
     "  {e}{e}  send one {e}\r\n"
 )
 _NEWLINES = (0x0D, 0x0A)
-_ESCAPES: dict[int, Action] = {ord("."): "quit", ord("B"): "break", ord("?"): "help"}
+_ESCAPES: dict[int, Action] = {ord("."): "quit", ord("B"): "break", ord("?"): "help", ord("a"): "approved"}
 
 
 @dataclass
@@ -72,9 +73,8 @@ class EscapeParser:
         return out
 
 
-PASSWORD_PROMPT = re.compile(
-    r"(?i)(password|passphrase|passcode|secret|pin)( for [^\n:]{1,80})?\s*:\s*$"
-)
+# A prompt after which the typed line is a secret (the second signal; echo turned off is the first).
+PASSWORD_PROMPT = SECRET_PROMPT
 REDACTED = "[redacted]"
 
 
@@ -160,3 +160,10 @@ class Redactor:
                 self.redactions += 1
                 kept.append(REDACTED)
         return "".join(kept)
+
+    def echo_off_secret(self, typed: bytes) -> None:
+        """A line typed while the device did not echo (a secret no prompt announced): counted, and
+        scrubbed from later output like one typed after a prompt."""
+        self.redactions += 1
+        if typed:
+            self._secrets = [*self._secrets[-7:], bytes(typed)]

@@ -214,7 +214,8 @@ class ApprovalService:
             closed = stored.state in CLOSED or intent.expired(self.now())
             raise (ConflictError if closed else AuthError)(f"approval refused: {reason}")
         at = stamp(self.now)
-        if not self.creds.advance_counter(cred.key_id, counter, at, stream="approval"):
+        if not self.creds.advance_counter(cred.key_id, counter, at, stream="approval",
+                                          allow_zero=self.auth.allow_zero_counter):
             raise self._refused(intent, user.name, "signature counter already used (a replay) or key revoked")
         approval = Approval(user.name, cred.key_id, method, user_verified, at)
         self.audit.record_then(
@@ -257,7 +258,8 @@ class ApprovalService:
         rule = self.rule(intent.action)
         check = check_assertion(assertion.auth_data, assertion.client_data_json, rp_id=self.auth.rp_id,
                                 challenge=intent.challenge, require_uv=rule.require_uv or cred.uv_required,
-                                last_counter=None)  # the approval stream's counter is checked atomically in _admit
+                                last_counter=None,  # the approval stream's counter is checked atomically in _admit
+                                allow_zero_counter=self.auth.allow_zero_counter)
         reasons = list(check.reasons)
         if not self.verify(cred.alg, cred.public_key, signed_bytes(assertion.auth_data, assertion.client_data_json),
                            assertion.signature):
@@ -289,10 +291,11 @@ class ApprovalService:
         if cred.kind != SSH_SK:
             raise self._refused(intent, user.name, "not an SSH security key")
         rule = self.rule(intent.action)
-        wrapped = sshsig.wrapped_message(sig.namespace, intent.canonical, sig.hash_alg, sig.reserved)
+        wrapped = sshsig.wrapped_message(sig.namespace, intent.canonical, sig.hash_alg)  # reserved: empty, as OpenSSH
         reasons = list(sshsig.check_sk_signature(
             sig.signature, require_touch=True, require_verify=rule.require_uv or cred.uv_required,
-            last_counter=None).reasons)  # the approval stream's counter is checked atomically in _admit
+            last_counter=None,  # the approval stream's counter is checked atomically in _admit
+            allow_zero_counter=self.auth.allow_zero_counter).reasons)
         if not self.verify(sig.key.alg, sig.key.public, sshsig.verification_input(sig.key, sig.signature, wrapped),
                            sig.signature.sig):
             reasons.insert(0, f"the signature does not verify over intent {intent.id}'s bytes "
@@ -338,16 +341,27 @@ class ApprovalService:
         valid = tuple(a for a in stored.approvals if self._still_valid(a, rule))
         status = quorum_status(intent, rule, valid, stored_state=stored.state, now=self.now())
         if status.state != "approved":
+            self.audit.record("intent.execute", intent.id, "refused",
+                              {"action": action, "reason": f"{status.state} ({status.have} of {status.need})"},
+                              actor=by.actor)
             raise RefusedError(
                 f"intent {intent.id} is {status.state} ({status.have} of {status.need} valid approvals); not run",
                 hint=f"approvers run 'oob approve {intent.id}'" if status.state == "pending" else None,
             )
+        # Compare-and-set first, then audit: of any number of concurrent claims exactly one moves the
+        # intent and writes the one "ok" execute entry; the others are audited as refused. Nothing has
+        # run yet (the caller acts after this returns), and a failed audit write moves the intent back.
+        at = stamp(self.now)
+        details = {"action": action, "approvers": list(status.approvers), "hash": intent.hash}
+        if not self.intents.transition(intent.id, from_state=OPEN, to_state=EXECUTING, at=at):
+            reason = "already claimed: it runs at most once"
+            self.audit.record("intent.execute", intent.id, "refused", {**details, "reason": reason}, actor=by.actor)
+            raise RefusedError(f"intent {intent.id} was already claimed; it runs at most once")
         try:
-            self._move("intent.execute", intent.id,
-                       {"action": action, "approvers": list(status.approvers), "hash": intent.hash},
-                       from_state=OPEN, to_state=EXECUTING, by=by)
-        except ConflictError:
-            raise RefusedError(f"intent {intent.id} was already claimed; it runs at most once") from None
+            self.audit.record("intent.execute", intent.id, "ok", details, actor=by.actor)
+        except BaseException:
+            self.intents.transition(intent.id, from_state=EXECUTING, to_state=OPEN, at=at)
+            raise
         return intent
 
     def finish(self, intent_id: str, *, ok: bool, result: dict[str, Any], by: Identity) -> IntentView:

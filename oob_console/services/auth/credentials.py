@@ -34,7 +34,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from oob_console.core.auth.credentials import FIDO2, LOCAL, SSH_SK, Credential, LoginState, User, fido2_key_id
+from oob_console.core.auth.credentials import (
+    FIDO2,
+    LOCAL,
+    SSH_SK,
+    Credential,
+    LoginState,
+    User,
+    fido2_key_id,
+    is_software_sk_application,
+)
 from oob_console.core.auth.identity import ROLES, Identity, check_user_name
 from oob_console.core.auth.ssh_wire import WireError, parse_authorized_key
 from oob_console.core.auth.weak_keys import key_problem
@@ -158,7 +167,8 @@ class CredentialService:
         if reg.software and not self.auth.allow_software_keys:
             raise SOFTWARE_REFUSED
         check = check_assertion(reg.auth_data, reg.client_data_json, rp_id=self.auth.rp_id, challenge=challenge,
-                                require_uv=need_uv, last_counter=None, expected_type=CREATE)
+                                require_uv=need_uv, last_counter=None, expected_type=CREATE,
+                                allow_zero_counter=self.auth.allow_zero_counter)
         if not check.ok or check.auth is None:
             raise AuthError(f"enrollment refused: {'; '.join(check.reasons)}")
         weak = key_problem(reg.alg, reg.public_key)
@@ -192,12 +202,15 @@ class CredentialService:
         weak = key_problem(key.alg, key.public)
         if weak:
             raise RefusedError(f"refused: the key is {weak}", hint="make a new key with ssh-keygen -t ed25519-sk")
+        software = is_software_sk_application(key.application)
+        if software and not self.auth.allow_software_keys:
+            raise SOFTWARE_REFUSED
         cred = Credential(
             key_id=key.fingerprint, kind=SSH_SK, user=user.name, alg=key.alg, public_key=key.public,
             rp_id=key.application, ssh_blob=key.blob,
             uv_required=verify_required or "verify-required" in parsed.options,
             no_touch_required=no_touch_required or "no-touch-required" in parsed.options,
-            attestation="none (OpenSSH public key)", label=label or parsed.comment, origin=LOCAL,
+            attestation="none (OpenSSH public key)", label=label or parsed.comment, origin=LOCAL, software=software,
             created=stamp(self.now),
         )
         if self.repo.get_credential(cred.key_id) is not None:

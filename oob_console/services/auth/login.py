@@ -163,7 +163,8 @@ class LoginService:
         self._admit(user)
         require_uv = self._uv_for(user, cred)
         check = check_assertion(assertion.auth_data, assertion.client_data_json, rp_id=self.auth.rp_id,
-                                challenge=challenge.challenge, require_uv=require_uv, last_counter=cred.counter)
+                                challenge=challenge.challenge, require_uv=require_uv, last_counter=cred.counter,
+                                allow_zero_counter=self.auth.allow_zero_counter)
         reasons = list(check.reasons)
         if not self.verify(cred.alg, cred.public_key, signed_bytes(assertion.auth_data, assertion.client_data_json),
                            assertion.signature):
@@ -171,11 +172,12 @@ class LoginService:
         if reasons or check.auth is None:
             raise self._fail(user.name, reasons, cred.key_id)
         at = stamp(self.now)
-        if not self.repo.advance_counter(cred.key_id, check.auth.counter, at):
+        if not self.repo.advance_counter(cred.key_id, check.auth.counter, at,
+                                         allow_zero=self.auth.allow_zero_counter):
             raise self._fail(user.name, ["sign counter already used (a replay), or the key was just revoked"],
                              cred.key_id)
         identity = Identity.for_user(user.name, frozenset(user.roles), method="fido2", key_id=cred.key_id,
-                                     user_verified=check.auth.user_verified)
+                                     user_verified=check.auth.user_verified, proven_at=self.now().timestamp())
         self.audit.record("login.ok", user.name, "ok", {"key_id": cred.key_id, "method": "fido2",
                           "user_verified": identity.user_verified, "counter": check.auth.counter},
                           actor=identity.actor)
@@ -199,6 +201,8 @@ class LoginService:
         cred = self.repo.by_ssh_blob(key_blob)
         if cred is None or cred.kind != SSH_SK or cred.user != user.name or not cred.active:
             raise self._fail(user.name, ["this SSH key is not an active key of this user"], None)
+        if cred.software and not self.auth.allow_software_keys:
+            raise self._fail(user.name, ["a SOFTWARE key, and this site does not allow software keys"], cred.key_id)
         try:
             key = parse_public_blob(key_blob)
             sig = parse_signature_blob(signature_blob, key)
@@ -206,16 +210,17 @@ class LoginService:
             raise self._fail(user.name, [f"malformed signature: {exc}"], cred.key_id) from None
         reasons = list(check_sk_signature(
             sig, require_touch=not cred.no_touch_required, require_verify=self._uv_for(user, cred),
-            last_counter=cred.counter,
+            last_counter=cred.counter, allow_zero_counter=self.auth.allow_zero_counter,
         ).reasons)
         if not self.verify(key.alg, key.public, verification_input(key, sig, signed_data), sig.sig):
             reasons.insert(0, "the signature does not verify with the enrolled key")
         if reasons:
             raise self._fail(user.name, reasons, cred.key_id)
-        if not self.repo.advance_counter(cred.key_id, sig.counter, stamp(self.now)):
+        if not self.repo.advance_counter(cred.key_id, sig.counter, stamp(self.now),
+                                         allow_zero=self.auth.allow_zero_counter):
             raise self._fail(user.name, ["signature counter already used (a replay)"], cred.key_id)
         identity = Identity.for_user(user.name, frozenset(user.roles), method="ssh-sk", key_id=cred.key_id,
-                                     user_verified=sig.user_verified)
+                                     user_verified=sig.user_verified, proven_at=self.now().timestamp())
         self.audit.record("login.ok", user.name, "ok", {"key_id": cred.key_id, "method": "ssh-sk",
                           "user_verified": sig.user_verified, "counter": sig.counter}, actor=identity.actor)
         self.repo.clear_failures(user.name)
@@ -265,8 +270,10 @@ def resume_login(repo: CredentialRepo, token: str, now: datetime) -> Identity:
         raise AuthError(f"user {session.user!r} is disabled; the session is void", hint=hint)
     if cred is None or not cred.active:
         raise AuthError("the key behind this session was revoked; the session is void", hint=hint)
+    # The login was made with a touch (user presence is required at every login): it proves presence then.
+    proven_at = datetime.fromisoformat(session.created.replace("Z", "+00:00")).timestamp()
     return Identity.for_user(user.name, frozenset(user.roles), method=session.method, key_id=session.key_id,
-                             user_verified=session.user_verified)
+                             user_verified=session.user_verified, proven_at=proven_at)
 
 
 def _hash(token: str) -> str:

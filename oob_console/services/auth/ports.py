@@ -89,7 +89,8 @@ class CredentialRepo(Protocol):
         """Raises: ConflictError (not active), StorageError."""
         ...
 
-    def advance_counter(self, key_id: str, counter: int, at: str, *, stream: str = "login") -> bool:
+    def advance_counter(self, key_id: str, counter: int, at: str, *, stream: str = "login",
+                        allow_zero: bool = False) -> bool:
         """Atomically store ``counter`` if it is higher than the last one in ``stream``; False if not.
 
         Streams: "login" and "approval". Each must strictly increase on its own.

@@ -33,6 +33,7 @@ class AuthConfig:
 
     rp_id: str = "oob-console"
     allow_software_keys: bool = False
+    allow_zero_counter: bool = False  # keys whose signature counter is always 0 (no clone detection for them)
     uv_roles: tuple[str, ...] = ("admin",)
     algorithms: tuple[str, ...] = ("es256", "ed25519")
     touch_timeout: int = field(default=30, metadata={"min": 1, "max": 600})

@@ -16,18 +16,25 @@ not pinned in ``[fleet] bundle_signers`` (a signer pinned with the
 (rollback), and bundles carrying software keys when the site does not allow
 them. The default export serial is the current Unix time, or one more than
 the last export, whichever is larger.
+
+Bundles also carry audit heads (``oob audit anchor`` codes): the exporting
+site's own head and the heads it has seen from other sites. An importing host
+keeps the newest head it has seen per site (``status()['audit_heads_seen']``):
+each site becomes an off-host witness of the others' audit logs.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from oob_console.core.audit.seal import parse_anchor
 from oob_console.core.auth import sshsig
 from oob_console.core.auth.bundle import BundleError, decode_payload, encode_payload, split
 from oob_console.core.auth.identity import Identity
 from oob_console.core.auth.ssh_wire import parse_authorized_key
-from oob_console.errors import ConflictError, IntegrityError, RefusedError
+from oob_console.errors import ConflictError, IntegrityError, RefusedError, StorageError
 from oob_console.services.audit.service import AuditService
 from oob_console.services.auth.credentials import require_admin, stamp
 from oob_console.services.auth.ports import Clock, CredentialRepo, SignatureCheck
@@ -63,7 +70,29 @@ class StoreSyncService:
             "users": len(self.repo.list_users()),
             "keys": sum(1 for c in creds if c.active), "keys_revoked": sum(1 for c in creds if not c.active),
             "pinned_signers": len(self.fleet.bundle_signers),
+            "audit_heads_seen": self.heads_seen(),
         }
+
+    def heads_seen(self) -> list[str]:
+        """The newest audit head seen per other site (from imported bundles), as anchor codes."""
+        raw = self.repo.get_meta("audit_heads_seen")
+        heads = json.loads(raw) if raw else []
+        return [h for h in heads if isinstance(h, str)]
+
+    def _own_heads(self) -> list[str]:
+        try:
+            own = [self.audit.head()[0].code]
+        except StorageError:
+            own = []
+        return own + [h for h in self.heads_seen() if parse_anchor(h).site != self.site]
+
+    def _remember_heads(self, heads: tuple[str, ...]) -> None:
+        newest: dict[str, tuple[int, str]] = {}
+        for code in [*self.heads_seen(), *heads]:
+            a = parse_anchor(code)
+            if a.site != self.site and (a.site not in newest or a.seq > newest[a.site][0]):
+                newest[a.site] = (a.seq, code)
+        self.repo.set_meta("audit_heads_seen", json.dumps(sorted(c for _, c in newest.values())))
 
     def export(self, by: Identity, signer: BundleSigner, *, serial: int | None = None) -> bytes:
         require_admin(by, "export bundles")
@@ -74,7 +103,7 @@ class StoreSyncService:
         users = self.repo.list_users()
         creds = self.repo.list_credentials()
         payload = encode_payload(serial=serial, created=stamp(self.now), source_site=self.site, users=users,
-                                 credentials=creds)
+                                 credentials=creds, audit_heads=self._own_heads())
         signature = signer.sign(payload, self.fleet.bundle_namespace)
         self.audit.record_then(
             "store.export", f"serial {serial}",
@@ -100,7 +129,7 @@ class StoreSyncService:
                             f"{self.fleet.bundle_namespace!r}")
         if sig.key.blob not in pinned:
             raise self._bad(by, f"bundle refused: signed by {sig.key.fingerprint}, which is not a pinned signer")
-        wrapped = sshsig.wrapped_message(sig.namespace, payload, sig.hash_alg, sig.reserved)
+        wrapped = sshsig.wrapped_message(sig.namespace, payload, sig.hash_alg)  # reserved: empty, as OpenSSH
         if not self.verify(sig.key.alg, sig.key.public, sshsig.verification_input(sig.key, sig.signature, wrapped),
                            sig.signature.sig):
             raise self._bad(by, "bundle refused: the signature does not verify (the file was changed)")
@@ -123,13 +152,18 @@ class StoreSyncService:
             raise ConflictError(f"bundle serial {content.serial} is not newer than the imported serial {last} "
                                 "(a rollback?); nothing was imported")
         at = stamp(self.now)
+
+        def apply() -> dict[str, Any]:
+            done = self.repo.apply_bundle(serial=content.serial, users=content.users,
+                                          credentials=content.credentials, at=at)
+            self._remember_heads(content.audit_heads)
+            return done
+
         counts = self.audit.record_then(
             "store.import", f"serial {content.serial}",
             {"serial": content.serial, "source_site": content.source_site, "signer": sig.key.fingerprint,
-             "users": len(content.users), "keys": len(content.credentials)},
-            lambda: self.repo.apply_bundle(serial=content.serial, users=content.users,
-                                           credentials=content.credentials, at=at),
-            actor=by.actor,
+             "users": len(content.users), "keys": len(content.credentials), "audit_heads": list(content.audit_heads)},
+            apply, actor=by.actor,
         )
         return {"serial": content.serial, "source_site": content.source_site, "signer": sig.key.fingerprint,
                 **counts}

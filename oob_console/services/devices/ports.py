@@ -325,6 +325,24 @@ class Terminal(Protocol):
     def on_resize(self, callback: Callable[[int, int], None]) -> None: ...
 
 
+class ScreenModel(Protocol):
+    """A model of the terminal the device writes to: what the operator sees, cell by cell."""
+
+    def feed(self, data: bytes) -> None:
+        """The device's output, as sent to the terminal."""
+        ...
+
+    def resize(self, cols: int, rows: int) -> None: ...
+
+    def cursor_line(self) -> str:
+        """The line the cursor is on as shown (prompt and echoed input), rows it wrapped over joined."""
+        ...
+
+
+# (cols, rows) -> a fresh screen model for one session
+ScreenFactory = Callable[[int, int], ScreenModel]
+
+
 @dataclass(frozen=True)
 class Reach:
     """What a reachability probe saw."""

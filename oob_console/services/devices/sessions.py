@@ -1,8 +1,10 @@
 """Interactive sessions (`oob ssh`, `oob console`): the terminal passes through, everything is recorded.
 
 A session is refused unless its recording could be started and its start
-audited. Typed input after a password prompt is recorded as ``[redacted]``.
-OpenSSH-style escapes (``~.`` ``~B`` ``~?``) work on every transport.
+audited. Every typed line passes the command guard before its Enter reaches
+the device (``line_guard``, ``typed_session``). Typed input while the device
+does not echo, or after a secret prompt, is recorded as ``[redacted]``.
+OpenSSH-style escapes (``~.`` ``~B`` ``~a`` ``~?``) work on every transport.
 """
 
 from __future__ import annotations
@@ -12,22 +14,29 @@ import contextlib
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from oob_console.core.auth.identity import Identity
 from oob_console.core.devices.platforms import clean_output, ends_with_prompt, spec
 from oob_console.core.devices.session_input import ESCAPE_HELP, EscapeParser, Redactor
+from oob_console.core.devices.typed_lines import PromptReader
 from oob_console.errors import DeadlineError, OobError, UnavailableError
 from oob_console.services.devices.access import ConsolePlan, DeviceAccess
+from oob_console.services.devices.line_guard import LineGuard
 from oob_console.services.devices.ports import (
     ByteChannel,
     ConsoleLines,
     Recording,
     RecordingInfo,
     RecordingStore,
+    ScreenFactory,
+    ScreenModel,
     SshSession,
     Terminal,
 )
+from oob_console.services.devices.typed_session import TypedLines
+from oob_console.services.guard.gate import GuardGate
 
 Opener = Callable[[int, int, str], Awaitable[tuple[ByteChannel, SshSession | None]]]
 
@@ -71,9 +80,13 @@ class _Pump:
     recording: Recording
     summary: SessionSummary
     escapes: EscapeParser
-    redactor: Redactor = field(default_factory=Redactor)
+    typed: TypedLines
     tail: bytes = b""  # the last output, for what a console server said before it closed
     closed_by_device: bool = False
+
+    @property
+    def redactor(self) -> Redactor:
+        return self.typed.redactor
 
     def last_words(self) -> str:
         """The last line the far end printed, as text (control characters dropped)."""
@@ -93,7 +106,7 @@ class _Pump:
             if kept:
                 self.recording.output(kept)  # recorded before shown: what the operator saw is on disk
             self.terminal.write(data)
-            self.redactor.feed_output(data)
+            self.typed.seen(data)
 
     async def terminal_to_device(self) -> str:
         while True:
@@ -103,12 +116,13 @@ class _Pump:
             for action, payload in self.escapes.feed(data):
                 if action == "send":
                     self.summary.bytes_in += len(payload)
-                    self.recording.input(self.redactor.filter_input(payload))
-                    await self.channel.write(payload)
+                    await self.typed.keys(payload, self.terminal)
                 elif action == "break":
                     await self._break()
                 elif action == "help":
                     self.terminal.write(ESCAPE_HELP.format(e=chr(self.escapes.escape)).encode())
+                elif action == "approved":
+                    await self.typed.release(self.terminal)
                 else:
                     return "ended by the operator (~.)"
 
@@ -127,7 +141,12 @@ class SessionService:
     access: DeviceAccess
     consoles: ConsoleLines
     recordings: RecordingStore
+    gate: Callable[[], GuardGate]  # the command guard every typed line passes (services.devices.line_guard)
+    operator: Callable[[], Identity]  # who types
+    screens: ScreenFactory  # a model of the operator's screen, to read lines as the device echoed them
     escape_char: str = "~"
+    touch_valid: float = 900.0  # seconds one touch allows changes in a session
+    echo_wait: float = 1.0  # seconds to wait for a device's echo before a line counts as unechoed
 
     async def ssh(self, name: str, terminal: Terminal, *, transport: str | None = None) -> SessionSummary:
         """An interactive shell on a device over SSH.
@@ -148,14 +167,15 @@ class SessionService:
                 raise
 
         via = f"ssh {target.username}@{target.host}:{target.port} ({engine.name})"
-        return await self._interactive(dev.name, "ssh", via, opener, terminal, wake=False)
+        return await self._interactive(dev.name, dev.platform, "ssh", via, opener, terminal, wake=False)
 
     async def console(self, name: str, terminal: Terminal) -> SessionSummary:
         """The device's serial console (console server over SSH or TCP, or a local serial device)."""
         inv = self.access.inventory()
-        plan = self.access.console_plan(self.access.device(name, inv), inv)
-        return await self._interactive(plan.device, "console", plan.describe(), self._console_opener(plan),
-                                       terminal, wake=True)
+        dev = self.access.device(name, inv)
+        plan = self.access.console_plan(dev, inv)
+        return await self._interactive(plan.device, dev.platform, "console", plan.describe(),
+                                       self._console_opener(plan), terminal, wake=True)
 
     def _console_opener(self, plan: ConsolePlan) -> Opener:
         async def opener(cols: int, rows: int, term: str) -> tuple[ByteChannel, SshSession | None]:
@@ -174,8 +194,8 @@ class SessionService:
 
         return opener
 
-    async def _interactive(self, device: str, kind: str, via: str, opener: Opener, terminal: Terminal, *,
-                           wake: bool) -> SessionSummary:
+    async def _interactive(self, device: str, platform: str, kind: str, via: str, opener: Opener,
+                           terminal: Terminal, *, wake: bool) -> SessionSummary:
         cols, rows = terminal.size()
         audit = self.access.audit
         recording = self.recordings.create(
@@ -198,9 +218,9 @@ class SessionService:
             e = self.escape_char
             terminal.write(f"[oob] {kind} {device} via {via}; recording {recording.id}; {e}. ends, {e}? help\r\n"
                            .encode())
-            terminal.on_resize(_resizer(channel, recording))
-            pump = _Pump(channel, terminal, recording, summary,
-                         EscapeParser(escape=ord(self.escape_char)))
+            typed = self._typed_lines(device, platform, channel, recording, cols, rows)
+            terminal.on_resize(_resizer(channel, recording, typed.screen))
+            pump = _Pump(channel, terminal, recording, summary, EscapeParser(escape=ord(self.escape_char)), typed)
             if wake:
                 with contextlib.suppress(UnavailableError):  # closed already: reading shows what it said
                     await channel.write(b"\r")  # a console shows nothing until it hears from us
@@ -236,6 +256,13 @@ class SessionService:
                 await session.close()
         self._finish(recording, summary, started, "ok")
         return summary
+
+    def _typed_lines(self, device: str, platform: str, channel: ByteChannel, recording: Recording, cols: int,
+                     rows: int) -> TypedLines:
+        cli = spec(platform)
+        guard = LineGuard(self.gate(), self.operator(), device, cli, self.touch_valid)
+        return TypedLines(channel, self.screens(cols, rows), PromptReader(cli), guard, recording, Redactor(),
+                          echo_wait=self.echo_wait)
 
     def _finish(self, recording: Recording, summary: SessionSummary, started: float, outcome: str) -> None:
         recording.close()
@@ -301,10 +328,11 @@ class SessionService:
             yield delay, data
 
 
-def _resizer(channel: ByteChannel, recording: Recording) -> Callable[[int, int], None]:
+def _resizer(channel: ByteChannel, recording: Recording, screen: ScreenModel) -> Callable[[int, int], None]:
     def resize(cols: int, rows: int) -> None:
         channel.resize(cols, rows)
         recording.resize(cols, rows)
+        screen.resize(cols, rows)
 
     return resize
 

@@ -108,14 +108,16 @@ class KeysStep:
                 return Outcome("skipped", f"untested: {who} was not attached", data)
             raise
         check = check_assertion(assertion.auth_data, assertion.client_data_json, rp_id=self.auth.rp_id,
-                                challenge=challenge, require_uv=cred.uv_required, last_counter=cred.counter)
+                                challenge=challenge, require_uv=cred.uv_required, last_counter=cred.counter,
+                                allow_zero_counter=self.auth.allow_zero_counter)
         reasons = list(check.reasons)
         if not self.verify(cred.alg, cred.public_key, signed_bytes(assertion.auth_data, assertion.client_data_json),
                            assertion.signature):
             reasons.insert(0, "the signature does not verify with the enrolled key")
         if reasons or check.auth is None:
             return Outcome("fail", f"{who}: {'; '.join(reasons)}", data)
-        if not self.repo.advance_counter(cred.key_id, check.auth.counter, stamp(self.now)):
+        if not self.repo.advance_counter(cred.key_id, check.auth.counter, stamp(self.now),
+                                         allow_zero=self.auth.allow_zero_counter):
             return Outcome("fail", f"{who}: sign counter already used (a replay), or the key was just revoked", data)
         uv = ", user verified" if check.auth.user_verified else ""
         return Outcome("pass", f"{who} signed (counter {check.auth.counter}{uv})",

@@ -16,9 +16,10 @@ import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from oob_console.core.audit.seal import anchor_of
 from oob_console.core.notice import SEVERITIES, Notice, RetryPolicy, SendResult, Verdict, judge_attempt, wants
 from oob_console.errors import ConfigError, NotFoundError, OobError, UsageError
 from oob_console.services.audit.service import AuditService
@@ -100,7 +101,10 @@ class NotifyService:
         notice = Notice(id=secrets.token_hex(8), site=self.site, severity=severity,
                         text=text, created=now, kind=kind, details=dict(details or {}))
         audit_details = {"severity": severity, "kind": kind, "channels": names, "text": text}
-        self.audit.record("notify.accept", target=notice.id, details=audit_details)
+        entry = self.audit.record("notify.accept", target=notice.id, details=audit_details)
+        # the notice carries the head it was accepted at: each channel becomes a witness of the log
+        notice = replace(notice, details={**notice.details,
+                                          "audit_head": anchor_of(self.site, entry["seq"], entry["hash"]).code})
         try:
             self.outbox.add(notice, names, expires=now + self.expire_after)
         except OobError as exc:

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 from oob_console.core.audit.chain import VerifyReport
 from oob_console.errors import OobError
 from oob_console.render.audit import SHOWN_ENTRIES, audit_line, audit_matches, chain_line, entry_text, noted_line
+from oob_console.render.text import printable
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
 from oob_console.tui.screens.modals import PromptModal, TextModal
@@ -58,7 +59,7 @@ class AuditScreen(ConsoleScreen):
 
     def show_broken(self, error: OobError) -> None:
         chain = self.query_one("#chain", Static)
-        chain.update(f"chain: BROKEN - {error.one_line()}")
+        chain.update(Text(printable(f"chain: BROKEN - {error.one_line()}")))
         chain.set_class(True, "-error")
 
     def show_entries(self, entries: list[dict[str, Any]]) -> None:

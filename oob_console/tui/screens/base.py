@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
@@ -13,6 +14,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker
 
 from oob_console.errors import OobError
+from oob_console.render.text import printable
 
 if TYPE_CHECKING:
     from oob_console.tui.app import ConsoleApp
@@ -76,7 +78,7 @@ class ConsoleScreen(Screen[None]):
     def say(self, text: str, *, error: bool = False) -> None:
         """Put one line on the status line (an expected error is shown here, not in a modal)."""
         status = self.query_one("#status", Static)
-        status.update(text)
+        status.update(Text(printable(text)))  # outside text (errors, names) never drives the terminal
         status.set_class(error, "-error")
 
     def call(self, fn: Callable[[], T], then: Callable[[T], None], *, group: str = "load",

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from oob_console.core.runbooks import Hit, Runbook
 from oob_console.render.runbooks import excerpt_line, runbook_line
+from oob_console.render.text import printable
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
 
@@ -85,14 +86,14 @@ class RunbookScreen(ConsoleScreen):
         self.runbook = runbook
 
     def title_text(self) -> str:
-        return f"oob-console | Runbook: {self.runbook.title}"
+        return printable(f"oob-console | Runbook: {self.runbook.title}")
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="runbook-body"):
             if self.low_bandwidth:
-                yield Static(Text(self.runbook.text), id="runbook-text")
+                yield Static(Text(printable(self.runbook.text, multiline=True)), id="runbook-text")
             else:
-                yield Markdown(self.runbook.text, id="runbook-text")
+                yield Markdown(printable(self.runbook.text, multiline=True), id="runbook-text")
 
     def on_mount(self) -> None:
         self.query_one("#runbook-body").focus()

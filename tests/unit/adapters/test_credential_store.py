@@ -40,8 +40,18 @@ def test_a_store_readable_by_others_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
     SqliteStore(path).close()
     path.chmod(0o644)
-    with pytest.raises(StorageError, match="readable by others"):
+    with pytest.raises(StorageError, match="other users can read or write"):
         SqliteStore(path)
+    path.chmod(0o600)
+    (tmp_path / "alias.db").symlink_to(path)
+    with pytest.raises(StorageError, match="symlink"):
+        SqliteStore(tmp_path / "alias.db")
+    tmp_path.chmod(0o770)
+    try:
+        with pytest.raises(StorageError, match="writable by group or other"):
+            SqliteStore(path)
+    finally:
+        tmp_path.chmod(0o700)
 
 
 def test_a_corrupted_store_file_is_a_clear_error_and_is_not_overwritten(tmp_path: Path) -> None:

@@ -47,16 +47,20 @@ def test_broken_configs_give_one_line_with_file_and_key(tmp_path: Path) -> None:
 
 def test_init_note_verify_show(tmp_path: Path) -> None:
     home = tmp_path / "site"
-    proc = run_oob("init", "--home", str(home), "--name", "sjc1")
+    proc = run_oob("init", "--home", str(home), "--name", "sjc1", "--json")
     assert proc.returncode == 0, proc.stderr
+    key = json.loads(proc.stdout)["result"]["verify_key"]
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
-    for name in ("config.toml", "audit.jsonl", "audit-signing.key"):
+    for name in ("config.toml", "audit.jsonl", "audit-sealing.key"):
         assert stat.S_IMODE((home / name).stat().st_mode) == 0o600, name
     assert run_oob("note", "15:52 starting backbone recovery at SJC1", home=home).returncode == 0
-    verify = run_oob("audit", "verify", "--json", home=home)
+    unproven = run_oob("audit", "verify", "--json", home=home)
+    assert unproven.returncode == 12 and json.loads(unproven.stdout)["result"]["proven"] is False
+    verify = run_oob("audit", "verify", "--json", "--verify-key", key, home=home)
     assert verify.returncode == 0
     result = json.loads(verify.stdout)
-    assert result["ok"] and result["result"]["entries"] == 2
+    # genesis, its seal, site.init, the note
+    assert result["ok"] and result["result"]["entries"] == 4 and result["result"]["seals_verified"] == 1
     show = run_oob("audit", "show", "--json", "--action", "note", home=home)
     entries = json.loads(show.stdout)["result"]
     assert [e["details"]["text"] for e in entries] == ["15:52 starting backbone recovery at SJC1"]
@@ -76,10 +80,10 @@ def test_tampered_log_fails_verify_with_line_and_json(tmp_path: Path) -> None:
     log.write_bytes(log.read_bytes().replace(b'"two"', b'"TWO"'))
     proc = run_oob("audit", "verify", home=home)
     assert proc.returncode == 4
-    assert "line 3, seq 3" in _one_line_error(proc)
+    assert "line 5, seq 5" in _one_line_error(proc)
     as_json = run_oob("audit", "verify", "--json", home=home)
     err = json.loads(as_json.stdout)
-    assert err["ok"] is False and err["error"]["details"]["seq"] == 3
+    assert err["ok"] is False and err["error"]["details"]["seq"] == 5
     # --log verifies a copy without any config
     copy = tmp_path / "copy.jsonl"
     copy.write_bytes(log.read_bytes())

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from oob_console.wiring import init_site
-from tests.conftest import run_oob
+from tests.conftest import genesis_verify_key, run_oob
 
 ALLOW = "\n[auth]\nallow_software_keys = true\n"
 
@@ -50,6 +50,24 @@ def test_a_software_key_is_refused_in_one_line_on_a_site_that_does_not_allow_the
     assert done.returncode == 7
     assert done.stderr.count("\n") == 1 and "does not allow software keys" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_software_ssh_key_is_refused_at_add_ssh_on_a_site_that_does_not_allow_them(tmp_path: Path) -> None:
+    home = tmp_path / "prod"
+    init_site(home, name="prod")
+    assert run_oob("user", "add", "carol", "--role", "approver", home=home).returncode == 0
+    run_oob("softkey", "init", str(tmp_path / "k"))
+    made = run_oob("softkey", "ssh-keygen", "--key", str(tmp_path / "k"), "-f", str(tmp_path / "sk"), "--json")
+    pub = json.loads(made.stdout)["result"]["public_key"]
+    done = run_oob("key", "add-ssh", "--user", "carol", "-", home=home, input=pub)
+    assert done.returncode == 7 and "does not allow software keys" in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert json.loads(run_oob("key", "list", "--json", home=home).stdout)["result"] == []
+    # a site that allows them lists it as what it is
+    with open(home / "config.toml", "a", encoding="utf-8") as f:
+        f.write(ALLOW)
+    added = oob_json("key", "add-ssh", "--user", "carol", "-", home=home, input=pub)
+    assert added["result"]["software"] is True  # type: ignore[index]
 
 
 def test_enroll_login_request_approve_from_the_cli(demo_site: Path, tmp_path: Path) -> None:
@@ -103,7 +121,7 @@ def test_enroll_login_request_approve_from_the_cli(demo_site: Path, tmp_path: Pa
             ("user:bob", "intent.approve", "ok")} <= seen
     assert any(e["outcome"] == "refused" and e["actor"] == "user:carol"  # the replay, a verified signature
                for e in audit)  # type: ignore[union-attr]
-    assert run_oob("audit", "verify", home=demo_site).returncode == 0
+    assert run_oob("audit", "verify", "--verify-key", genesis_verify_key(demo_site), home=demo_site).returncode == 0
     assert run_oob("logout", home=demo_site, env=session).returncode == 0
     assert run_oob("whoami", home=demo_site, env=session).returncode == 5
 
@@ -181,7 +199,7 @@ def test_an_intent_shown_to_approvers_carries_no_terminal_control_characters(dem
         done = run_oob(*args, home=demo_site)
         assert done.returncode == 0, done.stderr
         assert "\x1b" not in done.stdout and "\u202e" not in done.stdout and "\r" not in done.stdout
-        assert "\\x1b[2K" in done.stdout and "\\u202e" in done.stdout
+        assert "^[[2K" in done.stdout and "<U+202E>" in done.stdout
 
 
 def test_pins_and_session_tokens_never_reach_the_audit_log_the_store_or_any_output(demo_site: Path,

@@ -206,3 +206,27 @@ def test_a_bundled_fido2_key_carrying_an_ssh_key_is_refused() -> None:
                              credentials=[cred])
     with pytest.raises(BundleError, match="SSH"):
         decode_payload(payload)
+
+
+@pytest.mark.parametrize(("tail", "flags", "expected"), [
+    (b"", 0x01 | 0x40, "attested credential data flag set in an assertion"),
+    (b"", 0x01 | 0x80, "extensions flag set but no extensions map follows"),
+    (b"\x00", 0x01, "1 trailing bytes"),
+    (b"\xa1\x6bcredProtect\x02\xff", 0x01 | 0x80, "1 trailing bytes"),
+    (b"\xa1\x6bcredProtect", 0x01 | 0x80, "ends inside"),
+    (b"\x81\x01", 0x01 | 0x80, "no extensions map"),
+    (b"\xbf\xff", 0x01 | 0x80, "indefinite"),
+])
+def test_authenticator_data_after_37_bytes_is_what_the_flags_say(tail: bytes, flags: int, expected: str) -> None:
+    got = reasons(auth_data=auth_data(flags=flags) + tail)
+    assert any(expected in r for r in got), got
+
+
+def test_an_assertion_with_an_extensions_map_passes() -> None:
+    assert reasons(auth_data=auth_data(flags=0x01 | 0x80) + b"\xa1\x6bcredProtect\x02") == ()
+
+
+@given(st.binary(max_size=64), st.integers(0, 255))
+@settings(max_examples=300, deadline=None)
+def test_any_tail_is_judged_without_an_exception(tail: bytes, flags: int) -> None:
+    reasons(auth_data=auth_data(flags=flags | 0x01) + tail)

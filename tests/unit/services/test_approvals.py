@@ -146,6 +146,15 @@ def test_requester_self_approval_is_refused_when_policy_forbids(team: Lab) -> No
     assert team.app.approvals.get(view.id).have == 0
 
 
+def test_a_local_account_requester_is_the_store_user_of_that_name(team: Lab) -> None:
+    """`local:bob` (bob's Unix account) asked: store user bob may not approve it where requesters may not."""
+    view = request(team, by=Identity.local("local:bob"))
+    with pytest.raises(AuthError, match="bob requested this intent"):
+        approve_local(team, "bob-key", view.id)
+    view = team.app.approvals.approve_sshsig(view.id, carol_signs(team, view.intent.canonical))
+    assert view.have == 1 and view.approvers == ("carol",)
+
+
 def test_requester_counts_where_the_class_allows_it(team: Lab) -> None:
     view = request(team, "selfok.change")
     approve_local(team, "alice-key", view.id)
@@ -401,3 +410,67 @@ def test_no_single_changed_bit_in_a_key_assertion_gets_an_approval_through(team:
                 team.app.approvals.approve_assertion(view.id, replace(answer, **{name: bytes(changed)}))
     assert team.app.approvals.get(view.id).have == 0
     assert team.app.approvals.approve_assertion(view.id, answer).have == 1
+
+
+def test_sshsig_reserved_field_is_ignored_as_openssh_does(team: Lab) -> None:
+    """OpenSSH verifies over a message with an EMPTY reserved field, whatever the signature's field says."""
+    from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
+    from oob_console.adapters.keys_software import open_device
+    from oob_console.core.auth import sshsig
+
+    view = request(team)
+    sk = team.carol_sk  # type: ignore[attr-defined]
+    wrapped = sshsig.wrapped_message("oob-console", view.intent.canonical, "sha512", b"tag")
+    blob = ssh_sk_keys.sign(open_device(team.keys["carol-laptop"]), sk, wrapped)
+    over_reserved = sshsig.armor(sshsig.build(sk.key, "oob-console", "sha512", blob, b"tag")).encode()
+    with pytest.raises(AuthError, match="does not verify"):  # signed bytes OpenSSH would never check
+        team.app.approvals.approve_sshsig(view.id, over_reserved)
+    signed = carol_signs(team, view.intent.canonical)
+    assert sshsig.parse(signed).reserved == b""
+    retagged = sshsig.armor(sshsig.build(sk.key, "oob-console", "sha512", _sig_blob(signed), b"tag"))
+    assert team.app.approvals.approve_sshsig(view.id, retagged.encode()).have == 1
+
+
+def _sig_blob(armored: bytes) -> bytes:
+    """The signature blob (last string) of an SSHSIG."""
+    from oob_console.core.auth import sshsig
+    from oob_console.core.auth.ssh_wire import WireReader
+
+    r = WireReader(sshsig.unarmor(armored))
+    r.take(6)
+    r.u32()
+    for _ in range(4):
+        r.string()
+    return r.string()
+
+
+def test_twelve_concurrent_claims_write_one_ok_execute_entry(team: Lab) -> None:
+    import threading
+
+    from oob_console.wiring import Services
+
+    view = request(team)
+    approve_local(team, "bob-key", view.id)
+    team.app.approvals.approve_sshsig(view.id, carol_signs(team, view.intent.canonical))
+    apps = [Services(team.app.loaded, actor=f"local:p{i}", clock=team.clock) for i in range(12)]
+    start = threading.Barrier(12, timeout=10)
+    outcomes: list[str] = []
+
+    def claim(app: Services) -> None:
+        start.wait()
+        try:
+            app.approvals.claim(view.id, action="bgp.announce", by=ALICE)
+            outcomes.append("claimed")
+        except RefusedError as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=claim, args=(app,)) for app in apps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    for app in apps:
+        app.store.close()
+    assert outcomes.count("claimed") == 1 and len(outcomes) == 12, outcomes
+    entries = [e["outcome"] for e in team.app.audit.show(action="intent.execute")]
+    assert entries.count("ok") == 1 and entries.count("refused") == 11, entries

@@ -25,7 +25,7 @@ def test_a_failing_probe_is_a_fail_line_not_an_exception() -> None:
 def test_site_overview_measures_audit_and_runbooks(site: Path) -> None:
     app = Services.from_config(str(site / "config.toml"), actor="test:alice")
     items = {i.key: i for i in app.status.overview()}
-    assert items["audit"].state == "ok" and "1 entries" in items["audit"].summary
+    assert items["audit"].state == "ok" and "3 entries" in items["audit"].summary  # genesis, its seal, site.init
     assert items["runbooks"].state == "warn" and items["runbooks"].summary == "none in runbooks/"
     (site / "runbooks" / "a.md").write_text("# A\n", encoding="utf-8")
     assert app.status.overview()[-1].summary == "1 runbook in runbooks/"
@@ -40,7 +40,7 @@ def test_a_broken_chain_is_a_fail_line(site: Path) -> None:
     log = site / "audit.jsonl"
     log.write_text(log.read_text().replace('"one"', '"two"'))
     audit = next(i for i in app.status.overview() if i.key == "audit")
-    assert audit.state == "fail" and "broken" in audit.summary and "line 2" in audit.summary
+    assert audit.state == "fail" and "broken" in audit.summary and "line 4" in audit.summary
 
 
 def test_an_empty_inventory_is_a_warning(site: Path) -> None:

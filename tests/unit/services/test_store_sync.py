@@ -176,3 +176,33 @@ def test_a_signer_pinned_with_verify_required_must_have_verified_its_user(centra
     signer.verify = True
     assert host.app.store_sync.import_bundle(host.admin, central.app.store_sync.export(central.admin, signer,
                                                                                        serial=8))["serial"] == 8
+
+
+def test_bundles_carry_audit_heads_and_the_importer_keeps_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               signing_key: Path) -> None:
+    """A site's head travels signed in its bundle; the importing site is then a witness of that log."""
+    from oob_console.core.audit.seal import parse_anchor
+    from oob_console.wiring.audit import build_audit_of_file
+
+    central = make_lab(tmp_path / "c", monkeypatch, site="central")
+    central.user("alice", "operator")
+    pub = Path(f"{signing_key}.pub").read_text().strip()
+    host = make_lab(tmp_path / "h", monkeypatch, f'\n[fleet]\nbundle_signers = ["{pub}"]\n', site="sjc1")
+    host.app.store_sync.import_bundle(host.admin, export(central, signing_key, serial=1))
+    seen = host.app.store_sync.status()["audit_heads_seen"]
+    assert len(seen) == 1 and parse_anchor(seen[0]).site == "central"
+    imported = [e for e in host.app.audit.show(action="store.import") if e["outcome"] == "ok"]
+    assert imported[-1]["details"]["audit_heads"] == seen
+    # the head the host saw proves central's log; a cut below it is caught
+    log = central.home / "audit.jsonl"
+    key = build_audit_of_file(log).verify().verify_key
+    assert build_audit_of_file(log).verify(verify_key=key, anchors=(parse_anchor(seen[0]),)).ok
+    cut = tmp_path / "cut.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    cut.write_bytes(b"".join(lines[: parse_anchor(seen[0]).seq - 1]))
+    with pytest.raises(IntegrityError, match="below the head"):
+        build_audit_of_file(cut).verify(verify_key=key, anchors=(parse_anchor(seen[0]),))
+    # the next bundle from central carries a newer head, which replaces the old one
+    host.app.store_sync.import_bundle(host.admin, export(central, signing_key, serial=2))
+    newer = host.app.store_sync.status()["audit_heads_seen"]
+    assert len(newer) == 1 and parse_anchor(newer[0]).seq > parse_anchor(seen[0]).seq

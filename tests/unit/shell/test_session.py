@@ -61,15 +61,16 @@ def test_runbooks_list_step_open_and_page(services: Services) -> None:
 
 def test_audit_log_note_verify_and_filter(services: Services) -> None:
     text = session(services, "note 15:52 starting recovery\n5\n/recovery\n1\nv\nq\n")
-    assert "noted as audit #2" in text
-    assert "2 audit entries, newest first" in text
-    assert re.search(r"\n1 #2 \d\d-\d\d \d\d:\d\d test:alice note 15:52 starting recovery\n", text)
+    # `oob init` wrote the sealed genesis, its seal and site.init: the note is #4
+    assert "noted as audit #4" in text
+    assert "4 audit entries, newest first" in text
+    assert re.search(r"\n1 #4 \d\d-\d\d \d\d:\d\d test:alice note 15:52 starting recovery\n", text)
     assert '"text": "15:52 starting recovery"' in text
-    assert "audit chain intact: 2 entries, last #2" in text
+    assert "audit chain intact: 4 entries, last #4" in text
 
 
 def test_note_prompts_when_given_no_text(services: Services) -> None:
-    assert "noted as audit #2" in session(services, "note\nfrom a prompt\nq\n")
+    assert "noted as audit #4" in session(services, "note\nfrom a prompt\nq\n")
     assert "no note written" in session(services, "note\n\nq\n")
 
 
@@ -101,7 +102,7 @@ def test_end_of_input_ends_the_session(services: Services) -> None:
 def test_oob_shell_from_the_command_line(site: Path) -> None:
     proc = run_oob("shell", home=site, input="note from the cli shell\nlog\nq\n")
     assert proc.returncode == 0, proc.stderr
-    assert "noted as audit #2" in proc.stdout and "note from the cli shell" in proc.stdout
+    assert "noted as audit #4" in proc.stdout and "note from the cli shell" in proc.stdout
     entries = [json.loads(line) for line in (site / "audit.jsonl").read_text().splitlines()]
     assert entries[-1]["action"] == "note" and entries[-1]["details"]["text"] == "from the cli shell"
 
