@@ -68,6 +68,13 @@ def test_a_route_seen_on_the_second_upstreams_feed_is_done_and_a_refused_one_unc
             text = run_oob("bgp", "announce", OTHER, "--upstream", "isp-a", home=home)
             assert text.returncode == EXIT_UNCONFIRMED and "NOT ACCEPTED" not in text.stdout
 
+            # the withdrawal travels A -> B -> our feed session too: gone from the feed is its evidence
+            gone = run_oob("bgp", "withdraw", PREFIX, "--upstream", "isp-a", "--json", home=home)
+            assert gone.returncode == 0, gone.stdout + gone.stderr
+            visible = _stages(gone.stdout, "isp-a")["visible"]
+            assert visible["state"] == "done" and visible["detail"] == "not on isp-b's feed", visible
+            assert PREFIX not in b.routes()
+
 
 def _wait_link(a: BirdUpstream, timeout: float = 15) -> None:
     """A's session to B (protocol peer0) established."""
