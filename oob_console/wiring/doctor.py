@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from oob_console.core.doctor import DataItem, Stamp
+    from oob_console.core.doctor import DataItem, Finding, Stamp
     from oob_console.services.doctor import DoctorService
     from oob_console.wiring.services import Services
 
@@ -42,11 +42,29 @@ def build_doctor(services: Services, root: Path | None = None) -> DoctorService:
         state_paths=run_time_files(services),
         file_sources=[lambda: inventory_files(services)],
         stamp_sources=[lambda: stamps(services)],
+        finding_sources=[lambda: host_findings(services, root)],
         listen=(cfg.server.listen, cfg.server.port, "[server] listen"),
         serial_ttys=cfg.doctor.serial_ttys,
         console_commands=(*cfg.server.console[:1], *cfg.server.line_console[:1]),
         resolve_timeout=cfg.doctor.resolve_timeout.seconds,
     )
+
+
+def host_findings(services: Services, root: Path) -> list[Finding]:
+    """`oob host check` as doctor findings, for a site `oob host setup` made (its home is the host's site).
+
+    A site elsewhere (a developer's, a drill's copy, a test's) was not set up as a host: nothing to compare.
+    """
+    from oob_console.core.doctor import Finding
+    from oob_console.services.host.layout import SITE_HOME
+    from oob_console.wiring.host import check_host
+
+    home = root / SITE_HOME.relative_to("/")
+    if services.loaded.base.resolve() != home.resolve():
+        return []
+    report = check_host(str(root))
+    return [Finding("critical" if f.level == "error" else "warning", "host", f.path, f.path, f.problem, f.fix,
+                    "host check") for f in report.findings]
 
 
 def _risky(path: Path) -> bool:

@@ -35,6 +35,10 @@ HIDDEN_BY_PROTECT_HOME = ("/home/", "/root/", "/run/user/")
 GETTY_DROPIN = "systemd/serial-getty@.service.d/oob-console.conf"
 
 
+# What `oob init` writes as the audit log's key (sealing), or older sites had (signing).
+AUDIT_KEY_FILES = ("audit-sealing.key", "audit-signing.key")
+
+
 class HostService:
     def __init__(self, shipped: ShippedFiles, accounts: Accounts, fs: HostFs, units: Units, sites: Sites) -> None:
         self._shipped = shipped
@@ -136,9 +140,14 @@ class HostService:
                             f"use --site {name} (a site is never renamed or replaced by setup)")]
         account = self._accounts.user(ACCOUNT)
         out: list[Finding] = []
-        for path in (f"{home}/config.toml", f"{home}/audit-signing.key"):
-            if self._fs.state(path) is None:
-                out.append(Finding("error", path, "missing from the site", "restore it from a backup"))
+        if self._fs.state(f"{home}/config.toml") is None:
+            out.append(Finding("error", f"{home}/config.toml", "missing from the site", "restore it from a backup"))
+        # The audit log's key: the forward-secure sealing key of `oob init` now, the signing key of older sites.
+        keys = [f"{home}/{name}" for name in AUDIT_KEY_FILES]
+        if all(self._fs.state(path) is None for path in keys):
+            out.append(Finding("error", keys[0], "missing from the site (the audit log cannot be sealed)",
+                               "restore it from a backup; if it is lost, `oob audit acknowledge-reset` starts a "
+                               "new chain"))
         owner_fix = Change("owner", home, f"chown -R {ACCOUNT}:{ACCOUNT} {home}", owner=ACCOUNT)
         if account is None:  # a site made before the account (oob init as root): it gets the new owner
             out.append(Finding("error", home, f"not owned by {ACCOUNT} (the account does not exist yet)",

@@ -66,3 +66,21 @@ def test_group_writable_or_symlinked_directory_is_refused(home: Path, tmp_path: 
         open_private(tmp_path / "alias" / "f", os.O_RDONLY)
     fd = open_private(home / "f", os.O_RDONLY)
     os.close(fd)
+
+
+def test_root_trusts_a_site_owned_by_its_service_account_but_no_one_else(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("ROOT-ONLY CASE NOT RUN: needs root to chown to another account")
+    site = tmp_path / "site"
+    site.mkdir(mode=0o700)
+    (site / "audit.jsonl").write_bytes(b"x")
+    (site / "audit.jsonl").chmod(0o600)
+    os.chown(site, 12345, 12345)
+    os.chown(site / "audit.jsonl", 12345, 12345)
+    assert read_private(site / "audit.jsonl") == b"x"  # sudo oob ... on the service's own site
+    stray = tmp_path / "stray.key"  # another account's file in a directory that is not its own
+    stray.write_bytes(b"y")
+    stray.chmod(0o600)
+    os.chown(stray, 12345, 12345)
+    with pytest.raises(UnsafeFileError, match="owned by uid 12345"):
+        read_private(stray)

@@ -189,3 +189,20 @@ def test_check_host_gives_doctor_the_same_findings_as_values(host_root: Path) ->
     assert [f.to_json() for f in report.findings] == cli["findings"]
     assert run_oob("host", "setup", "--site", "sjc1", "--root", str(host_root)).returncode == 0
     assert check_host(str(host_root)).findings == ()
+
+
+def test_doctor_includes_the_host_check_of_a_site_host_setup_made(host_root: Path) -> None:
+    assert run_oob("host", "setup", "--site", "sjc1", "--root", str(host_root)).returncode == 0
+    site = host_root / "var/lib/oob-console"
+    config = str(site / "config.toml")
+
+    def host_findings() -> list[dict[str, str]]:
+        proc = run_oob("--config", config, "doctor", "--root", str(host_root), "--json")
+        groups = json.loads(proc.stdout)["result"]["groups"]
+        return [f for g in groups if g["group"] == "host" for f in g["findings"]]
+
+    assert not [f for f in host_findings() if f["path"] == "/var/lib/oob-console"]  # as set up
+    site.chmod(0o755)  # drift: the site open to everyone
+    drift = [f for f in host_findings() if f["path"] == "/var/lib/oob-console"]
+    assert drift and drift[0]["level"] == "critical" and "mode 0755" in drift[0]["problem"], drift
+    assert drift[0]["fix"] == "oob host setup" and drift[0]["check"] == "host check"
