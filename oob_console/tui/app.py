@@ -124,7 +124,10 @@ class ConsoleApp(App[None]):
         """
         if event.state != WorkerState.ERROR or event.worker.error is None:
             return
-        error = event.worker.error
+        self.show_bug(event.worker.error)
+
+    def show_bug(self, error: BaseException) -> None:
+        """The modal for an error that is not an OobError: a bug, with its traceback for developers."""
         body = "".join(traceback.format_exception(error))
         self.push_screen(TextModal(
             "This is a bug in oob-console; the action did not complete.",
