@@ -104,6 +104,8 @@ def test_vt100_logs_in_with_a_software_key_opens_every_screen_and_quits(people_s
     term.send("d")
     term.wait_for("Pending approvals  [ OK ] none waiting")
     term.send("q")
+    term.wait_for("Quit the console?")
+    term.send("y")
     assert term.exit_status() == 0
     assert services.audit.verify().entries > 0
 
@@ -167,6 +169,8 @@ def test_oob_demo_opens_the_console_and_leaves_nothing(tmp_path: Path, terminals
     term.send("a")
     term.wait_for("drill [pending] 1/2 by user:alice")
     term.send("q")
+    term.wait_for("Quit the console?")
+    term.send("y")
     assert term.exit_status() == 0
     assert "demo site removed; nothing is left running" in term.screen()
     assert list(demo_tmp.iterdir()) == []

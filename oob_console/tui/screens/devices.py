@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import ClassVar
 
 from rich.text import Text
@@ -87,7 +86,8 @@ class DevicesScreen(ConsoleScreen):
             return
         self.say(probing_line(len(shown), PROBE_TIMEOUT))
         devices = self.services.devices
-        self.call(lambda: asyncio.run(devices.reachability(shown, timeout=PROBE_TIMEOUT)), self.probed,
+        self.call(lambda: self.oob.actions.run(lambda: devices.reachability(shown, timeout=PROBE_TIMEOUT)),
+                  self.probed,
                   group="probe")
 
     def action_run(self) -> None:

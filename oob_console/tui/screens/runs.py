@@ -19,7 +19,6 @@ device's output.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from dataclasses import dataclass
@@ -185,8 +184,9 @@ class RunScreen(ConsoleScreen):
 
         def work() -> RunReport:
             self.app.call_from_thread(self.show_progress, 0, len(checked.devices))
-            return asyncio.run(runs.run(checked.command, checked.devices, checked.inventory, options=options,
-                                        progress=self.progress, intent_id=intent, touch=touch))
+            return self.oob.actions.run(lambda: runs.run(checked.command, checked.devices, checked.inventory,
+                                                         options=options, progress=self.progress,
+                                                         intent_id=intent, touch=touch))
 
         self.report = None
         self.query_one("#results", OptionList).clear_options()
