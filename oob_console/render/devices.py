@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from oob_console.core.counting import counted
 from oob_console.core.devices.runs import tally
 from oob_console.render.guard import decision_text
 from oob_console.render.text import cut
@@ -61,7 +62,7 @@ def device_matches(dev: Device, words: list[str]) -> bool:
 
 
 def probing_line(count: int, timeout: float) -> str:
-    return f"probing {count} devices (SSH banner, {timeout:g}s at most)..."
+    return f"probing {counted(count, 'device')} (SSH banner, {timeout:g}s at most)..."
 
 
 def inventory_header(probed: bool) -> str:
@@ -115,7 +116,7 @@ def run_summary(report: RunReport) -> str:
     approved = report.approved
     cleared = (f", intent {approved.intent_id} approved by {', '.join(approved.approvers) or 'nobody'}"
                if approved else "")
-    return (f"{len(report.results)} devices: {counts} (run {report.run_id}, {report.elapsed:.1f}s, "
+    return (f"{counted(len(report.results), 'device')}: {counts} (run {report.run_id}, {report.elapsed:.1f}s, "
             f"guard: {report.verdict.label}{cleared})")
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TextIO
 
+from oob_console.core.counting import counted
 from oob_console.core.devices.runs import parse_target_words
 from oob_console.core.guard import Verdict
 from oob_console.errors import OobError, RefusedError, UsageError
@@ -178,7 +179,7 @@ class LineShell:
         for start in range(0, len(lines), size):
             self.say("\n".join(lines[start : start + size]))
             if start + size < len(lines):
-                self.out.write(f"-- {start + size}/{len(lines)} lines: Enter for more, q stops --")
+                self.out.write(f"-- {start + size}/{counted(len(lines), 'line')}: Enter for more, q stops --")
                 self.out.flush()
                 if self.inp.readline().strip().lower().startswith("q"):
                     return
@@ -225,7 +226,7 @@ class LineShell:
     def runbooks(self, words: str) -> None:
         hits = self.services.runbooks.search(words)
         where = f"matching {words!r}" if words else f"in {self.services.runbooks.location}/"
-        self.start_list(f"{len(hits)} runbooks {where}", [runbook_line(h) for h in hits],
+        self.start_list(f"{counted(len(hits), 'runbook')} {where}", [runbook_line(h) for h in hits],
                         lambda i: self.show_runbook(hits[i].runbook.name), [h.runbook.title for h in hits])
 
     def show_runbook(self, name: str) -> None:
@@ -386,7 +387,7 @@ class LineShell:
         self.shown_devices = shown
         where = self.services.loaded.config.paths.inventory
         more = f" matching {words!r}" if words else f" in {where}"
-        self.start_list(f"{len(shown)} devices{more}", [device_line(d, probed=False) for d in shown],
+        self.start_list(f"{counted(len(shown), 'device')}{more}", [device_line(d, probed=False) for d in shown],
                         lambda i: self.show_device(shown[i]), [d.name for d in shown])
 
     def show_device(self, dev: Device) -> None:
@@ -427,7 +428,7 @@ class LineShell:
         self.page(wrapped(shown[:1] if preview.verdict is Verdict.READ_ONLY else shown, self.width - 1))
         if preview.blocked:
             raise RefusedError(f"not sent: {preview.blocked}")
-        self.say(f"running {command.strip()!r} on {len(devices)} devices...")
+        self.say(f"running {command.strip()!r} on {counted(len(devices), 'device')}...")
         report = asyncio.run(runs.run(command.strip(), devices, inventory, intent_id=intent,
                                       touch=ShellPrompt(self),
                                       options=RunOptions(timeout=cfg.command_timeout.seconds,

@@ -82,13 +82,13 @@ def test_vt100_logs_in_with_a_software_key_opens_every_screen_and_quits(people_s
     term.send("/")
     term.type("upstream")
     term.send("Enter")
-    term.wait_for("1 runbooks match 'upstream'")
+    term.wait_for("1 runbook matching 'upstream'")
     term.send("Enter")
     lines = services.runbooks.get("emergency-prefix").lines
     screen = term.wait_for(f"emergency-prefix.md, {lines} lines")
     assert "Confirm at the upstream" in screen
     term.send("Escape")
-    term.wait_for("1 runbooks match")
+    term.wait_for("1 runbook matching")
 
     term.send("l")
     term.wait_for("chain: INTACT")

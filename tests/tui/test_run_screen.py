@@ -65,7 +65,7 @@ async def test_run_from_the_filtered_device_list(lab_services: Services, low_ban
         await settle(pilot)
         assert [row[:2] for row in results(screen)] == [["r1", "ok"]]
         assert "[####################] 1/1" in str(screen.query_one("#progress", Static).render())
-        assert "1 devices: 1 ok" in status_of(screen) and "guard: read-only" in status_of(screen)
+        assert "1 device: 1 ok" in status_of(screen) and "guard: read-only" in status_of(screen)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TextModal) and "router bgp 64512" in app.screen.body

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from oob_console.core.counting import counted
 from oob_console.core.devices.hostkeys import HostKey
 from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.core.devices.inventory_merge import MergeSummary, merge_inventory
@@ -197,7 +198,7 @@ class DeviceAccess:
                 return dev.name, await prober(dev.host, dev.port, timeout=timeout)
 
         found = dict(await asyncio.gather(*(one(d) for d in devices)))
-        self.audit.record("inventory.probe", target=f"{len(found)} devices", outcome="ok",
+        self.audit.record("inventory.probe", target=f"{counted(len(found), 'device')}", outcome="ok",
                           details={"reachable": sorted(n for n, r in found.items() if r.ok),
                                    "unreachable": sorted(n for n, r in found.items() if not r.ok)})
         return found

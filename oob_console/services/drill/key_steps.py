@@ -52,7 +52,7 @@ class KeysStep:
         data = {"user": cred.user, "kind": cred.kind, "software": cred.software}
         if cred.kind != FIDO2:
             return Outcome("skipped", f"untested: {who} is an SSH security key held remotely; its holder practises "
-                                      "with 'oob intent request-drill' and an ssh-keygen -Y sign approval", data)
+                                      "with 'oob intent request drill' and an ssh-keygen -Y sign approval", data)
         if operator is None:
             return Outcome("skipped", f"untested: nobody at the console to touch {who}", data)
         operator.say(f"keys: {cred.user}, touch your key {cred.key_id} now")

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from oob_console.core.counting import counted
 from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.render.devices import (
     device_line,
@@ -69,7 +70,8 @@ class DevicesScreen(ConsoleScreen):
             self.say(f"no devices in {where}: write it, or 'oob inventory import ...'", error=True)
         else:
             more = f" matching {text!r}" if words else ""
-            self.say(f"{len(shown)} of {len(self.inventory.devices)} devices{more}; Enter details, p probes SSH, "
+            self.say(f"{len(shown)} of {counted(len(self.inventory.devices), 'device')}{more}; Enter details, "
+                     "p probes SSH, "
                      "x runs a command on them")
 
     def action_filter(self) -> None:

@@ -25,7 +25,7 @@ def test_a_failing_probe_is_a_fail_line_not_an_exception() -> None:
 def test_site_overview_measures_audit_and_runbooks(site: Path) -> None:
     app = Services.from_config(str(site / "config.toml"), actor="test:alice")
     items = {i.key: i for i in app.status.overview()}
-    assert items["audit"].state == "ok" and "1 entries" in items["audit"].summary
+    assert items["audit"].state == "ok" and "1 entry" in items["audit"].summary
     assert items["runbooks"].state == "warn" and items["runbooks"].summary == "none in runbooks/"
     (site / "runbooks" / "a.md").write_text("# A\n", encoding="utf-8")
     assert app.status.overview()[-1].summary == "1 runbook in runbooks/"
@@ -68,7 +68,7 @@ def test_uplink_line_connects_to_each_target(site: Path) -> None:
     down = uplink_probe(TcpProbe(), (f"127.0.0.1:{closed}",), timeout=2)()
     assert both.state == "warn" and both.summary.startswith("1 of 2 targets answer")
     assert only_up.state == "ok" and "fastest in" in only_up.summary
-    assert down.state == "fail" and down.summary.startswith("none of 1 targets answer: cannot connect")
+    assert down.state == "fail" and down.summary.startswith("its one target does not answer: cannot connect")
 
 
 def test_doctor_and_drill_lines_on_a_fresh_site(site: Path) -> None:
