@@ -34,6 +34,8 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> Output:
             story = scripted(app, demo.people)
         report = app.audit.verify()
         lines = [f"demo site in {demo.home} (a throw-away OOB_HOME)"]
+        if demo.stale_removed:
+            lines.append(f"removed {counted(len(demo.stale_removed), 'demo site')} left by a demo that was killed")
         if shown is None:
             for e in app.audit.show(action="note"):
                 lines.append(f"  #{e['seq']} {e['time'][:19]} {e['actor']:<12} {e['details']['text']}")

@@ -36,6 +36,8 @@ def reach_text(reach: Reach | None) -> str:
         return "not probed"
     if reach.ok:
         return f"up {reach.seconds:.2f}s" if reach.seconds is not None else "up"
+    if reach.pin == "mismatch":
+        return reach.error  # HOST KEY MISMATCH: not down, and never "up": perhaps an attack
     return f"DOWN: {reach.error}"
 
 

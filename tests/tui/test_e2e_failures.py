@@ -124,3 +124,26 @@ def test_ctrl_c_abandons_a_session_that_hangs_while_it_opens(broken_site: Path, 
         term.wait_for("Dashboard")
     finally:
         term.close()
+
+
+@pytest.mark.parametrize("term_name", ["xterm-256color", "vt100"])
+def test_a_pin_mismatch_is_red_on_the_dashboard_and_the_devices_list(broken_site: Path, term_name: str) -> None:
+    """Reachable means the handshake completed with the pinned key; another key is not "up", nor merely down."""
+    term = Tmux(oob_tui(broken_site, term_name))
+    try:
+        screen = term.wait_for("HOST KEY MISMATCH: badpin")
+        line = next(ln for ln in screen.splitlines() if "Devices reachable" in ln)
+        assert "[FAIL]" in line and "HOST KEY MISMATCH: badpin" in line, screen
+        assert "1 of 4 answer" in line  # only noconsole: same server, right pin
+        term.send("v")
+        term.wait_for("4 of 4 devices")
+        term.send("p")
+        screen = term.wait_for("up 0.")  # the probe answered
+        row = next(ln for ln in screen.splitlines() if "badpin" in ln)
+        assert row.rstrip(" |▎").endswith("HOST KEY MISMATCH"), row
+        if term_name != "vt100":  # in colour: red
+            coloured = term.screen(escapes=True)
+            row = next(ln for ln in coloured.splitlines() if "badpin" in ln)
+            assert any(red in row for red in ("[31m", ";31m", "38;5;196m", "38;5;9m")), repr(row)
+    finally:
+        term.close()

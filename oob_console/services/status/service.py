@@ -210,7 +210,7 @@ def at_most_every(seconds: float, measure: Probe) -> Probe:
 
 
 def devices_probe(devices: DeviceAccess, *, timeout: float = 5.0, shown_as: str = "") -> Probe:
-    """How many inventory devices answer on their SSH port (TCP and banner, no login).
+    """How many inventory devices complete an SSH handshake with their pinned host key (no login).
 
     ``shown_as``: the inventory as the config names it (default: its full path).
     """
@@ -222,13 +222,20 @@ def devices_probe(devices: DeviceAccess, *, timeout: float = 5.0, shown_as: str 
             return StatusItem("devices", "Devices reachable", "warn", f"no devices in {where}",
                               "write the inventory, or 'oob inventory import ...'", goto="devices")
         reach = asyncio.run(devices.reachability(inventory.devices, timeout=timeout))
-        down = [name for name, r in reach.items() if not r.ok]
-        up = len(reach) - len(down)
+        mismatch = [name for name, r in reach.items() if r.pin == "mismatch"]
+        down = [name for name, r in reach.items() if not r.ok and name not in mismatch]
+        up = len(reach) - len(down) - len(mismatch)
         state: State = "ok" if not down else "fail" if up == 0 else "warn"
-        summary = f"{up} of {len(reach)} answer on SSH"
+        summary = f"{up} of {len(reach)} answer on SSH"  # a handshake with the pinned key
+        if mismatch:  # its own red state: a key that is not the pinned one may be an attack
+            state = "fail"
+            summary = (f"HOST KEY MISMATCH: {', '.join(mismatch[:3])}"
+                       + (f" and {len(mismatch) - 3} more" if len(mismatch) > 3 else "") + f"; {summary}")
         if down:
             summary += f"; not {', '.join(down[:3])}" + (f" and {len(down) - 3} more" if len(down) > 3 else "")
-        return StatusItem("devices", "Devices reachable", state, summary, goto="devices")
+        hint = ("compare the presented key out of band; 'oob inventory pin-hostkey DEVICE --replace --expect "
+                "SHA256:...' only after a legitimate re-key" if mismatch else "")
+        return StatusItem("devices", "Devices reachable", state, summary, hint, goto="devices")
 
     return at_most_every(REACH_EVERY, measure)
 

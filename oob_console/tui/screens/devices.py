@@ -62,7 +62,7 @@ class DevicesScreen(ConsoleScreen):
         shown = [d for d in self.inventory.devices if device_matches(d, words)]
         listing = self.query_one("#devices", PickList)
         listing.clear_options()
-        listing.add_options([Option(Text(device_line(d, self.reach.get(d.name))), id=d.name) for d in shown])
+        listing.add_options([Option(self.line(d), id=d.name) for d in shown])
         if shown:
             listing.highlighted = 0
         where = self.services.loaded.config.paths.inventory
@@ -73,6 +73,11 @@ class DevicesScreen(ConsoleScreen):
             self.say(f"{len(shown)} of {counted(len(self.inventory.devices), 'device')}{more}; Enter details, "
                      "p probes SSH, "
                      "x runs a command on them")
+
+    def line(self, dev: Device) -> Text:
+        reach = self.reach.get(dev.name)
+        # A host key that is not the pinned one is its own red state (the words say it without colour).
+        return Text(device_line(dev, reach), style="bold red" if reach and reach.pin == "mismatch" else "")
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()
