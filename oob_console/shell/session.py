@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from oob_console.core.counting import counted
 from oob_console.core.devices.runs import parse_target_words
 from oob_console.core.guard import Verdict
-from oob_console.errors import OobError, RefusedError, UsageError
+from oob_console.errors import AuthError, OobError, RefusedError, UsageError
 from oob_console.render.audit import SHOWN_ENTRIES, audit_line, audit_matches, entry_text, noted_line, verify_line
 from oob_console.render.auth import (
     drill_requested_line,
@@ -109,14 +109,17 @@ class LineShell:
     def run(self) -> int:
         site = self.services.loaded.config.site.name
         self.say(f"oob-console shell | site {site}")
-        if not self.log_in_first():
-            return 0
+        self.log_in_first()
         self.dashboard()
         self.show_menu()
         while True:
             self.out.write(PROMPT)
             self.out.flush()
-            line = self.inp.readline()
+            try:
+                line = self.inp.readline()
+            except KeyboardInterrupt:  # Ctrl-C at the prompt drops the line, as a shell does
+                self.say("^C (q quits)")
+                continue
             if not line:
                 self.say("")
                 return 0
@@ -125,6 +128,8 @@ class LineShell:
                     return 0
             except EndOfInput:
                 return 0
+            except KeyboardInterrupt:  # the action ended as Ctrl-C ends it in the CLI (its audit says so)
+                self.say("interrupted")
 
     def dispatch(self, line: str) -> bool:
         """Run one command; False means quit."""
@@ -302,7 +307,11 @@ class LineShell:
     # -- keys: login and approvals ---------------------------------------------------------------
 
     def log_in_first(self) -> bool:
-        """Ask for a key login when anyone can log in; False when the operator left (end of input)."""
+        """Ask for a key login when anyone can log in.
+
+        Raises:
+            AuthError: input ended (or ``q``) before anyone logged in; nothing runs, the exit code says so.
+        """
         if not self.services.identity.is_local:
             self.say(f"acting as {self.services.identity.actor}")
             return True
@@ -312,9 +321,13 @@ class LineShell:
             return True
         while self.services.identity.is_local:
             name = self.ask("login: user name (Enter: whoever's key answers): ")
-            if name is None:
+            if name is not None and name.lower() in ("q", "quit", "exit"):
+                name = None
+            if name is None:  # the operator (or the script) left before anyone logged in: nothing ran
                 self.say("")
-                return False
+                raise AuthError("not logged in, so nothing was run: this site needs a key login first",
+                                hint="put the user name on the first line, or log in first: "
+                                     "eval \"$(oob login)\"")
             try:
                 self.login(name)
             except OobError as exc:
@@ -333,8 +346,10 @@ class LineShell:
         self.say(f"{self.services.identity.actor} logged out")
         self.services = replace(self.services, authenticated=None)
         self.listing = None
-        if not self.log_in_first():
-            raise EndOfInput
+        try:
+            self.log_in_first()
+        except AuthError:  # nobody logged in again before the input ended: the session ends, as before
+            raise EndOfInput from None
 
     def approvals(self) -> None:
         views = self.services.approvals.list()
