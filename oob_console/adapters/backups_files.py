@@ -1,4 +1,5 @@
-"""Last-known-good configs on disk: ``<paths.backups>/<device>/<UTC time>.cfg`` (0600, atomic).
+"""Last-known-good configs on disk: ``<paths.backups>/<device>/<UTC time>.cfg`` (0600, atomic;
+the folders 0700: a router's config holds secrets and its topology).
 
 A pull that equals the newest stored version is not stored again, so the
 folder holds exactly the changes over time.
@@ -52,6 +53,13 @@ class ConfigHistoryDir:
         if versions and versions[-1].sha256 == digest:
             return versions[-1], False
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-        path = self._dir(device) / f"{stamp}.cfg"
+        folder = self._dir(device)
+        try:
+            for d in (self.path, folder):
+                d.mkdir(mode=0o700, parents=True, exist_ok=True)
+                d.chmod(0o700)  # also tightens a folder an older version created 0755
+        except OSError as exc:
+            raise StorageError(f"cannot create the backup folder: {exc.strerror}", where=str(folder)) from exc
+        path = folder / f"{stamp}.cfg"
         write_atomic(path, text)
         return ConfigVersion(device, stamp, str(path), digest, len(text.encode())), True

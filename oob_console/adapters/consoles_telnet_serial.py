@@ -5,7 +5,14 @@ Telnet is the minimal client a console port needs (RFC 854/856/858): binary,
 suppress-go-ahead and remote echo are accepted, every other option refused,
 ``IAC IAC`` unescaped, and a break is ``IAC BREAK`` (ser2net turns it into a
 real serial break). Raw TCP passes bytes untouched and has no way to send a
-break. A local device is put in raw mode, 8N1, no flow control, at its baud.
+break. What a console server says before it closes (ser2net's "Port already
+in use") reaches the operator whatever the transport: telnet data is handed
+on before the option replies are sent, and a reply the closed socket refuses
+is not an error of its own.
+
+A local device is used by one program at a time
+(:mod:`oob_console.adapters.serial_lock_uucp`: the UUCP lock file, TIOCEXCL,
+other holders in /proc), then put in raw mode, 8N1, no flow control, at its baud.
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ import errno
 import os
 import termios
 
-from oob_console.errors import DeadlineError, UnavailableError
+from oob_console.adapters.serial_lock_uucp import LineLock, busy_reason, claim_exclusive, release_exclusive
+from oob_console.errors import DeadlineError, OobError, UnavailableError
 
 IAC, DONT, DO, WONT, WILL, SB, SE, BRK = 255, 254, 253, 252, 251, 250, 240, 243
 BINARY, ECHO, SGA = 0, 1, 3
@@ -104,13 +112,16 @@ class TcpConsole:
         while True:
             try:
                 raw = await self._reader.read(_CHUNK)
+            except ConnectionError:
+                return b""  # reset or broken pipe: the server closed the line (the session says so, as failed)
             except OSError as exc:
-                raise UnavailableError(f"console of {self._label} dropped: {exc.strerror}", where=self._label) from exc
+                raise UnavailableError(f"{self._label} dropped: {exc.strerror}", where=self._label) from exc
             if not raw or self._telnet is None:
                 return raw
             data, reply = self._telnet.decode(raw)
             if reply:
-                await self._send(reply)
+                with contextlib.suppress(UnavailableError):  # closed already: its last words come first
+                    await self._send(reply)
             if data:
                 return data
 
@@ -119,7 +130,7 @@ class TcpConsole:
             self._writer.write(data)
             await self._writer.drain()
         except OSError as exc:
-            raise UnavailableError(f"console of {self._label} dropped: {exc.strerror or exc}",
+            raise UnavailableError(f"{self._label} dropped: {exc.strerror or exc}",
                                    where=self._label) from exc
 
     async def write(self, data: bytes) -> None:
@@ -149,9 +160,10 @@ class SerialConsole:
 
     supports_break = True
 
-    def __init__(self, fd: int, label: str) -> None:
+    def __init__(self, fd: int, label: str, lock: LineLock | None = None) -> None:
         self._fd = fd
         self._label = label
+        self._lock = lock
         self._loop = asyncio.get_running_loop()
         self._readable = asyncio.Event()
         self._loop.add_reader(fd, self._readable.set)
@@ -167,7 +179,7 @@ class SerialConsole:
             except OSError as exc:
                 if exc.errno == errno.EIO:
                     return b""  # the other end went away (a pty closed, a USB adapter pulled)
-                raise UnavailableError(f"serial console of {self._label}: {exc.strerror}", where=self._label) from exc
+                raise UnavailableError(f"{self._label} (serial): {exc.strerror}", where=self._label) from exc
         return b""
 
     async def write(self, data: bytes) -> None:
@@ -179,7 +191,7 @@ class SerialConsole:
                 await asyncio.sleep(0.01)
                 continue
             except OSError as exc:
-                raise UnavailableError(f"serial console of {self._label}: {exc.strerror}", where=self._label) from exc
+                raise UnavailableError(f"{self._label} (serial): {exc.strerror}", where=self._label) from exc
             view = view[n:]
 
     async def send_break(self, millis: int = 500) -> None:
@@ -196,7 +208,10 @@ class SerialConsole:
             self._closed = True
             self._readable.set()
             self._loop.remove_reader(self._fd)
+            release_exclusive(self._fd)
             os.close(self._fd)
+            if self._lock is not None:
+                self._lock.release()
 
 
 def _raw_mode(fd: int, baud: int) -> None:
@@ -231,14 +246,31 @@ class ConsoleLineOpener:
         if baud not in _BAUDS:
             raise UnavailableError(f"{baud} baud is not supported here", where=label,
                                    hint=f"use one of {', '.join(map(str, _BAUDS))}")
+        lock = LineLock(device, label)
+        lock.acquire()
         try:
-            fd = os.open(device, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK | os.O_CLOEXEC)
-        except OSError as exc:
-            raise UnavailableError(f"cannot open {device} for {label}: {exc.strerror}", where=label,
-                                   hint="is the adapter plugged in, and may this user open it (dialout)?") from exc
-        try:
-            _raw_mode(fd, baud)
-        except termios.error as exc:
-            os.close(fd)
-            raise UnavailableError(f"{device} is not a serial device: {exc}", where=label) from exc
-        return SerialConsole(fd, label)
+            try:
+                fd = os.open(device, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK | os.O_CLOEXEC)
+            except OSError as exc:
+                if exc.errno == errno.EBUSY:
+                    raise UnavailableError(f"{device} is busy: {busy_reason(device)} opened it exclusively",
+                                           where=label, hint="wait for that program to let go of the line, "
+                                           "or stop it; the line is never shared") from exc
+                raise UnavailableError(f"cannot open {device} for {label}: {exc.strerror}", where=label,
+                                       hint="is the adapter plugged in, and may this user open it (dialout)?"
+                                       ) from exc
+            try:
+                if not os.isatty(fd):
+                    raise UnavailableError(f"{device} is not a serial device", where=label)
+                claim_exclusive(fd, device, label)
+                _raw_mode(fd, baud)
+            except termios.error as exc:
+                os.close(fd)
+                raise UnavailableError(f"{device} is not a serial device: {exc}", where=label) from exc
+            except OobError:
+                os.close(fd)
+                raise
+        except BaseException:
+            lock.release()
+            raise
+        return SerialConsole(fd, label, lock)

@@ -1,9 +1,14 @@
-"""Reads the live host for doctor: ``ip route get``, resolv.conf, /etc/hosts, mounts, proxies, NTP config.
+"""Reads the live host for doctor: ``ip route get``, resolv.conf (and a local stub's upstreams), /etc/hosts,
+mounts, proxies, NTP config, sshd's ListenAddress, the serial gettys.
 
-Nothing here judges; it reports what it found, and what it could not read is
-kept in ``problems()`` instead of raised, so one unreadable file does not hide
-the rest of the report. Names are resolved with the system resolver in a
-worker thread, bounded by a timeout (``getaddrinfo`` has none of its own).
+Every configuration file is read below a root directory (``/`` unless
+``root`` says otherwise: ``oob doctor --root DIR`` or ``OOB_DOCTOR_ROOT``, so
+tests never read the real /etc); the kernel's own answers (``ip``,
+/proc/self/mountinfo) always come from the live host. Nothing here judges;
+it reports what it found, and what it could not read is kept in
+``problems()`` instead of raised, so one unreadable file does not hide the rest of the
+report. Names are resolved with the system resolver in a worker thread,
+bounded by a timeout (``getaddrinfo`` has none of its own).
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from oob_console.adapters.files_deadline import locate, mount_table
 from oob_console.core.counting import counted
-from oob_console.core.doctor import Mount, Route
+from oob_console.core.doctor import Getty, Mount, Route
 from oob_console.errors import DeadlineError, UnavailableError
 from oob_console.services.doctor.ports import Resolution
 
@@ -35,6 +41,15 @@ NTP_FILES = (Path("/etc/chrony/chrony.conf"), Path("/etc/chrony.conf"), Path("/e
              Path("/etc/ntpsec/ntp.conf"), Path("/etc/openntpd/ntpd.conf"))
 NTP_DIRS = (Path("/etc/chrony/sources.d"), Path("/etc/chrony/conf.d"))
 TIMESYNCD = Path("/etc/systemd/timesyncd.conf")
+TIMESYNCD_DIR = Path("/etc/systemd/timesyncd.conf.d")
+RESOLVED_CONF = Path("/etc/systemd/resolved.conf")
+RESOLVED_DIR = Path("/etc/systemd/resolved.conf.d")
+DNSMASQ = (Path("/etc/dnsmasq.conf"), Path("/etc/dnsmasq.d"))
+UNBOUND = (Path("/etc/unbound/unbound.conf"), Path("/etc/unbound/unbound.conf.d"))
+SSHD = (Path("/etc/ssh/sshd_config"), Path("/etc/ssh/sshd_config.d"))
+SYSTEMD_UNIT_DIRS = (Path("/lib/systemd/system"), Path("/usr/lib/systemd/system"), Path("/run/systemd/system"),
+                     Path("/etc/systemd/system"))  # lowest priority first
+GETTY_WANTS = (Path("/etc/systemd/system/getty.target.wants"), Path("/run/systemd/generator/getty.target.wants"))
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "ftp_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
               "FTP_PROXY")
 IP_TIMEOUT = 5.0
@@ -73,19 +88,95 @@ def parse_ntp(text: str) -> list[str]:
     return out
 
 
-def _unescape(field: str) -> str:
-    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+def _address_only(text: str) -> str:
+    """``1.2.3.4#53``, ``1.2.3.4@53``, ``[::1]:53``, ``1.2.3.4%eth0`` -> the address ("" if none)."""
+    text = text.strip().strip(",")
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    for sep in ("#", "@", "%"):
+        text = text.partition(sep)[0]
+    if text.count(":") == 1:  # v4:port (systemd-resolved's DNS=1.2.3.4:53)
+        text = text.partition(":")[0]
+    return text if _is_ip(text) else ""
 
 
-def parse_mountinfo(text: str) -> list[tuple[str, str, str]]:
-    """(mount point, fstype, source) per line of /proc/self/mountinfo."""
+def parse_resolved(text: str) -> list[str]:
+    """``DNS=`` (and ``FallbackDNS=``) of systemd-resolved's resolved.conf."""
     out = []
     for line in text.splitlines():
-        left, sep, right = line.partition(" - ")
-        fields, tail = left.split(), right.split()
-        if sep and len(fields) >= 5 and len(tail) >= 2:
-            out.append((_unescape(fields[4]), tail[0], _unescape(tail[1])))
+        m = re.fullmatch(r"\s*(?:Fallback)?DNS\s*=\s*(.*)", line)  # comments are whole lines: "#" in DNS= is SNI
+        if m:
+            out += [a for a in (_address_only(w) for w in m.group(1).split()) if a]
     return out
+
+
+def parse_dnsmasq(text: str) -> tuple[list[str], bool, str]:
+    """dnsmasq's ``server=``/``rev-server=`` addresses, whether ``no-resolv`` is set, and ``resolv-file``."""
+    out, no_resolv, resolv_file = [], False, ""
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        key, _, value = line.partition("=")
+        key = key.strip()
+        if key in ("server", "rev-server", "local"):
+            value = value.strip()
+            if value.startswith("/"):  # server=/domain/addr
+                value = value.rsplit("/", 1)[1]
+            if key == "rev-server":
+                value = value.partition(",")[2]
+            addr = _address_only(value)
+            if addr:
+                out.append(addr)
+        elif key == "no-resolv":
+            no_resolv = True
+        elif key == "resolv-file":
+            resolv_file = value.strip()
+    return out, no_resolv, resolv_file
+
+
+def parse_unbound(text: str) -> tuple[list[str], bool]:
+    """unbound's ``forward-addr``/``stub-addr`` addresses, and whether any forward/stub zone exists."""
+    out, zones = [], False
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith(("forward-zone:", "stub-zone:")):
+            zones = True
+        m = re.match(r"(?:forward|stub)-addr:\s*(\S+)", line)
+        if m:
+            addr = _address_only(m.group(1).strip('"'))
+            if addr:
+                out.append(addr)
+    return out, zones
+
+
+def parse_sshd(text: str) -> tuple[list[str], list[int], bool]:
+    """sshd's global ``ListenAddress`` and ``Port`` values, and whether it hands logins to ``oob ssh-entry``."""
+    listen, ports, oob = [], [], False
+    in_match = False
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].split()
+        if not words:
+            continue
+        key = words[0].lower()
+        if key == "match":
+            in_match = True
+        elif key == "forcecommand" and any(w.endswith("oob") for w in words[1:]) and "ssh-entry" in words:
+            oob = True
+        elif key == "listenaddress" and not in_match and len(words) > 1:
+            listen.append(words[1])
+        elif key == "port" and not in_match and len(words) > 1 and words[1].isdigit():
+            ports.append(int(words[1]))
+    return listen, ports, oob
+
+
+def split_listen(value: str, ports: list[int]) -> list[tuple[str, int]]:
+    """``addr``, ``addr:port``, ``[v6]:port``, ``v6`` -> (address, port) pairs (ports: sshd's Port lines)."""
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        return [(host, int(rest[1:]))] if rest.startswith(":") and rest[1:].isdigit() else [(host, p) for p in ports]
+    if value.count(":") == 1:
+        host, _, port = value.partition(":")
+        return [(host, int(port))] if port.isdigit() else [(host, p) for p in ports]
+    return [(value, p) for p in ports]
 
 
 def route_from_json(address: str, data: Any) -> Route:
@@ -102,14 +193,26 @@ def route_from_json(address: str, data: Any) -> Route:
 class HostProbe:
     """The live host. Paths are parameters so tests can point them at fixtures."""
 
-    def __init__(self, *, resolv_conf: Path = RESOLV_CONF, hosts: Path = HOSTS, mountinfo: Path = MOUNTINFO,
-                 environ: dict[str, str] | None = None) -> None:
-        self.resolv_conf = resolv_conf
-        self.hosts = hosts
+    def __init__(self, *, root: Path = Path("/"), resolv_conf: Path | None = None, hosts: Path | None = None,
+                 mountinfo: Path = MOUNTINFO, environ: dict[str, str] | None = None) -> None:
+        self.root = root
+        self.resolv_conf = resolv_conf or self.at(RESOLV_CONF)
+        self.hosts = hosts or self.at(HOSTS)
         self.mountinfo = mountinfo
         self.environ = dict(os.environ) if environ is None else environ
         self._problems: list[str] = []
         self._ip = shutil.which("ip") or "/usr/sbin/ip"
+        self._ntp_files: list[str] = []
+
+    def at(self, path: Path) -> Path:
+        """A host configuration path below the root override."""
+        return self.root / path.relative_to("/")
+
+    def _files(self, file: Path, folder: Path | None = None, suffixes: tuple[str, ...] = (".conf",)) -> list[Path]:
+        out = [self.at(file)] if self.at(file).is_file() else []
+        if folder is not None and self.at(folder).is_dir():
+            out += sorted(p for p in self.at(folder).iterdir() if p.suffix in suffixes or not suffixes)
+        return out
 
     def problems(self) -> list[str]:
         return list(dict.fromkeys(self._problems))
@@ -125,11 +228,45 @@ class HostProbe:
         return ""
 
     def resolvers(self) -> tuple[list[str], str]:
+        """resolv.conf's servers; a local stub (127.0.0.53, dnsmasq, unbound on loopback) is followed to the
+        upstreams it forwards to, as configured for systemd-resolved, dnsmasq and unbound."""
         servers = parse_nameservers(self._read(self.resolv_conf))
-        if servers and all(ipaddress.ip_address(s).is_loopback for s in servers if _is_ip(s)):
-            upstream = parse_nameservers(self._read(RESOLVED_UPSTREAM, quiet_missing=True))
-            if upstream:
-                return upstream, f"{RESOLVED_UPSTREAM} (behind the local stub in {self.resolv_conf})"
+        local = [s for s in servers if _is_ip(s) and ipaddress.ip_address(s).is_loopback]
+        if not local:
+            return servers, str(self.resolv_conf)
+        found: list[str] = []
+        sources: list[str] = []
+
+        def take(addresses: list[str], source: Path) -> None:
+            fresh = [a for a in addresses if not ipaddress.ip_address(a).is_loopback]
+            if fresh:
+                found.extend(fresh)
+                sources.append(str(source))
+
+        take(parse_nameservers(self._read(self.at(RESOLVED_UPSTREAM), quiet_missing=True)), self.at(RESOLVED_UPSTREAM))
+        for f in self._files(RESOLVED_CONF, RESOLVED_DIR):
+            take(parse_resolved(self._read(f)), f)
+        for f in self._files(*DNSMASQ, suffixes=()):
+            addresses, _no_resolv, resolv_file = parse_dnsmasq(self._read(f))
+            take(addresses, f)
+            if resolv_file:
+                target = self.at(Path(resolv_file)) if resolv_file.startswith("/") else f.parent / resolv_file
+                take(parse_nameservers(self._read(target)), target)
+        unbound_recurses = False
+        for f in self._files(*UNBOUND):
+            addresses, zones = parse_unbound(self._read(f))
+            take(addresses, f)
+            unbound_recurses |= not zones
+        non_local = [s for s in servers if s not in local]
+        if found:
+            via = ", ".join(dict.fromkeys(sources))
+            return list(dict.fromkeys(non_local + found)), f"{via} (upstreams of the local stub in {self.resolv_conf})"
+        if unbound_recurses:
+            self._problems.append(f"{self.resolv_conf} points at a local stub ({', '.join(local)}); unbound has no "
+                                  "forward-zone, so it asks the root servers over the default route")
+        else:
+            self._problems.append(f"{self.resolv_conf} points at a local stub ({', '.join(local)}) whose upstreams "
+                                  "were not found (systemd-resolved, dnsmasq and unbound configuration looked at)")
         return servers, str(self.resolv_conf)
 
     def _ip_json(self, *args: str) -> tuple[Any, str]:
@@ -198,14 +335,75 @@ class HostProbe:
         return out
 
     def mount_of(self, path: Path) -> Mount:
-        target = path.resolve()  # a path not created yet lands on the mount of its longest existing prefix
-        best = ("/", "unknown", "unknown")
-        for point, fstype, source in parse_mountinfo(self._read(self.mountinfo)):
-            if (target == Path(point) or Path(point) in target.parents) and len(point) >= len(best[0]):
-                best = (point, fstype, source)
-        return Mount("", str(path), best[0], best[1], best[2])
+        """Located without touching a network or FUSE mount (see :func:`files_deadline.locate`)."""
+        if not hasattr(self, "_table"):
+            self._table = mount_table(self.mountinfo)
+            if not self._table:
+                self._problems.append(f"cannot read the mount table {self.mountinfo}")
+        loc = locate(path, self._table)
+        shown = str(path) if loc.path == str(path) else f"{path} -> {loc.path}"
+        return Mount("", shown, loc.mount.point, loc.mount.fstype, loc.mount.source, automount=loc.automount)
+
+    def addresses(self) -> dict[str, tuple[str, ...]]:
+        """This host's addresses and the interfaces holding each (``ip -j addr``)."""
+        data, error = self._ip_json("addr", "show")
+        if error:
+            self._problems.append(f"ip addr show: {error}")
+            return {}
+        out: dict[str, list[str]] = {}
+        for link in data or []:
+            for a in link.get("addr_info", []):
+                if a.get("local"):
+                    out.setdefault(a["local"], []).append(link.get("ifname", "?"))
+        return {k: tuple(v) for k, v in out.items()}
+
+    def sshd_listen(self) -> list[tuple[str, int, str]]:
+        """(address, port, file) sshd listens on, when its config hands logins to ``oob ssh-entry``."""
+        files = self._files(*SSHD)
+        listen: list[tuple[str, str]] = []
+        ports: list[int] = []
+        oob = False
+        for f in files:
+            addrs, found_ports, uses_oob = parse_sshd(self._read(f))
+            listen += [(a, str(f)) for a in addrs]
+            ports = ports or found_ports  # sshd: the first value of a keyword wins
+            oob |= uses_oob
+        if not oob:
+            return []
+        ports = ports or [22]
+        if not listen:
+            where = str(files[0]) if files else str(self.at(SSHD[0]))
+            return [("0.0.0.0", p, where) for p in ports] + [("::", p, where) for p in ports]  # noqa: S104
+        return [(a, p, f) for value, f in listen for a, p in split_listen(value, ports)]
+
+    def getty(self, tty: str) -> Getty:
+        """Whether ``serial-getty@TTY`` is enabled, and the ExecStart systemd would run for it."""
+        unit = f"serial-getty@{tty}.service"
+        enabled = any((self.at(d) / unit).exists() for d in GETTY_WANTS)
+        files: list[Path] = []
+        for d in SYSTEMD_UNIT_DIRS:
+            base = self.at(d) / "serial-getty@.service"
+            if base.is_file():
+                files = [base]  # a unit file higher up replaces the lower one
+        for d in SYSTEMD_UNIT_DIRS:
+            for drop in ("serial-getty@.service.d", f"{unit}.d"):
+                folder = self.at(d) / drop
+                if folder.is_dir():
+                    files += sorted(p for p in folder.iterdir() if p.suffix == ".conf")
+        exec_start, source = "", ""
+        for f in files:
+            for line in self._read(f).splitlines():
+                m = re.fullmatch(r"\s*ExecStart\s*=\s*(.*?)\s*", line)
+                if m:
+                    exec_start, source = m.group(1).lstrip("-@+!:").replace("%I", tty).replace("%i", tty), str(f)
+        return Getty(tty, enabled, exec_start, source or f"no {unit} unit found below {self.root}")
 
     def mtime(self, path: Path) -> tuple[float | None, str]:
+        if not hasattr(self, "_table"):
+            self._table = mount_table(self.mountinfo)
+        loc = locate(path, self._table)
+        if loc.risky:  # a dead mount would hang doctor: its files are judged under "filesystems"
+            return None, f"not looked at: it is on {loc.describe()}"
         try:
             st = path.stat()
         except FileNotFoundError:
@@ -230,15 +428,19 @@ class HostProbe:
 
     def ntp_servers(self) -> list[str]:
         out: list[str] = []
-        files = [f for f in NTP_FILES if f.exists()]
+        files = [self.at(f) for f in NTP_FILES if self.at(f).exists()]
         for d in NTP_DIRS:
-            if d.is_dir():
-                files += sorted(p for p in d.iterdir() if p.suffix in (".conf", ".sources"))
-        if TIMESYNCD.exists():
-            files.append(TIMESYNCD)
+            if self.at(d).is_dir():
+                files += sorted(p for p in self.at(d).iterdir() if p.suffix in (".conf", ".sources"))
+        files += self._files(TIMESYNCD, TIMESYNCD_DIR)
         for f in files:
             out += parse_ntp(self._read(f))
+        self._ntp_files = [str(f) for f in files]
         return list(dict.fromkeys(out))
+
+    def time_sources(self) -> list[str]:
+        """The time-source configuration files :meth:`ntp_servers` read."""
+        return list(self._ntp_files)
 
 
 def _is_ip(text: str) -> bool:

@@ -12,7 +12,16 @@ import tomllib
 from pathlib import Path
 
 from oob_console.adapters.atomic_file import replace_file
-from oob_console.core.devices.hostkeys import HostKey, KnownHostsLine, keys_for, known_hosts_line, parse_known_hosts
+from oob_console.core.devices.hostkeys import (
+    HostKey,
+    HostTrust,
+    KnownHostsLine,
+    KnownHostsProblem,
+    keys_for,
+    known_hosts_line,
+    parse_known_hosts,
+    trust_for,
+)
 from oob_console.core.devices.inventory import Inventory
 from oob_console.core.schema import SchemaError, load_dataclass, locate_key
 from oob_console.core.toml_text import dump_toml
@@ -92,7 +101,7 @@ class KnownHostsFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.location = str(path)
-        self._cache: tuple[tuple[int, int, int], list[KnownHostsLine]] | None = None
+        self._cache: tuple[tuple[int, int, int], list[KnownHostsLine], list[KnownHostsProblem]] | None = None
 
     def _text(self) -> str:
         try:
@@ -102,24 +111,29 @@ class KnownHostsFile:
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read the pinned host keys: {exc}", where=self.location) from None
 
-    def _entries(self) -> list[KnownHostsLine]:
+    def _parsed(self) -> tuple[list[KnownHostsLine], list[KnownHostsProblem]]:
         try:
             st = self.path.stat()
             stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
         except OSError:
             stamp = (0, 0, -1)
         if self._cache is not None and self._cache[0] == stamp:
-            return self._cache[1]  # a fan-out asks once per device; read the file once
+            return self._cache[1], self._cache[2]  # a fan-out asks once per device; read the file once
         entries, problems = parse_known_hosts(self._text())
-        if problems:
-            line, reason = problems[0]
-            raise ConfigError(f"bad pinned host key: {reason}", where=f"{self.location}:{line}",
-                              hint="fix or delete that line (lines are '[host]:port type base64')")
-        self._cache = (stamp, entries)
-        return entries
+        self._cache = (stamp, entries, problems)
+        return entries, problems
+
+    def _entries(self) -> list[KnownHostsLine]:
+        return self._parsed()[0]
 
     def keys_for(self, host: str, port: int) -> list[HostKey]:
         return keys_for(self._entries(), host, port)
+
+    def trust_for(self, host: str, port: int) -> HostTrust:
+        return trust_for(*self._parsed(), host, port)
+
+    def problems(self) -> list[KnownHostsProblem]:
+        return self._parsed()[1]
 
     def pin(self, host: str, port: int, key: HostKey, *, comment: str, replace: bool = False) -> bool:
         entries = self._entries()

@@ -1,9 +1,13 @@
 """`oob bgp plan|announce|withdraw|renew|approve|run|show|cancel|status|speaker`: emergency BGP.
 
-Exit codes: 0 done (or, without --wait, the intent is created and waits for
-its approvals); 5 the approvals did not come in; 7 a preflight check refused;
-8 a stage was not reached in time or a backend could not take the change;
-9 the intent is not in a state for this.
+Exit codes: 0 DONE: every route accepted by its upstream on evidence from the
+upstream's side (or, without --wait, the intent is created and waits for its
+approvals); 5 the approvals did not come in; 7 a preflight check refused;
+8 NOT ACCEPTED or incomplete: the upstream's own view shows the route absent,
+the session or a backend refused it, or a stage was not reached in time;
+9 the intent is not in a state for this; 10 UNCONFIRMED: sent, but nothing on
+the upstream's side could tell whether it was accepted (no confirmation
+source, or none answered by the deadline).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from oob_console.render.bgp import (
 from oob_console.services.bgp import BgpService, Execution, StageCallback
 
 EXIT_NOT_CONFIRMED = 8
+EXIT_UNCONFIRMED = 10
 
 
 def _duration(text: str) -> float:
@@ -61,7 +66,7 @@ def _execution_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=_duration, default=900.0, metavar="DURATION",
                    help="with --wait: how long to wait for approvals (default 15m)")
     p.add_argument("--no-confirm", action="store_true",
-                   help="return once the backends accepted it; do not wait for advertised/visible")
+                   help="return once our speaker/backends took it; do not wait for the upstream's confirmation")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -84,16 +89,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--lease", type=_duration, metavar="DURATION", help="new lease (default: bgp.default_lease)")
     _execution_options(p)
     p = command(inner, "run", cmd_run, "run an approved intent now")
-    p.add_argument("intent", help="intent id (bgp-...)")
-    p.add_argument("--no-confirm", action="store_true", help="do not wait for advertised/visible")
+    p.add_argument("intent", help="intent ID")
+    p.add_argument("--no-confirm", action="store_true", help="do not wait for the upstream's confirmation")
     p = command(inner, "approve", cmd_approve, "approve a BGP intent with a hardware key; run it when the quorum is in",
-                "Adds one approval to the intent's ticket (like 'oob approve TICKET'): --local-key asks a key "
-                "attached to this host, --sshsig takes 'oob intent show TICKET | ssh-keygen -Y sign -n oob-console "
-                "-f KEY' from an approver's laptop. If that completes the quorum, the intent runs at once and its "
-                "stages are shown.")
-    p.add_argument("intent", help="intent id (bgp-...)")
+                "The same as 'oob approve ID': adds one approval to the intent (one ID in the approvals store): "
+                "--local-key asks a key attached to this host, --sshsig takes 'oob intent show ID | ssh-keygen -Y "
+                "sign -n oob-console -f KEY' from an approver's laptop. If that completes the quorum, the intent "
+                "runs at once and its stages are shown.")
+    p.add_argument("intent", help="intent ID (as 'oob bgp announce' printed it)")
     add_approval_options(p)
-    p.add_argument("--no-confirm", action="store_true", help="do not wait for advertised/visible")
+    p.add_argument("--no-confirm", action="store_true", help="do not wait for the upstream's confirmation")
     p = command(inner, "show", cmd_show, "show an intent: what approvers sign, its approvals and result")
     p.add_argument("intent")
     p = command(inner, "cancel", cmd_cancel, "cancel a pending intent")
@@ -126,11 +131,11 @@ def _progress(ctx: Context, start: float) -> StageCallback:
 
 
 def _executed(ex: Execution, data: dict[str, Any] | None = None) -> Output:
-    """What running the intent did: its stages, exit 8 unless every stage was confirmed."""
+    """What running the intent did: its stages; 0 only when DONE, 10 UNCONFIRMED, else 8."""
     if data is not None:
         data["execution"] = ex.to_json()
-    return Output(ex.to_json() if data is None else data, "\n".join(execution_lines(ex)),
-                  0 if ex.ok else EXIT_NOT_CONFIRMED)
+    code = 0 if ex.ok else EXIT_UNCONFIRMED if ex.outcome == "UNCONFIRMED" else EXIT_NOT_CONFIRMED
+    return Output(ex.to_json() if data is None else data, "\n".join(execution_lines(ex)), code)
 
 
 def _run_or_follow(args: argparse.Namespace, ctx: Context, intent_id: str, data: dict[str, Any]) -> Output:
@@ -141,14 +146,15 @@ def _run_or_follow(args: argparse.Namespace, ctx: Context, intent_id: str, data:
 def _request_and_maybe_run(args: argparse.Namespace, ctx: Context, intent: BgpIntent) -> Output:
     svc = ctx.app.bgp
     record, report = svc.request(intent)
+    intent = record.intent  # its ID is the approvals store's
     lines = [*requested_lines(intent), f"preflight: all checks pass ({len(report.checks)})"]
     data: dict[str, Any] = {"intent": record.to_json()}
-    required = svc.settings.approvals_required
+    required = svc.approval(record).need if record.ticket else 0
     if required and not args.wait:
-        lines += [f"needs {required} approval(s) on ticket {record.ticket}; each approver runs one of:",
-                  f"  oob bgp approve {intent.id} --local-key",
-                  f"  oob intent show {record.ticket} | ssh-keygen -Y sign -n oob-console -f KEY > sig && "
-                  f"oob bgp approve {intent.id} --sshsig sig",
+        lines += [f"needs {required} approval(s) on intent {intent.id}; each approver runs one of:",
+                  f"  oob approve {intent.id} --local-key",
+                  f"  oob intent show {intent.id} | ssh-keygen -Y sign -n oob-console -f KEY > sig && "
+                  f"oob approve {intent.id} --sshsig sig",
                   "the last approval runs it (the BGP speaker also runs it once the quorum is in)"]
         return Output(data, "\n".join(lines))
     if required:
@@ -181,16 +187,21 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_approve(args: argparse.Namespace, ctx: Context) -> Output:
+    return approve_and_run(args, ctx, args.intent)
+
+
+def approve_and_run(args: argparse.Namespace, ctx: Context, ref: str) -> Output:
+    """``oob bgp approve ID`` and ``oob approve ID`` (for a BGP intent): one approval; the last one runs it."""
     app = ctx.app
     svc = app.bgp
-    record = svc.journal.intent(args.intent)
+    record = svc.intent(ref)
     if not record.ticket:
         raise ConflictError(f"{record.intent.id} needs no approvals", hint=f"'oob bgp run {record.intent.id}'")
-    approve_from(args, app.approvals, record.ticket)
-    status = svc.approval(record)
-    data: dict[str, Any] = {"intent": record.intent.id, "ticket": record.ticket, "state": status.state,
+    approve_from(args, app.approvals, record.intent.id)
+    record, status = svc.show(record.intent.id)
+    data: dict[str, Any] = {"intent": record.intent.id, "state": status.state,
                             "have": status.have, "need": status.need, "approvers": list(status.approvers)}
-    text = f"approved {record.intent.id} (ticket {record.ticket}): {status.have} of {status.need}, {status.state}"
+    text = f"approved {record.intent.id}: {status.have} of {status.need}, {status.state}"
     if not status.quorum_met:
         return Output(data, text)
     if not ctx.json:
@@ -199,9 +210,7 @@ def cmd_approve(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> Output:
-    svc = ctx.app.bgp
-    record = svc.journal.intent(args.intent)
-    status = svc.approval(record)
+    record, status = ctx.app.bgp.show(args.intent)
     data = record.to_json()
     data["canonical"] = record.intent.canonical().decode()
     data["approvals"] = {"state": status.state, "have": status.have, "need": status.need,

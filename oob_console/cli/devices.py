@@ -222,5 +222,10 @@ def cmd_backup_show(args: argparse.Namespace, ctx: Context) -> Output:
 
 def cmd_backup_diff(args: argparse.Namespace, ctx: Context) -> Output:
     old, new, diff = ctx.app.backups.diff(args.device, old=args.old, new=args.new)
-    text = diff.rstrip("\n") if diff else f"no difference between {args.device}@{old} and @{new}"
-    return Output({"device": args.device, "from": old, "to": new, "diff": diff, "changed": bool(diff)}, text)
+    if old == new and not (args.old or args.new):
+        text = (f"only one stored version of {args.device} (@{old}): nothing to compare yet; "
+                f"'oob backup run {args.device}' stores the next change")
+    else:
+        text = diff.rstrip("\n") if diff else f"no difference between {args.device}@{old} and @{new}"
+    return Output({"device": args.device, "from": old, "to": new, "diff": diff, "changed": bool(diff),
+                   "only_version": old == new}, text)

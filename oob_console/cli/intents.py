@@ -33,9 +33,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = command(sub, "approve", cmd_approve, "approve an intent with a hardware-key signature",
                 "Adds one approval: --local-key asks a key attached to this host to sign (CTAP2); --sshsig "
                 "takes a signature made with stock OpenSSH on the approver's laptop. Exit 5 when refused, 9 when the "
-                "intent is expired, cancelled or executed.")
+                "intent is expired, cancelled or executed. A BGP intent is the same as 'oob bgp approve ID': the "
+                "approval that completes its quorum runs it and shows its stages (exit codes of 'oob bgp').")
     p.add_argument("id", help="intent ID or hash")
     add_approval_options(p)
+    p.add_argument("--no-confirm", action="store_true", help="BGP intents: do not wait for the confirmation stages")
 
 
 def cmd_request_drill(args: argparse.Namespace, ctx: Context) -> Output:
@@ -73,5 +75,11 @@ def cmd_cancel(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def cmd_approve(args: argparse.Namespace, ctx: Context) -> Output:
+    from oob_console.services.bgp.approvals import BGP_ACTIONS
+
+    if ctx.app.approvals.get(args.id).intent.action in BGP_ACTIONS:
+        from oob_console.cli.bgp import approve_and_run
+
+        return approve_and_run(args, ctx, args.id)  # one intent: exactly 'oob bgp approve ID'
     view = approve_from(args, ctx.app.approvals, args.id)
     return Output(view.to_dict(), intent_approved_line(view))

@@ -15,7 +15,7 @@ from oob_console.core.counting import counted
 from oob_console.core.devices.hostkeys import HostKey
 from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.core.schema import SecretRef
-from oob_console.errors import RefusedError, UsageError
+from oob_console.errors import ConfigError, RefusedError, UsageError
 from oob_console.render.devices import device_lines, inventory_header, inventory_row
 
 
@@ -65,8 +65,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _import_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--platform-map", action="append", default=[], metavar="NAME=PLATFORM",
-                   help="map the source's platform name to frr|ios|iosxr|junos|eos, repeatable")
-    p.add_argument("--prune", action="store_true", help="remove local devices the source does not list")
+                   help="map the source's platform name to frr|ios|iosxr|junos|eos|nxos, repeatable")
+    p.add_argument("--prune", action="store_true",
+                   help="remove local devices the source does not list: they are listed first and you are "
+                   "asked (on a terminal; elsewhere --yes is needed)")
+    p.add_argument("--yes", action="store_true", help="with --prune: remove without asking (scripts)")
     p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
 
 
@@ -127,12 +130,19 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> Output:
     names = {d.name for d in inv.devices}
     notes = []
     for dev in inv.devices:
-        if not _pins(ctx, dev):
+        try:
+            unpinned = not _pins(ctx, dev)
+        except ConfigError as exc:  # a known_hosts line naming it cannot be used: it is refused until fixed
+            notes.append(f"{dev.name}: refused until fixed: {exc.one_line()}")
+            unpinned = False
+        if unpinned:
             notes.append(f"{dev.name}: no pinned host key (oob inventory pin-hostkey {dev.name})")
         notes += [f"{dev.name}: link {lk.interface} points at unknown device {lk.peer_device!r}"
                   for lk in dev.links if lk.peer_device and lk.peer_device not in names]
         if dev.password and dev.password.kind == "file" and not Path(dev.password.target).exists():
             notes.append(f"{dev.name}: password file {dev.password.target} does not exist")
+    notes += [f"{access.pins.location}:{p.lineno}: this line cannot be used: {p.reason}"
+              for p in access.pins.problems()]
     data = {"file": access.store.location, "devices": len(inv.devices),
             "console_servers": len(inv.console_servers), "notes": notes}
     text = [f"inventory ok: {access.store.location}: {counted(len(inv.devices), 'device')}, "
@@ -142,12 +152,14 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> Output:
 
 def _finish_import(args: argparse.Namespace, ctx: Context, imported: Inventory, warnings: list[str],
                    source: str) -> Output:
+    from oob_console.core.devices.inventory_merge import merge_inventory
+
     access = ctx.app.devices
     if args.dry_run:
-        from oob_console.core.devices.inventory_merge import merge_inventory
-
         _, summary = merge_inventory(access.inventory(), imported, prune=args.prune)
     else:
+        if args.prune:
+            _confirm_prune(args, merge_inventory(access.inventory(), imported, prune=True)[1].removed, source)
         summary = access.import_inventory(imported, source=source, prune=args.prune, warnings=warnings)
     data = {"source": source, "dry_run": args.dry_run, "file": access.store.location, **summary.to_json(),
             "warnings": warnings}
@@ -157,6 +169,25 @@ def _finish_import(args: argparse.Namespace, ctx: Context, imported: Inventory, 
              f"{len(summary.removed)} removed"]
     lines += [f"  warning: {w}" for w in warnings]
     return Output(data, "\n".join(lines))
+
+
+def _confirm_prune(args: argparse.Namespace, removed: list[str], source: str) -> None:
+    """--prune lists what it would remove and asks; without a terminal it needs --yes."""
+    if not removed or args.yes:
+        return
+    listing = ", ".join(removed[:20]) + (f" and {len(removed) - 20} more" if len(removed) > 20 else "")
+    if sys.stdin.isatty() and os.isatty(sys.stderr.fileno()):
+        print(f"--prune would remove {len(removed)} device(s) {source} does not list: {listing}", file=sys.stderr)
+        print(f"Remove these {len(removed)} device(s) from the local inventory? Type 'yes' to remove: ",
+              end="", file=sys.stderr, flush=True)  # stderr: stdout stays the result (--json)
+        answer = sys.stdin.readline()
+        if answer.strip().lower() == "yes":
+            return
+        raise RefusedError("nothing written: the removal was not confirmed", where="--prune",
+                           hint="run again without --prune to merge without removing")
+    raise RefusedError(f"--prune would remove {len(removed)} device(s) {source} does not list ({listing}); "
+                       "nothing written", where="--prune",
+                       hint="check them with --dry-run, then confirm on a terminal or add --yes")
 
 
 def cmd_import_netbox(args: argparse.Namespace, ctx: Context) -> Output:

@@ -17,6 +17,8 @@ reached at all: ``oob doctor`` exits 20), ``warning``, ``info``, ``ok``.
 from __future__ import annotations
 
 import ipaddress
+import shlex
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -96,11 +98,25 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class Mount:
-    purpose: str  # "store", "audit log", ...
+    purpose: str  # "store", "audit log", "key_file of r1", ...
     path: str
     mount_point: str
     fstype: str
     source: str
+    automount: str = ""  # an autofs mount point at or above the path: mounted on demand, often over the network
+    error: str = ""  # the path could not even be looked at in time (a dead mount under it)
+
+
+def risky_fstype(fstype: str) -> str:
+    """Why a filesystem of this type can fail with the network or hang its readers ("" for a local disk)."""
+    if fstype in NETWORK_FILESYSTEMS:
+        return f"on a network filesystem ({fstype}): it fails with the network it is served over"
+    if fstype == "fuse" or fstype.startswith(("fuse.", "fuseblk")):
+        return (f"on a FUSE filesystem ({fstype}): served by a user-space process, often over the network; "
+                "a dead one blocks its readers in the kernel")
+    if fstype == "autofs":
+        return "on an automount (autofs): mounted on demand, usually from the network"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -117,19 +133,6 @@ class DataItem:
 
 
 @dataclass(frozen=True)
-class HostFacts:
-    resolvers: tuple[Endpoint, ...] = ()
-    resolver_source: str = "/etc/resolv.conf"
-    endpoints: tuple[Endpoint, ...] = ()
-    default_routes: tuple[Route, ...] = ()
-    proxies: tuple[Endpoint, ...] = ()  # one per proxy variable set in the environment
-    mounts: tuple[Mount, ...] = ()
-    data: tuple[DataItem, ...] = ()
-    now: float = 0.0
-    problems: tuple[str, ...] = ()  # what could not be gathered
-
-
-@dataclass(frozen=True)
 class Finding:
     level: Level
     group: str
@@ -141,6 +144,55 @@ class Finding:
 
     def to_json(self) -> dict[str, str]:
         return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Listener:
+    """One address the engineers come in on: ``[server] listen`` or an sshd ``ListenAddress``."""
+
+    name: str  # "oob serve ([server] listen)", "sshd ListenAddress (/etc/ssh/sshd_config.d/x.conf)"
+    address: str  # "0.0.0.0", "::", or one of this host's addresses
+    port: int
+    interfaces: tuple[str, ...] = ()  # interfaces holding that address; empty: not an address of this host
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Getty:
+    """A serial line the site says must start the console, as systemd would run it."""
+
+    tty: str
+    enabled: bool
+    exec_start: str  # the command systemd runs ("" when none was found)
+    source: str  # where exec_start came from
+    console_commands: tuple[str, ...] = ("tui", "shell")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A time the console holds (VRP export, bundle, last audit entry): the clock should not be behind it."""
+
+    name: str
+    ts: float
+    source: str
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    resolvers: tuple[Endpoint, ...] = ()
+    resolver_source: str = "/etc/resolv.conf"
+    endpoints: tuple[Endpoint, ...] = ()
+    default_routes: tuple[Route, ...] = ()
+    proxies: tuple[Endpoint, ...] = ()  # one per proxy variable set in the environment
+    mounts: tuple[Mount, ...] = ()
+    data: tuple[DataItem, ...] = ()
+    now: float = 0.0
+    problems: tuple[str, ...] = ()  # what could not be gathered
+    listeners: tuple[Listener, ...] = ()
+    gettys: tuple[Getty, ...] = ()
+    stamps: tuple[Stamp, ...] = ()
+    time_sources: tuple[str, ...] = ()  # the NTP config files read (empty: none found)
+    extra: tuple[Finding, ...] = ()  # findings other checks made (host check), judged there
 
 
 @dataclass(frozen=True)
@@ -263,10 +315,14 @@ def _mounts(facts: HostFacts) -> list[Finding]:
     out = []
     for m in facts.mounts:
         path = f"{m.path} on {m.mount_point} ({m.fstype} from {m.source})"
-        if m.fstype in NETWORK_FILESYSTEMS:
-            out.append(Finding("critical", "filesystems", m.purpose, path,
-                               f"on a network filesystem ({m.fstype}): it fails with the network it is served over",
-                               f"move {m.purpose} to a local disk", "fs.network"))
+        fix = f"move {m.path} to a local disk (and point the config at it)"
+        if m.error:
+            out.append(Finding("critical", "filesystems", m.purpose, path, m.error, fix, "fs.dead"))
+        elif why := risky_fstype(m.fstype):
+            out.append(Finding("critical", "filesystems", m.purpose, path, why, fix, "fs.network"))
+        elif m.automount:
+            out.append(Finding("critical", "filesystems", m.purpose, path + f", below automount {m.automount}",
+                               risky_fstype("autofs"), fix, "fs.automount"))
         else:
             out.append(Finding("ok", "filesystems", m.purpose, path, check="fs"))
     return out
@@ -297,9 +353,122 @@ def age_text(seconds: float) -> str:
     return f"{seconds:.0f}s"
 
 
+# The clock and the front door ---------------------------------------------------------------
+#
+# Doctor's judgement of the clock and of the front door (how engineers reach the console).
+#
+# Time: leases, approval expiry, RPKI age and audit seals all trust this host's
+# clock, so a time source crossing production is judged as critical in the
+# endpoint graph (:mod:`oob_console.core.doctor`); here the clock itself is
+# compared with the newest timestamps the console holds. A clock *behind* one of
+# them is wrong (nothing the console wrote can come from the future); a clock
+# ahead cannot be told from old data, so it is not judged.
+#
+# Front door: every address the engineers log in on (``[server] listen``, sshd
+# ``ListenAddress``) is judged like an endpoint: an address inside production, or
+# one held only by a production interface, dies with production; an address this
+# host does not hold cannot be listened on at all. A serial line the site names
+# must have its getty enabled and that getty must start the console.
+
+CLOCK_SLACK = 300.0  # seconds a timestamp may be ahead of the clock (another host's clock, rounding)
+
+
+def _utc(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(ts))
+
+
+def judge_time(facts: HostFacts) -> list[Finding]:
+    out = []
+    if not facts.time_sources:
+        out.append(Finding("warning", "time", "time source", "-",
+                           "no chrony, ntpd or systemd-timesyncd configuration found: nothing keeps the clock right, "
+                           "and leases, approval expiry, RPKI age and audit seals all trust it",
+                           "configure chrony with a time source reached over the OOB uplink (or a GPS/PPS clock)",
+                           "time.none"))
+    ahead = [s for s in facts.stamps if s.ts > facts.now + CLOCK_SLACK]
+    for s in ahead:
+        out.append(Finding("critical", "time", "clock", f"clock {_utc(facts.now)}; {s.name} {_utc(s.ts)} ({s.source})",
+                           f"the clock is {s.ts - facts.now:.0f}s behind {s.name}, which this console holds: the "
+                           "clock is wrong, so leases, approval expiry and RPKI age are too",
+                           "fix the time source (chronyc tracking; chronyc makestep)", "time.behind"))
+    if facts.stamps and not ahead:
+        newest = max(facts.stamps, key=lambda s: s.ts)
+        out.append(Finding("ok", "time", "clock", f"clock {_utc(facts.now)}; newest held: {newest.name} "
+                                                  f"{_utc(newest.ts)}", check="time"))
+    return out
+
+
+def _wildcard(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
+
+def _listener(ln: Listener, prod: Production) -> Finding:
+    path = f"{ln.address}:{ln.port}" + (f" on {', '.join(ln.interfaces)}" if ln.interfaces else "")
+    fix = f"listen on the OOB side's address instead ({ln.source})"
+    if _wildcard(ln.address):
+        return Finding("ok", "front door", ln.name, path + " (every address: the OOB side's too)", check="door")
+    prefix = prod.prefix_of(ln.address.strip("[]"))
+    if prefix is not None:
+        return Finding("critical", "front door", ln.name, path,
+                       f"{ln.address} is in production prefix {prefix}: with production down nobody can log in",
+                       fix, "door.production")
+    if not ln.interfaces:
+        return Finding("critical", "front door", ln.name, path,
+                       f"{ln.address} is not an address of this host: nothing can listen there", fix, "door.absent")
+    if set(ln.interfaces) <= prod.interfaces:
+        return Finding("critical", "front door", ln.name, path,
+                       f"{ln.address} is held only by production interface(s) {', '.join(ln.interfaces)}", fix,
+                       "door.production")
+    return Finding("ok", "front door", ln.name, path, check="door")
+
+
+def judge_door(facts: HostFacts, prod: Production) -> list[Finding]:
+    out = [_listener(ln, prod) for ln in facts.listeners]
+    for g in facts.gettys:
+        subject = f"serial console {g.tty}"
+        level: Level = "critical"
+        if not g.enabled:
+            out.append(Finding(level, "front door", subject, g.source or "-",
+                               f"serial-getty@{g.tty}.service is not enabled: the serial line shows nothing",
+                               f"systemctl enable --now serial-getty@{g.tty} (with deploy/systemd's drop-in)",
+                               "getty.disabled"))
+            continue
+        if not _starts_console(g.exec_start, g.console_commands):
+            out.append(Finding(level, "front door", subject, f"{g.source}: {g.exec_start or 'no ExecStart'}",
+                               "its getty does not start the console: the floor technician gets a login prompt",
+                               "install deploy/systemd/serial-getty@.service.d/oob-console.conf for this tty",
+                               "getty.not-console"))
+        else:
+            out.append(Finding("ok", "front door", subject, f"{g.source}: {g.exec_start}", check="getty"))
+    return out
+
+
+def _starts_console(exec_start: str, commands: tuple[str, ...]) -> bool:
+    """Whether the command line runs ``oob ... CMD`` (also inside agetty's quoted --login-options)."""
+    def words(text: str) -> list[str]:
+        try:
+            return shlex.split(text)
+        except ValueError:
+            return text.split()
+    flat = [w for token in words(exec_start) for w in (words(token) if " " in token else [token])]
+    for i, w in enumerate(flat):
+        if w == "oob" or w.endswith("/oob"):
+            return any(c in flat[i + 1:] for c in commands)
+    return False
+
+
 def judge(facts: HostFacts, prod: Production) -> DoctorReport:
-    """The whole report: resolvers, default route, endpoints (and their DNS), proxies, filesystems, data."""
-    findings = _resolvers(facts, prod)
+    """The whole report: resolvers, default route, endpoints (and their DNS), proxies, filesystems, data,
+    time, the front door; and, when nothing is declared as production, that shared fate was not judged."""
+    findings = [] if prod.prefixes or prod.interfaces or prod.asns else [Finding(
+        "warning", "production", "could not judge shared fate", "-",
+        "nothing is declared as production ([production] prefixes, interfaces, asns are empty): every path below "
+        "was checked for reachability only, never for sharing fate with production",
+        "declare it: oob init --production PREFIX ... (or edit [production] in the config)", "production.none")]
+    findings += _resolvers(facts, prod)
     resolvers_cross = any(f.level == "critical" for f in findings if f.group == "resolvers")
     findings += _default_routes(facts, prod)
     for ep in facts.endpoints:
@@ -311,6 +480,9 @@ def judge(facts: HostFacts, prod: Production) -> DoctorReport:
     findings += _proxies(facts, prod)
     findings += _mounts(facts)
     findings += judge_data(facts.data, facts.now)
+    findings += judge_time(facts)
+    findings += judge_door(facts, prod)
+    findings += facts.extra
     findings += [Finding("warning", "doctor", "gathering", "-", p, "see the message", "gather") for p in facts.problems]
     counts: dict[str, int] = {level: sum(1 for f in findings if f.level == level) for level in LEVELS}
     return DoctorReport(tuple(findings), counts)

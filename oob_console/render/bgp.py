@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from oob_console.core.bgp.intent import format_seconds
-from oob_console.core.bgp.stages import STAGES, stage_line
+from oob_console.core.bgp.stages import OUTCOME, STAGES, stage_line
 
 if TYPE_CHECKING:
     from oob_console.core.bgp.desired import RouteRow
@@ -80,8 +80,9 @@ def intent_lines(record: IntentRecord, status: ApprovalStatus) -> list[str]:
              f"  requested by {intent.requested_by} at {intent.created_at}, approvals due by {intent.expires_at}",
              f"  digest    {intent.digest()}",
              f"  approvals {status.state}: {status.have}/{status.need} {', '.join(status.approvers)}".rstrip()
-             + (f" (ticket {status.ticket}: 'oob approve {status.ticket}')" if status.ticket else ""),
-             f"  signed bytes: {intent.canonical().decode()}"]
+             + (f" ('oob approve {intent.id}'; bytes approvers sign: 'oob intent show {intent.id}')"
+                if status.ticket else ""),
+             f"  payload   {intent.canonical().decode()}"]
     if record.result:
         lines.append(f"  result    {record.result}")
     return lines
@@ -89,10 +90,16 @@ def intent_lines(record: IntentRecord, status: ApprovalStatus) -> list[str]:
 
 def execution_lines(ex: Execution) -> list[str]:
     """What ``execute`` did: the intent, then each (upstream, prefix) and every stage."""
-    lines = [f"{ex.record.intent.id} {ex.record.status}: {ex.record.intent.summary()}"]
+    lines = [f"{ex.record.intent.id} {ex.outcome}: {ex.record.intent.summary()}"]
     for (upstream, prefix), stages in ex.stages.items():
-        lines.append(f"  {upstream} {prefix}")
+        last = stages.get("visible")
+        verdict = OUTCOME.get(last.state, "") if last is not None and ex.confirmed else ""
+        lines.append(f"  {upstream} {prefix}" + (f": {verdict}" if verdict else ""))
         lines.extend(f"    {stage_line(name, stages.get(name))}" for name in STAGES)
+    if ex.outcome == "UNCONFIRMED":
+        lines.append("  nothing on the upstream's side could confirm it: check by other means (the provider's NOC, "
+                     "a looking glass), and configure a confirmation source (bgp.upstreams.NAME.looking_glass / "
+                     "collectors)")
     return lines
 
 

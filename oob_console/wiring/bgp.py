@@ -15,7 +15,7 @@ from oob_console.config import BgpConfig, LoadedConfig, read_secret
 from oob_console.core.bgp.preflight import BgpPolicy, OwnedBlock, UpstreamPolicy
 from oob_console.core.bgp.stages import DEADLINE, EXPECTED
 from oob_console.errors import ConfigError
-from oob_console.services.bgp.ports import LookingGlass, RouteBackend
+from oob_console.services.bgp.ports import ConfirmSource, LookingGlass, RouteBackend
 from oob_console.services.bgp.service import BgpService, BgpSettings, UpstreamSettings
 
 if TYPE_CHECKING:
@@ -36,17 +36,23 @@ def bgp_settings(cfg: BgpConfig) -> BgpSettings:
         version = ipaddress.ip_address(up.session.local_address).version if up.session else None
         policies[name] = UpstreamPolicy(
             name, up.backend, up.max_length_v4, up.max_length_v6, up.allow_bogons, up.max_prepend,
-            tuple(up.provisioned), up.min_interval.seconds, tuple(families), up.origin_as or None, version)
+            tuple(up.provisioned), up.min_interval.seconds, tuple(families), up.origin_as or None, version,
+            up.session.local_address if up.session else "", up.session.peer_address if up.session else "",
+            up.session.subnet if up.session else "")
         deadline = dict(DEADLINE[up.backend])
         if up.advertise_timeout is not None:
             deadline["advertised"] = up.advertise_timeout.seconds
         if up.visible_timeout is not None:
             deadline["visible"] = up.visible_timeout.seconds
-        upstreams[name] = UpstreamSettings(name, up.backend, EXPECTED[up.backend], deadline, up.description)
+        expected = dict(EXPECTED[up.backend])
+        if up.visible_expected is not None:
+            expected["visible"] = up.visible_expected.seconds
+        upstreams[name] = UpstreamSettings(name, up.backend, expected, deadline, up.description)
     policy = BgpPolicy(cfg.local_as, owned, policies, cfg.rpki.required, cfg.rpki.allow_not_found,
                        cfg.rpki.max_age.seconds, cfg.max_lease.seconds)
     return BgpSettings(policy, upstreams, tuple(cfg.default_upstreams), cfg.default_lease.seconds,
-                       cfg.approval_window.seconds, cfg.approvals_required, cfg.drill_prefix)
+                       cfg.approval_window.seconds, cfg.approvals_required, cfg.drill_prefix,
+                       cfg.withdraw_approvals_required)
 
 
 def provider_backends(app: Services) -> dict[str, RouteBackend]:
@@ -69,7 +75,9 @@ def provider_backends(app: Services) -> dict[str, RouteBackend]:
             out[name] = AwsByoipBackend(
                 name, region=aws.region, endpoint=aws.endpoint, timeout=aws.timeout.seconds,
                 access_key_id=partial(read_secret, aws.access_key_id, where=f"{key}.aws.access_key_id"),
-                secret_access_key=partial(read_secret, aws.secret_access_key, where=f"{key}.aws.secret_access_key"))
+                secret_access_key=partial(read_secret, aws.secret_access_key, where=f"{key}.aws.secret_access_key"),
+                session_token=None if aws.session_token is None else partial(
+                    read_secret, aws.session_token, where=f"{key}.aws.session_token"))
     routers = {name: RouterUpstream(name, up.router.device, up.router.neighbor, up.router.bgp_group,
                                     up.router.commit_confirm.seconds)
                for name, up in cfg.upstreams.items() if up.router is not None}
@@ -79,12 +87,23 @@ def provider_backends(app: Services) -> dict[str, RouteBackend]:
     return out
 
 
-def looking_glasses(cfg: BgpConfig) -> dict[str, LookingGlass]:
-    from oob_console.adapters.bgp.looking_glass_http import RipestatLookingGlass
+def confirm_sources(cfg: BgpConfig) -> dict[str, list[ConfirmSource]]:
+    """Per upstream, where evidence that it took our route comes from, strongest first."""
+    from oob_console.adapters.bgp.looking_glass_http import JsonPathLookingGlass, RipestatLookingGlass
 
-    made = {name: RipestatLookingGlass(lg.url, timeout=lg.timeout.seconds, look_back=lg.look_back.seconds)
-            for name, lg in cfg.looking_glasses.items()}
-    return {name: made[up.looking_glass] for name, up in cfg.upstreams.items() if up.looking_glass}
+    made: dict[str, LookingGlass] = {}
+    for name, lg in cfg.looking_glasses.items():
+        if lg.kind == "json":
+            made[name] = JsonPathLookingGlass(lg.url, routes=lg.routes, prefix_field=lg.prefix_field,
+                                              origin_field=lg.origin_field, timeout=lg.timeout.seconds)
+        else:
+            made[name] = RipestatLookingGlass(lg.url, timeout=lg.timeout.seconds, look_back=lg.look_back.seconds)
+    out: dict[str, list[ConfirmSource]] = {}
+    for name, up in cfg.upstreams.items():
+        found = [ConfirmSource(up.looking_glass, "upstream", made[up.looking_glass])] if up.looking_glass else []
+        found += [ConfirmSource(c, "collector", made[c]) for c in up.collectors]
+        out[name] = found
+    return out
 
 
 def doctor_targets(cfg: BgpConfig) -> list[Target]:
@@ -126,8 +145,8 @@ def _service(app: Services, backends: Mapping[str, RouteBackend]) -> BgpService:
     cfg = app.loaded.config.bgp
     approvals = QuorumApprovals(app.approvals, app.identity) if cfg.approvals_required else None
     return BgpService(bgp_settings(cfg), SqliteJournal(app.path(cfg.journal)), app.audit,
-                      VrpFile(app.path(cfg.rpki.vrp_file)), backends, looking_glasses(cfg), approvals,
-                      app.identity.actor, notice=app.notify.auto)
+                      VrpFile(app.path(cfg.rpki.vrp_file), app.path(cfg.rpki.index_file)), backends,
+                      confirm_sources(cfg), approvals, app.identity.actor, notice=app.notify.auto)
 
 
 def build_service(app: Services) -> BgpService:

@@ -27,7 +27,8 @@ def build_devices(services: Services) -> DeviceAccess:
     from oob_console.services.devices import DeviceAccess
 
     paths, cfg = services.loaded.config.paths, services.loaded.config.devices
-    engines = SshEngines(paramiko_threads=min(cfg.concurrency, 128))
+    engines = SshEngines(paramiko_threads=min(cfg.concurrency, 128),
+                         read_deadline=services.loaded.config.doctor.read_deadline.seconds)
     return DeviceAccess(
         store=InventoryFile(services.path(paths.inventory)),
         pins=KnownHostsFile(services.path(paths.known_hosts)),

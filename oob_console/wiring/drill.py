@@ -38,7 +38,9 @@ def build_drill(services: Services) -> DrillService:
                              CommsStep(services.notify),
                              FreshnessStep(lambda: local_data(services), services.doctor.clock),
                              KeysStep(services.credential_repo, services.key_device, verify_signature, cfg.auth,
-                                      services.clock),
+                                      services.clock,
+                                      drill_approvals=lambda: services.approvals.list(include_closed=True),
+                                      sk_window=cfg.drill.sk_window.seconds),
                              ConsolePortsStep(services.sessions), SshDevicesStep(services.runs),
                              BgpSessionsStep(lambda: services.bgp), BgpDrillPrefixStep(lambda: services.bgp)]
     return DrillService(

@@ -109,8 +109,10 @@ class Services:
 
     @cached_property
     def approval_classes(self) -> ApprovalsConfig:
-        """The site's approval classes, with the command guard's own where the site configured none."""
-        return with_guard_classes(self.loaded.config.approvals)
+        """The site's approval classes, with the guard's and BGP's (bgp.withdraw) where the site configured none."""
+        from oob_console.services.bgp.settings import with_bgp_classes
+
+        return with_bgp_classes(with_guard_classes(self.loaded.config.approvals))
 
     @cached_property
     def ssh_login(self) -> SshLoginService:

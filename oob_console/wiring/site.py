@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +32,25 @@ signing_key = "audit-signing.key"
 """
 
 
-def init_site(home: Path, *, name: str) -> dict[str, Any]:
+def production_toml(prefixes: Sequence[str], asns: Sequence[int], interfaces: Sequence[str]) -> str:
+    """The [production] section: what doctor judges shared fate against (empty: not declared)."""
+    if not (prefixes or asns or interfaces):
+        return ("\n# [production] is not declared: `oob doctor` warns that it could not judge shared fate.\n"
+                "# [production]\n# prefixes = [\"10.0.0.0/8\"]\n# asns = [64500]\n# interfaces = [\"eth1\"]\n")
+    return ("\n# What production is: nothing the console needs may cross it (`oob doctor`).\n[production]\n"
+            f"prefixes = {toml_list(prefixes)}\nasns = [{', '.join(str(a) for a in asns)}]\n"
+            f"interfaces = {toml_list(interfaces)}\n")
+
+
+def toml_list(items: Sequence[str]) -> str:
+    return "[" + ", ".join(json.dumps(i) for i in items) + "]"
+
+
+def init_site(home: Path, *, name: str, production: tuple[Sequence[str], Sequence[int], Sequence[str]] = ((), (), ()),
+              ) -> dict[str, Any]:
     """Create a site directory: config, state folders, audit key, first audit entry.
+
+    ``production`` (prefixes, AS numbers, interfaces) is recorded as [production].
 
     Refuses (ConflictError) when ``home`` already holds a config; nothing is
     half-written: the config is written last, after everything it points to.
@@ -43,7 +62,7 @@ def init_site(home: Path, *, name: str) -> dict[str, Any]:
         raise ConflictError(
             "a site already exists here", where=str(config_path), hint="choose another --home, or use it as it is"
         )
-    text = STARTER_CONFIG.format(name=name)
+    text = STARTER_CONFIG.format(name=name) + production_toml(*production)
     parse_config(text, config_path)  # a starter that does not validate is a bug; fail before writing
     try:
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -70,4 +89,5 @@ def init_site(home: Path, *, name: str) -> dict[str, Any]:
     entry = app.audit.record("site.init", target=str(home), details={"site": name, "audit_public_key": public_key})
     return {"home": str(home), "config": str(config_path), "site": name,
             "audit_log": str(app.path(app.loaded.config.paths.audit_log)), "audit_public_key": public_key,
-            "first_seq": entry["seq"]}
+            "first_seq": entry["seq"], "production": {"prefixes": list(production[0]), "asns": list(production[1]),
+                                                      "interfaces": list(production[2])}}

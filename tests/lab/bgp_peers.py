@@ -86,6 +86,7 @@ class Upstream:
         self.address, self.port, self.neighbor = address, port, neighbor
         self.local_as, self.peer_as = local_as, peer_as
         self.proc: subprocess.Popen[bytes] | None = None
+        self.reject: list[str] = []  # prefixes its import policy refuses (BIRD filter, FRR route-map deny)
         tmp.mkdir(parents=True, exist_ok=True)
 
     def command(self) -> list[str]:
@@ -155,13 +156,15 @@ class BirdUpstream(Upstream):
 
     def config(self) -> str:
         ipv6 = "\n  ipv6 { import all; export none; };" if self.ipv6 else ""
+        refused = ", ".join(self.reject)
+        imports = f"import filter {{ if net ~ [ {refused} ] then reject; accept; }}" if refused else "import all"
         return f"""router id 192.0.2.{random.randint(1, 254)};
 protocol device {{}}
 protocol bgp up {{
   local {self.address} port {self.port} as {self.local_as};
   neighbor {self.neighbor} as {self.peer_as};
   multihop 2; passive on; strict bind on;
-  ipv4 {{ import all; export none; }};{ipv6}
+  ipv4 {{ {imports}; export none; }};{ipv6}
 }}
 """
 
@@ -206,8 +209,12 @@ class FrrUpstream(Upstream):
 
     def config(self) -> str:
         n = self.neighbor
+        lists = "".join(f"ip prefix-list REFUSED seq {5 * (i + 1)} permit {p}\n" for i, p in enumerate(self.reject))
+        maps = ("route-map IN deny 10\n match ip address prefix-list REFUSED\nroute-map IN permit 20\n"
+                if self.reject else "")
+        policy = f"  neighbor {n} route-map IN in\n" if self.reject else ""
         return f"""hostname upstream-frr
-router bgp {self.local_as}
+{lists}{maps}router bgp {self.local_as}
  bgp router-id 192.0.2.{random.randint(1, 254)}
  no bgp ebgp-requires-policy
  neighbor {n} remote-as {self.peer_as}
@@ -215,7 +222,7 @@ router bgp {self.local_as}
  neighbor {n} ebgp-multihop 2
  address-family ipv4 unicast
   neighbor {n} activate
- exit-address-family
+{policy} exit-address-family
 """
 
     def vtysh(self, command: str) -> str:

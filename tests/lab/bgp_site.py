@@ -36,8 +36,13 @@ def write_vrps(path: Path, roas: Sequence[tuple[str, int, int]], *, generated: f
 
 def upstream_toml(name: str, up: Upstream, console: str, *, looking_glass: str = "",
                   advertise_timeout: str = "10s", visible_timeout: str = "20s", extra: str = "",
-                  families: Sequence[str] = ("ipv4",)) -> str:
+                  families: Sequence[str] = ("ipv4",), collectors: Sequence[str] = (),
+                  visible_expected: str = "") -> str:
     lg = f'looking_glass = "{looking_glass}"\n' if looking_glass else ""
+    if collectors:
+        lg += f"collectors = {json.dumps(list(collectors))}\n"
+    if visible_expected:
+        lg += f'visible_expected = "{visible_expected}"\n'
     return f"""
 [bgp.upstreams.{name}]
 backend = "exabgp"
@@ -56,6 +61,12 @@ families = {json.dumps(list(families))}
 """
 
 
+def looking_glass_toml(name: str, url: str, **fields: str) -> str:
+    """A [bgp.looking_glasses.NAME] table (``kind``, ``routes``, ``prefix_field``... as keyword arguments)."""
+    extra = "".join(f'{k} = "{v}"\n' for k, v in fields.items())
+    return f'\n[bgp.looking_glasses.{name}]\nurl = "{url}"\ntimeout = "2s"\n{extra}'
+
+
 def bgp_site(home: Path, upstreams: str, *, approvals: int = 0, looking_glass_url: str = "",
              owned: Sequence[tuple[str, int]] = ((PREFIX, 24), ("198.51.100.0/24", 24)), extra: str = "",
              vrps: Sequence[tuple[str, int, int]] = ((PREFIX, 24, LOCAL_AS), ("198.51.100.0/24", 24, LOCAL_AS))
@@ -66,7 +77,7 @@ def bgp_site(home: Path, upstreams: str, *, approvals: int = 0, looking_glass_ur
     init_site(home, name="bgplab")
     write_vrps(home / "rpki" / "vrps.json", vrps)
     blocks = "".join(f'\n[[bgp.owned]]\nprefix = "{p}"\nmax_length = {m}\n' for p, m in owned)
-    lg = f'\n[bgp.looking_glasses.lab]\nurl = "{looking_glass_url}"\ntimeout = "2s"\n' if looking_glass_url else ""
+    lg = looking_glass_toml("lab", looking_glass_url) if looking_glass_url else ""
     config = home / "config.toml"
     config.write_text(config.read_text() + f"""
 [bgp]

@@ -73,8 +73,9 @@ class SerialLine:
 class Ser2net:
     """ser2net 4 serving serial lines on loopback TCP ports (telnet with RFC 2217, or raw)."""
 
-    def __init__(self, root: Path, lines: dict[str, tuple[Path, str]]) -> None:
-        """``lines``: name -> (serial device, "telnet" | "raw")."""
+    def __init__(self, root: Path, lines: dict[str, tuple[Path, str]], *, kick: bool = True) -> None:
+        """``lines``: name -> (serial device, "telnet" | "raw"); ``kick``: a new client takes the
+        port from the old one (else ser2net refuses it: "Port already in use")."""
         self.ports: dict[str, int] = {}
         blocks = ["%YAML 1.1", "---"]
         for name, (device, mode) in lines.items():
@@ -82,7 +83,8 @@ class Ser2net:
             self.ports[name] = port
             accepter = f"telnet(rfc2217),tcp,127.0.0.1,{port}" if mode == "telnet" else f"tcp,127.0.0.1,{port}"
             blocks += [f"connection: &{name}", f"  accepter: {accepter}",
-                       f"  connector: serialdev,{device},9600n81,local", "  options:", "    kickolduser: true", ""]
+                       f"  connector: serialdev,{device},9600n81,local", "  options:",
+                       f"    kickolduser: {'true' if kick else 'false'}", ""]
         conf = root / "ser2net.yaml"
         conf.write_text("\n".join(blocks))
         binary = shutil.which("ser2net") or "/usr/sbin/ser2net"

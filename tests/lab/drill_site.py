@@ -18,6 +18,7 @@ Everything runs on 127.0.0.1 with free ports and is stopped on exit.
 from __future__ import annotations
 
 import contextlib
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from tests.lab.consoles import Ser2net, SerialLine, consoles_unavailable
 from tests.lab.fault_ssh import FaultServer
 from tests.lab.netns import enroll_software_key
 from tests.lab.routers import RouterLab, lab_unavailable, write_inventory
+from tests.lab.softsk import SoftDevice, SoftKey
 
 DRILL_PREFIX = "198.51.100.0/24"
 SITE_TOML = """
@@ -52,9 +54,12 @@ def skip_unless_drill_lab() -> None:
 
 
 class DrillSite:
-    def __init__(self, tmp: Path, home: Path) -> None:
+    def __init__(self, tmp: Path, home: Path, sk_device: SoftDevice | None = None) -> None:
+        """``sk_device``: the site's only engineer (carol) has an SSH sk key on it, and no FIDO2 key."""
         self.tmp, self.home = tmp, home
         self.key = tmp / "alice.softkey"
+        self.sk_device = sk_device
+        self.sk_key: SoftKey | None = None
         self._stack = contextlib.ExitStack()
         self.comms = CommsLab()
 
@@ -91,13 +96,38 @@ class DrillSite:
         cfg.write_text(cfg.read_text() + SITE_TOML + write_channel_config(self.home, self.comms.base, timeout=2.0)
                        + f'\n[drill]\nuplink = ["{uplink}"]\nstep_timeout = 20.0\n')
         (self.home / "runbooks" / "withdraw-drill-prefix.md").write_text("# withdraw the drill prefix\n")
-        enroll_software_key(self.home, self.key)
+        if self.sk_device is None:
+            enroll_software_key(self.home, self.key)
+        else:
+            self.sk_key = self.sk_device.enroll("carol")
+            pub = self.tmp / "carol.pub"
+            pub.write_text(self.sk_key.public_line + "\n")
+            assert run_oob("user", "add", "carol", "--role", "approver", home=self.home).returncode == 0
+            added = run_oob("key", "add-ssh", str(pub), "--user", "carol", home=self.home)
+            assert added.returncode == 0, added.stderr
         self.speaker = stack.enter_context(SpeakerProcess(self.home))
         self.speaker.wait_sessions_up()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
+
+    def sk_drill_approval(self) -> str:
+        """Carol proves her sk key: she signs a drill intent with stock ssh-keygen and approves with it."""
+        assert self.sk_device is not None and self.sk_key is not None
+        made = self.oob("intent", "request", "drill", "--note", "quarterly drill", "--json")
+        assert made.returncode == 0, made.stderr
+        intent_id: str = json.loads(made.stdout)["result"]["id"]
+        msg = self.tmp / f"{intent_id}.json"
+        shown = self.oob("intent", "show", intent_id)
+        assert shown.returncode == 0, shown.stderr
+        msg.write_text(shown.stdout)
+        subprocess.run(["ssh-keygen", "-Y", "sign", "-n", "oob-console", "-f", str(self.sk_key.private), str(msg)],
+                       check=True, capture_output=True, env=self.sk_device.env(), timeout=30,
+                       stdin=subprocess.DEVNULL)
+        approved = self.oob("approve", intent_id, "--sshsig", f"{msg}.sig")
+        assert approved.returncode == 0, approved.stdout + approved.stderr
+        return intent_id
 
     def oob(self, *args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
         """The real CLI, with alice's key attached."""

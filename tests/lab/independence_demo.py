@@ -19,7 +19,7 @@ from pathlib import Path
 from oob_console.wiring import init_site
 from tests.lab.comms_servers import write_channel_config
 from tests.lab.drill_site import DrillSite
-from tests.lab.netns import PROD_SERVICE, PRODUCTION_TOML, NetnsLab
+from tests.lab.netns import OOB_GW, OOB_RESOLVER, PROD_SERVICE, PRODUCTION_TOML, NetnsLab
 from tests.lab.routers import write_inventory
 
 
@@ -43,7 +43,11 @@ def doctor_demo(tmp: Path) -> None:
                        + f'\n[drill]\nuplink = ["{base.removeprefix("http://")}"]\n'
                        + f'\n[[comms.channels]]\nname = "status-page"\nkind = "webhook"\n'
                          f'url = "http://{PROD_SERVICE}:8080/hook"\n')
-        done = lab.run_oob("doctor", home=home)
+        host = tmp / "host"  # the host's configuration doctor reads: a fixture, not this machine's /etc
+        (host / "etc" / "chrony").mkdir(parents=True)
+        (host / "etc" / "resolv.conf").write_text(f"nameserver {OOB_RESOLVER}\n")
+        (host / "etc" / "chrony" / "chrony.conf").write_text(f"server {OOB_GW} iburst\n")
+        done = lab.run_oob("doctor", home=home, env={"OOB_DOCTOR_ROOT": str(host)})
         show(("doctor",), (done.stdout, done.stderr, done.returncode))
     finally:
         lab.close()

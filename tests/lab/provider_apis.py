@@ -175,6 +175,8 @@ class AwsEc2Api(_Server):
         amz_date = headers.get("X-Amz-Date", "")
         signed = {"Content-Type": headers.get("Content-Type", ""), "Host": headers.get("Host", ""),
                   "X-Amz-Date": amz_date}
+        if "X-Amz-Security-Token" in headers:  # temporary credentials: the token is signed too
+            signed["X-Amz-Security-Token"] = headers["X-Amz-Security-Token"]
         expected = sigv4_authorization(method="POST", url=f"http://{headers.get('Host')}/", headers=signed, body=raw,
                                        region=self.region, service="ec2", access_key=self.access_key,
                                        secret_key=self.secret_key, amz_date=amz_date)

@@ -104,6 +104,7 @@ class Router:
     host: str = "127.0.0.1"
     host_key_line: str = ""
     log_level: str = "ERROR"  # sshd's; DEBUG1 logs each authentication request (see sshd_log)
+    extra_sshd: list[str] = field(default_factory=list)  # more sshd_config lines (HostCertificate ...)
     _bgpd: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _sshd: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -186,7 +187,7 @@ class Router:
             "PubkeyAuthentication yes", "StrictModes no", "PermitRootLogin prohibit-password",
             "MaxStartups 1000:30:2000", "MaxSessions 100", "UseDNS no", f"LogLevel {self.log_level}",
             "X11Forwarding no", "AllowTcpForwarding no", "AllowAgentForwarding no", "PrintMotd no",
-            "PermitTTY yes", "SetEnv SHLVL=1", f"ForceCommand {wrapper}", "",
+            "PermitTTY yes", "SetEnv SHLVL=1", f"ForceCommand {wrapper}", *self.extra_sshd, "",
         ]))
         return conf
 
@@ -223,6 +224,11 @@ class Router:
         self.host_key_line = " ".join(keygen(self.dir / "host_ed25519", f"{self.name}-host").split()[:2])
         self._start_sshd()
         return self.host_key_line
+
+    def restart_sshd(self) -> None:
+        """sshd again on the same port (after ``extra_sshd`` changed)."""
+        self._stop(self._sshd)
+        self._start_sshd()
 
     def stop_sshd(self) -> None:
         """Take SSH down (the device becomes unreachable) but keep FRR."""

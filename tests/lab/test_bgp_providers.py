@@ -60,16 +60,16 @@ def test_cloudflare_advertise_and_withdraw_with_prepend(tmp_path: Path) -> None:
         home = tmp_path / "site"
         bgp_site(home, cloudflare_toml(cf.url))
         out = run_oob("bgp", "announce", PREFIX, "--prepend", "2", "--json", home=home, env=ENV)
-        assert out.returncode == 0, out.stdout + out.stderr
+        assert out.returncode == 10, out.stdout + out.stderr  # Cloudflare's own status is not the Internet's
         assert stages(out.stdout) == {("cf", "accepted"): "done", ("cf", "advertised"): "done",
-                                      ("cf", "visible"): "skipped"}
+                                      ("cf", "visible"): "unconfirmed"}
         assert cf.bgp["on_demand"]["advertised"] is True and cf.bgp["asn_prepend_count"] == 2
         patch = next(s for s in cf.seen if s.method == "PATCH")
         assert patch.body == {"on_demand": {"advertised": True}, "asn_prepend_count": 2}
         assert patch.path == "/client/v4/accounts/acct0123/addressing/prefixes/pfx0123/bgp/prefixes/bgp0123"
 
         out = run_oob("bgp", "withdraw", PREFIX, "--json", home=home, env=ENV)
-        assert out.returncode == 0, out.stdout + out.stderr
+        assert out.returncode == 10, out.stdout + out.stderr
         assert cf.bgp["on_demand"]["advertised"] is False
 
 
@@ -93,7 +93,7 @@ def test_cloudflare_refused_token_fails_the_stage_not_the_console(tmp_path: Path
         bgp_site(home, cloudflare_toml(cf.url))
         out = run_oob("bgp", "announce", PREFIX, home=home, env=ENV)
         assert out.returncode == 8, out.stdout + out.stderr
-        assert "accepted by the backend  FAILED" in out.stdout
+        assert "taken by our speaker     FAILED" in out.stdout
         assert "Cloudflare refused the API token (HTTP 403)" in out.stdout
         assert ENV["OOB_TEST_CF_TOKEN"] not in (home / "audit.jsonl").read_text()  # never a secret in the log
         assert cf.bgp["on_demand"]["advertised"] is False
@@ -105,13 +105,13 @@ def test_aws_waits_for_advertised_state_and_respects_one_call_per_10s(tmp_path: 
         home = tmp_path / "site"
         bgp_site(home, aws_toml(aws.url))
         out = run_oob("bgp", "announce", PREFIX, "--json", home=home, env=ENV)
-        assert out.returncode == 0, out.stdout + out.stderr
+        assert out.returncode == 10, out.stdout + out.stderr  # no confirmation source: UNCONFIRMED
         assert stages(out.stdout)[("aws", "advertised")] == "done"
         assert aws.state() == "advertised"
         plan = run_oob("bgp", "plan", "withdraw", PREFIX, home=home, env=ENV)
         assert plan.returncode == 0 and "the console waits for it" in plan.stdout
         out = run_oob("bgp", "withdraw", PREFIX, "--json", home=home, env=ENV)
-        assert out.returncode == 0, out.stdout + out.stderr
+        assert out.returncode == 10, out.stdout + out.stderr
         changes = [s for s in aws.seen if s.body.get("Action") in ("AdvertiseByoipCidr", "WithdrawByoipCidr")]
         assert [c.body["Action"] for c in changes] == ["AdvertiseByoipCidr", "WithdrawByoipCidr"]
         assert changes[1].at - changes[0].at >= 10.0

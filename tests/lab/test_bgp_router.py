@@ -66,9 +66,9 @@ def test_router_announces_to_its_upstream_and_withdraws(tmp_path: Path, router_r
 
             out = run_oob("bgp", "announce", PREFIX, "--community", "64500:9", "--prepend", "1", "--json",
                           home=home, timeout=120)
-            assert out.returncode == 0, out.stdout + out.stderr
+            assert out.returncode == 10, out.stdout + out.stderr  # no confirmation source: UNCONFIRMED
             assert stages(out.stdout) == {("edge", "accepted"): "done", ("edge", "advertised"): "done",
-                                          ("edge", "visible"): "skipped"}
+                                          ("edge", "visible"): "unconfirmed"}
             execution = json.loads(out.stdout)["result"]["execution"]
             accepted = next(s for s in execution["routes"][0]["stages"] if s["name"] == "accepted")
             assert "applied line by line" in accepted["detail"] and "no commit-confirmed" in accepted["detail"]
@@ -78,7 +78,7 @@ def test_router_announces_to_its_upstream_and_withdraws(tmp_path: Path, router_r
             assert "ip route 203.0.113.0/24 blackhole" in running and "route-map OOB-BGP-203-0-113-0-24" in running
 
             out = run_oob("bgp", "withdraw", PREFIX, "--json", home=home, timeout=120)
-            assert out.returncode == 0, out.stdout + out.stderr
+            assert out.returncode == 10, out.stdout + out.stderr
             bird.wait_route(PREFIX, present=False)
             running = r1.vtysh("show running-config")
             assert "OOB-BGP-" not in running and "203.0.113.0/24" not in running  # nothing left behind
@@ -96,7 +96,7 @@ def test_unreachable_router_fails_the_stage_with_the_reason(tmp_path: Path, rout
         write_inventory(home / "inventory.toml", [r1.device_entry()])
         out = run_oob("bgp", "announce", PREFIX, home=home, timeout=120)
         assert out.returncode == 8, out.stdout + out.stderr
-        assert "accepted by the backend  FAILED" in out.stdout and "edge1" in out.stdout
+        assert "taken by our speaker     FAILED" in out.stdout and "edge1" in out.stdout
 
 
 def xr_toml() -> str:
@@ -110,7 +110,7 @@ def test_commit_confirmed_is_confirmed_only_from_a_new_session(tmp_path: Path) -
         bgp_site(home, xr_toml())
         write_inventory(home / "inventory.toml", [xr.device_entry(getpass.getuser())])
         out = run_oob("bgp", "announce", PREFIX, "--community", "64500:9", "--json", home=home, timeout=120)
-        assert out.returncode == 0, out.stdout + out.stderr
+        assert out.returncode == 10, out.stdout + out.stderr  # committed; nothing to confirm it upstream
         route = json.loads(out.stdout)["result"]["execution"]["routes"][0]
         accepted = next(s for s in route["stages"] if s["name"] == "accepted")
         assert "committed with commit-confirmed (1 min) and confirmed from a new session" in accepted["detail"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -18,6 +19,8 @@ from oob_console.core.bgp.desired import RouteRow
 from tests.conftest import run_oob
 from tests.lab.bgp_peers import BirdUpstream, FrrUpstream, LookingGlass, Upstream, pair
 from tests.lab.bgp_site import PREFIX, SpeakerProcess, approvers, bgp_site, carol_signs, upstream_toml
+from tests.lab.oob_server import Store
+from tests.lab.softsk import SoftDevice, SoftKey
 from tests.lab.test_bgp_providers import stages
 from tests.unit.auth_lab import NoPrompt
 
@@ -42,8 +45,20 @@ def request_and_approve(home: Path, lab: Any, *args: str) -> subprocess.Complete
     return run_oob("bgp", "approve", intent["id"], "--sshsig", str(sig), "--json", home=home)
 
 
+def stock_openssh_approves(home: Path, device: SoftDevice, key: SoftKey, intent_id: str,
+                           *args: str) -> subprocess.CompletedProcess[str]:
+    """``oob intent show ID | ssh-keygen -Y sign -n oob-console -f KEY | oob approve ID --sshsig -``, in a shell."""
+    oob = f"{shlex.quote(sys.executable)} -m oob_console"
+    line = (f"{oob} intent show {intent_id} | ssh-keygen -Y sign -n oob-console -f {shlex.quote(str(key.private))}"
+            f" | {oob} approve {intent_id} --sshsig - {' '.join(args)}")
+    env = {**device.env(), "OOB_HOME": str(home)}
+    env.pop("SSH_AUTH_SOCK", None)
+    return subprocess.run(["bash", "-o", "pipefail", "-c", line], capture_output=True, text=True, env=env,
+                          timeout=120, stdin=subprocess.DEVNULL)
+
+
 def test_approved_announcement_reaches_bird_and_frr_with_attributes_then_withdraw(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, soft_device: SoftDevice) -> None:
     bird, console_b = pair(tmp_path / "bird", BirdUpstream, local_as=64501)
     frr, console_f = pair(tmp_path / "frr", FrrUpstream, local_as=64502)
     with bird, frr, LookingGlass(bird) as lg:
@@ -56,10 +71,11 @@ def test_approved_announcement_reaches_bird_and_frr_with_attributes_then_withdra
             # FRR treats 127/8 next hops as martian: announce with a next hop outside it
             out = request_and_approve(home, lab, "announce", PREFIX, "--community", "no-export", "--community",
                                       "64500:42", "--prepend", "1", "--next-hop", "192.0.2.1", "--lease", "1h")
-            assert out.returncode == 0, out.stdout + out.stderr
+            # BIRD's own view proves it; nothing can tell for FRR (no confirmation source): UNCONFIRMED, exit 10
+            assert out.returncode == 10, out.stdout + out.stderr
             assert stages(out.stdout) == {("bird", "accepted"): "done", ("bird", "advertised"): "done",
                                           ("bird", "visible"): "done", ("frr", "accepted"): "done",
-                                          ("frr", "advertised"): "done", ("frr", "visible"): "skipped"}
+                                          ("frr", "advertised"): "done", ("frr", "visible"): "unconfirmed"}
             for up in (bird, frr):
                 route = up.wait_route(PREFIX)
                 assert route is not None
@@ -68,8 +84,17 @@ def test_approved_announcement_reaches_bird_and_frr_with_attributes_then_withdra
                 assert sorted(route.communities) in (["64500:42", "65535:65281"], ["64500:42", "no-export"])
             assert lg.requests >= 1
 
-            out = request_and_approve(home, lab, "withdraw", PREFIX)
-            assert out.returncode == 0, out.stdout + out.stderr
+            # withdrawing our own live announcement: its own class (one approver), approved by dave
+            # with nothing but stock OpenSSH: ssh-keygen -Y sign piped into 'oob approve ID --sshsig -'
+            dave = soft_device.enroll("dave")
+            Store(home).add("dave", dave, roles=("approver",))
+            asked = run_oob("bgp", "withdraw", PREFIX, "--json", home=home)
+            assert asked.returncode == 0, asked.stdout + asked.stderr
+            wid = json.loads(asked.stdout)["result"]["intent"]["id"]
+            assert json.loads(run_oob("intent", "status", wid, "--json", home=home).stdout)["result"][
+                "approvals_need"] == 1
+            out = stock_openssh_approves(home, soft_device, dave, wid, "--json")
+            assert out.returncode == 10, out.stdout + out.stderr  # FRR's withdrawal: nothing can confirm it
             assert stages(out.stdout)[("bird", "visible")] == "done"  # the looking glass no longer sees it
             bird.wait_route(PREFIX, present=False)
             frr.wait_route(PREFIX, present=False)
@@ -80,7 +105,7 @@ def test_approved_announcement_reaches_bird_and_frr_with_attributes_then_withdra
                        "bgp.speaker.start"):
             assert action in actions, action
         approvers_seen = {e["actor"] for e in entries if e["action"] == "intent.approve" and e["outcome"] == "ok"}
-        assert approvers_seen == {"user:bob", "user:carol"}
+        assert approvers_seen == {"user:bob", "user:carol", "user:dave"}
 
 
 @contextmanager
@@ -114,7 +139,8 @@ def test_announce_waits_for_approvals_and_runs_when_the_quorum_is_in(
         assert PREFIX not in bird.routes()  # nothing before the quorum
         approve_both(lab, ticket)
         out, err = waiting.communicate(timeout=60)
-        assert waiting.returncode == 0, out + err
+        assert waiting.returncode == 10, out + err  # out, but no confirmation source configured: UNCONFIRMED
+        assert json.loads(out)["result"]["execution"]["outcome"] == "UNCONFIRMED"
         bird.wait_route(PREFIX)
         assert lab.app.approvals.get(ticket).state == "executed"
 
@@ -157,8 +183,8 @@ def test_upstream_down_is_not_advertised_then_advertised_when_it_comes_up(tmp_pa
     with SpeakerProcess(home):
         out = run_oob("bgp", "announce", PREFIX, home=home)
         assert out.returncode == 8, out.stdout + out.stderr  # not confirmed in time, never "success"
-        assert "accepted by the backend  DONE" in out.stdout
-        assert "advertised to the peer   TIMEOUT" in out.stdout and "not advertised within 1s" in out.stdout
+        assert "taken by our speaker     DONE" in out.stdout
+        assert "sent on our session      TIMEOUT" in out.stdout and "not advertised within 1s" in out.stdout
         assert "session" in out.stdout
         with bird:
             bird.wait_route(PREFIX, timeout=15)
@@ -175,7 +201,7 @@ def test_exabgp_killed_is_restarted_and_the_journal_reannounced(tmp_path: Path) 
     bird, home = bird_site(tmp_path)
     with bird, SpeakerProcess(home) as speaker:
         speaker.wait_sessions_up()
-        assert run_oob("bgp", "announce", PREFIX, home=home).returncode == 0
+        assert run_oob("bgp", "announce", PREFIX, home=home).returncode == 10  # out; no source to confirm it
         bird.wait_route(PREFIX)
         old = speaker.exabgp_pid()
         assert old is not None
@@ -241,13 +267,13 @@ def test_speaker_not_running_change_is_journaled_and_goes_out_when_it_starts(tmp
     with bird:
         out = run_oob("bgp", "announce", PREFIX, home=home)
         assert out.returncode == 8, out.stdout + out.stderr
-        assert "accepted by the backend  TIMEOUT" in out.stdout and "speaker is not running" in out.stdout
+        assert "taken by our speaker     TIMEOUT" in out.stdout and "speaker is not running" in out.stdout
         status = run_oob("bgp", "status", home=home).stdout
         assert "NOT OUT NOW" in status
         with SpeakerProcess(home):
             bird.wait_route(PREFIX, timeout=15)
             wait_for(lambda: journal_stages(home)["bird"] == {"accepted": "done", "advertised": "done",
-                                                              "visible": "skipped"}, 10, "stages recorded")
+                                                              "visible": "unconfirmed"}, 10, "stages recorded")
 
 
 def test_ipv6_prefix_over_the_ipv4_session(tmp_path: Path) -> None:
@@ -259,7 +285,7 @@ def test_ipv6_prefix_over_the_ipv4_session(tmp_path: Path) -> None:
         speaker.wait_sessions_up()
         assert "needs an IPv6 next hop" in run_oob("bgp", "plan", "announce", "2001:db8:1::/48", home=home).stdout
         out = run_oob("bgp", "announce", "2001:db8:1::/48", "--next-hop", "2001:db8:ffff::1", home=home)
-        assert out.returncode == 0, out.stdout + out.stderr
+        assert out.returncode == 10 and "UNCONFIRMED" in out.stdout, out.stdout + out.stderr
         route = bird.wait_route("2001:db8:1::/48")
         assert route is not None and route.next_hop == "2001:db8:ffff::1" and route.as_path == [64500]
         assert run_oob("bgp", "plan", "announce", "2001:db8:1::/49", home=home).returncode == 7  # longer than /48

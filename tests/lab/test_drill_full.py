@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.lab.drill_site import DRILL_PREFIX, DrillSite, skip_unless_drill_lab
+from tests.lab.softsk import SoftDevice
 
 pytestmark = pytest.mark.lab
 
@@ -60,3 +61,23 @@ def test_a_changed_host_key_and_a_dead_console_line_fail_their_steps(tmp_path: P
         r3 = steps[("console-ports", "r3")]
         assert r3["status"] == "fail" and r3["seconds"] < 10
         assert steps[("console-ports", "r1")]["status"] == "pass"
+
+
+def test_a_site_whose_only_engineer_has_an_ssh_sk_key_passes_a_drill_end_to_end(tmp_path: Path,
+                                                                                  soft_device: SoftDevice) -> None:
+    skip_unless_drill_lab()
+    with DrillSite(tmp_path, tmp_path / "site", sk_device=soft_device) as lab:
+        before = json.loads(lab.oob("drill", "run", "--json", timeout=300).stdout)["result"]
+        (untested,) = [s for s in before["steps"] if s["kind"] == "keys"]
+        assert untested["status"] == "skipped" and "ssh-keygen -Y sign" in untested["detail"]
+        assert before["verdict"] == "incomplete"
+
+        intent_id = lab.sk_drill_approval()  # stock ssh-keygen -Y sign, verified like any approval
+        out = lab.oob("drill", "run", "--json", timeout=300)
+        report = json.loads(out.stdout)["result"]
+        bad = {(s["kind"], s["target"]): s["detail"] for s in report["steps"] if s["status"] != "pass"}
+        assert not bad, bad
+        assert out.returncode == 0 and report["verdict"] == "pass"
+        (keys,) = [s for s in report["steps"] if s["kind"] == "keys"]
+        assert keys["target"].startswith("SHA256:") and f"signed drill intent {intent_id}" in keys["detail"]
+        assert "last passing drill: " + report["id"] in lab.oob("drill", "report").stdout

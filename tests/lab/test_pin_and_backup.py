@@ -61,6 +61,8 @@ def test_backup_keeps_history_and_diffs(site: Path, router_lab: RouterLab) -> No
     assert results["r1"]["changed"] == "true" and results["r1"]["output"] == ""
     stored = Path(results["r1"]["path"])
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    for folder in (stored.parent, stored.parent.parent):  # backups/ and backups/r1/: configs hold secrets
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
     text = stored.read_text()
     assert "router bgp 64512" in text and "Building configuration" not in text
 
@@ -77,8 +79,10 @@ def test_backup_keeps_history_and_diffs(site: Path, router_lab: RouterLab) -> No
     assert len(versions) == 2
     shown = run_oob("backup", "show", "r1", versions[0]["version"], home=site)
     assert "192.0.2.7" not in shown.stdout and "router bgp 64512" in shown.stdout
-    none = run_oob("backup", "diff", "r2", home=site)
-    assert none.returncode == 0 and "no difference" in none.stdout
+    one = run_oob("backup", "diff", "r2", home=site)  # r2 has one stored version: nothing to compare with
+    assert one.returncode == 0 and "only one stored version of r2" in one.stdout
+    assert "no difference" not in one.stdout
+    assert json.loads(run_oob("backup", "diff", "r2", "--json", home=site).stdout)["result"]["only_version"] is True
     actions = [json.loads(line)["action"] for line in (site / "audit.jsonl").read_text().splitlines()]
     assert actions.count("backup.start") == 3 and actions.count("backup.store") == 3
 

@@ -5,7 +5,11 @@ console server; recordings, redaction after password prompts, break, `oob sessio
 from __future__ import annotations
 
 import json
+import os
+import socket
 import stat
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +19,7 @@ import pytest
 from tests.conftest import run_oob
 from tests.lab.consoles import CONSOLE_PASSWORD, PtyProcess, Ser2net, SerialLine, consoles_unavailable
 from tests.lab.fault_ssh import FaultServer
-from tests.lab.routers import Router, RouterLab, write_inventory
+from tests.lab.routers import Router, RouterLab, wait_for, write_inventory
 
 pytestmark = pytest.mark.lab
 
@@ -229,3 +233,95 @@ def test_recording_survives_kill_9(site: Path, router_lab: RouterLab) -> None:
     assert played.returncode == 0 and "FRRouting 8" in played.stdout
     actions = [json.loads(line)["action"] for line in (site / "audit.jsonl").read_text().splitlines()]
     assert "session.ssh.start" in actions and run_oob("audit", "verify", home=site).returncode == 0
+
+
+def _audit(site: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in (site / "audit.jsonl").read_text().splitlines()]
+
+
+def test_second_console_on_a_serial_line_is_refused(site: Path, serial_router: tuple[Router, SerialLine]) -> None:
+    r1, line = serial_router
+    write_inventory(site / "inventory.toml",
+                    [r1.device_entry(console={"kind": "serial", "line": str(line.path), "baud": 115200})])
+    first = PtyProcess.oob("console", "r1", home=site)
+    _console_login(first)
+    lock = Path("/run/lock") / ("LCK.." + os.path.realpath(line.path)[len("/dev/"):].replace("/", "_"))
+    assert lock.read_text() == f"{first.proc.pid:10d}\n"  # HDB UUCP: ten digits and a newline
+    second = PtyProcess.oob("console", "r1", home=site)
+    assert second.wait() == 8
+    seen = second.seen.decode(errors="replace")
+    assert "is busy" in seen and f"PID {first.proc.pid}" in seen and "oob_console console r1" in seen
+    first.send("show version\r")  # the first session still owns the line, and only it sees the output
+    first.expect("FRRouting 8")
+    first.send("\r~.")
+    assert first.wait() == 0
+    assert not lock.exists()
+    ends = [e for e in _audit(site) if e["action"] == "session.console.end"]
+    assert [e["outcome"] for e in ends] == ["failed", "ok"]
+
+    # a lock left by a program that is gone is stale: removed, the line opens
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    lock.write_text(f"{gone.pid:10d}\n")
+    third = PtyProcess.oob("console", "r1", home=site)
+    third.expect("r1# ")  # still logged in: a console line keeps its session, as on a real port
+    assert lock.read_text() == f"{third.proc.pid:10d}\n"
+    # the line dies mid-session (the far end goes away): non-zero, audited failed
+    line.stop()
+    assert third.wait() == 8
+    assert "console line of r1 closed" in third.seen.decode(errors="replace")
+    assert _audit(site)[-1]["action"] == "session.console.end" and _audit(site)[-1]["outcome"] == "failed"
+    assert not lock.exists()
+
+
+def test_serial_line_held_by_ser2net_is_refused(site: Path, serial_router: tuple[Router, SerialLine],
+                                                tmp_path: Path) -> None:
+    r1, line = serial_router
+    ser2net = Ser2net(tmp_path, {"r1": (line.path, "raw")})
+    try:
+        write_inventory(site / "inventory.toml",
+                        [r1.device_entry(console={"kind": "serial", "line": str(line.path), "baud": 115200})])
+        with socket.create_connection(("127.0.0.1", ser2net.ports["r1"]), timeout=5) as client:
+            client.sendall(b"\r")  # a user on the ser2net port: ser2net has the line open now
+            wait_for(lambda: _opened_by_ser2net(line.path), 5, "ser2net to open the line")
+            term = PtyProcess.oob("console", "r1", home=site)
+            assert term.wait() == 8
+            seen = term.seen.decode(errors="replace")
+            assert "is busy" in seen and "ser2net" in seen, seen
+        assert _audit(site)[-1]["outcome"] == "failed"
+    finally:
+        ser2net.stop()
+
+
+def _opened_by_ser2net(path: Path) -> bool:
+    rdev = os.stat(path).st_rdev
+    for link in Path("/proc").glob("[0-9]*/fd/*"):
+        try:
+            if "ser2net" in Path(f"/proc/{link.parts[2]}/comm").read_text() and link.stat().st_rdev == rdev:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+@pytest.mark.parametrize("mode", ["telnet", "raw"])
+def test_console_server_refusal_is_shown_and_fails(site: Path, serial_router: tuple[Router, SerialLine],
+                                                    tmp_path: Path, mode: str) -> None:
+    r1, line = serial_router
+    ser2net = Ser2net(tmp_path, {"r1": (line.path, mode)}, kick=False)
+    try:
+        write_inventory(site / "inventory.toml", [
+            r1.device_entry(console={"kind": mode, "server": "127.0.0.1", "port": ser2net.ports["r1"]})])
+        with socket.create_connection(("127.0.0.1", ser2net.ports["r1"]), timeout=5) as holder:
+            holder.sendall(b"\r")
+            time.sleep(0.3)
+            term = PtyProcess.oob("console", "r1", home=site)
+            assert term.wait() == 8
+        seen = term.seen.decode(errors="replace")
+        assert "Port already in use" in seen and "console line of r1 closed" in seen, seen
+        assert "Connection lost" not in seen
+        end = _audit(site)[-1]
+        assert end["action"] == "session.console.end" and end["outcome"] == "failed"
+        assert "Port already in use" in end["details"]["reason"]
+    finally:
+        ser2net.stop()

@@ -72,10 +72,11 @@ async def test_wizard_plans_requests_and_shows_each_stage(cloudflare: Cloudflare
         await settle(pilot)
         assert "preflight: all checks pass" in report(wizard) and "PASS  rpki: Valid" in report(wizard)
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: "every stage done" in status_of(wizard))
+        # Cloudflare took it, but this site has no confirmation source: UNCONFIRMED, never "done"
+        await wait_for(pilot, lambda: "UNCONFIRMED: sent, but nothing" in status_of(wizard))
         text = report(wizard)
-        assert "accepted by the backend  DONE" in text and "advertised to the peer   DONE" in text
-        assert "visible upstream         SKIPPED" in text
+        assert "taken by our speaker     DONE" in text and "sent on our session      DONE" in text
+        assert "accepted by upstream     UNCONFIRMED" in text
         assert cloudflare.bgp["on_demand"]["advertised"] is True
         await pilot.press("escape")
         await settle(pilot)
@@ -120,5 +121,5 @@ async def test_wizard_waits_for_the_quorum_then_runs(cloudflare: CloudflareApi,
         lab.use_key("bob-key")
         lab.app.approvals.approve_local(ticket, NoPrompt())
         lab.app.approvals.approve_sshsig(ticket, carol_signs(lab, ticket))
-        await wait_for(pilot, lambda: "every stage done" in status_of(wizard), 15)
+        await wait_for(pilot, lambda: "UNCONFIRMED: sent, but nothing" in status_of(wizard), 15)
         assert cloudflare.bgp["on_demand"]["advertised"] is True

@@ -4,7 +4,9 @@ A write that returns is on disk: WAL with ``synchronous=FULL`` fsyncs at every
 commit, so desired state survives ``kill -9`` and power loss. Writers take
 ``BEGIN IMMEDIATE`` so the CLI and the supervisor never interleave a
 read-modify-write. Intents are stored as their canonical payload; reading one
-back re-derives its id from the bytes, so an edited row is caught.
+back re-derives its id from the bytes, so an edited row is caught (an intent with
+approvals carries the approvals store's ID; its payload is checked against the
+signed copy there before it runs).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +106,13 @@ class SqliteJournal:
             intent = BgpIntent.from_payload(json.loads(payload))
         except (ValueError, KeyError, TypeError) as exc:
             raise IntegrityError(f"journal intent {intent_id} is unreadable: {exc}", where=str(self.path)) from None
+        if ticket:
+            # One intent, one ID: the approvals store's. What it runs is checked against the signed
+            # copy there when it is claimed (BgpService.execute).
+            if ticket != intent_id:
+                raise IntegrityError(f"journal intent {intent_id} names another approvals intent ({ticket})",
+                                     where=str(self.path), hint="keep the file as evidence")
+            intent = replace(intent, id=intent_id)
         if intent.id != intent_id:
             raise IntegrityError(f"journal intent {intent_id} does not match its content (edited?)",
                                  where=str(self.path), hint="keep the file as evidence")

@@ -2,7 +2,12 @@
 
 Facts this module is built on (ExaBGP 5.0.15, measured; docs/development.md, "ExaBGP"):
 
-- We use the ``process`` API with ``encoder text``: ExaBGP runs a helper (our
+- We use the ``process`` API with ``encoder json``: neighbour state changes come
+  as JSON messages (``{"type": "state", "neighbor": {"address": {"peer": ...},
+  "state": "up|connected|down", "reason": ...}}``), not text to pattern-match.
+  Acks stay ``done``/``error`` (ExaBGP 5 never acks in JSON), and ``show adj-rib
+  out`` is read as text: its JSON form (v1) re-sends the whole table after each
+  route. ExaBGP runs a helper (our
   :mod:`exabgp_bridge`) and reads commands from its stdout, writing
   acknowledgements and session events to its stdin. The bridge relays both ways
   to a Unix socket we listen on. A reader thread drains that socket all the
@@ -23,6 +28,7 @@ Facts this module is built on (ExaBGP 5.0.15, measured; docs/development.md, "Ex
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import pwd
 import re
@@ -82,9 +88,27 @@ def find_exabgp(configured: str = "") -> str | None:
     return str(beside) if beside.exists() else shutil.which("exabgp")
 
 
+def state_event(line: str) -> tuple[str, str, str] | None:
+    """(peer, state, reason) of one of ExaBGP's JSON neighbour state messages, else None."""
+    try:
+        msg = json.loads(line)
+    except ValueError:
+        return None
+    neighbor = msg.get("neighbor") if isinstance(msg, dict) and msg.get("type") == "state" else None
+    if not isinstance(neighbor, dict):
+        return None
+    address = neighbor.get("address")
+    peer = address.get("peer") if isinstance(address, dict) else None
+    state = neighbor.get("state")
+    if not isinstance(peer, str) or state not in ("up", "connected", "down"):
+        return None
+    reason = neighbor.get("reason", "")
+    return peer, state, reason if isinstance(reason, str) else str(reason)
+
+
 def render_config(neighbors: Sequence[Neighbor], *, local_as: int, router_id: str, helper: Sequence[str]) -> str:
     """ExaBGP's configuration, rendered from ours."""
-    lines = ["process oob-console {", f"    run {' '.join(helper)};", "    encoder text;", "}"]
+    lines = ["process oob-console {", f"    run {' '.join(helper)};", "    encoder json;", "}"]
     for n in neighbors:
         lines += [
             f"neighbor {n.peer_address} {{",
@@ -164,7 +188,14 @@ class _Channel:
     def _line(self, line: str) -> None:
         if not line:
             return
-        state = _STATE.fullmatch(line)
+        if line.startswith("{"):
+            event = state_event(line)
+            if event is not None:
+                self.speaker.on_state(*event)
+            else:
+                self.unsolicited.append(line)
+            return
+        state = _STATE.fullmatch(line)  # the text encoder's form (an ExaBGP configured by hand)
         if state:
             self.speaker.on_state(state.group(1), state.group(2), state.group(3) or "")
             return

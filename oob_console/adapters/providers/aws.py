@@ -75,12 +75,14 @@ class AwsByoipBackend:
 
     def __init__(self, upstream: str, *, region: str, access_key_id: Callable[[], str],
                  secret_access_key: Callable[[], str], endpoint: str = "", timeout: float = 30.0,
+                 session_token: Callable[[], str] | None = None,
                  transport: httpx.BaseTransport | None = None, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.time) -> None:
         self.upstream = upstream
         self.region = region
         self.access_key_id = access_key_id
         self.secret_access_key = secret_access_key
+        self.session_token = session_token  # temporary credentials (STS): signed as X-Amz-Security-Token
         self.endpoint = endpoint or f"https://ec2.{region}.amazonaws.com"
         self.clock = clock
         self.http = ProviderHttp(self.endpoint, timeout=timeout, name="AWS EC2", transport=transport, sleep=sleep)
@@ -90,6 +92,10 @@ class AwsByoipBackend:
         headers = {"Content-Type": req.headers["Content-Type"], "Host": req.url.netloc.decode(),
                    "X-Amz-Date": amz_date}
         req.headers["X-Amz-Date"] = amz_date
+        token = self.session_token() if self.session_token is not None else ""
+        if token:  # part of the canonical request, as EC2 expects for temporary credentials
+            headers["X-Amz-Security-Token"] = token
+            req.headers["X-Amz-Security-Token"] = token
         req.headers["Authorization"] = sigv4_authorization(
             method=req.method, url=str(req.url), headers=headers, body=req.content, region=self.region,
             service="ec2", access_key=self.access_key_id(), secret_key=self.secret_access_key(), amz_date=amz_date)

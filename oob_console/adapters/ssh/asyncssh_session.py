@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncssh
 
+from oob_console.adapters.files_deadline import read_bytes
 from oob_console.adapters.ssh import asyncssh_auth  # noqa: F401 - installs the one-round-trip key login
 from oob_console.core.devices.hostkeys import HostKey, offered_algorithms
 from oob_console.errors import (
@@ -34,6 +35,12 @@ _PROBE_ALGS = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecd
 
 def _host_key(key: asyncssh.SSHKey) -> HostKey:
     return HostKey.parse(key.export_public_key("openssh").decode())
+
+
+# host certificate algorithms, asked for first when a @cert-authority covers the endpoint
+_CERT_ALGS = ("ssh-ed25519-cert-v01@openssh.com", "ecdsa-sha2-nistp256-cert-v01@openssh.com",
+              "ecdsa-sha2-nistp384-cert-v01@openssh.com", "ecdsa-sha2-nistp521-cert-v01@openssh.com",
+              "rsa-sha2-512-cert-v01@openssh.com", "rsa-sha2-256-cert-v01@openssh.com")
 
 
 class _PinClient(asyncssh.SSHClient):
@@ -184,33 +191,43 @@ _CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly13
 class AsyncsshEngine:
     name = "asyncssh"
 
-    def __init__(self) -> None:
-        self._keys: dict[str, asyncssh.SSHKey] = {}
+    def __init__(self, read_deadline: float = 5.0) -> None:
+        self._keys: dict[str, asyncssh.SSHKey | OobError] = {}
+        self._deadline = read_deadline
 
     def _client_key(self, path: str) -> asyncssh.SSHKey:
-        """A private key file, read once per run rather than once per device."""
+        """A private key file, read once per run rather than once per device, within the read deadline.
+
+        A failure is kept too: a fan-out over 100 devices waits for a dead mount once, not 100 times.
+        """
         key = self._keys.get(path)
         if key is None:
-            key = self._keys[path] = asyncssh.read_private_key(path)
+            try:
+                data = read_bytes(path, deadline=self._deadline, what="key_file")
+                key = asyncssh.import_private_key(data)
+            except OobError as exc:
+                key = exc
+            except asyncssh.KeyImportError as exc:
+                key = ConfigError(f"cannot use the key file {path}: {exc}", where=path,
+                                  hint="give an unencrypted OpenSSH private key (0600) as key_file")
+            self._keys[path] = key
+        if isinstance(key, OobError):
+            raise key
         return key
 
     async def connect(self, target: SshTarget) -> AsyncsshSession:
         pins = [asyncssh.import_public_key(k.openssh()) for k in target.host_keys]
+        cas = [asyncssh.import_public_key(k.openssh()) for k in target.host_cas]
+        revoked = [asyncssh.import_public_key(k.openssh()) for k in target.revoked]
         client = _PinClient()
-        try:
-            keys = [self._client_key(target.key_file)] if target.key_file else None
-        except asyncssh.KeyImportError as exc:
-            raise translate(exc, target.label, phase="connecting") from exc
-        except OSError as exc:
-            raise ConfigError(f"cannot read the key file for {target.label}: {exc.strerror}",
-                              where=target.key_file, hint="check key_file in the inventory") from exc
+        keys = [self._client_key(target.key_file)] if target.key_file else None
         options: dict[str, Any] = {
             "username": target.username,
-            "known_hosts": (pins, [], []),
+            "known_hosts": (pins, cas, revoked),  # @cert-authority: asyncssh checks host certificates
             "config": None,
             "x509_trusted_certs": None,
             "encryption_algs": _CIPHERS,
-            "server_host_key_algs": offered_algorithms(target.host_keys),
+            "server_host_key_algs": (list(_CERT_ALGS) if cas else []) + offered_algorithms(target.host_keys),
             # no key_file and no password: the operator's agent and default keys, as plain ssh would
             "client_keys": keys if target.key_file else (None if target.password else ()),
             "password": target.password,

@@ -20,7 +20,9 @@ has no API for RFC 4335); use asyncssh for ``~B`` over SSH.
 from __future__ import annotations
 
 import asyncio
+import io
 import socket
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,8 +30,9 @@ from typing import TypeVar
 
 import paramiko
 
+from oob_console.adapters.files_deadline import read_bytes
 from oob_console.core.devices.hostkeys import HostKey, offered_algorithms
-from oob_console.errors import AuthError, ConfigError, DeadlineError, OobError, UnavailableError
+from oob_console.errors import AuthError, ConfigError, DeadlineError, OobError, RefusedError, UnavailableError
 from oob_console.services.devices.ports import ByteChannel, ExecResult, SshTarget
 
 T = TypeVar("T")
@@ -163,13 +166,36 @@ class ParamikoSession:
 class ParamikoEngine:
     name = "paramiko"
 
-    def __init__(self, max_threads: int = 64) -> None:
+    def __init__(self, max_threads: int = 64, read_deadline: float = 5.0) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="paramiko")
+        self._deadline = read_deadline
+        self._keys: dict[str, paramiko.PKey | OobError] = {}
+        self._lock = threading.Lock()
+
+    def _client_key(self, path: str) -> paramiko.PKey:
+        """The key file, read once (failures too) within the read deadline: a dead mount is an error, not a hang."""
+        with self._lock:
+            key = self._keys.get(path)
+            if key is None:
+                try:
+                    text = read_bytes(path, deadline=self._deadline, what="key_file").decode("utf-8", "replace")
+                    key = _load_pkey(text, path)
+                except OobError as exc:
+                    key = exc
+                self._keys[path] = key
+        if isinstance(key, OobError):
+            raise key
+        return key
 
     async def call(self, fn: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
     def _connect_blocking(self, target: SshTarget) -> paramiko.Transport:
+        if target.host_cas and not target.host_keys:
+            raise RefusedError(
+                f"{target.label} is pinned only by @cert-authority (host certificates), and the paramiko "
+                "engine cannot check host certificates", where=f"{target.label} at {target.host}:{target.port}",
+                hint="use the asyncssh transport for it, or pin its plain host key as well")
         sock = socket.create_connection((target.host, target.port), timeout=target.connect_timeout)
         t = paramiko.Transport(sock)
         try:
@@ -184,11 +210,7 @@ class ParamikoEngine:
             if presented not in target.host_keys:
                 raise target.refusal(presented)
             if target.key_file:
-                try:
-                    pkey = paramiko.PKey.from_path(target.key_file)
-                except (OSError, paramiko.SSHException, ValueError) as exc:
-                    raise ConfigError(f"cannot use the key file for {target.label}: {exc}", where=target.label,
-                                      hint="give an unencrypted OpenSSH private key (0600) as key_file") from exc
+                pkey = self._client_key(target.key_file)
                 t.auth_publickey(target.username, pkey)
             if not t.is_authenticated() and target.password is not None:
                 t.auth_password(target.username, target.password)
@@ -232,3 +254,15 @@ class ParamikoEngine:
             if key is not None and key not in found:
                 found.append(key)
         return found
+
+
+def _load_pkey(text: str, path: str) -> paramiko.PKey:
+    """A private key from its text, whatever its type."""
+    last: Exception | None = None
+    for cls in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
+        try:
+            return cls.from_private_key(io.StringIO(text))
+        except (paramiko.SSHException, ValueError) as exc:
+            last = exc
+    raise ConfigError(f"cannot use the key file {path}: {last}", where=path,
+                      hint="give an unencrypted OpenSSH private key (0600) as key_file")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from oob_console.core.bgp.rpki import parse_canonical_prefix
 from oob_console.core.canonical import canonical_bytes, sha256_hex
 
 Action = Literal["announce", "withdraw"]
@@ -39,21 +40,16 @@ _U32 = 0xFFFFFFFF
 
 
 def parse_prefix(text: str) -> IPNetwork:
-    """``203.0.113.0/24`` or ``2001:db8::/32``, host bits clear, length given.
+    """``203.0.113.0/24`` or ``2001:db8::/32``: canonical notation only (a decimal length, host bits
+    clear, the address as it is written canonically); a netmask or hostmask length is refused.
 
     Raises:
-        ValueError: not a prefix, no length, or host bits set (with the fix).
+        ValueError: not a prefix, no length, host bits set, or not canonical (with the fix).
     """
     raw = text.strip()
     if "/" not in raw:
         raise ValueError(f"{text!r} has no prefix length (write it like 203.0.113.0/24)")
-    try:
-        net = ipaddress.ip_network(raw, strict=False)
-    except ValueError:
-        raise ValueError(f"{text!r} is not an IP prefix") from None
-    if net.network_address != ipaddress.ip_interface(raw).ip:
-        raise ValueError(f"{text!r} has host bits set; did you mean {net}?")
-    return net
+    return parse_canonical_prefix(raw)
 
 
 def parse_next_hop(text: str) -> str:

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from oob_console.core.bgp.intent import NEXT_HOP_SELF, BgpIntent, IPNetwork, format_seconds
-from oob_console.core.bgp.rpki import RovResult, VrpSet, validate_origin
+from oob_console.core.bgp.intent import NEXT_HOP_SELF, BgpIntent, IPNetwork, format_seconds, iso
+from oob_console.core.bgp.rpki import RovResult, VrpLookup, validate_origin
+
+# A VRP export dated more than this after our clock is refused (clock skew), not "0s old".
+CLOCK_SKEW_TOLERANCE = 300.0
 
 Status = Literal["pass", "fail", "warn", "skip"]
 Backend = Literal["exabgp", "router", "cloudflare", "aws"]
@@ -125,6 +128,9 @@ class UpstreamPolicy:
     families: tuple[str, ...] = ("ipv4", "ipv6")
     origin_as: int | None = None  # providers: the AS they originate our prefix from
     session_version: int | None = None  # IP version of our end of the BGP session (next hop "self")
+    session_local: str = ""  # our end of the session: what next hop "self" is
+    session_peer: str = ""  # the upstream's end
+    session_subnet: str = ""  # the link's subnet of a single-hop eBGP session ("" when not single-hop/unknown)
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,7 @@ class VrpSnapshot:
     """The loaded VRP file, or why it could not be loaded."""
 
     source: str
-    vrps: VrpSet | None = None
+    vrps: VrpLookup | None = None
     age_seconds: float | None = None
     age_from: str = ""  # "export metadata" or "file modification time"
     error: str | None = None
@@ -275,16 +281,28 @@ def _rpki_checks(intent: BgpIntent, policy: BgpPolicy, snap: VrpSnapshot, net: I
                       hint="refresh the VRP export (Routinator or rpki-client JSON) and retry")], None
     out: list[Check] = []
     age = snap.age_seconds
+    vrps = snap.vrps
     if age is None:
         out.append(Check("rpki.age", sev, f"{snap.source}: age unknown", hint="use an export with metadata"))
+    elif age < -CLOCK_SKEW_TOLERANCE:
+        # dated after now: this host's clock or the validator's is wrong, and an age cap means nothing
+        dated = datetime.fromtimestamp(now - age, UTC)
+        return [Check("rpki.clock", sev, f"clock skew: the VRP export is dated {iso(dated)} (from {snap.age_from}), "
+                      f"{format_seconds(-age)} after this host's clock ({iso(datetime.fromtimestamp(now, UTC))}); "
+                      "the export is refused", hint="check NTP on this host ('oob doctor') and on the validator, "
+                      "then refresh the export")], None
     elif age > policy.vrp_max_age:
         out.append(Check("rpki.age", sev, f"VRP snapshot is {format_seconds(age)} old (from {snap.age_from}); "
                          f"maximum {format_seconds(policy.vrp_max_age)}", hint="refresh the VRP export"))
     else:
         out.append(Check("rpki.age", "pass", f"VRP snapshot is {format_seconds(max(age, 0))} old (from "
-                         f"{snap.age_from}), {len(snap.vrps.vrps)} VRPs, {snap.vrps.flavour} format"
-                         + (f", {snap.vrps.skipped} unreadable entries skipped" if snap.vrps.skipped else "")))
-    rov = validate_origin(snap.vrps, net, intent.route.origin_as, datetime.fromtimestamp(now, UTC))
+                         f"{snap.age_from}), {vrps.count} VRPs, {vrps.flavour} format"))
+    if vrps.skipped:
+        # an unreadable entry might be the VRP that makes this route Invalid: say so, never silently
+        out.append(Check("rpki.entries", "warn", f"{vrps.skipped} entries of the export were refused as "
+                         f"unreadable (first: {vrps.skipped_example}); they are not used for validation",
+                         hint="fix the validator's export (canonical ADDRESS/LENGTH, decimal max length)"))
+    rov = validate_origin(vrps, net, intent.route.origin_as, datetime.fromtimestamp(now, UTC))
     if rov.state == "valid":
         out.append(Check("rpki", "pass", f"Valid: {rov.reason}"))
     elif rov.state == "invalid":
@@ -339,7 +357,7 @@ def _upstream_checks(intent: BgpIntent, policy: BgpPolicy, up: UpstreamPolicy, n
     if up.origin_as is not None and up.origin_as != route.origin_as:
         out.append(Check("provider.origin", "fail", f"{up.backend} originates it from AS{up.origin_as}, "
                          f"not AS{route.origin_as}", name))
-    out.append(_next_hop_check(route.next_hop, net, rules, name, up.session_version))
+    out.append(_next_hop_check(route.next_hop, net, rules, name, up))
     out.extend(_community_checks(route.communities, rules, name))
     max_prepend = min(up.max_prepend, rules.max_prepend)
     if route.prepend > max_prepend:
@@ -350,28 +368,52 @@ def _upstream_checks(intent: BgpIntent, policy: BgpPolicy, up: UpstreamPolicy, n
     return out
 
 
-def _next_hop_check(next_hop: str, net: IPNetwork, rules: BackendRules, name: str,
-                    session_version: int | None) -> Check:
+def _next_hop_check(next_hop: str, net: IPNetwork, rules: BackendRules, name: str, up: UpstreamPolicy) -> Check:
+    """Is the next hop usable on this session? An upstream silently drops a route whose next hop it cannot
+    use (a loopback or martian address, off the link of a single-hop eBGP session, the wrong family)."""
+    session_version = up.session_version
     if next_hop == NEXT_HOP_SELF:
         if session_version is not None and session_version != net.version:
             return Check("next-hop", "fail", f"'self' is the session's IPv{session_version} address; an "
                          f"IPv{net.version} prefix needs an IPv{net.version} next hop", name,
                          hint=f"pass --next-hop <IPv{net.version} address>")
-        return Check("next-hop", "pass", "self (the session's local address)", name)
-    if not rules.next_hop:
-        return Check("next-hop", "fail", "this backend originates the route itself; no next hop can be set", name,
-                     hint="leave --next-hop unset")
-    addr = ipaddress.ip_address(next_hop)
-    if addr.version != net.version:
-        return Check("next-hop", "fail", f"next hop {addr} is IPv{addr.version} for an IPv{net.version} prefix",
-                     name)
-    bad = martian(ipaddress.ip_network(addr))
-    if bad or addr.is_unspecified or addr.is_multicast:
-        return Check("next-hop", "fail", f"next hop {addr} is in {bad or 'a special range'}", name,
-                     hint="peers treat it as martian and drop the route or the session")
-    if addr in net:
-        return Check("next-hop", "fail", f"next hop {addr} is inside the announced {net} (recursive)", name)
-    return Check("next-hop", "pass", f"{addr}", name)
+        if not up.session_local:
+            return Check("next-hop", "pass", "self (the session's local address)", name)
+        addr = ipaddress.ip_address(up.session_local)
+        what = f"self ({addr}, the session's local address)"
+    else:
+        if not rules.next_hop:
+            return Check("next-hop", "fail", "this backend originates the route itself; no next hop can be set",
+                         name, hint="leave --next-hop unset")
+        addr = ipaddress.ip_address(next_hop)
+        what = f"next hop {addr}"
+        if addr.version != net.version:
+            return Check("next-hop", "fail", f"{what} is IPv{addr.version} for an IPv{net.version} prefix", name,
+                         hint=f"pass --next-hop <IPv{net.version} address>")
+    if addr.is_loopback:
+        peer = ipaddress.ip_address(up.session_peer) if up.session_peer else None
+        if peer is None or not peer.is_loopback:
+            return Check("next-hop", "fail", f"{what} is a loopback address: the upstream cannot forward to it "
+                         "and drops the route", name,
+                         hint="set the session's local_address to the address the upstream reaches us on, or "
+                         "pass --next-hop <that address>")
+        return Check("next-hop", "warn", f"{what} is a loopback address (the peer is on this host too); some "
+                     "implementations (FRR) still drop such routes as martian", name,
+                     hint="pass --next-hop <a routable address> if the upstream does not accept it")
+    if next_hop != NEXT_HOP_SELF:
+        bad = martian(ipaddress.ip_network(addr))
+        if bad or addr.is_unspecified or addr.is_multicast:
+            return Check("next-hop", "fail", f"{what} is in {bad or 'a special range'}", name,
+                         hint="peers treat it as martian and drop the route or the session")
+        if addr in net:
+            return Check("next-hop", "fail", f"{what} is inside the announced {net} (recursive)", name)
+    if up.session_subnet:
+        link = ipaddress.ip_network(up.session_subnet, strict=False)
+        if addr.version != link.version or addr not in link:
+            return Check("next-hop", "fail", f"{what} is not on the link {link} of this single-hop eBGP session: "
+                         "the upstream cannot resolve it and drops the route", name,
+                         hint=f"use next hop self ({up.session_local}) or an address in {link}")
+    return Check("next-hop", "pass", what, name)
 
 
 def _community_checks(communities: tuple[str, ...], rules: BackendRules, name: str) -> list[Check]:

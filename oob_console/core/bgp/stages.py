@@ -1,9 +1,14 @@
-"""Staged confirmation: accepted by the backend, advertised to the peer, visible upstream.
+"""Staged confirmation: taken by our speaker/backend, sent on our session, accepted by the upstream.
 
 Each stage has an expected time per backend (seconds for a BGP session, minutes
 for a provider API) and a deadline after which it is reported as *not done in
-time*, never as success. A stage that cannot be checked (no looking glass
-configured) is ``skipped``, which is not ``done`` either.
+time*, never as success, and each says what proved it. The last stage
+(``visible``) is the one that counts: only evidence from the upstream's side
+makes it ``done`` (ACCEPTED): the upstream's own view (its looking glass or
+route-server API), public route collectors, a feed carrying the prefix back.
+``rejected`` (NOT ACCEPTED): the upstream's own view shows it absent after its
+expected time. ``unconfirmed`` (UNCONFIRMED): no source can tell, because none
+is configured or none answered by the deadline. Neither is ``done``.
 """
 
 from __future__ import annotations
@@ -15,13 +20,22 @@ from oob_console.core.bgp.intent import format_seconds
 
 StageName = Literal["accepted", "advertised", "visible"]
 STAGES: tuple[StageName, ...] = ("accepted", "advertised", "visible")
-StageState = Literal["done", "pending", "timeout", "failed", "skipped"]
+StageState = Literal["done", "pending", "timeout", "failed", "skipped", "rejected", "unconfirmed"]
 
 STAGE_TITLES = {
-    "accepted": "accepted by the backend",
-    "advertised": "advertised to the peer",
-    "visible": "visible upstream",
+    "accepted": "taken by our speaker",
+    "advertised": "sent on our session",
+    "visible": "accepted by upstream",
 }
+# What proves the first two stages, per backend (the last stage names its source itself).
+PROOF: dict[str, dict[str, str]] = {
+    "exabgp": {"accepted": "ExaBGP's ack", "advertised": "our session's adj-RIB-out (ExaBGP)"},
+    "router": {"accepted": "the router's commit", "advertised": "the router's own BGP table"},
+    "cloudflare": {"accepted": "Cloudflare's API answer", "advertised": "Cloudflare's advertisement status"},
+    "aws": {"accepted": "the AWS API answer", "advertised": "AWS's BYOIP CIDR state"},
+}
+# What the route's outcome is called, from its last stage's state.
+OUTCOME = {"done": "ACCEPTED", "rejected": "NOT ACCEPTED", "unconfirmed": "UNCONFIRMED"}
 
 # Seconds: what to expect (shown next to the elapsed time) and when to give up.
 # BGP sessions: in the lab ExaBGP acks in 1-2 ms and the route is in BIRD ~10 ms
@@ -52,22 +66,25 @@ class Stage:
     expected: float = 0.0
     detail: str = ""
     at: float | None = None  # unix time it reached this state
+    proof: str = ""  # what proved it: "ExaBGP's ack", "upstream's own view: lg-a", "route collector: ris"...
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "state": self.state,
                 "elapsed_s": None if self.elapsed is None else round(self.elapsed, 3),
-                "expected_s": self.expected, "detail": self.detail, "at": self.at}
+                "expected_s": self.expected, "detail": self.detail, "at": self.at, "proof": self.proof}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Stage:
         return cls(str(data["name"]), data["state"], data.get("elapsed_s"), float(data.get("expected_s", 0)),
-                   str(data.get("detail", "")), data.get("at"))
+                   str(data.get("detail", "")), data.get("at"), str(data.get("proof", "")))
 
     def line(self) -> str:
         took = "" if self.elapsed is None else f" after {format_seconds(self.elapsed)}"
         detail = f": {self.detail}" if self.detail else ""
-        return (f"{STAGE_TITLES.get(self.name, self.name):<24} {self.state.upper():<8}{took} "
-                f"(expected ~{format_seconds(self.expected)}){detail}")
+        proof = f" [by {self.proof}]" if self.proof else ""
+        word = OUTCOME.get(self.state, self.state.upper()) if self.name == "visible" else self.state.upper()
+        return (f"{STAGE_TITLES.get(self.name, self.name):<24} {word:<8}{took} "
+                f"(expected ~{format_seconds(self.expected)}){proof}{detail}")
 
 
 def stage_line(name: str, stage: Stage | None) -> str:
@@ -78,7 +95,8 @@ def stage_line(name: str, stage: Stage | None) -> str:
 def unfinished(stages: dict[str, Stage]) -> list[str]:
     """The lines of the stages not done in order (failed, timed out, pending, or never reached)."""
     return [stage_line(n, stages.get(n)) for n in STAGES
-            if stages.get(n) is None or stages[n].state in ("failed", "timeout", "pending")]
+            if stages.get(n) is None or stages[n].state in ("failed", "timeout", "pending", "rejected",
+                                                            "unconfirmed")]
 
 
 def pending(name: str, backend: str, expected: float | None = None) -> Stage:
@@ -86,12 +104,12 @@ def pending(name: str, backend: str, expected: float | None = None) -> Stage:
 
 
 def all_done(stages: dict[str, Stage]) -> bool:
-    """True when every stage is done, or skipped because it cannot be checked."""
-    return all(stages.get(n) is not None and stages[n].state in ("done", "skipped") for n in STAGES)
+    """True when every stage is done: the upstream's side confirmed it (skipped or unconfirmed is not done)."""
+    return all(stages.get(n) is not None and stages[n].state == "done" for n in STAGES)
 
 
 def worst(stages: dict[str, Stage]) -> StageState:
-    """The state that sums up a change: failed > timeout > pending > skipped > done."""
-    order: tuple[StageState, ...] = ("failed", "timeout", "pending", "skipped", "done")
+    """The state that sums up a change: failed > rejected > timeout > pending > unconfirmed > skipped > done."""
+    order: tuple[StageState, ...] = ("failed", "rejected", "timeout", "pending", "unconfirmed", "skipped", "done")
     present = {s.state for s in stages.values()} or {"pending"}
     return next(s for s in order if s in present)

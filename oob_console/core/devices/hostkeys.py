@@ -11,6 +11,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -94,17 +95,40 @@ def _hashed_match(entry: str, name: str) -> bool:
     # |1|base64(salt)|base64(HMAC-SHA1(salt, name)) as OpenSSH's HashKnownHosts writes it
     try:
         _, _, salt_b64, mac_b64 = entry.split("|")
-        salt = base64.b64decode(salt_b64)
-        mac = base64.b64decode(mac_b64)
+        salt = base64.b64decode(salt_b64, validate=True)
+        mac = base64.b64decode(mac_b64, validate=True)
     except (ValueError, binascii.Error):
         return False
     return hmac.compare_digest(hmac.new(salt, name.encode(), hashlib.sha1).digest(), mac)
 
 
-def _name_matches(field: str, name: str) -> bool:
+def _pattern_match(name: str, pattern: str) -> bool:
+    """OpenSSH's match_pattern: ``*`` any run of characters, ``?`` one character, nothing else special."""
+    rx = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(rx, name, flags=re.DOTALL) is not None
+
+
+def names_match(field: str, name: str) -> bool:
+    """Whether a known_hosts names field matches ``name`` (``host`` or ``[host]:port``), as OpenSSH decides.
+
+    A hashed field (``|1|...``) matches only the exact name; otherwise the field is a
+    comma-separated pattern list (``*``, ``?``), case-insensitive, where a matching
+    ``!pattern`` rules the line out whatever else matches.
+    """
     if field.startswith("|1|"):
         return _hashed_match(field, name)
-    return name in field.split(",")
+    name = name.lower()
+    matched = False
+    for pattern in field.lower().split(","):
+        negated = pattern.startswith("!")
+        if _pattern_match(name, pattern[1:] if negated else pattern):
+            if negated:
+                return False
+            matched = True
+    return matched
+
+
+_MARKERS = {"@cert-authority": "ca", "@revoked": "revoked"}
 
 
 @dataclass(frozen=True)
@@ -112,30 +136,74 @@ class KnownHostsLine:
     lineno: int
     names: str
     key: HostKey
+    kind: str = "key"  # "key": a pinned host key; "ca": @cert-authority; "revoked": @revoked
 
 
-def parse_known_hosts(text: str) -> tuple[list[KnownHostsLine], list[tuple[int, str]]]:
-    """Entries and (line, reason) problems. Markers (@cert-authority, @revoked) are refused, not ignored."""
+@dataclass(frozen=True)
+class KnownHostsProblem:
+    """A line the console cannot use: reported, never silently skipped."""
+
+    lineno: int
+    names: str  # the names field, when the line has one ("" otherwise)
+    reason: str
+
+
+@dataclass(frozen=True)
+class HostTrust:
+    """What a known_hosts file says of one endpoint."""
+
+    keys: tuple[HostKey, ...] = ()
+    cas: tuple[HostKey, ...] = ()  # @cert-authority: host certificates they sign are trusted
+    revoked: tuple[HostKey, ...] = ()  # @revoked: never trusted, whatever else says so
+    problems: tuple[KnownHostsProblem, ...] = ()  # unusable lines that name this endpoint
+
+
+def parse_known_hosts(text: str) -> tuple[list[KnownHostsLine], list[KnownHostsProblem]]:
+    """Entries and the lines that cannot be used (with why), in OpenSSH's format.
+
+    ``[@marker] names keytype base64 [comment]``; markers are ``@cert-authority`` and ``@revoked``.
+    """
     entries: list[KnownHostsLine] = []
-    problems: list[tuple[int, str]] = []
+    problems: list[KnownHostsProblem] = []
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        if line.startswith("@"):
-            problems.append((lineno, "markers (@cert-authority, @revoked) are not supported; pin plain keys"))
+        fields = line.split()
+        kind = "key"
+        if fields[0].startswith("@"):
+            if fields[0] not in _MARKERS:
+                problems.append(KnownHostsProblem(lineno, fields[1] if len(fields) > 1 else "",
+                                                  f"unknown marker {fields[0]!r} (OpenSSH knows "
+                                                  "@cert-authority and @revoked)"))
+                continue
+            kind = _MARKERS[fields.pop(0)]
+        if len(fields) < 3:
+            problems.append(KnownHostsProblem(lineno, fields[0] if fields else "",
+                                              "expected '[@marker] names keytype base64 [comment]'"))
             continue
-        names, _, rest = line.partition(" ")
         try:
-            entries.append(KnownHostsLine(lineno, names, HostKey.parse(rest.strip())))
+            entries.append(KnownHostsLine(lineno, fields[0], HostKey.parse(" ".join(fields[1:3])), kind))
         except ValueError as exc:
-            problems.append((lineno, str(exc)))
+            problems.append(KnownHostsProblem(lineno, fields[0], str(exc)))
     return entries, problems
 
 
-def keys_for(entries: Iterable[KnownHostsLine], host: str, port: int) -> list[HostKey]:
+def trust_for(entries: Iterable[KnownHostsLine], problems: Iterable[KnownHostsProblem],
+              host: str, port: int) -> HostTrust:
     name = host_pattern(host, port)
-    return [e.key for e in entries if _name_matches(e.names, name)]
+    matching = [e for e in entries if names_match(e.names, name)]
+    return HostTrust(
+        keys=tuple(e.key for e in matching if e.kind == "key"),
+        cas=tuple(e.key for e in matching if e.kind == "ca"),
+        revoked=tuple(e.key for e in matching if e.kind == "revoked"),
+        problems=tuple(p for p in problems if p.names and names_match(p.names, name)),
+    )
+
+
+def keys_for(entries: Iterable[KnownHostsLine], host: str, port: int) -> list[HostKey]:
+    """The plain pinned keys (not CAs, not revoked) for an endpoint."""
+    return list(trust_for(entries, (), host, port).keys)
 
 
 def known_hosts_line(host: str, port: int, key: HostKey, comment: str = "") -> str:

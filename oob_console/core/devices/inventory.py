@@ -14,8 +14,8 @@ from typing import Literal
 from oob_console.core.devices.hostkeys import HostKey
 from oob_console.core.schema import SecretRef
 
-Platform = Literal["frr", "ios", "iosxr", "junos", "eos"]
-PLATFORMS: tuple[str, ...] = ("frr", "ios", "iosxr", "junos", "eos")
+Platform = Literal["frr", "ios", "iosxr", "junos", "eos", "nxos"]
+PLATFORMS: tuple[str, ...] = ("frr", "ios", "iosxr", "junos", "eos", "nxos")
 LinkKind = Literal["backbone", "access", "peering", "upstream", "mgmt", "other"]
 CliMode = Literal["auto", "exec", "shell"]
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}")
@@ -119,6 +119,7 @@ class Device:
     username: str = ""
     key_file: str = ""  # path to a private key
     password: SecretRef | None = None  # file:/env: reference, never inline
+    enable_secret: SecretRef | None = None  # IOS `enable` password: file:/env: reference, never inline
     host_keys: tuple[str, ...] = ()  # pinned OpenSSH public keys ("ssh-ed25519 AAAA...")
     site: str = ""
     role: str = ""

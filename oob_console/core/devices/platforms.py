@@ -54,6 +54,15 @@ class PlatformSpec:
     volatile_config_lines: tuple[str, ...] = ()
     # How `oob run` sends a command: an SSH exec request, or typed into an interactive shell.
     run_via: RunVia = "exec"
+    # A safe change without a commit: a checkpoint taken (in exec mode) before configuration, rolled
+    # back to when a line is rejected, deleted after a clean change. {checkpoint} is filled in.
+    checkpoint: str | None = None
+    rollback: str | None = None
+    checkpoint_delete: str | None = None
+    # Privileged mode: the command that asks for it (its password prompt answered with the device's
+    # enable secret) and the prompt of the unprivileged mode it leaves.
+    enable: str | None = None
+    unprivileged_prompt: str | None = None
     _compiled: dict[str, re.Pattern[str]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def rx(self, pattern: str) -> re.Pattern[str]:
@@ -112,6 +121,8 @@ PLATFORM_SPECS: dict[str, PlatformSpec] = {
         read_only_verbs=_SHOW,
         read_only_pipes=("include", "exclude", "begin", "section", "count"),
         running_config="show running-config",
+        enable="enable",
+        unprivileged_prompt=r"[\w.\-@/:]+> ?$",
         volatile_config_lines=(
             r"^Building configuration\.\.\.$",
             r"^Current configuration : \d+ bytes$",
@@ -183,6 +194,39 @@ PLATFORM_SPECS: dict[str, PlatformSpec] = {
         volatile_config_lines=(
             r"^! Command: show running-config", r"^! Time: ", r"^! Startup-config last modified at ",
         ),
+    ),
+    "nxos": PlatformSpec(
+        name="nxos",
+        label="Cisco NX-OS",
+        # "leaf1# ", "leaf1(config)# ", "leaf1(config-if)# ", "leaf1(config-router-neighbor-af)# "
+        prompt=r"[\w.\-@/:]+(\(config[\w.\-@/:+]*\))?# ?$",
+        config_prompt=r"[\w.\-@/:]+\(config[\w.\-@/:+]*\)# ?$",
+        paging_off=("terminal length 0", "terminal width 511"),
+        config_enter="configure terminal",
+        config_exit="end",
+        config_abort=None,  # lines apply as typed: the checkpoint is the way back
+        commit=None,
+        commit_confirmed=None,
+        confirm_commit=None,
+        save_config="copy running-config startup-config",
+        errors=(r"^\s*% ?Invalid (command|input|number|range|parameter|interface|IP address)",
+                r"^\s*% ?Incomplete command", r"^\s*% ?Ambiguous command", r"^\s*% ?Permission denied",
+                r"^\s*% ?Invalid ", r"^\s*ERROR: ", r"^\s*Syntax error while parsing ",
+                r"^\s*% ?(Failed|Unable) to ", r"^\s*Rollback Status : ?Failed",
+                r"^\s*% ?Checkpoint .* (already exists|failed)"),
+        read_only_verbs=_SHOW,
+        read_only_pipes=("include", "exclude", "begin", "section", "count", "grep", "egrep", "head", "last",
+                         "no-more", "json", "xml", "sort", "uniq", "wc"),
+        running_config="show running-config",
+        volatile_config_lines=(
+            r"^!Command: show running-config",
+            r"^!Running configuration last done at: ",
+            r"^!Time: ",
+            r"^!No configuration change since last restart",
+        ),
+        checkpoint="checkpoint {checkpoint}",
+        rollback="rollback running-config checkpoint {checkpoint}",
+        checkpoint_delete="no checkpoint {checkpoint}",
     ),
 }
 
@@ -265,6 +309,7 @@ PLATFORM_ALIASES: dict[str, str] = {
     **dict.fromkeys(("iosxr", "ios_xr", "cisco_xr", "cisco_iosxr", "cisco_ios_xr"), "iosxr"),
     **dict.fromkeys(("junos", "juniper", "juniper_junos", "juniper_junos_os"), "junos"),
     **dict.fromkeys(("eos", "arista_eos", "arista"), "eos"),
+    **dict.fromkeys(("nxos", "nx_os", "cisco_nxos", "cisco_nx_os", "nxos_ssh", "cisco_nexus", "nexus"), "nxos"),
 }
 
 

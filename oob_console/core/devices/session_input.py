@@ -80,12 +80,22 @@ REDACTED = "[redacted]"
 
 @dataclass
 class Redactor:
-    """Follows output to know when the next typed line is a secret."""
+    """Follows output to know when the next typed line is a secret, and keeps it out of the recording.
+
+    What is typed after a password prompt is recorded as one marker. What the device prints
+    while the secret is typed (an echo, however it comes) is held back and recorded only once
+    the secret is complete (Enter), with every occurrence of it replaced by the marker; later
+    output is scrubbed of secrets typed in this session too (a device that prints it back).
+    """
 
     tail_chars: int = 256
+    hold_limit: int = 4096
     _tail: str = ""
     _armed: bool = False
     _marked: bool = False
+    _typing: bytearray = field(default_factory=bytearray)
+    _secrets: list[bytes] = field(default_factory=list)
+    _held: bytes = b""
     redactions: int = field(default=0)
 
     def feed_output(self, data: bytes) -> None:
@@ -98,6 +108,33 @@ class Redactor:
     def armed(self) -> bool:
         return self._armed
 
+    def _scrub(self, data: bytes, *, short_too: bool) -> bytes:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret and (short_too or len(secret) >= 4):  # a 1-3 character "secret" would mangle output
+                data = data.replace(secret, REDACTED.encode())
+        return data
+
+    def filter_output(self, data: bytes) -> bytes:
+        """What a recording keeps of ``data`` shown now (b"" while a secret is being typed)."""
+        if self._armed:
+            self._held += data
+            if len(self._held) <= self.hold_limit:
+                return b""
+            data, self._held = self._held, b""  # a prompt nobody answers: do not hold forever
+            self._secrets.append(bytes(self._typing))
+            try:
+                return self._scrub(data, short_too=True)
+            finally:
+                self._secrets.pop()
+        held, self._held = self._held, b""
+        return self._scrub(held, short_too=True) + self._scrub(data, short_too=False)
+
+    def flush_output(self) -> bytes:
+        held, self._held = self._held, b""
+        if self._typing:
+            self._secrets.append(bytes(self._typing))
+        return self._scrub(held, short_too=True)
+
     def filter_input(self, data: bytes) -> str:
         """The text a recording keeps for ``data`` typed now."""
         if not self._armed:
@@ -108,8 +145,16 @@ class Redactor:
                 self._armed = False
                 self._marked = False
                 self._tail = ""
+                if self._typing:
+                    self._secrets = [*self._secrets[-7:], bytes(self._typing)]
+                self._typing.clear()
                 kept.append(data[i:].decode("utf-8", "replace"))  # Enter and anything after it
                 return "".join(kept)
+            if byte in (0x7F, 0x08):
+                if self._typing:
+                    self._typing.pop()
+            else:
+                self._typing.append(byte)
             if not self._marked:
                 self._marked = True
                 self.redactions += 1

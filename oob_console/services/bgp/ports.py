@@ -24,7 +24,7 @@ OPEN_STATUSES: tuple[IntentStatus, ...] = ("pending", "executing")
 class IntentRecord:
     intent: BgpIntent
     status: IntentStatus
-    ticket: str  # the approvals ticket ("" when no approvals are required)
+    ticket: str  # the intent's ID in the approvals store, equal to intent.id ("" when no approvals are required)
     created: float
     updated: float
     preflight: dict[str, Any] = field(default_factory=dict)  # the report shown when it was planned
@@ -159,11 +159,21 @@ class Approvals(Protocol):
         """
         ...
 
-    def claim(self, ticket: str, *, action: str) -> None:
-        """Start executing, once ever, re-checking that the approvers are still valid.
+    def resolve(self, ref: str) -> str:
+        """The short ID of the intent ``ref`` (a short ID or the full hash) names.
 
         Raises:
-            RefusedError: not approved, expired, another action, or already claimed.
+            NotFoundError: no such intent.
+        """
+        ...
+
+    def claim(self, ticket: str) -> dict[str, Any]:
+        """Start executing a BGP intent, once ever, re-checking that the approvers are still valid.
+
+        Returns the params the approvers signed (the BGP intent's payload).
+
+        Raises:
+            RefusedError: not approved, expired, not a BGP action, or already claimed.
         """
         ...
 
@@ -207,6 +217,25 @@ class LookingGlass(Protocol):
             ConfigError: its URL is malformed.
         """
         ...
+
+
+SourceKind = Literal["upstream", "collector", "feed"]
+# Strongest first: the upstream's own view, public route collectors, a second upstream's feed.
+SOURCE_KINDS: tuple[SourceKind, ...] = ("upstream", "collector", "feed")
+SOURCE_TITLES = {"upstream": "the upstream's own view", "collector": "route collector", "feed": "feed via"}
+
+
+@dataclass(frozen=True)
+class ConfirmSource:
+    """Where evidence that an upstream took (or dropped) our route can come from."""
+
+    name: str
+    kind: SourceKind
+    source: LookingGlass
+
+    @property
+    def title(self) -> str:
+        return f"{SOURCE_TITLES[self.kind]} {self.name}"
 
 
 class VrpSource(Protocol):

@@ -55,11 +55,12 @@ class RouterBackend:
 
     async def _shell(self, dev: Device, platform: PlatformSpec) -> tuple[SshSession, CliDriver]:
         engine = self.access.engine(dev.transport)
-        session = await engine.connect(self.access.ssh_target(dev))
+        target = self.access.ssh_target(dev)
+        session = await engine.connect(target)
         try:
             channel = await session.shell(term="vt100", cols=511, rows=24)
             driver = CliDriver(channel, platform, label=dev.name)
-            await driver.open(self.timeout)
+            await driver.open(self.timeout, enable_secret=target.enable_secret)
         except BaseException:
             await session.close()
             raise

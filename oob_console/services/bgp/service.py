@@ -3,8 +3,10 @@
 The flow of one announcement or withdrawal:
 
 1. ``plan``: build the intent, run every preflight check (nothing changes).
-2. ``request``: refuse if the preflight fails; otherwise store the intent and
-   open an approvals ticket over its canonical bytes.
+2. ``request``: refuse if the preflight fails; otherwise open ONE intent in the
+   approvals store over its payload: its ID there is the BGP intent's ID (the
+   journal keeps the desired routes and the stages under that same ID), so
+   ``oob approve ID`` and ``oob bgp approve ID`` name the same thing.
 3. ``execute`` once the quorum is in: claim the intent (only one executor), run
    the preflight again on fresh data, journal the desired routes, hand them to
    each upstream's backend, then confirm stage by stage.
@@ -15,6 +17,7 @@ stops the step (fail closed).
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import secrets
 import time
@@ -27,7 +30,15 @@ from oob_console.core.bgp.desired import Key, RouteRow
 from oob_console.core.bgp.intent import Action, BgpIntent, format_seconds, iso, make_route
 from oob_console.core.bgp.preflight import BgpPolicy, JournalView, PreflightReport, rate_wait, run_preflight
 from oob_console.core.bgp.stages import STAGES, Stage
-from oob_console.errors import AuthError, ConflictError, NotFoundError, OobError, RefusedError, UsageError
+from oob_console.errors import (
+    AuthError,
+    ConflictError,
+    IntegrityError,
+    NotFoundError,
+    OobError,
+    RefusedError,
+    UsageError,
+)
 from oob_console.services.audit.service import AuditService
 from oob_console.services.bgp.ports import (
     NO_QUORUM,
@@ -35,9 +46,9 @@ from oob_console.services.bgp.ports import (
     Approvals,
     ApprovalStatus,
     BgpJournal,
+    ConfirmSource,
     IntentRecord,
     IntentStatus,
-    LookingGlass,
     RouteBackend,
     SessionInfo,
     VrpSource,
@@ -76,6 +87,7 @@ class BgpSettings:
     approval_window: float = 1800
     approvals_required: int = 2
     drill_prefix: str = ""
+    withdraw_approvals_required: int = 1  # withdrawing our own live announcement (class bgp.withdraw)
 
 
 @dataclass
@@ -90,12 +102,27 @@ class Execution:
 
     @property
     def ok(self) -> bool:
+        """Every route DONE: taken, sent, and accepted by the upstream on evidence from its side."""
         names = STAGES if self.confirmed else ("accepted",)
-        return all(all(s.get(n) is not None and s[n].state in ("done", "skipped") for n in names)
+        return all(all(s.get(n) is not None and s[n].state == "done" for n in names)
                    for s in self.stages.values()) and bool(self.stages)
+
+    @property
+    def outcome(self) -> str:
+        """DONE, NOT ACCEPTED (the upstream's side shows it absent, or a stage failed), UNCONFIRMED
+        (nothing could tell), or INCOMPLETE (a stage did not finish in time)."""
+        if self.ok:
+            return "DONE"
+        states = [st.state for s in self.stages.values() for st in s.values()]
+        if not states or any(x in ("rejected", "failed") for x in states):
+            return "NOT ACCEPTED"
+        if any(x in ("timeout", "pending") for x in states):
+            return "INCOMPLETE"
+        return "UNCONFIRMED" if "unconfirmed" in states else "INCOMPLETE"
 
     def to_json(self) -> dict[str, Any]:
         return {"intent": self.record.intent.id, "summary": self.record.intent.summary(), "ok": self.ok,
+                "outcome": self.outcome,
                 "routes": [{"upstream": k[0], "prefix": k[1], "stages": [st.to_json() for st in s.values()]}
                            for k, s in self.stages.items()]}
 
@@ -153,7 +180,8 @@ class BgpService:
     audit: AuditService
     vrps: VrpSource
     backends: Mapping[str, RouteBackend]  # upstream name -> its backend
-    looking_glasses: Mapping[str, LookingGlass] = field(default_factory=dict)  # upstream name -> LG
+    # upstream name -> where evidence that it took the route comes from (strongest first)
+    confirm_sources: Mapping[str, Sequence[ConfirmSource]] = field(default_factory=dict)
     approvals: Approvals | None = None
     actor: str = "local:unknown"
     clock: Callable[[], float] = time.time
@@ -167,7 +195,7 @@ class BgpService:
     def stages(self) -> StageWatcher:
         if self._watcher is None:
             self._watcher = StageWatcher(self.settings.upstreams, self.journal, self.backends,
-                                         self.looking_glasses, self.audit, self.clock)
+                                         self.confirm_sources, self.audit, self.clock)
         return self._watcher
 
     # planning
@@ -223,27 +251,75 @@ class BgpService:
             raise RefusedError(f"preflight refused {intent.summary()}: {report.failures[0].detail}",
                                hint=report.failures[0].hint or "see 'oob bgp plan'",
                                details={"preflight": report.to_json()})
-        required = 0 if drill else self.settings.approvals_required
+        action = self.approval_action(intent)
+        required = 0 if drill else self.required_approvals(intent)
         if required and self.approvals is None:
             raise RefusedError("approvals are required but no approval store is available",
                                hint="set up the credential store, or set bgp.approvals_required = 0 in a lab")
         now = self.clock()
         ticket = ""
         if required and self.approvals is not None:
-            ticket = self.approvals.open(action=f"bgp.{intent.action}", params=intent.payload(),
+            ticket = self.approvals.open(action=action, params=intent.payload(),
                                          lifetime=self.settings.approval_window)
             status = self.approvals.status(ticket)
             if status.need < required:  # the approvals policy must not ask for less than the BGP section
                 self.approvals.cancel(ticket)
                 raise RefusedError(f"the approvals policy asks only {status.need} approval(s) for "
-                                   f"bgp.{intent.action}; bgp.approvals_required is {required}",
-                                   hint="raise the quorum of the 'bgp' class in [approvals]")
+                                   f"{action}; the [bgp] section asks {required}",
+                                   hint=f"raise the quorum of the class covering '{action}' in [approvals]")
+            intent = dataclasses.replace(intent, id=ticket)  # one intent, one ID: the approvals store's
         self.audit.record("bgp.intent.create", intent.route.prefix, "ok",
                           {"intent": intent.id, "digest": intent.digest(), "summary": intent.summary(),
-                           "approvals_required": required, "ticket": ticket or None, "drill": drill})
+                           "approvals_required": required, "class_action": action, "drill": drill})
         record = IntentRecord(intent, "pending", ticket, now, now, report.to_json())
         self.journal.add_intent(record)
         return record, report
+
+    def own_withdrawal(self, intent: BgpIntent) -> bool:
+        """A withdrawal of what we announce now through every named upstream (our own emergency route)."""
+        if intent.action != "withdraw":
+            return False
+        now = self.clock()
+        live = {r.key for r in self.journal.routes() if r.live(now)}
+        return all((u, intent.route.prefix) in live for u in intent.upstreams)
+
+    def approval_action(self, intent: BgpIntent) -> str:
+        """The approvals store's action, hence the class: ``bgp.withdraw`` only for our own live announcement.
+
+        Withdrawing something we do not announce now (a provider's BYOIP advertisement production
+        made, say) is as consequential as announcing: it stays in the ``bgp`` class.
+        """
+        if intent.action == "announce":
+            return "bgp.announce"
+        return "bgp.withdraw" if self.own_withdrawal(intent) else "bgp.withdraw-other"
+
+    def required_approvals(self, intent: BgpIntent) -> int:
+        if not self.settings.approvals_required:
+            return 0  # a lab without a quorum
+        if self.approval_action(intent) == "bgp.withdraw":
+            return self.settings.withdraw_approvals_required
+        return self.settings.approvals_required
+
+    def intent(self, intent_id: str) -> IntentRecord:
+        """One BGP intent by its ID (the approvals store's short ID or full hash).
+
+        Raises:
+            NotFoundError: no such BGP intent.
+        """
+        try:
+            return self.journal.intent(intent_id)
+        except NotFoundError:
+            if self.approvals is None:
+                raise
+            resolved = self.approvals.resolve(intent_id)  # a full hash, or NotFoundError
+            if resolved == intent_id:
+                raise
+            return self.journal.intent(resolved)
+
+    def show(self, intent_id: str) -> tuple[IntentRecord, ApprovalStatus]:
+        """An intent and its approvals, for front ends (they never read the journal)."""
+        record = self.intent(intent_id)
+        return record, self.approval(record)
 
     def approval(self, record: IntentRecord) -> ApprovalStatus:
         if not record.ticket:
@@ -255,6 +331,7 @@ class BgpService:
     def wait_for_approvals(self, intent_id: str, timeout: float, poll: float = 0.2) -> ApprovalStatus:
         """Block until the quorum is in, it expires, or ``timeout`` passes; the last status."""
         deadline = self.clock() + timeout
+        intent_id = self.intent(intent_id).intent.id
         while True:
             record = self.journal.intent(intent_id)
             status = self.approval(record)
@@ -273,7 +350,8 @@ class BgpService:
             RefusedError: the preflight on fresh data failed (nothing was sent).
             AuditWriteError: not recorded, so not run.
         """
-        record = self.journal.intent(intent_id)
+        record = self.intent(intent_id)
+        intent_id = record.intent.id
         intent = record.intent
         if record.status != "pending":
             raise ConflictError(f"intent {intent_id} is {record.status}, not pending",
@@ -282,12 +360,15 @@ class BgpService:
         if not status.approved:
             self.close_if_dead(record, status)
             raise AuthError(f"intent {intent_id} is {status.state}: {status.have} of {status.need} approvals",
-                            hint=status.detail or f"approvers run 'oob approve {record.ticket}'")
+                            hint=status.detail or f"approvers run 'oob approve {intent_id}'")
         if not self.journal.transition(intent_id, ["pending"], "executing"):
             raise ConflictError(f"intent {intent_id} is already being executed")
         try:
             if record.ticket and self.approvals is not None:
-                self.approvals.claim(record.ticket, action=f"bgp.{intent.action}")  # once ever, approvers re-checked
+                signed = self.approvals.claim(record.ticket)  # once ever, approvers re-checked
+                if signed != intent.payload():  # what runs is exactly what the approvers signed
+                    raise IntegrityError(f"intent {intent_id}: the journal's copy differs from the approved one",
+                                         hint="nothing was sent; keep the journal as evidence and request again")
             execution = self._run(record, status, confirm=confirm, on_stage=on_stage)
         except OobError as exc:
             self.journal.transition(intent_id, ["executing"], "refused" if isinstance(exc, RefusedError)
@@ -300,6 +381,7 @@ class BgpService:
     def run_or_follow(self, intent_id: str, *, confirm: bool = True, on_stage: StageCallback | None = None,
                       timeout: float = 60.0) -> Execution:
         """Execute it, or, if someone else (the supervisor) already is, follow that execution's stages."""
+        intent_id = self.intent(intent_id).intent.id
         try:
             return self.execute(intent_id, confirm=confirm, on_stage=on_stage)
         except ConflictError:
@@ -431,7 +513,8 @@ class BgpService:
 
     def cancel(self, intent_id: str) -> IntentRecord:
         """Raises ConflictError when it is no longer pending."""
-        record = self.journal.intent(intent_id)
+        record = self.intent(intent_id)
+        intent_id = record.intent.id
         if record.status != "pending":
             raise ConflictError(f"intent {intent_id} is {record.status}; only pending intents can be cancelled")
         self.audit.record("bgp.intent.cancel", record.intent.route.prefix, "ok", {"intent": intent_id})

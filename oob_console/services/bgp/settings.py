@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from oob_console.core.schema import SecretRef
 from oob_console.core.timefmt import Duration
+from oob_console.services.auth.settings import ApprovalClass, ApprovalsConfig
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ class BgpSessionConfig:
     families: tuple[Literal["ipv4", "ipv6"], ...] = ("ipv4",)
     hold_time: int = field(default=90, metadata={"min": 0, "max": 65535})  # whole seconds, as BGP carries it
     md5_password: SecretRef | None = None
+    # The link's subnet of a single-hop eBGP session (e.g. "192.0.2.0/31"): a next hop outside it is
+    # refused, because the upstream cannot resolve it. "" for a multihop session.
+    subnet: str = ""
 
     def validate(self) -> None:
         for key in ("peer_address", "local_address"):
@@ -48,6 +52,15 @@ class BgpSessionConfig:
                 raise ValueError(f"{key}: {getattr(self, key)!r} is not an IP address") from None
         if 0 < self.hold_time < 3:
             raise ValueError("hold_time: 0 or at least 3 seconds (RFC 4271)")
+        if self.subnet:
+            try:
+                link = ipaddress.ip_network(self.subnet, strict=True)
+            except ValueError:
+                raise ValueError(f"subnet: {self.subnet!r} is not a prefix with host bits clear") from None
+            for key in ("peer_address", "local_address"):
+                addr = ipaddress.ip_address(getattr(self, key))
+                if addr.version != link.version or addr not in link:
+                    raise ValueError(f"subnet: {key} {addr} is not in {link}")
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,8 @@ class AwsConfig:
     region: str
     access_key_id: SecretRef
     secret_access_key: SecretRef
+    # Temporary credentials (STS, an instance role): the session token, signed as X-Amz-Security-Token.
+    session_token: SecretRef | None = None
     endpoint: str = ""  # "": https://ec2.<region>.amazonaws.com
     timeout: Duration = Duration.parse("30s")
 
@@ -96,9 +111,16 @@ class BgpUpstreamConfig:
     provisioned: tuple[str, ...] = ()
     origin_as: int = field(default=0, metadata={"min": 0, "max": 4294967295})
     min_interval: Duration = Duration.parse("0s")
+    # Confirmation sources ([bgp.looking_glasses.NAME]), strongest first: this upstream's own looking glass
+    # or route-server API (its absence after the expected time is NOT ACCEPTED); public route collectors
+    # (RIPEstat's looking glass, or any URL + JSON path); without any, every announcement ends UNCONFIRMED.
     looking_glass: str = ""
+    collectors: tuple[str, ...] = ()
     advertise_timeout: Duration | None = None  # None ("" in the file): the backend's default
     visible_timeout: Duration | None = None
+    # How long this upstream takes to show a route it accepted: its own view showing it absent after this
+    # is NOT ACCEPTED. None: the backend's default.
+    visible_expected: Duration | None = None
 
     def validate(self) -> None:
         needs = {"exabgp": "session", "router": "router", "cloudflare": "cloudflare", "aws": "aws"}[self.backend]
@@ -117,15 +139,33 @@ class BgpUpstreamConfig:
 
 @dataclass(frozen=True)
 class LookingGlassConfig:
-    kind: Literal["ripestat"] = "ripestat"
+    """A source of evidence about a route: RIPEstat's looking-glass data call, or any JSON API.
+
+    ``kind = "json"``: ``url`` is a template (``{prefix}``, ``{origin}``); ``routes`` is the dotted path
+    to the list of routes in the answer ("" when the answer is the list); each route's ``prefix_field``
+    and ``origin_field`` (dotted paths too) are compared with ours.
+    """
+
+    kind: Literal["ripestat", "json"] = "ripestat"
     url: str = "https://stat.ripe.net"
     timeout: Duration = Duration.parse("10s")
     look_back: Duration = Duration.parse("5m")
+    routes: str = ""
+    prefix_field: str = "prefix"
+    origin_field: str = "origin"
+
+    def validate(self) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise ValueError(f"url: {self.url!r} is not an http(s) URL")
+        if self.kind == "json" and "{prefix}" not in self.url:
+            raise ValueError("url: a json source's URL must contain {prefix}")
 
 
 @dataclass(frozen=True)
 class RpkiConfig:
     vrp_file: str = "rpki/vrps.json"
+    # The compact index built from the export when it changes (this host's state; atomically replaced).
+    index_file: str = "rpki-index.bin"
     max_age: Duration = Duration.parse("24h")
     required: bool = True
     allow_not_found: bool = False
@@ -151,6 +191,8 @@ class BgpConfig:
     local_as: int = field(default=0, metadata={"min": 0, "max": 4294967295})
     journal: str = "bgp-journal.db"
     approvals_required: int = field(default=2, metadata={"min": 0, "max": 16})
+    # Withdrawing our own live emergency announcement (approvals class "bgp.withdraw"): one approver.
+    withdraw_approvals_required: int = field(default=1, metadata={"min": 1, "max": 16})
     approval_window: Duration = Duration.parse("30m")
     default_lease: Duration = Duration.parse("4h")
     max_lease: Duration = Duration.parse("24h")
@@ -161,6 +203,10 @@ class BgpConfig:
     looking_glasses: dict[str, LookingGlassConfig] = field(default_factory=dict)
     rpki: RpkiConfig = field(default_factory=RpkiConfig)
     speaker: BgpSpeakerConfig = field(default_factory=BgpSpeakerConfig)
+
+    def unconfirmable(self) -> list[str]:
+        """Upstreams with no confirmation source: every announcement through them ends UNCONFIRMED."""
+        return [name for name, up in self.upstreams.items() if not up.looking_glass and not up.collectors]
 
     def validate(self) -> None:
         if self.drill_prefix:
@@ -175,6 +221,9 @@ class BgpConfig:
                 raise ValueError(f"upstreams.{name}: names are letters, digits, '.', '_', '-' (at most 40)")
             if up.looking_glass and up.looking_glass not in self.looking_glasses:
                 raise ValueError(f"upstreams.{name}.looking_glass: no [bgp.looking_glasses.{up.looking_glass}]")
+            for i, source in enumerate(up.collectors):
+                if source not in self.looking_glasses:
+                    raise ValueError(f"upstreams.{name}.collectors[{i}]: no [bgp.looking_glasses.{source}]")
         for name in self.default_upstreams:
             if name not in self.upstreams:
                 raise ValueError(f"default_upstreams: {name!r} is not in [bgp.upstreams]")
@@ -185,3 +234,17 @@ class BgpConfig:
                 if other != name:  # ExaBGP knows a neighbour by its address
                     raise ValueError(f"upstreams.{name}.session.peer_address: {up.session.peer_address} is "
                                      f"also upstream {other}'s")
+
+
+# The approval class of withdrawing our own live announcement, for a site that did not name one. It is
+# added even when the site configured "bgp": taking our own emergency route back must not need the
+# announcement's quorum (one approver by default: the operator's own fresh touch counts).
+BGP_APPROVAL_CLASSES = {
+    "bgp.withdraw": ApprovalClass(quorum=1, roles=("operator", "approver", "admin"), requester_counts=True),
+}
+
+
+def with_bgp_classes(approvals: ApprovalsConfig) -> ApprovalsConfig:
+    """``approvals`` plus ``bgp.withdraw`` unless the site configured that class itself."""
+    extra = {n: c for n, c in BGP_APPROVAL_CLASSES.items() if n not in approvals.classes}
+    return replace(approvals, classes={**extra, **approvals.classes})

@@ -1,10 +1,16 @@
-"""Staged confirmation of journaled routes: advertised to the peer, visible upstream.
+"""Staged confirmation of journaled routes: sent on our session, accepted by the upstream.
 
 The watcher reads the stages already recorded (by whoever saw them: the CLI
 that executed, or the supervisor that saw a session come up later), asks the
-backend and the looking glass about what is still open, records what it
+backend and the confirmation sources about what is still open, records what it
 learns (audited) and marks a stage ``timeout`` once its deadline has passed.
 A timed-out stage is still watched: if it completes later, it becomes done.
+
+The last stage asks every confirmation source of the upstream (strongest
+first: its own view, route collectors, a feed carrying the prefix back). Any
+source showing the route proves it (the strongest that does is reported);
+the upstream's own view showing it absent after the expected time is NOT
+ACCEPTED; no source, or none that could tell by the deadline, is UNCONFIRMED.
 """
 
 from __future__ import annotations
@@ -14,10 +20,10 @@ from typing import TYPE_CHECKING
 
 from oob_console.core.bgp.desired import Key, RouteRow
 from oob_console.core.bgp.intent import format_seconds
-from oob_console.core.bgp.stages import Stage
+from oob_console.core.bgp.stages import PROOF, Stage
 from oob_console.errors import OobError
 from oob_console.services.audit.service import AuditService
-from oob_console.services.bgp.ports import BgpJournal, LookingGlass, RouteBackend
+from oob_console.services.bgp.ports import SOURCE_KINDS, BgpJournal, ConfirmSource, RouteBackend
 
 if TYPE_CHECKING:
     from oob_console.services.bgp.service import UpstreamSettings
@@ -33,17 +39,18 @@ def finished(row: RouteRow) -> bool:
         return False
     if acc.state != "done" or (adv is not None and adv.state in ("failed", "timeout")):
         return True
-    return adv is not None and adv.state == "done" and vis is not None and vis.state in (*_FINAL, "timeout")
+    return adv is not None and adv.state == "done" and vis is not None and vis.state in (
+        *_FINAL, "timeout", "rejected", "unconfirmed")
 
 
 class StageWatcher:
     def __init__(self, upstreams: Mapping[str, UpstreamSettings], journal: BgpJournal,
-                 backends: Mapping[str, RouteBackend], looking_glasses: Mapping[str, LookingGlass],
+                 backends: Mapping[str, RouteBackend], sources: Mapping[str, Sequence[ConfirmSource]],
                  audit: AuditService, clock: Callable[[], float]) -> None:
         self.upstreams = upstreams
         self.journal = journal
         self.backends = backends
-        self.looking_glasses = looking_glasses
+        self.sources = sources
         self.audit = audit
         self.clock = clock
         self._asked_lg: dict[Key, float] = {}  # when each row's looking glass was last asked
@@ -53,8 +60,9 @@ class StageWatcher:
         up = self.upstreams.get(row.upstream)
         at = stage.at if stage.at is not None else now
         elapsed = None if stage.state == "pending" else max(0.0, at - row.changed_at)
+        proof = stage.proof or (PROOF.get(up.backend, {}).get(stage.name, "") if up and stage.state == "done" else "")
         return Stage(stage.name, stage.state, elapsed, up.expected.get(stage.name, 0.0) if up else 0.0,
-                     stage.detail, at)
+                     stage.detail, at, proof)
 
     def finish(self, row: RouteRow, stage: Stage, now: float) -> Stage:
         """Stamp a stage and record it for this row's generation."""
@@ -111,27 +119,46 @@ class StageWatcher:
         return out
 
     def _visible(self, row: RouteRow, old: Stage | None, now: float, out: list[tuple[RouteRow, Stage]]) -> None:
-        lg = self.looking_glasses.get(row.upstream)
-        if lg is None:
-            self._record(row, Stage("visible", "skipped", detail="no looking glass configured for this upstream"),
-                         now, out)
+        sources = sorted(self.sources.get(row.upstream, ()), key=lambda c: SOURCE_KINDS.index(c.kind))
+        want = row.desired == "announced"
+        if not sources:
+            if old is None or old.state != "unconfirmed":
+                self._record(row, Stage("visible", "unconfirmed", detail="no confirmation source for this upstream "
+                                        "(its looking glass, route collectors or a feed): nothing can tell whether "
+                                        "it took the route", proof="nothing"), now, out)
             return
         up = self.upstreams.get(row.upstream)
         every = max(0.2, min((up.expected.get("visible", 10.0) if up else 10.0) / 20, 60.0))
         if now - self._asked_lg.get(row.key, 0.0) < every:
-            return  # a looking glass is a shared public service: ask at a polite pace
+            return  # looking glasses and collectors are shared services: ask at a polite pace
         self._asked_lg[row.key] = now
-        want = row.desired == "announced"
-        try:
-            seen, evidence = lg.visible(row.prefix, row.route.origin_as)
-        except OobError as exc:
-            seen, evidence = None, f"looking glass: {exc.message}"
-        if seen is want:
-            self._record(row, Stage("visible", "done", detail=evidence), now, out)
-        elif self._late(row, "visible", now) and (old is None or old.state != "timeout"):
+        answers: list[tuple[ConfirmSource, bool | None, str]] = []
+        for src in sources:
+            try:
+                seen, evidence = src.source.visible(row.prefix, row.route.origin_as)
+            except OobError as exc:
+                seen, evidence = None, exc.message
+            answers.append((src, seen, evidence))
+            if seen is want:
+                break  # the strongest source that shows it is enough
+        proved = next(((s, e) for s, seen, e in answers if seen is want), None)
+        if proved is not None:
+            self._record(row, Stage("visible", "done", detail=proved[1], proof=proved[0].title), now, out)
+            return
+        expected = up.expected.get("visible", 0.0) if up else 0.0
+        own = next(((s, e) for s, seen, e in answers if s.kind == "upstream" and seen is (not want)), None)
+        if own is not None and now - row.changed_at >= expected:
+            if old is None or old.state != "rejected":
+                what = "does not show it" if want else "still shows it"
+                after = format_seconds(now - row.changed_at)
+                self._record(row, Stage("visible", "rejected", detail=f"{what} after {after}: {own[1]}",
+                                        proof=own[0].title), now, out)
+            return
+        if self._late(row, "visible", now) and (old is None or old.state not in ("unconfirmed", "rejected")):
             wait = format_seconds(self.upstreams[row.upstream].deadline["visible"])
-            self._record(row, Stage("visible", "timeout", detail=f"not {'seen' if want else 'gone'} within {wait}: "
-                                    f"{evidence}"), now, out)
+            said = "; ".join(f"{s.title}: {'unavailable: ' if seen is None else ''}{e}" for s, seen, e in answers)
+            self._record(row, Stage("visible", "unconfirmed", detail=f"no source could tell within {wait} ({said})",
+                                    proof="nothing"), now, out)
 
     def confirm(self, rows: Sequence[RouteRow], stages: dict[Key, dict[str, Stage]],
                 on_stage: Callable[[RouteRow, Stage], None] | None, *, sleep: Callable[[float], None]) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from oob_console.core.counting import counted
-from oob_console.core.devices.hostkeys import HostKey, check_presented
+from oob_console.core.devices.hostkeys import HostKey, HostTrust, check_presented, host_pattern
 from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.core.devices.inventory_merge import MergeSummary, merge_inventory
 from oob_console.core.schema import SecretRef
@@ -100,17 +100,33 @@ class DeviceAccess:
     def _secret(self, ref: SecretRef | None, where: str) -> str | None:
         return None if ref is None else self.read_secret(ref, where)
 
-    def _pinned(self, inline: tuple[str, ...], host: str, port: int, where: str) -> tuple[HostKey, ...]:
+    def _trust(self, inline: tuple[str, ...], host: str, port: int, where: str) -> HostTrust:
+        """Inline pins and what known_hosts says of the endpoint; @revoked keys removed.
+
+        Raises:
+            ConfigError: an inline pin is malformed, or a known_hosts line naming this endpoint
+                cannot be used (fail closed: it may have been this endpoint's pin).
+        """
         keys: list[HostKey] = []
         for i, text in enumerate(inline):
             try:
                 keys.append(HostKey.parse(text))
             except ValueError as exc:  # validated at load; kept for inventories built in code
                 raise ConfigError(f"bad pinned host key: {exc}", where=f"{where} host_keys[{i}]") from None
-        for key in self.pins.keys_for(host, port):
+        known = self.pins.trust_for(host, port)
+        if known.problems:
+            bad = known.problems[0]
+            raise ConfigError(f"a known_hosts line for {host_pattern(host, port)} cannot be used: {bad.reason}",
+                              where=f"{self.pins.location}:{bad.lineno}",
+                              hint="fix or delete that line ('[@cert-authority|@revoked] names type base64')")
+        for key in known.keys:
             if key not in keys:
                 keys.append(key)
-        return tuple(keys)
+        return HostTrust(keys=tuple(k for k in keys if k not in known.revoked),
+                         cas=tuple(k for k in known.cas if k not in known.revoked), revoked=known.revoked)
+
+    def _pinned(self, inline: tuple[str, ...], host: str, port: int, where: str) -> tuple[HostKey, ...]:
+        return self._trust(inline, host, port, where).keys
 
     def pinned(self, dev: Device) -> tuple[HostKey, ...]:
         """Every key pinned for ``dev``'s SSH endpoint (inventory and known_hosts)."""
@@ -122,15 +138,19 @@ class DeviceAccess:
     def ssh_target(self, dev: Device, *, connect_timeout: float | None = None) -> SshTarget:
         """Login details for ``dev``; the password reference is read now (never stored)."""
         where = f"{self.store.location} device {dev.name}"
+        trust = self._trust(dev.host_keys, dev.host, dev.port, where)
         return SshTarget(
             label=dev.name,
             host=dev.host,
             port=dev.port,
             username=dev.username or getpass.getuser(),
-            host_keys=self.pinned(dev),
+            host_keys=trust.keys,
+            host_cas=trust.cas,
+            revoked=trust.revoked,
             connect_timeout=connect_timeout or self.connect_timeout,
             key_file=self._key_path(dev.key_file),
             password=self._secret(dev.password, f"{where} password"),
+            enable_secret=self._secret(dev.enable_secret, f"{where} enable_secret"),
         )
 
     def console_plan(self, dev: Device, inventory: Inventory | None = None) -> ConsolePlan:
@@ -149,12 +169,15 @@ class DeviceAccess:
         if server is None:  # validated at load
             raise ConfigError(f"no console server {con.server!r}", where=self.store.location)
         where = f"{self.store.location} console server {server.name}"
+        trust = self._trust(server.host_keys, server.host, server.port, where)
         target = SshTarget(
             label=f"{label} via {server.name}",
             host=server.host,
             port=server.port,
             username=server.ssh_user(con),
-            host_keys=self._pinned(server.host_keys, server.host, server.port, where),
+            host_keys=trust.keys,
+            host_cas=trust.cas,
+            revoked=trust.revoked,
             connect_timeout=self.connect_timeout,
             key_file=self._key_path(server.key_file),
             password=self._secret(server.password, f"{where} password"),

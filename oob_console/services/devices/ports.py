@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from oob_console.core.devices.hostkeys import HostKey, check_presented
+from oob_console.core.devices.hostkeys import HostKey, HostTrust, KnownHostsProblem, check_presented
 from oob_console.core.devices.inventory import Inventory
 from oob_console.errors import RefusedError
 
@@ -29,7 +29,10 @@ class SshTarget:
     host_keys: tuple[HostKey, ...]
     connect_timeout: float
     key_file: str | None = None  # absolute path
+    host_cas: tuple[HostKey, ...] = ()  # @cert-authority keys: host certificates they sign are trusted
+    revoked: tuple[HostKey, ...] = ()  # @revoked: never trusted (nor certificates they sign)
     password: str | None = field(default=None, repr=False)  # resolved at connect time; never logged
+    enable_secret: str | None = field(default=None, repr=False)  # IOS `enable`, resolved likewise
 
     def refusal(self, presented: HostKey) -> RefusedError:
         """The error for a presented host key that is not pinned: both fingerprints, what to do.
@@ -37,6 +40,12 @@ class SshTarget:
         Engines call it during the key exchange, before any credential is sent; with
         nothing pinned it still names the presented key (never trusted on first use).
         """
+        if presented in self.revoked:
+            return RefusedError(
+                f"host key of {self.label} is REVOKED (@revoked in known_hosts): it presented "
+                f"{presented.describe()}", where=f"{self.label} at {self.host}:{self.port}",
+                hint="a revoked key is never trusted; find out why it is still in use, out of band",
+                details={"presented": presented.describe(), "revoked": True})
         verdict = check_presented(presented, self.host_keys, label=self.label)
         pin = (f"oob inventory pin-hostkey {self.label}" if " " not in self.label
                else "oob inventory pin-hostkey DEVICE --console")
@@ -194,11 +203,23 @@ class PinStore(Protocol):
     location: str
 
     def keys_for(self, host: str, port: int) -> list[HostKey]:
-        """Pinned keys for an endpoint.
+        """Plain pinned keys for an endpoint.
 
         Raises:
-            ConfigError: the file is unreadable or has a bad line.
+            ConfigError: the file is unreadable.
         """
+        ...
+
+    def trust_for(self, host: str, port: int) -> HostTrust:
+        """Keys, @cert-authority keys, @revoked keys and unusable lines that name this endpoint.
+
+        Raises:
+            ConfigError: the file is unreadable.
+        """
+        ...
+
+    def problems(self) -> list[KnownHostsProblem]:
+        """Every line of the file that cannot be used, with why."""
         ...
 
     def pin(self, host: str, port: int, key: HostKey, *, comment: str, replace: bool = False) -> bool:

@@ -298,6 +298,8 @@ class RunService:
                     result: DeviceResult) -> None:
         platform = spec(dev.platform)
         via = platform.run_via if dev.cli == "auto" else dev.cli
+        if dev.cli == "auto" and dev.enable_secret is not None and platform.enable:
+            via = "shell"  # `enable` is a dialogue: only an interactive shell can reach privileged mode
         session = await engine.connect(target)
         try:
             if via == "exec":
@@ -311,7 +313,7 @@ class RunService:
                 channel = await session.shell(term="vt100", cols=511, rows=24)
                 try:
                     driver = CliDriver(channel, platform, label=dev.name)
-                    await driver.open(opts.timeout)
+                    await driver.open(opts.timeout, enable_secret=target.enable_secret)
                     reply = await driver.send(command, opts.timeout)
                     result.output, result.error = reply.output, reply.error
                 finally:

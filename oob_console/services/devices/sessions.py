@@ -90,14 +90,26 @@ class _Pump:
     summary: SessionSummary
     escapes: EscapeParser
     redactor: Redactor = field(default_factory=Redactor)
+    tail: bytes = b""  # the last output, for what a console server said before it closed
+    closed_by_device: bool = False
+
+    def last_words(self) -> str:
+        """The last line the far end printed, as text (control characters dropped)."""
+        lines = [ln for ln in (bytes(b for b in line if 32 <= b < 127 or b >= 160).decode(errors="replace").strip()
+                               for line in self.tail.replace(b"\r", b"\n").split(b"\n")) if ln]
+        return lines[-1][:120] if lines else ""
 
     async def device_to_terminal(self) -> str:
         while True:
             data = await self.channel.read()
             if not data:
+                self.closed_by_device = True
                 return "the device closed the session"
+            self.tail = (self.tail + data)[-512:]
             self.summary.bytes_out += len(data)
-            self.recording.output(data)  # recorded before shown: what the operator saw is on disk
+            kept = self.redactor.filter_output(data)  # a secret the device echoes never reaches the disk
+            if kept:
+                self.recording.output(kept)  # recorded before shown: what the operator saw is on disk
             self.terminal.write(data)
             self.redactor.feed_output(data)
 
@@ -198,6 +210,7 @@ class SessionService:
             raise
         channel: ByteChannel | None = None
         session: SshSession | None = None
+        pump: _Pump | None = None
         try:
             terminal.write(f"[oob] opening {kind} to {device} (up to {self.access.connect_timeout + OPEN_GRACE:g}s;"
                            f" {ABANDON_HELP})\r\n[oob] via {via}\r\n".encode())
@@ -206,14 +219,33 @@ class SessionService:
             terminal.write(f"[oob] {kind} {device} via {via}; recording {recording.id}; {e}. ends, {e}? help\r\n"
                            .encode())
             terminal.on_resize(_resizer(channel, recording))
-            if wake:
-                await channel.write(b"\r")  # a console shows nothing until it hears from us
             pump = _Pump(channel, terminal, recording, summary,
                          EscapeParser(escape=ord(self.escape_char)))
+            if wake:
+                with contextlib.suppress(UnavailableError):  # closed already: reading shows what it said
+                    await channel.write(b"\r")  # a console shows nothing until it hears from us
             summary.reason = await _first(pump.device_to_terminal(), pump.terminal_to_device())
+            held = pump.redactor.flush_output()
+            if held:
+                recording.output(held)
             summary.redactions = pump.redactor.redactions
+            if kind == "console" and pump.closed_by_device:
+                # a serial line does not end by itself: the console server refused or dropped it, or the
+                # line (a USB adapter, the pty's far end) went away
+                said = pump.last_words()
+                raise UnavailableError(
+                    f"the console line of {device} closed" + (f"; it last said: {said!r}" if said else ""),
+                    where=via, hint=f"is the port in use by someone else, or the line down? "
+                    f"recording {recording.id} has what was shown")
             terminal.write(f"\r\n[oob] session ended: {summary.reason}\r\n".encode())
         except OobError as exc:
+            said = pump.last_words() if pump is not None and kind == "console" else ""
+            if said and said not in exc.message:  # a write failed first: still show what the server said
+                worded = UnavailableError(f"{exc.message}; the console line last said: {said!r}",
+                                          where=exc.where, hint=exc.hint)
+                summary.reason = f"failed: {worded.one_line()}"
+                self._finish(recording, summary, started, "failed")
+                raise worded from exc
             summary.reason = f"failed: {exc.one_line()}"
             self._finish(recording, summary, started, "failed")
             raise

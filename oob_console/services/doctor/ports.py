@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from oob_console.core.doctor import Mount, Route
+from oob_console.core.doctor import Getty, Mount, Route
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,22 @@ class HostProbe(Protocol):
 
     def ntp_servers(self) -> list[str]:
         """Time servers named in chrony, ntpd or systemd-timesyncd config."""
+        ...
+
+    def time_sources(self) -> list[str]:
+        """The time-source configuration files :meth:`ntp_servers` read (call it first)."""
+        ...
+
+    def addresses(self) -> dict[str, tuple[str, ...]]:
+        """This host's addresses, each with the interfaces holding it."""
+        ...
+
+    def sshd_listen(self) -> list[tuple[str, int, str]]:
+        """(address, port, config file) sshd listens on, if its config hands logins to ``oob ssh-entry``."""
+        ...
+
+    def getty(self, tty: str) -> Getty:
+        """The serial getty of ``tty``: enabled or not, and the command systemd runs for it."""
         ...
 
     def problems(self) -> list[str]:

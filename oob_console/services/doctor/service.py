@@ -17,13 +17,27 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from oob_console.core.devices.inventory import Inventory
-from oob_console.core.doctor import DataItem, DoctorReport, Endpoint, HostFacts, Production, judge
+from oob_console.core.doctor import (
+    DataItem,
+    DoctorReport,
+    Endpoint,
+    Finding,
+    Getty,
+    HostFacts,
+    Listener,
+    Production,
+    Stamp,
+    judge,
+)
 from oob_console.errors import OobError
 from oob_console.services.doctor.ports import HostProbe, Target
 from oob_console.services.notify.ports import Channel
 
 TargetSource = Callable[[], list[Target]]
 DataSource = Callable[[], list[DataItem]]
+FileSource = Callable[[], dict[str, Path]]  # purpose ("key_file of r1") -> a file the console reads at run time
+StampSource = Callable[[], list[Stamp]]
+FindingSource = Callable[[], list[Finding]]  # checks judged elsewhere (the host check), shown in the report
 
 
 @dataclass
@@ -35,6 +49,12 @@ class DoctorService:
     state_paths: dict[str, Path] = field(default_factory=dict)  # purpose -> path whose filesystem matters
     resolve_timeout: float = 2.0
     clock: Callable[[], float] = time.time
+    file_sources: Sequence[FileSource] = ()
+    stamp_sources: Sequence[StampSource] = ()
+    finding_sources: Sequence[FindingSource] = ()
+    listen: tuple[str, int, str] | None = None  # [server] listen, port, where configured
+    serial_ttys: tuple[str, ...] = ()
+    console_commands: tuple[str, ...] = ("tui", "shell")
 
     def _endpoint(self, t: Target) -> Endpoint:
         base = Endpoint(t.name, t.group, t.host, t.port, t.critical, t.asn, source=t.source, problem=t.problem)
@@ -53,21 +73,60 @@ class DoctorService:
                 out += source()
             except OobError as exc:  # one unreadable section must not hide the rest of the graph
                 out.append(Target("config", "doctor", "?", problem=f"cannot list endpoints: {exc.one_line()}"))
-        return out + [Target(s, "ntp", s, 123, critical=False, source="the host's NTP config")
+        # leases, approval expiry, RPKI age and audit seals trust the clock: a time source is critical
+        return out + [Target(s, "ntp", s, 123, critical=True, source="the host's NTP config")
                       for s in self.probe.ntp_servers()]
+
+    def files(self) -> dict[str, Path]:
+        """Every file the console reads at run time, by purpose (state paths, then what the sources name)."""
+        out = dict(self.state_paths)
+        for source in self.file_sources:
+            try:
+                out.update(source())
+            except OobError as exc:
+                out[f"files ({exc.one_line()})"] = Path("/")
+        return out
+
+    def _listeners(self) -> list[Listener]:
+        held = self.probe.addresses()
+        out = []
+        if self.listen is not None:
+            address, port, where = self.listen
+            out.append(Listener("oob serve", address, port, held.get(address, ()), where))
+        for address, port, where in self.probe.sshd_listen():
+            out.append(Listener(f"sshd ListenAddress ({where})", address, port, held.get(address, ()),
+                                f"ListenAddress in {where}"))
+        return out
+
+    def _gettys(self) -> list[Getty]:
+        return [replace(self.probe.getty(tty), console_commands=self.console_commands) for tty in self.serial_ttys]
+
+    def _collect(self, sources: Sequence[Callable[[], list[Any]]], what: str) -> list[Any]:
+        out: list[Any] = []
+        for source in sources:
+            try:
+                out += source()
+            except OobError as exc:
+                out.append(Finding("warning", "doctor", what, "-", exc.one_line(), "see the message", "gather"))
+        return out
 
     def facts(self) -> HostFacts:
         addresses, source = self.probe.resolvers()
         resolvers = tuple(self._endpoint(Target(a, "resolvers", a, 53, source=source)) for a in addresses)
         proxies = tuple(self._endpoint(Target(var, "proxies", host, port, critical=False, source=f"${var}"))
                         for var, host, port in self.probe.proxies())
-        mounts = tuple(replace(self.probe.mount_of(p), purpose=purpose) for purpose, p in self.state_paths.items())
+        mounts = tuple(replace(self.probe.mount_of(p), purpose=purpose) for purpose, p in self.files().items())
         endpoints = tuple(self._endpoint(t) for t in self.targets())
         data = tuple(item for source_fn in self.data_sources for item in source_fn())
+        gathered = self._collect(self.stamp_sources, "timestamps") + self._collect(self.finding_sources, "host check")
+        stamps = [s for s in gathered if isinstance(s, Stamp)]
+        extra = [f for f in gathered if isinstance(f, Finding)]
         return HostFacts(
             resolvers=resolvers, resolver_source=source, endpoints=endpoints,
             default_routes=tuple(self.probe.default_routes()), proxies=proxies, mounts=mounts, data=data,
-            now=self.clock(), problems=tuple(self.probe.problems()),
+            now=self.clock(), problems=tuple(self.probe.problems()), listeners=tuple(self._listeners()),
+            gettys=tuple(self._gettys()), stamps=tuple(stamps), time_sources=tuple(self.probe.time_sources()),
+            extra=tuple(extra),
         )
 
     def run(self) -> DoctorReport:

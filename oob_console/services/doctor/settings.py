@@ -53,8 +53,15 @@ class DoctorConfig:
     data_max_age: Duration = field(default=Duration.parse("30d"), metadata={"min": 1})
     drill_max_age: Duration = field(default=Duration.parse("92d"), metadata={"min": 1})
     resolve_timeout: Duration = field(default=Duration.parse("2s"), metadata={"min": 0.1, "max": 60, "seconds": True})
+    # serial lines whose getty must start the console ("ttyS0"); empty: the site has no serial front door
+    serial_ttys: tuple[str, ...] = ()
+    # how long reading a file the console needs (a key, a secret) may take before it is a dead mount
+    read_deadline: Duration = field(default=Duration.parse("5s"), metadata={"min": 0.1, "max": 600, "seconds": True})
 
     def validate(self) -> None:
+        for i, tty in enumerate(self.serial_ttys):
+            if not re.fullmatch(r"tty[A-Za-z0-9]{1,12}", tty):
+                raise ValueError(f"serial_ttys[{i}]: {tty!r} is not a tty name (like ttyS0 or ttyUSB0)")
         names = [e.name for e in self.endpoints]
         if len(set(names)) != len(names):
             raise ValueError("endpoints: names must be unique")

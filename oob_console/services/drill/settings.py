@@ -12,6 +12,8 @@ class DrillConfig:
     plan: str = ""
     uplink: tuple[str, ...] = ()
     step_timeout: Duration = field(default=Duration.parse("60s"), metadata={"min": 1, "max": 3600, "seconds": True})
+    # an SSH sk key passes the keys step when it approved a drill intent this recently (ssh-keygen -Y sign)
+    sk_window: Duration = field(default=Duration.parse("24h"), metadata={"min": 60, "seconds": True})
 
     def validate(self) -> None:
         for i, target in enumerate(self.uplink):

@@ -1,9 +1,9 @@
 """Emergency BGP: sessions, our prefixes and their stages, and the announce/withdraw wizard.
 
 The wizard walks the same path as ``oob bgp announce|withdraw``: plan (every
-preflight check shown), request (an intent and its approvals ticket), wait for
-the quorum (approvers use the Approvals screen or ``oob bgp approve``), then
-the staged progress: accepted, advertised, visible, each with its time.
+preflight check shown), request (one intent, one ID in the approvals store), wait for
+the quorum (approvers use the Approvals screen or ``oob approve ID``), then
+the staged progress: taken, sent, accepted by upstream, each with its time and what proved it.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ class BgpWizard(ConsoleScreen):
         if self.intent_id:
             self.query_one(".fields").display = False
             intent_id = self.intent_id
-            self.call(lambda: self.services.bgp.journal.intent(intent_id), self.requested, group="open")
+            self.call(lambda: self.services.bgp.intent(intent_id), self.requested, group="open")
             return
         self.query_one("#prefix", Input).focus()
         self.say(f"{self.action}: fill in, Enter plans (changes nothing), Ctrl+R requests; Esc back")
@@ -215,13 +215,12 @@ class BgpWizard(ConsoleScreen):
             if self.poller is not None:
                 self.poller.stop()
             self.started = time.monotonic()
-            self.say("running: accepted -> advertised -> visible")
+            self.say("running: taken by our speaker -> sent on our session -> accepted by upstream")
             self.call(lambda: self.services.bgp.run_or_follow(record.intent.id, on_stage=self.stage_seen),
                       self.finished, group="run", on_error=self.failed)
             return
-        ticket = status.ticket
-        how = (f"approvers: Approvals screen (ticket {ticket}), or 'oob bgp approve {record.intent.id}'"
-               if ticket else "")
+        how = (f"approvers: Approvals screen (intent {record.intent.id}), or 'oob approve {record.intent.id}'"
+               if status.ticket else "")
         self.set_report([*self.lines[:2], f"approvals {status.state}: {status.have} of {status.need}", how])
         self.say(f"waiting for approvals ({status.have}/{status.need}); Esc leaves it waiting")
 
@@ -231,8 +230,14 @@ class BgpWizard(ConsoleScreen):
 
     def finished(self, execution: Execution) -> None:
         self.set_report(execution_lines(execution))
+        intent = execution.record.intent.id
         if execution.ok:
-            self.say(f"{execution.record.intent.id} {execution.record.status}: every stage done")
+            self.say(f"{intent} DONE: every stage done, accepted on the upstream's own evidence")
+        elif execution.outcome == "UNCONFIRMED":
+            self.say(f"{intent} UNCONFIRMED: sent, but nothing on the upstream's side can tell whether it was "
+                     "accepted; check by other means", error=True)
+        elif execution.outcome == "NOT ACCEPTED":
+            self.say(f"{intent} NOT ACCEPTED (see above)", error=True)
         else:
             self.say("not every stage completed in time (see above); 'oob bgp status' keeps watching", error=True)
 

@@ -76,7 +76,7 @@ def test_inventory_round_trip(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "where"), [
     (INVENTORY + 'role = 5\n', ":6 key devices[0].role"),
-    (INVENTORY.replace('"ios"', '"nxos"'), ":3 key devices[0].platform"),
+    (INVENTORY.replace('"ios"', '"vyos"'), ":3 key devices[0].platform"),
     (INVENTORY + '[[devices]]\nname = "r1"\nplatform = "eos"\nhost = "h"\n', "inv.toml"),
     (INVENTORY.replace('kind = "backbone"', 'kind = "core"'), "devices[0].links[0].kind"),
 ])

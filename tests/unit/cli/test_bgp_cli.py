@@ -67,13 +67,18 @@ def test_announce_refused_by_preflight_is_audited(bgp_home: Path) -> None:
     assert "bgp.refused" in (bgp_home / "audit.jsonl").read_text()
 
 
-def test_announce_creates_a_pending_intent_with_a_ticket_then_cancel(bgp_home: Path) -> None:
+def test_announce_creates_one_pending_intent_with_one_id_then_cancel(bgp_home: Path) -> None:
     out = run_oob("bgp", "announce", "203.0.113.0/24", "--json", home=bgp_home)
     assert out.returncode == 0, out.stderr
     intent = json.loads(out.stdout)["result"]["intent"]
-    assert intent["status"] == "pending" and intent["ticket"]
+    # one intent: the BGP intent's ID is its ID in the approvals store
+    assert intent["status"] == "pending" and intent["ticket"] == intent["id"]
+    listed = json.loads(run_oob("intent", "list", "--json", home=bgp_home).stdout)["result"]
+    assert intent["id"] in {v["id"] for v in listed}
     text = run_oob("bgp", "announce", "203.0.113.0/24", home=bgp_home).stdout
-    assert "needs 2 approval(s) on ticket" in text and "oob bgp approve bgp-" in text
+    second = text.split()[1].rstrip(":")
+    assert f"needs 2 approval(s) on intent {second}" in text and f"oob approve {second} --local-key" in text
+    assert "bgp-" not in text
     status = json.loads(run_oob("bgp", "status", "--json", home=bgp_home).stdout)["result"]
     assert {i["id"]: i["approvals"]["need"] for i in status["intents"]}[intent["id"]] == 2
     signed = run_oob("intent", "show", intent["ticket"], home=bgp_home).stdout

@@ -147,5 +147,66 @@ def test_report_counts_and_exit_verdict() -> None:
                       problems=("cannot read /etc/resolv.conf: Permission denied",))
     report = judge(facts, PROD)
     assert report.critical and report.counts["critical"] == 1
-    assert [g for g, _ in report.groups()] == ["resolvers", "default route", "comms", "doctor"]
+    assert [g for g, _ in report.groups()] == ["resolvers", "default route", "comms", "time", "doctor"]
     assert report.to_json()["critical"] is True
+
+
+def test_every_kind_of_risky_filesystem_and_an_automount_is_critical() -> None:
+    from oob_console.core.doctor import risky_fstype
+
+    for fstype in ("fuse.sshfs", "fuse", "fuse.rclone", "nfs4", "cifs", "autofs", "9p"):
+        assert risky_fstype(fstype), fstype
+    assert not risky_fstype("ext4") and not risky_fstype("tmpfs")
+    mounts = (Mount("key_file of r1", "/keys/r1", "/keys", "fuse.sshfs", "ops@10.20.0.9:/keys"),
+              Mount("secret x", "/net/filer/x", "/net/filer", "ext4", "/dev/sdb", automount="/net"),
+              Mount("store", "/var/lib/oob/store.db", "/", "ext4", "/dev/vda"))
+    by = {f.subject: f for f in judge(HostFacts(mounts=mounts), PROD).findings if f.group == "filesystems"}
+    assert by["key_file of r1"].level == "critical" and "/keys/r1 on /keys (fuse.sshfs" in by["key_file of r1"].path
+    assert by["secret x"].level == "critical" and "below automount /net" in by["secret x"].path
+    assert by["store"].level == "ok"
+
+
+def test_nothing_declared_as_production_is_a_warning_not_a_green() -> None:
+    report = judge(HostFacts(endpoints=(ep(),)), Production())
+    (f,) = [f for f in report.findings if f.group == "production"]
+    assert f.level == "warning" and f.subject == "could not judge shared fate" and "oob init --production" in f.fix
+    assert not [f for f in judge(HostFacts(), PROD).findings if f.group == "production"]
+
+
+def test_the_clock_behind_a_held_timestamp_is_critical_with_both_times() -> None:
+    from oob_console.core.doctor import Stamp
+
+    facts = HostFacts(now=86400.0, stamps=(Stamp("the last audit entry", 86400.0 + 3600, "audit.jsonl"),),
+                      time_sources=("/etc/chrony/chrony.conf",))
+    (f,) = only(facts, "time")
+    assert f.level == "critical" and f.path.startswith("clock 1970-01-02 00:00:00Z; the last audit entry "
+                                                        "1970-01-02 01:00:00Z")
+    (f,) = only(HostFacts(now=86400.0 + 3600, stamps=facts.stamps, time_sources=("x",)), "time")
+    assert f.level == "ok"
+    (f,) = only(HostFacts(), "time")
+    assert f.level == "warning" and f.check == "time.none"
+
+
+def test_front_door_addresses_are_judged_like_endpoints() -> None:
+    from oob_console.core.doctor import Listener
+
+    listeners = (Listener("oob serve", "10.20.0.2", 2222, ("prod0",), "[server] listen"),
+                 Listener("a", "192.0.2.2", 22, ("oob0",)), Listener("b", "0.0.0.0", 22),  # noqa: S104  # noqa: S104
+                 Listener("c", "192.0.2.77", 22), Listener("d", "198.51.100.1", 22, ("prod0",)))
+    levels = [(f.subject, f.level, f.check) for f in only(HostFacts(listeners=listeners), "front door")]
+    assert levels == [("oob serve", "critical", "door.production"), ("a", "ok", "door"), ("b", "ok", "door"),
+                      ("c", "critical", "door.absent"), ("d", "critical", "door.production")]
+
+
+def test_a_serial_getty_must_be_enabled_and_start_the_console() -> None:
+    from oob_console.core.doctor import Getty
+
+    oob = ("/sbin/agetty --skip-login --login-program /usr/bin/setpriv --login-options \"--reuid=oob -- "
+           "/opt/oob-console/.venv/bin/oob --config /var/lib/oob-console/config.toml tui\" 9600 ttyS0 vt100")
+    gettys = (Getty("ttyS0", True, oob, "drop-in"), Getty("ttyS1", False, oob, "drop-in"),
+              Getty("ttyS2", True, "/sbin/agetty -o '-p -- \\u' --keep-baud 115200 ttyS2 vt100", "unit"),
+              Getty("ttyS3", True, "/opt/oob/bin/oob --config c.toml bgp status", "drop-in"))
+    got = [(f.subject, f.level, f.check) for f in only(HostFacts(gettys=gettys), "front door")]
+    assert got == [("serial console ttyS0", "ok", "getty"), ("serial console ttyS1", "critical", "getty.disabled"),
+                   ("serial console ttyS2", "critical", "getty.not-console"),
+                   ("serial console ttyS3", "critical", "getty.not-console")]

@@ -52,11 +52,50 @@ def test_known_hosts_matching_ports_and_hashes() -> None:
         f"r3,10.0.0.3 {a.openssh()}", "@revoked * " + b.openssh(), "10.0.0.9 ssh-ed25519 garbage!",
     ])
     entries, problems = parse_known_hosts(text)
-    assert [line for line, _ in problems] == [6, 7]
+    assert [p.lineno for p in problems] == [7]  # garbage is reported; @revoked is understood
+    assert [(e.lineno, e.kind) for e in entries if e.kind != "key"] == [(6, "revoked")]
     assert keys_for(entries, "10.0.0.1", 22) == [a]
     assert keys_for(entries, "10.0.0.1", 2222) == []  # a port is part of the name
     assert keys_for(entries, "10.0.0.2", 2222) == [b]
     assert keys_for(entries, "10.0.0.3", 22) == [a]
+
+
+@pytest.mark.parametrize(("field", "name", "expected"), [
+    ("*.example.net", "r1.example.net", True),
+    ("*.example.net", "example.net", False),
+    ("r?.sjc1", "r1.sjc1", True),
+    ("r?.sjc1", "r10.sjc1", False),
+    ("10.0.0.*,!10.0.0.9", "10.0.0.9", False),  # a matching negation rules the line out
+    ("!10.0.0.9,10.0.0.*", "10.0.0.5", True),
+    ("!10.0.0.9", "10.0.0.5", False),  # a negation alone matches nothing
+    ("[10.0.0.*]:2222", "[10.0.0.4]:2222", True),
+    ("[10.0.0.*]:2222", "10.0.0.4", False),
+    ("10.0.0.*", "[10.0.0.4]:2222", False),  # a pattern without a port is for port 22
+    ("R1.Example.NET", "r1.example.net", True),  # hostnames are case-insensitive
+    ("*", "anything", True),
+])
+def test_known_hosts_patterns_as_openssh_matches_them(field: str, name: str, expected: bool) -> None:
+    from oob_console.core.devices.hostkeys import names_match
+
+    assert names_match(field, name) is expected
+
+
+def test_cert_authority_revoked_and_unusable_lines_per_endpoint() -> None:
+    from oob_console.core.devices.hostkeys import trust_for
+
+    a, _ = _key()
+    ca, _ = _key()
+    text = "\n".join([f"@cert-authority *.sjc1,10.0.* {ca.openssh()}", f"10.0.0.1 {a.openssh()}",
+                      f"@revoked 10.0.0.1 {a.openssh()}", "10.0.0.2 ssh-dss AAAAB3NzaC1kc3M=",
+                      f"@trusted 10.0.0.3 {a.openssh()}", "10.0.0.4"])
+    entries, problems = parse_known_hosts(text)
+    assert [(p.lineno, p.names) for p in problems] == [(4, "10.0.0.2"), (5, "10.0.0.3"), (6, "10.0.0.4")]
+    one = trust_for(entries, problems, "10.0.0.1", 22)
+    assert one.keys == (a,) and one.cas == (ca,) and one.revoked == (a,) and one.problems == ()
+    two = trust_for(entries, problems, "10.0.0.2", 22)
+    assert two.keys == () and two.cas == (ca,) and [p.lineno for p in two.problems] == [4]
+    assert "ssh-dss" in two.problems[0].reason
+    assert trust_for(entries, problems, "192.0.2.1", 22) == trust_for([], [], "x", 22)
 
 
 def test_only_a_pinned_key_is_trusted_and_refusals_show_both_fingerprints() -> None:

@@ -65,7 +65,7 @@ def test_a_good_inventory_loads() -> None:
 
 
 @pytest.mark.parametrize(("change", "message", "key"), [
-    (('platform = "junos"', 'platform = "nxos"'), "expected one of", "devices[1].platform"),
+    (('platform = "junos"', 'platform = "vyos"'), "expected one of", "devices[1].platform"),
     (('host = "10.0.0.2"', 'host = "10.0.0.2"\nhostname = "x"'), "unknown key", "devices[1].hostname"),
     (('password = "file:/etc/oob/r1.pw"', 'password = "hunter2"'), "never written inline", "devices[0].password"),
     (('name = "r2"', 'name = "r1"'), "duplicate device name", "devices[1].name"),

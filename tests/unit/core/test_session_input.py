@@ -57,3 +57,20 @@ def test_prompt_variants_arm_the_redactor() -> None:
     r = Redactor()
     r.feed_output(b"Password: \r\nrouter# ")
     assert not r.armed  # the prompt is not the last line any more
+
+
+def test_an_echoed_secret_never_reaches_the_recording() -> None:
+    from oob_console.core.devices.session_input import Redactor
+
+    r = Redactor()
+    assert r.filter_output(b"r1>enable\r\nPassword: ") == b"r1>enable\r\nPassword: "
+    r.feed_output(b"r1>enable\r\nPassword: ")
+    kept = []
+    for ch in b"hunter22":  # typed one key at a time, the device echoing each
+        assert r.filter_input(bytes([ch])) in ("[redacted]", "")
+        kept.append(r.filter_output(bytes([ch])))
+    assert b"".join(kept) == b""  # held while the secret is typed
+    r.filter_input(b"\r")
+    assert r.filter_output(b"\r\nr1#") == b"[redacted]\r\nr1#"
+    assert r.filter_output(b"key hunter22 shown") == b"key [redacted] shown"  # printed back later
+    assert r.filter_output(b"hunter") == b"hunter"  # a part of it is not the secret

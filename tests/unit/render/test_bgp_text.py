@@ -28,10 +28,26 @@ MIXED = execution({
 
 def test_execution_lines_show_every_stage_a_missing_one_pending() -> None:
     lines = execution_lines(MIXED)
-    assert lines[0] == "bgp-1 failed: announce 203.0.113.0/24 origin AS64500 via bird"
+    assert lines[0] == "bgp-1 NOT ACCEPTED: announce 203.0.113.0/24 origin AS64500 via bird"
     assert lines[1:5] == ["  bird 203.0.113.0/24", "    " + MIXED.stages[("bird", "203.0.113.0/24")]["accepted"].line(),
                           "    " + MIXED.stages[("bird", "203.0.113.0/24")]["advertised"].line(),
-                          "    visible upstream         PENDING"]
+                          "    accepted by upstream     PENDING"]
+
+
+def test_the_outcome_is_done_only_on_evidence_from_the_upstream_side() -> None:
+    def one(state: str, proof: str = "") -> Execution:
+        return execution({("bird", "203.0.113.0/24"): {
+            "accepted": Stage("accepted", "done", 0.01, 1, proof="ExaBGP's ack"),
+            "advertised": Stage("advertised", "done", 0.02, 2, proof="our session's adj-RIB-out (ExaBGP)"),
+            "visible": Stage("visible", state, 1.0, 10, "evidence", proof=proof)}})
+
+    done = one("done", "the upstream's own view lg")
+    assert done.ok and done.outcome == "DONE"
+    assert "ACCEPTED" in execution_lines(done)[1] and "[by the upstream's own view lg]" in execution_lines(done)[4]
+    for state, outcome in (("rejected", "NOT ACCEPTED"), ("unconfirmed", "UNCONFIRMED"), ("skipped", "INCOMPLETE"),
+                           ("timeout", "INCOMPLETE")):
+        ex = one(state)
+        assert not ex.ok and ex.outcome == outcome, state
 
 
 def test_unfinished_stages_are_the_lines_the_drill_reports() -> None:

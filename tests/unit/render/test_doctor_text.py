@@ -9,7 +9,7 @@ from tests.unit.core.test_doctor import PROD, ep
 
 def test_report_text_for_an_80_column_ascii_terminal() -> None:
     facts = HostFacts(endpoints=(ep(), ep("10.20.5.5", Route("10.20.5.5", dev="prod0"), name="pd")),
-                      problems=("cannot read /etc/resolv.conf: Permission denied",))
+                      problems=("cannot read /etc/resolv.conf: Permission denied",), time_sources=("chrony.conf",))
     report = judge(facts, PROD)
     text = doctor_text(report, "sjc1")
     assert text.splitlines()[0] == "oob doctor: site sjc1: 1 critical, 1 warning, 2 info, 1 ok"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from oob_console.core.doctor import Mount, Production, Route
+from oob_console.core.doctor import Getty, Mount, Production, Route, Stamp
 from oob_console.errors import ConfigError
 from oob_console.services.doctor.ports import Resolution, Target
 from oob_console.services.doctor.service import DoctorService, comms_targets, hostport_targets, local_data
@@ -41,6 +41,19 @@ class FixedProbe:
     def ntp_servers(self) -> list[str]:
         return ["192.0.2.123"]
 
+    def time_sources(self) -> list[str]:
+        return ["/etc/chrony/chrony.conf"]
+
+    def addresses(self) -> dict[str, tuple[str, ...]]:
+        return {"192.0.2.2": ("oob0",), "10.20.0.2": ("prod0",)}
+
+    def sshd_listen(self) -> list[tuple[str, int, str]]:
+        return [("10.20.0.2", 22, "/etc/ssh/sshd_config")]
+
+    def getty(self, tty: str) -> Getty:
+        return Getty(tty, True, "/sbin/agetty --login-program /usr/bin/setpriv --login-options '--reuid=oob -- "
+                                "/opt/oob/bin/oob --config /c.toml tui' 9600 ttyS0 $TERM", "/etc/x.conf")
+
     def problems(self) -> list[str]:
         return []
 
@@ -68,6 +81,27 @@ def test_facts_cover_every_edge_and_judge_flags_production() -> None:
     assert levels[("proxies", "HTTPS_PROXY (10.20.9.9:3128)")] == "warning"
     assert levels[("filesystems", "store")] == "critical"
     assert report.critical
+
+
+def test_files_front_door_gettys_and_stamps_reach_the_judgement() -> None:
+    probe = FixedProbe()
+    probe.ntp_servers = lambda: ["10.20.0.123"]  # type: ignore[method-assign]
+    probe.routes["10.20.0.123"] = Route("10.20.0.123", dev="prod0")
+    svc = DoctorService(probe, Production.parse(["10.20.0.0/16"], [], ["prod0"]),
+                        file_sources=[lambda: {"key_file of device r1": Path("/srv/keys/r1")}],
+                        stamp_sources=[lambda: [Stamp("the VRP export", 5000.0, "rpki/vrps.json")]],
+                        listen=("192.0.2.2", 2222, "[server] listen"), serial_ttys=("ttyS0",),
+                        clock=lambda: 1000.0)
+    by = {(f.group, f.subject): f for f in svc.run().findings}
+    assert by[("filesystems", "key_file of device r1")].level == "critical"
+    assert "/srv/keys/r1 on /srv (nfs4 from filer:/x)" in by[("filesystems", "key_file of device r1")].path
+    assert by[("ntp", "10.20.0.123:123")].level == "critical"  # the clock is a critical dependency
+    assert by[("front door", "oob serve")].level == "ok"
+    sshd = by[("front door", "sshd ListenAddress (/etc/ssh/sshd_config)")]
+    assert sshd.level == "critical" and "production prefix 10.20.0.0/16" in sshd.problem
+    assert by[("front door", "serial console ttyS0")].level == "ok"
+    clock = by[("time", "clock")]
+    assert clock.level == "critical" and "1970-01-01 00:16:40Z" in clock.path and "01:23:20Z" in clock.path
 
 
 def test_comms_and_hostport_targets() -> None:

@@ -34,7 +34,8 @@ def test_each_key_signs_and_untested_ones_are_listed(lab: Lab) -> None:
     assert steps[alice.key_id]["status"] == "pass" and "signed (counter" in steps[alice.key_id]["detail"]
     assert steps[bob.key_id]["status"] == "skipped" and "was not attached" in steps[bob.key_id]["detail"]
     carol = next(t for t in steps if t.startswith("SHA256:"))
-    assert steps[carol]["status"] == "skipped" and "SSH security key held remotely" in steps[carol]["detail"]
+    assert steps[carol]["status"] == "skipped" and "signed no drill intent in the last 24h" in steps[carol]["detail"]
+    assert "ssh-keygen -Y sign -n oob-console" in steps[carol]["detail"]
     assert report["verdict"] == "incomplete"
     assert f"keys: alice, touch your key {alice.key_id} now" in op.said
     assert f"keys: bob, touch your key {bob.key_id} now" in op.said
@@ -62,3 +63,29 @@ def test_a_cloned_key_fails_the_step(lab: Lab) -> None:
     report = lab.app.drill.run(PLAN, "test", operator=Operator())
     assert report["steps"][0]["status"] == "fail" and "does not move forward" in report["steps"][0]["detail"]
     assert report["steps"][0]["target"] == alice.key_id
+
+
+def test_an_ssh_sk_key_passes_when_it_approved_a_drill_intent_recently(lab: Lab) -> None:
+    lab.user("carol")
+    sk = lab.ssh_key("carol", "carol-laptop")
+    view = lab.app.approvals.request_drill(lab.admin, "quarterly drill")
+    lab.app.approvals.approve_sshsig(view.id, lab.sshsig("carol-laptop", sk, view.intent.canonical))
+    lab.clock.advance(hours=2)
+    report = lab.app.drill.run(PLAN, "test", operator=None)  # nobody at the console: the proof is the approval
+    (step,) = report["steps"]
+    assert step["status"] == "pass" and f"signed drill intent {view.id} 120 min ago" in step["detail"]
+    assert report["verdict"] == "pass"
+    lab.clock.advance(hours=23)  # older than [drill] sk_window (24h): untested again
+    (step,) = lab.app.drill.run(PLAN, "test", operator=None)["steps"]
+    assert step["status"] == "skipped" and "signed no drill intent" in step["detail"]
+
+
+def test_a_revoked_sk_key_is_not_drilled(lab: Lab) -> None:
+    lab.user("carol")
+    sk = lab.ssh_key("carol", "carol-laptop")
+    view = lab.app.approvals.request_drill(lab.admin)
+    lab.app.approvals.approve_sshsig(view.id, lab.sshsig("carol-laptop", sk, view.intent.canonical))
+    (cred,) = [c for c in lab.app.credentials.list_keys() if c.user == "carol"]
+    lab.app.credentials.revoke_key(lab.admin, cred.key_id)
+    report = lab.app.drill.run(PLAN, "test", operator=None)
+    assert [s["target"] for s in report["steps"]] == [""] and report["verdict"] != "pass"  # no key left to drill

@@ -36,8 +36,24 @@ def test_prefix_parsing() -> None:
         parse_prefix("203.0.113.7/24")
     with pytest.raises(ValueError, match="no prefix length"):
         parse_prefix("203.0.113.0")
-    with pytest.raises(ValueError, match="not an IP prefix"):
+    with pytest.raises(ValueError, match="longer than IPv4 allows"):
         parse_prefix("203.0.113.0/33")
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("203.0.113.0/0.0.0.255", r"not a decimal prefix length \(a netmask or hostmask is refused\); did you mean "
+                              r"203\.0\.113\.0/24"),
+    ("203.0.113.0/255.255.255.0", "a netmask or hostmask is refused"),
+    ("203.0.113.0/024", "not a decimal prefix length"),
+    ("203.0.113.0/+24", "not a decimal prefix length"),
+    ("2001:0db8::/32", "not in canonical notation; write 2001:db8::/32"),
+    ("2001:db8:0:0::/64", "not in canonical notation; write 2001:db8::/64"),
+    ("203.0.113.0 /24", "not an IP address"),
+    ("203.0.113.0/24/24", "not ADDRESS/LENGTH"),
+])
+def test_only_canonical_prefix_notation_is_accepted(text: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        parse_prefix(text)
 
 
 def test_next_hop() -> None:

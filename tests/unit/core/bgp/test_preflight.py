@@ -125,7 +125,7 @@ def test_lease() -> None:
 
 
 def test_next_hop_sanity() -> None:
-    assert "martian" in plan(next_hop="127.0.0.9").failures[0].hint
+    assert "loopback" in plan(next_hop="127.0.0.9").failures[0].detail
     assert "IPv6 for an IPv4 prefix" in failed(plan(next_hop="2001:db8::1"))["next-hop"]
     assert "inside the announced" in failed(plan(next_hop="203.0.113.1"))["next-hop"]
     assert plan(next_hop="192.0.2.1").ok
