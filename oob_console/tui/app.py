@@ -81,7 +81,9 @@ class ConsoleApp(App[None]):
         self.destinations = tuple(d for d in destinations if d.available(services))
         for dest in self.destinations:
             self.add_mode(dest.mode, dest.screen)
-            self.bind(dest.key, f"open('{dest.mode}')", description=dest.label)
+            # The footer keeps to what fits 80 columns: this screen's keys, q, o and "? Help", which
+            # lists every destination's key (so no label is ever cut).
+            self.bind(dest.key, f"open('{dest.mode}')", description=dest.label, show=dest.mode == "help")
         # Who acts before anyone logs in; a front end that authenticated someone passes them in.
         self.local_identity = services.identity
         self.add_mode("login", LoginScreen)

@@ -147,3 +147,24 @@ def test_a_pin_mismatch_is_red_on_the_dashboard_and_the_devices_list(broken_site
             assert any(red in row for red in ("[31m", ";31m", "38;5;196m", "38;5;9m")), repr(row)
     finally:
         term.close()
+
+
+@pytest.mark.parametrize("term_name", ["xterm-256color", "vt100"])
+def test_no_footer_is_cut_at_80x24(broken_site: Path, term_name: str) -> None:
+    """On every screen the footer's last item ("? Help", which lists every key) is whole at 80 columns."""
+    term = Tmux(oob_tui(broken_site, term_name))
+    try:
+        term.wait_for("answer on SSH")
+        for key, title in (("d", "Dashboard"), ("v", "Devices"), ("x", "Run a command"), ("a", "Approvals"),
+                           ("r", "Runbooks"), ("f", "Doctor"), ("l", "Audit log"), ("?", "Help")):
+            term.send(key)
+            screen = term.wait_for(f"| {title}")
+            if key == "x":  # the command field has focus (and takes every letter): Esc leaves it
+                term.send("Escape")
+            time.sleep(0.5)
+            footer = [ln for ln in term.screen().splitlines() if ln.strip()][-1]
+            assert footer.rstrip().endswith("Help"), (title, footer)
+            assert len(footer.rstrip()) <= 80, (title, footer)
+            assert screen
+    finally:
+        term.close()
