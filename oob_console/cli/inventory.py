@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--site", help="only devices at this site")
     p.add_argument("--role", help="only devices with this role")
     p.add_argument("--probe", action="store_true",
-                   help="also show whether each device's SSH port answers (TCP + SSH banner, no login)")
+                   help="also show whether each device completes an SSH handshake with its pinned key (no login)")
     p.add_argument("--timeout", type=float, default=5.0, help="seconds per probe (default 5)")
     p = command(inner, "show", cmd_show, "everything the inventory says about one device")
     p.add_argument("device")

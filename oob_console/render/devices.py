@@ -64,7 +64,7 @@ def device_matches(dev: Device, words: list[str]) -> bool:
 
 
 def probing_line(count: int, timeout: float) -> str:
-    return f"probing {counted(count, 'device')} (SSH banner, {timeout:g}s at most)..."
+    return f"probing {counted(count, 'device')} (SSH handshake with the pinned key, {timeout:g}s at most)..."
 
 
 def inventory_header(probed: bool) -> str:

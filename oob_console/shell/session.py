@@ -216,7 +216,7 @@ class LineShell:
             self.say(f"  {e.number}  {e.words[0]:<7} {e.label}")
         self.say("  q  quit\nIn a list: <number> opens, n/p next/previous, . opens current,\n"
                  "  m more of the list, /words filters, x leaves the list.\n"
-                 "Devices: probe [words] (SSH banner), ssh <n|name>, console <n|name>,\n"
+                 "Devices: probe [words] (handshake, pinned key), ssh <n|name>, console <n|name>,\n"
                  "  run TARGETS [intent:ID] -- COMMAND (TARGETS: names, all, site:X, role:X).\n"
                  "Approvals: approve <n|id> (a key attached here), sshsig <n|id> (paste one).\n"
                  "login [user], logout: who acts (the audit log names them).\n"
