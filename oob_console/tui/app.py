@@ -77,6 +77,7 @@ class ConsoleApp(App[None]):
         self.end_on_idle = end_on_idle
         self.idle_lock = services.loaded.config.auth.idle_lock.seconds
         self._last_key = time.monotonic()
+        self._idle_timer: asyncio.TimerHandle | None = None
         self._visited: set[str] = set()
         self.destinations = tuple(d for d in destinations if d.available(services))
         for dest in self.destinations:
@@ -99,16 +100,31 @@ class ConsoleApp(App[None]):
         for sig in (signal.SIGHUP, signal.SIGTERM):
             with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # not the main thread
                 loop.add_signal_handler(sig, self.hang_up)
-        if self.idle_lock > 0:
-            self.set_interval(min(5.0, self.idle_lock / 2), self.lock_when_idle)
+        self.arm_idle_lock()  # someone authenticated before the app started (oob serve)
 
     # -- keys that end work ask first; every ending is recorded -------------------------------------------------
 
-    def on_key(self, event: events.Key) -> None:
-        self._last_key = time.monotonic()
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):  # every key, before a focused field takes it
+            self._last_key = time.monotonic()
+        await super().on_event(event)
+
+    def arm_idle_lock(self) -> None:
+        """Check for idleness once the lock could be due: a plain loop timer, armed only while someone is
+        logged in (a Textual interval would wake the app, and make it repaint, on an idle 9600-baud line)."""
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+        if self.idle_lock > 0 and not self.services.identity.is_local:
+            due = self._last_key + self.idle_lock - time.monotonic()
+            self._idle_timer = asyncio.get_running_loop().call_later(max(0.1, due), self.lock_when_idle)
 
     def lock_when_idle(self) -> None:
-        if self.services.identity.is_local or time.monotonic() - self._last_key < self.idle_lock:
+        self._idle_timer = None
+        if self.services.identity.is_local:
+            return
+        if time.monotonic() - self._last_key < self.idle_lock:  # a key since: wait for the rest
+            self.arm_idle_lock()
             return
         self._last_key = time.monotonic()
         if self.end_on_idle:
@@ -184,6 +200,7 @@ class ConsoleApp(App[None]):
             self.services = replace(self.services, authenticated=identity)
         self.locked = False
         self._last_key = time.monotonic()  # the idle lock counts from the login, however long the touch took
+        self.arm_idle_lock()
         self.refresh_bindings()
         self.open(self.destinations[0].mode)
 
