@@ -104,6 +104,10 @@ def test_enroll_login_request_approve_from_the_cli(demo_site: Path, tmp_path: Pa
     assert any(e["outcome"] == "refused" and e["actor"] == "user:carol"  # the replay, a verified signature
                for e in audit)  # type: ignore[union-attr]
     assert run_oob("audit", "verify", home=demo_site).returncode == 0
+    listed = run_oob("key", "list", home=demo_site).stdout.splitlines()
+    assert listed[0].split()[:3] == ["KEY", "ID", "USER"] and "LAST USED" in listed[0]
+    carol = next(line for line in listed if " carol " in line)
+    assert "never used" not in carol  # carol's key approved the intent: that is a use
     assert run_oob("logout", home=demo_site, env=session).returncode == 0
     assert run_oob("whoami", home=demo_site, env=session).returncode == 5
 
