@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from oob_console.core.counting import counted
 from oob_console.core.devices.inventory import BgpSession, Device, Inventory, Link
 from oob_console.core.guard.decision import CheckerReport, GuardPolicy, GuardRequest, Verdict, unknown_platform
 from oob_console.core.guard.effects import Effect, Extractor
@@ -167,7 +168,8 @@ class BlastChecker:
         kind = effect.kind
         if kind == "device":
             damage.dangerous.append(f"{where}: {effect.why}: all of {device.name} goes down "
-                                    f"({len(device.links)} links, {len(device.bgp)} BGP sessions)")
+                                    f"({counted(len(device.links), 'link')}, "
+                                    f"{counted(len(device.bgp), 'BGP session')})")
         elif kind == "links":
             self._links(effect, device, where, damage)
         elif kind == "igp":
@@ -190,7 +192,7 @@ class BlastChecker:
             damage.ends.update((device.name, link.interface) for link in hit)
             if lag_members:
                 damage.notes.append(f"{where}: takes bundle {spec} down on {device.name} "
-                                    f"({len(lag_members)} members)")
+                                    f"({counted(len(lag_members), 'member')})")
         elif is_bundle(spec) or _unbounded(spec):
             damage.dangerous.append(f"{where}: {effect.why} ({spec}) on {device.name}: a bundle or range the "
                                     "inventory does not know, so its size cannot be measured")
@@ -211,7 +213,8 @@ class BlastChecker:
             hit = [s for s in device.bgp if (s.vrf.lower() == effect.target.lower())
                    or (effect.target == "*" and s.vrf != "default")]
             if hit:
-                damage.dangerous.append(f"{where}: {effect.why} on {device.name}: all {len(hit)} BGP sessions "
+                damage.dangerous.append(f"{where}: {effect.why} on {device.name}: all "
+                                        f"{counted(len(hit), 'BGP session')} "
                                         "of the routing instance drop")
             else:
                 damage.dangerous.append(f"{where}: {effect.why} on {device.name}; the inventory lists none of its "
@@ -303,7 +306,8 @@ class BlastChecker:
                 continue  # a kind or instance with one session is measured within "all"
             share = len(hit) / len(sessions)
             peers = ", ".join(s.neighbor for s in hit[:6]) + (" ..." if len(hit) > 6 else "")
-            text = f"drops {len(hit)} of {len(sessions)} BGP sessions ({label}) on {device.name} ({share:.0%}): {peers}"
+            text = (f"drops {len(hit)} of {counted(len(sessions), 'BGP session')} ({label}) on {device.name} "
+                    f"({share:.0%}): {peers}")
             if share >= policy.session_share:
                 damage.dangerous.append(f"{text} — at or above session_share {policy.session_share:.0%}")
             elif label == "all":
