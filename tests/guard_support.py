@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from tests.unit.auth_lab import Lab
 
 CORPUS_DIR = Path(__file__).resolve().parent / "guard_corpus"
+NXOS_DIR = Path(__file__).resolve().parent / "guard_corpus_nxos"
 POLICY = GuardPolicy()
+# The NX-OS corpus README: the console host is 192.0.2.250 and logs in as `oob`.
+NXOS_POLICY = GuardPolicy(oob_addresses=("192.0.2.250",))
 
 
 @cache
@@ -28,6 +31,25 @@ def corpus() -> Corpus:
 @cache
 def inventory() -> Inventory:
     return load_inventory(CORPUS_DIR / "inventory.toml")
+
+
+@cache
+def nxos_corpus() -> Corpus:
+    return CorpusDirectory().read(str(NXOS_DIR))
+
+
+@cache
+def nxos_inventory() -> Inventory:
+    return load_inventory(NXOS_DIR / "inventory.toml")
+
+
+def judge_nxos(text: str, *devices: str, platform: str = "nxos", policy: GuardPolicy = NXOS_POLICY) -> Decision:
+    """The guard's decision for ``text`` on NX-OS-corpus ``devices``, with their backups as the model's input."""
+    inv = nxos_inventory()
+    targets = tuple(d for d in (inv.get(n) for n in devices) if d is not None)
+    assert len(targets) == len(devices), f"unknown device in {devices}"
+    configs = {d.name: nxos_corpus().configs[d.name] for d in targets if d.name in nxos_corpus().configs}
+    return evaluate(GuardRequest(platform, text, targets, inv, configs), policy, default_checkers())
 
 
 def judge(platform: str, text: str, *devices: str, policy: GuardPolicy = POLICY) -> Decision:

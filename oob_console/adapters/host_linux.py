@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from oob_console.adapters.files_deadline import locate, mount_table
+from oob_console.core.counting import counted
 from oob_console.core.doctor import Getty, Mount, Route
 from oob_console.errors import DeadlineError, UnavailableError
 from oob_console.services.doctor.ports import Resolution
@@ -422,8 +423,8 @@ class HostProbe:
                     continue
                 newest = m if newest is None else max(newest, m)
                 if count >= MAX_WALK:
-                    return newest, f"newest of the first {count} files"
-        return newest, f"newest of {count} files" if count else "empty"
+                    return newest, f"newest of the first {counted(count, 'file')}"
+        return newest, f"newest of {counted(count, 'file')}" if count else "empty"
 
     def ntp_servers(self) -> list[str]:
         out: list[str] = []

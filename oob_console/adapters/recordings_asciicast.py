@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from oob_console.core.counting import counted
 from oob_console.errors import NotFoundError, StorageError
 from oob_console.services.devices.ports import RecordingInfo
 
@@ -150,7 +151,7 @@ class RecordingDir:
         if exact:
             matches = exact
         if len(matches) != 1:
-            what = "no recording" if not matches else f"{len(matches)} recordings"
+            what = "no recording" if not matches else f"{counted(len(matches), 'recording')}"
             raise NotFoundError(f"{what} matching {ref!r}", where=self.location,
                                 hint="see 'oob sessions list' for ids")
         return self._info(matches[0])

@@ -6,6 +6,7 @@ import argparse
 
 from oob_console.cli.base import Context, Output, command
 from oob_console.cli.ui import add_profile_options, on_a_terminal, run_tui
+from oob_console.core.counting import counted
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,11 +34,13 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> Output:
             story = scripted(app, demo.people)
         report = app.audit.verify()
         lines = [f"demo site in {demo.home} (a throw-away OOB_HOME)"]
+        if demo.stale_removed:
+            lines.append(f"removed {counted(len(demo.stale_removed), 'demo site')} left by a demo that was killed")
         if shown is None:
             for e in app.audit.show(action="note"):
                 lines.append(f"  #{e['seq']} {e['time'][:19]} {e['actor']:<12} {e['details']['text']}")
             lines += ["hardware-key login and a quorum-approved drill:", *story]
-        lines.append(f"audit chain intact: {report.entries} entries")
+        lines.append(f"audit chain intact: {counted(report.entries, 'entry')}")
         lines.append(f"kept: {demo.home}" if args.keep else "demo site removed; nothing is left running")
         data = {"home": str(demo.home), "entries": report.entries, "kept": args.keep, "tui": shown}
     return Output(data, "\n".join(lines))

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from oob_console.cli.base import Context, Output, command, group
+from oob_console.cli.input_files import read_stdin_text
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
 from oob_console.core.devices.runs import DeviceResult
 from oob_console.errors import UsageError
@@ -142,7 +143,7 @@ def _split_targets(words: list[str]) -> tuple[list[str], str]:
     if not command_words:
         raise UsageError("no command after --", where="oob run")
     if command_words == ["-"]:  # a config block; trailing newlines dropped so it is the same text as typed
-        text = sys.stdin.read().rstrip("\n")
+        text = read_stdin_text("command").rstrip("\n")
         if not text.strip():
             raise UsageError("no command on stdin", where="oob run")
         return devices, text

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from oob_console.cli.base import Context, Output, command, group
+from oob_console.cli.input_files import read_stdin_text
 from oob_console.config import ApprovalsConfig, find_config, load_config, with_guard_classes
 from oob_console.errors import ConfigError, UsageError
 from oob_console.render.guard import decision_text, drill_lines
@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                 "checkers (per-platform rules, blast radius over the inventory, the configuration model over "
                 "each device's latest backup). Prints the verdict, which checker decided, and each checker's "
                 "reasons. Exit 0 read-only, 10 change, 20 dangerous; other codes are errors.")
-    p.add_argument("--platform", "-p", metavar="P", help="frr, ios, iosxr, junos or eos (implied by --device)")
+    p.add_argument("--platform", "-p", metavar="P", help="frr, ios, iosxr, junos, eos or nxos (implied by --device)")
     p.add_argument("--device", "-d", action="append", default=[], metavar="D",
                    help="a target device in the inventory; repeat for a fan-out")
     p.add_argument("--inventory", metavar="FILE", help="inventory TOML (default: inventory.toml in the site)")
@@ -57,7 +57,7 @@ def _service(args: argparse.Namespace) -> tuple[GuardService, ApprovalsConfig]:
 
 def _text(args: argparse.Namespace) -> str:
     if args.text == ["-"]:
-        return sys.stdin.read()
+        return read_stdin_text("command")
     if not args.text:
         raise UsageError("no command given", where="oob guard check",
                          hint="oob guard check --platform ios -- 'show running-config' (or '-' to read stdin)")

@@ -15,8 +15,21 @@ def read_arg(path: str, what: str) -> bytes:
         StorageError: the file cannot be read.
     """
     if path == "-":
-        return sys.stdin.buffer.read()
+        try:
+            return sys.stdin.buffer.read()
+        except (OSError, AttributeError) as exc:  # stdin closed, not a file, or not readable here
+            raise StorageError(f"cannot read the {what} from standard input: {exc}", where="-",
+                               hint=f"pipe the {what} in, or give a file") from None
     try:
         return Path(path).read_bytes()
     except OSError as exc:
         raise StorageError(f"cannot read the {what}: {exc.strerror}", where=path) from None
+
+
+def read_stdin_text(what: str) -> str:
+    """Standard input as text (a command block piped in).
+
+    Raises:
+        StorageError: standard input cannot be read.
+    """
+    return read_arg("-", what).decode("utf-8", "replace")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from oob_console.cli.base import Context, Output, command, group
+from oob_console.core.counting import counted
 from oob_console.core.devices.hostkeys import HostKey
 from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.core.schema import SecretRef
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--site", help="only devices at this site")
     p.add_argument("--role", help="only devices with this role")
     p.add_argument("--probe", action="store_true",
-                   help="also show whether each device's SSH port answers (TCP + SSH banner, no login)")
+                   help="also show whether each device completes an SSH handshake with its pinned key (no login)")
     p.add_argument("--timeout", type=float, default=5.0, help="seconds per probe (default 5)")
     p = command(inner, "show", cmd_show, "everything the inventory says about one device")
     p.add_argument("device")
@@ -53,7 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                 "Fetch the host keys the device (or its console server, --console) offers and show their "
                 "fingerprints. Nothing is trusted on first use: the key is pinned only when you confirm it, "
                 "interactively or with --expect FINGERPRINT, after comparing it with a fingerprint obtained "
-                "out of band (e.g. 'ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub' on its console).")
+                "out of band (e.g. 'ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub' on its console). "
+                "Without a terminal and without --expect nothing is pinned and it exits 2.")
     p.add_argument("device")
     p.add_argument("--console", action="store_true", help="the device's SSH console server instead")
     p.add_argument("--expect", metavar="SHA256:...", help="pin the offered key with exactly this fingerprint")
@@ -143,7 +145,7 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> Output:
               for p in access.pins.problems()]
     data = {"file": access.store.location, "devices": len(inv.devices),
             "console_servers": len(inv.console_servers), "notes": notes}
-    text = [f"inventory ok: {access.store.location}: {len(inv.devices)} devices, "
+    text = [f"inventory ok: {access.store.location}: {counted(len(inv.devices), 'device')}, "
             f"{len(inv.console_servers)} console servers"] + [f"  note: {n}" for n in notes]
     return Output(data, "\n".join(text))
 
@@ -239,9 +241,16 @@ def cmd_pin(args: argparse.Namespace, ctx: Context) -> Output:
                        "you got out of band. Type 'yes' to pin: ")
         if answer.strip().lower() == "yes":
             choice, confirmed_by = candidate, "interactive"
-    if choice is None:
-        lines.append("not pinned: confirm with --expect SHA256:... (or run interactively on a terminal)")
-        return Output(data, "\n".join(lines))
+        else:
+            raise RefusedError(f"not pinned: {answer.strip()!r} is not 'yes'", where=endpoint.label,
+                               hint=f"run it again, or '... --expect {candidate.fingerprint}' once confirmed")
+    if choice is None:  # nobody to ask and nothing to compare with: pinning would be trust on first use
+        raise UsageError(
+            f"not pinned: nothing confirms the key; {endpoint.label} offers "
+            + ", ".join(k.describe() for k in offered),
+            where=f"{endpoint.host}:{endpoint.port}",
+            hint="compare the fingerprint out of band (e.g. on its console), then add --expect SHA256:...",
+            details={"offered": data["offered"]})
     added = access.pin(endpoint, choice, replace=args.replace, confirmed_by=confirmed_by)
     data["pinned"] = choice.describe()
     lines.append(f"pinned {choice.describe()} for {endpoint.label} in {access.pins.location}"

@@ -8,7 +8,7 @@ from oob_console.cli.base import Context, Output, command, group
 from oob_console.cli.input_files import read_arg
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
 from oob_console.errors import UsageError
-from oob_console.render.auth import key_line
+from oob_console.render.auth import KEY_HEADER, key_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -59,7 +59,8 @@ def cmd_add_ssh(args: argparse.Namespace, ctx: Context) -> Output:
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> Output:
     keys = ctx.app.credentials.list_keys(args.user)
-    return Output([k.public() for k in keys], "\n".join(key_line(k) for k in keys) or "(no keys)")
+    return Output([k.public() for k in keys], "\n".join([KEY_HEADER, *(key_line(k) for k in keys)]) if keys
+                  else "(no keys)")
 
 
 def cmd_revoke(args: argparse.Namespace, ctx: Context) -> Output:

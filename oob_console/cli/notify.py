@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from oob_console.cli.base import Context, Output, command
+from oob_console.core.counting import counted
 from oob_console.core.notice import SEVERITIES
 from oob_console.core.timefmt import parse_duration
 from oob_console.errors import UsageError
@@ -96,7 +97,7 @@ def _flush(args: argparse.Namespace, ctx: Context) -> Output:
     pending = [r for r in ctx.app.notify.status(limit=10_000) if r.state == "pending"]
     data = {"attempts": [a.to_json() for a in attempts], "pending": len(pending)}
     lines = [_attempt_line(a.to_json()) for a in attempts] or ["nothing was due"]
-    lines.append(f"{len(pending)} deliveries still pending" if pending else "outbox: nothing pending")
+    lines.append(f"{counted(len(pending), 'delivery')} still pending" if pending else "outbox: nothing pending")
     states = [a.state for a in attempts] + (["pending"] if pending else [])
     return Output(data, "\n".join(lines), _exit_for(states))
 

@@ -94,7 +94,8 @@ def cmd_config_check(args: argparse.Namespace, ctx: Context) -> Output:
     for name in cfg.bgp.unconfirmable():
         warnings.append(f"[bgp.upstreams.{name}] has no confirmation source: 'oob bgp announce' through it can only "
                         "end UNCONFIRMED (exit 10). Set its looking_glass (the upstream's own looking glass or "
-                        "route-server API) and/or collectors (e.g. RIPEstat) from [bgp.looking_glasses].")
+                        "route-server API) and/or collectors (e.g. RIPEstat) from [bgp.looking_glasses], and/or feeds "
+                        "(another of our ExaBGP upstreams whose received routes carry our prefix back).")
     data = {"file": str(loaded.path), "site": cfg.site.name, "paths": paths,
             "audit": {"checkpoint_every": cfg.audit.checkpoint_every,
                       "checkpoint_interval": cfg.audit.checkpoint_interval.seconds,

@@ -6,10 +6,11 @@ import argparse
 import os
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oob_console.cli.base import Context, Output, command
-from oob_console.errors import UsageError
+from oob_console.errors import EXIT_INTERRUPTED, UsageError
 
 if TYPE_CHECKING:
     from oob_console.wiring import Services
@@ -52,10 +53,34 @@ def on_a_terminal() -> bool:
     return sys.stdin.isatty() and sys.stderr.isatty()
 
 
+WARNINGS_LOG = "console.log"  # in the site directory: library warnings while a full-screen console runs
+
+
+def warnings_to_log(path: Path) -> None:
+    """Send Python warnings (e.g. a newer ``cryptography`` deprecating what asyncssh uses) to ``path``.
+
+    A full-screen console (and a device session it hands the terminal to) must not have library
+    noise printed over it; the file (0600) keeps it for whoever looks.
+    """
+    import logging
+    import warnings
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.close(fd)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    logger = logging.getLogger("py.warnings")
+    logger.addHandler(handler)
+    logger.propagate = False  # never the last-resort handler (stderr)
+    logging.captureWarnings(True)
+    warnings.simplefilter("default")  # each distinct warning once, in the log
+
+
 def run_tui(services: Services, args: argparse.Namespace) -> str:
     """Run the console UI on ``services`` until the operator quits; returns the profile's name."""
     from oob_console.tui.profile import detect_profile, textual_environment
 
+    warnings_to_log(services.loaded.base / WARNINGS_LOG)
     choice = True if args.low_bandwidth else False if args.full else None
     profile = detect_profile(choice)
     if args.send_all:
@@ -63,7 +88,13 @@ def run_tui(services: Services, args: argparse.Namespace) -> str:
     os.environ.update(textual_environment(profile))  # Textual reads these when first imported
     from oob_console.tui.app import build_app
 
-    build_app(services, profile).run(mouse=not profile.low_bandwidth)
+    # Inside `oob serve` (an OOB_SESSION token names who logged in) the idle lock ends the session.
+    app = build_app(services, profile, end_on_idle=bool(os.environ.get("OOB_SESSION")))
+    app.run(mouse=not profile.low_bandwidth)
+    if app.return_code == EXIT_INTERRUPTED:
+        # An action was running when the console quit, lost its terminal or got Ctrl-C: the audit log
+        # has its finish entry (interrupted); the exit code says so, as the CLI's does.
+        raise KeyboardInterrupt
     return profile.name
 
 

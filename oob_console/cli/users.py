@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from oob_console.cli.base import Context, Output, command, group
 from oob_console.cli.key_prompt import add_pin_option, prompt_from
@@ -83,7 +84,10 @@ def cmd_login(args: argparse.Namespace, ctx: Context) -> Output:
     if not args.no_session:
         token = app.login.open_login(identity)
         data["session"] = token
-        lines.append(f"export {SESSION_ENV}={token}")
+        # stdout is only what `eval "$(oob login)"` runs; the human line goes to stderr with the prompts.
+        if not ctx.json:
+            print(lines[0], file=sys.stderr)
+        lines = [f"export {SESSION_ENV}={token}"]
     return Output(data, "\n".join(lines))
 
 

@@ -4,8 +4,10 @@
 any front end and ``demo.people`` (see ``demo.people``). The demo routers
 (``demo.routers``) listen on 127.0.0.1 only, and the inventory pins their host
 keys. Leaving the block stops the routers and deletes the directory, even
-after an error or Ctrl-C. The site allows software keys: a real site never
-should.
+after an error or Ctrl-C. A demo killed outright (SIGKILL, a power cut) cannot
+clean up: the next one removes every demo directory of this user whose process
+is gone (:func:`remove_stale`; each holds its owner's PID in ``owner.pid``; kept
+sites are left alone). The site allows software keys: a real site never should.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
@@ -27,10 +30,49 @@ TIMELINE = ("15:40 backbone down, DNS withdrawn", "15:52 starting backbone recov
 DEMO_ACTOR = "local:demo"
 
 
+PREFIX = "oob-demo-"
+OWNER = "owner.pid"  # the PID of the demo that made the directory; absent in a kept site
+ORPHAN_AFTER = 600.0  # seconds: a demo directory without an owner file this old was never finished
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(tmp: Path | None = None) -> list[Path]:
+    """Remove demo directories (this user's) left by a demo that was killed; returns what it removed."""
+    removed = []
+    base = Path(tmp or tempfile.gettempdir())
+    for d in base.glob(PREFIX + "*"):
+        try:
+            st = d.lstat()
+            if not d.is_dir() or d.is_symlink() or st.st_uid != os.getuid():
+                continue
+            owner = d / OWNER
+            if owner.exists():
+                stale = not _alive(int(owner.read_text().strip() or "0"))
+            else:  # kept on purpose (--keep), or killed before it wrote its owner: only if old
+                stale = not (d / "kept").exists() and time.time() - st.st_mtime > ORPHAN_AFTER
+        except (OSError, ValueError):
+            continue
+        if stale:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
 class DemoSite:
     def __init__(self, *, keep: bool = False) -> None:
         self.keep = keep
-        self.root = Path(tempfile.mkdtemp(prefix="oob-demo-"))
+        self.stale_removed = remove_stale()
+        self.root = Path(tempfile.mkdtemp(prefix=PREFIX))
+        (self.root / ("kept" if keep else OWNER)).write_text(f"{os.getpid()}\n")
         self.home = self.root / "site"
         self._services: Services | None = None
         self._people: People | None = None

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from oob_console.core.audit.chain import VerifyReport
+from oob_console.core.counting import counted
 from oob_console.render.text import printable
 
 # The TUI's and the shell's list: enough for an incident's timeline; older entries: `oob audit show`.
@@ -47,7 +48,7 @@ def entry_text(entry: dict[str, Any]) -> str:
 
 
 def verify_line(report: VerifyReport) -> str:
-    return f"audit chain intact: {report.entries} entries, last #{report.last_seq}"
+    return f"audit chain intact: {counted(report.entries, 'entry')}, last #{report.last_seq}"
 
 
 def unproven(report: VerifyReport, *, key_given: bool, anchors_given: bool) -> list[str]:
@@ -95,7 +96,7 @@ def verify_lines(report: VerifyReport, not_proven: list[str] | None = None) -> l
 
 def chain_line(report: VerifyReport) -> str:
     """The TUI audit screen's one chain line: the verdict and what was checked."""
-    text = f"chain: INTACT, {report.entries} entries, last #{report.last_seq}"
+    text = f"chain: INTACT, {counted(report.entries, 'entry')}, last #{report.last_seq}"
     if report.checkpoints_verified:
         text += f", {report.checkpoints_verified} signed checkpoints verified"
     if report.torn_recovered:

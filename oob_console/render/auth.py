@@ -99,6 +99,11 @@ def key_line(c: Credential) -> str:
     if c.counterless:
         flags.append("NO-COUNTER(no clone detection)")
     state = f"REVOKED {c.revoked[:19]}" if c.revoked else "active"
-    used = f"counter {c.counter}" if c.counter is not None else "never used"
-    return (f"{c.key_id:<52} {c.user:<12} {c.kind:<6} {c.alg:<7} {state:<26} {used:<14} "
+    # Logins and approval signatures both use a key (each has its own counter); last_used is either.
+    used = c.last_used[:16].replace("T", " ") if c.last_used else "never used"
+    return (f"{c.key_id:<52} {c.user:<12} {c.kind:<6} {c.alg:<7} {state:<26} {used:<16} "
             f"{','.join(flags)} {c.label}").rstrip()
+
+
+KEY_HEADER = (f"{'KEY ID':<52} {'USER':<12} {'KIND':<6} {'ALG':<7} {'STATE':<26} {'LAST USED':<16} "
+              "FLAGS LABEL")

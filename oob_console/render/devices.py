@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from oob_console.core.counting import counted
 from oob_console.core.devices.runs import tally
 from oob_console.render.guard import decision_text
 from oob_console.render.text import cut
@@ -35,6 +36,8 @@ def reach_text(reach: Reach | None) -> str:
         return "not probed"
     if reach.ok:
         return f"up {reach.seconds:.2f}s" if reach.seconds is not None else "up"
+    if reach.pin == "mismatch":
+        return reach.error  # HOST KEY MISMATCH: not down, and never "up": perhaps an attack
     return f"DOWN: {reach.error}"
 
 
@@ -61,7 +64,7 @@ def device_matches(dev: Device, words: list[str]) -> bool:
 
 
 def probing_line(count: int, timeout: float) -> str:
-    return f"probing {count} devices (SSH banner, {timeout:g}s at most)..."
+    return f"probing {counted(count, 'device')} (SSH handshake with the pinned key, {timeout:g}s at most)..."
 
 
 def inventory_header(probed: bool) -> str:
@@ -115,7 +118,7 @@ def run_summary(report: RunReport) -> str:
     approved = report.approved
     cleared = (f", intent {approved.intent_id} approved by {', '.join(approved.approvers) or 'nobody'}"
                if approved else "")
-    return (f"{len(report.results)} devices: {counts} (run {report.run_id}, {report.elapsed:.1f}s, "
+    return (f"{counted(len(report.results), 'device')}: {counts} (run {report.run_id}, {report.elapsed:.1f}s, "
             f"guard: {report.verdict.label}{cleared})")
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from oob_console.core.counting import counted
+
 if TYPE_CHECKING:
     from oob_console.core.guard import Decision
     from oob_console.core.guard.corpus import CaseResult, DrillReport
@@ -41,7 +43,7 @@ def case_line(result: CaseResult) -> str:
 
 def drill_lines(report: DrillReport, *, every_case: bool = False) -> list[str]:
     """`oob guard drill`: a table by platform, the failed and stricter cases (every case with ``every_case``)."""
-    lines = [f"guard drill: {report.where} — {len(report.results)} cases",
+    lines = [f"guard drill: {report.where} — {counted(len(report.results), 'case')}",
              f"  {'platform':<9}{'cases':>6}{'pass':>6}{'stricter':>10}{'fail':>6}"]
     for platform, row in report.by_platform().items():
         lines.append(f"  {platform:<9}{row['cases']:>6}{row['pass']:>6}{row['stricter']:>10}{row['fail']:>6}")

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TextIO
 
+from oob_console.core.counting import counted
 from oob_console.core.devices.runs import parse_target_words
 from oob_console.core.guard import Verdict
-from oob_console.errors import OobError, RefusedError, UsageError
+from oob_console.errors import AuthError, OobError, RefusedError, UsageError
 from oob_console.render.audit import SHOWN_ENTRIES, audit_line, audit_matches, entry_text, noted_line, verify_line
 from oob_console.render.auth import (
     drill_requested_line,
@@ -108,14 +109,17 @@ class LineShell:
     def run(self) -> int:
         site = self.services.loaded.config.site.name
         self.say(f"oob-console shell | site {site}")
-        if not self.log_in_first():
-            return 0
+        self.log_in_first()
         self.dashboard()
         self.show_menu()
         while True:
             self.out.write(PROMPT)
             self.out.flush()
-            line = self.inp.readline()
+            try:
+                line = self.inp.readline()
+            except KeyboardInterrupt:  # Ctrl-C at the prompt drops the line, as a shell does
+                self.say("^C (q quits)")
+                continue
             if not line:
                 self.say("")
                 return 0
@@ -124,6 +128,8 @@ class LineShell:
                     return 0
             except EndOfInput:
                 return 0
+            except KeyboardInterrupt:  # the action ended as Ctrl-C ends it in the CLI (its audit says so)
+                self.say("interrupted")
 
     def dispatch(self, line: str) -> bool:
         """Run one command; False means quit."""
@@ -179,7 +185,7 @@ class LineShell:
         for start in range(0, len(lines), size):
             self.say("\n".join(lines[start : start + size]))
             if start + size < len(lines):
-                self.out.write(f"-- {start + size}/{len(lines)} lines: Enter for more, q stops --")
+                self.out.write(f"-- {start + size}/{counted(len(lines), 'line')}: Enter for more, q stops --")
                 self.out.flush()
                 if self.inp.readline().strip().lower().startswith("q"):
                     return
@@ -211,7 +217,7 @@ class LineShell:
             self.say(f"  {e.number}  {e.words[0]:<7} {e.label}")
         self.say("  q  quit\nIn a list: <number> opens, n/p next/previous, . opens current,\n"
                  "  m more of the list, /words filters, x leaves the list.\n"
-                 "Devices: probe [words] (SSH banner), ssh <n|name>, console <n|name>,\n"
+                 "Devices: probe [words] (handshake, pinned key), ssh <n|name>, console <n|name>,\n"
                  "  run TARGETS [intent:ID] -- COMMAND (TARGETS: names, all, site:X, role:X).\n"
                  "Approvals: approve <n|id> (a key attached here), sshsig <n|id> (paste one).\n"
                  "login [user], logout: who acts (the audit log names them).\n"
@@ -226,7 +232,7 @@ class LineShell:
     def runbooks(self, words: str) -> None:
         hits = self.services.runbooks.search(words)
         where = f"matching {words!r}" if words else f"in {self.services.runbooks.location}/"
-        self.start_list(f"{len(hits)} runbooks {where}", [runbook_line(h) for h in hits],
+        self.start_list(f"{counted(len(hits), 'runbook')} {where}", [runbook_line(h) for h in hits],
                         lambda i: self.show_runbook(hits[i].runbook.name), [h.runbook.title for h in hits])
 
     def show_runbook(self, name: str) -> None:
@@ -302,7 +308,11 @@ class LineShell:
     # -- keys: login and approvals ---------------------------------------------------------------
 
     def log_in_first(self) -> bool:
-        """Ask for a key login when anyone can log in; False when the operator left (end of input)."""
+        """Ask for a key login when anyone can log in.
+
+        Raises:
+            AuthError: input ended (or ``q``) before anyone logged in; nothing runs, the exit code says so.
+        """
         if not self.services.identity.is_local:
             self.say(f"acting as {self.services.identity.actor}")
             return True
@@ -312,9 +322,13 @@ class LineShell:
             return True
         while self.services.identity.is_local:
             name = self.ask("login: user name (Enter: whoever's key answers): ")
-            if name is None:
+            if name is not None and name.lower() in ("q", "quit", "exit"):
+                name = None
+            if name is None:  # the operator (or the script) left before anyone logged in: nothing ran
                 self.say("")
-                return False
+                raise AuthError("not logged in, so nothing was run: this site needs a key login first",
+                                hint="put the user name on the first line, or log in first: "
+                                     "eval \"$(oob login)\"")
             try:
                 self.login(name)
             except OobError as exc:
@@ -333,8 +347,10 @@ class LineShell:
         self.say(f"{self.services.identity.actor} logged out")
         self.services = replace(self.services, authenticated=None)
         self.listing = None
-        if not self.log_in_first():
-            raise EndOfInput
+        try:
+            self.log_in_first()
+        except AuthError:  # nobody logged in again before the input ended: the session ends, as before
+            raise EndOfInput from None
 
     def approvals(self) -> None:
         views = self.services.approvals.list()
@@ -387,7 +403,7 @@ class LineShell:
         self.shown_devices = shown
         where = self.services.loaded.config.paths.inventory
         more = f" matching {words!r}" if words else f" in {where}"
-        self.start_list(f"{len(shown)} devices{more}", [device_line(d, probed=False) for d in shown],
+        self.start_list(f"{counted(len(shown), 'device')}{more}", [device_line(d, probed=False) for d in shown],
                         lambda i: self.show_device(shown[i]), [d.name for d in shown])
 
     def show_device(self, dev: Device) -> None:
@@ -428,7 +444,7 @@ class LineShell:
         self.page(wrapped(shown[:1] if preview.verdict is Verdict.READ_ONLY else shown, self.width - 1))
         if preview.blocked:
             raise RefusedError(f"not sent: {preview.blocked}")
-        self.say(f"running {command.strip()!r} on {len(devices)} devices...")
+        self.say(f"running {command.strip()!r} on {counted(len(devices), 'device')}...")
         report = asyncio.run(runs.run(command.strip(), devices, inventory, intent_id=intent,
                                       touch=ShellPrompt(self),
                                       options=RunOptions(timeout=cfg.command_timeout.seconds,

@@ -7,6 +7,10 @@ unit tests stay cheap.
 
     --low-bandwidth / --full        the operator decides
     stdin is /dev/ttyS*, ttyUSB*, ttyACM*   serial console: low-bandwidth
+    a line speed of 38400 baud or less      low-bandwidth, whatever TERM says (a console
+                                            server port that reports TERM=xterm at 9600);
+                                            on a pseudo-terminal only below 38400, which is
+                                            the speed every Linux pty reports by default
     TERM vt100/vt102/vt220/linux/dumb       low-bandwidth
     otherwise                               full
 
@@ -57,6 +61,27 @@ class Profile:
 FULL = Profile(low_bandwidth=False)
 
 
+SLOW_LINE = 38400  # baud: at or below it a full Textual screen takes seconds to paint
+
+
+def _is_pty(tty: str | None) -> bool:
+    return bool(tty and tty.startswith("/dev/pts/"))
+
+
+def line_speed(fd: int) -> int | None:
+    """The output speed of the terminal on ``fd`` in baud (termios), None when it is not a terminal."""
+    import termios
+
+    try:
+        code = termios.tcgetattr(fd)[5]
+    except (termios.error, OSError, ValueError):
+        return None
+    for name in dir(termios):
+        if name.startswith("B") and name[1:].isdigit() and getattr(termios, name) == code:
+            return int(name[1:])
+    return None
+
+
 def _term_base(term: str) -> str:
     """``vt220-am`` -> ``vt220``; ``linux-16color`` -> ``linux``."""
     return term.split("-", 1)[0].lower()
@@ -69,6 +94,7 @@ def choose_profile(
     low_bandwidth: bool | None = None,
     no_color: bool = False,
     utf8: bool = True,
+    baud: int | None = None,
 ) -> Profile:
     """Pick the profile from facts about the terminal.
 
@@ -78,6 +104,7 @@ def choose_profile(
         low_bandwidth: True for ``--low-bandwidth``, False for ``--full``, None to decide.
         no_color: ``NO_COLOR`` is set.
         utf8: the locale's encoding is UTF-8.
+        baud: the terminal line's output speed (termios), None when unknown.
     """
     base = _term_base(term or "dumb")
     on_serial = bool(tty and SERIAL_TTY.fullmatch(tty))
@@ -87,6 +114,8 @@ def choose_profile(
         reason = "--low-bandwidth"
     elif on_serial:
         reason = f"serial console {tty}"
+    elif baud is not None and 0 < baud <= SLOW_LINE and not (baud == SLOW_LINE and _is_pty(tty)):
+        reason = f"line speed {baud} baud"
     elif base in LOW_BANDWIDTH_TERMS:
         reason = f"TERM={term or 'unset'}"
     else:
@@ -107,9 +136,11 @@ def detect_profile(low_bandwidth: bool | None, environ: Mapping[str, str] | None
 
     env = os.environ if environ is None else environ
     tty: str | None = None
+    baud: int | None = None
     try:
         if sys.stdin.isatty():
             tty = os.path.realpath(os.ttyname(sys.stdin.fileno()))
+            baud = line_speed(sys.stdin.fileno())
     except (OSError, ValueError):
         tty = None
     encoding = locale.getpreferredencoding(False).lower().replace("-", "")
@@ -119,6 +150,7 @@ def detect_profile(low_bandwidth: bool | None, environ: Mapping[str, str] | None
         low_bandwidth=low_bandwidth,
         no_color="NO_COLOR" in env,
         utf8=encoding == "utf8",
+        baud=baud,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,15 @@ if TYPE_CHECKING:
 SESSION_ENV = "OOB_SESSION"
 # The state file of oob-console's SOFTWARE security key; used only if the site allows software keys.
 SOFT_KEY_ENV = "OOB_SOFT_KEY"
+
+
+def local_actor() -> str:
+    """Who is acting when no hardware-key login has happened: the Unix account."""
+    try:
+        name = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        name = f"uid{os.getuid()}"
+    return f"local:{name}"
 
 
 def build_identity(services: Services) -> Identity:

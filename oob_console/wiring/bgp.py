@@ -15,7 +15,7 @@ from oob_console.config import BgpConfig, LoadedConfig, read_secret
 from oob_console.core.bgp.preflight import BgpPolicy, OwnedBlock, UpstreamPolicy
 from oob_console.core.bgp.stages import DEADLINE, EXPECTED
 from oob_console.errors import ConfigError
-from oob_console.services.bgp.ports import ConfirmSource, LookingGlass, RouteBackend
+from oob_console.services.bgp.ports import ConfirmSource, LookingGlass, ReceivedRoutes, RouteBackend
 from oob_console.services.bgp.service import BgpService, BgpSettings, UpstreamSettings
 
 if TYPE_CHECKING:
@@ -87,9 +87,13 @@ def provider_backends(app: Services) -> dict[str, RouteBackend]:
     return out
 
 
-def confirm_sources(cfg: BgpConfig) -> dict[str, list[ConfirmSource]]:
-    """Per upstream, where evidence that it took our route comes from, strongest first."""
+def confirm_sources(cfg: BgpConfig, received: ReceivedRoutes | None = None) -> dict[str, list[ConfirmSource]]:
+    """Per upstream, where evidence that it took our route comes from, strongest first.
+
+    ``received``: who knows what our feed sessions received (the supervisor, or the CLI's client of it).
+    """
     from oob_console.adapters.bgp.looking_glass_http import JsonPathLookingGlass, RipestatLookingGlass
+    from oob_console.services.bgp.feed import FeedSource
 
     made: dict[str, LookingGlass] = {}
     for name, lg in cfg.looking_glasses.items():
@@ -102,6 +106,8 @@ def confirm_sources(cfg: BgpConfig) -> dict[str, list[ConfirmSource]]:
     for name, up in cfg.upstreams.items():
         found = [ConfirmSource(up.looking_glass, "upstream", made[up.looking_glass])] if up.looking_glass else []
         found += [ConfirmSource(c, "collector", made[c]) for c in up.collectors]
+        if received is not None and up.session is not None:
+            found += [ConfirmSource(f, "feed", FeedSource(received, f, up.session.peer_as)) for f in up.feeds]
         out[name] = found
     return out
 
@@ -137,7 +143,7 @@ def runtime_dir(loaded: LoadedConfig) -> str:
     return str(loaded.resolve(loaded.config.bgp.speaker.runtime_dir))
 
 
-def _service(app: Services, backends: Mapping[str, RouteBackend]) -> BgpService:
+def _service(app: Services, backends: Mapping[str, RouteBackend], received: ReceivedRoutes | None) -> BgpService:
     from oob_console.adapters.bgp.journal_sqlite import SqliteJournal
     from oob_console.adapters.rpki_json import VrpFile
     from oob_console.services.bgp.approvals import QuorumApprovals
@@ -146,7 +152,7 @@ def _service(app: Services, backends: Mapping[str, RouteBackend]) -> BgpService:
     approvals = QuorumApprovals(app.approvals, app.identity) if cfg.approvals_required else None
     return BgpService(bgp_settings(cfg), SqliteJournal(app.path(cfg.journal)), app.audit,
                       VrpFile(app.path(cfg.rpki.vrp_file), app.path(cfg.rpki.index_file)), backends,
-                      confirm_sources(cfg), approvals, app.identity.actor, notice=app.notify.auto)
+                      confirm_sources(cfg, received), approvals, app.identity.actor, notice=app.notify.auto)
 
 
 def build_service(app: Services) -> BgpService:
@@ -160,7 +166,7 @@ def build_service(app: Services) -> BgpService:
     client = SpeakerClient(Path(runtime_dir(app.loaded)) / "control.sock", peers)
     backends: dict[str, RouteBackend] = {name: client for name in peers}
     backends.update(provider_backends(app))
-    return _service(app, backends)
+    return _service(app, backends, client)
 
 
 def build_speaker(app: Services) -> ExabgpSpeaker:
@@ -170,6 +176,7 @@ def build_speaker(app: Services) -> ExabgpSpeaker:
 
     cfg = app.loaded.config.bgp
     neighbors = []
+    feeds = set(cfg.feed_sessions())
     for name, up in cfg.upstreams.items():
         s = up.session
         if s is None:
@@ -177,7 +184,7 @@ def build_speaker(app: Services) -> ExabgpSpeaker:
         md5 = read_secret(s.md5_password, where=f"bgp.upstreams.{name}.session.md5_password") \
             if s.md5_password else None
         neighbors.append(Neighbor(name, s.peer_address, s.peer_as, s.local_address, s.port, tuple(s.families),
-                                  s.hold_time, md5))
+                                  s.hold_time, md5, receive=name in feeds))
     v4 = [n.local_address for n in neighbors if ipaddress.ip_address(n.local_address).version == 4]
     router_id = cfg.speaker.router_id or (v4[0] if v4 else "")
     if neighbors and not router_id:
@@ -188,7 +195,8 @@ def build_speaker(app: Services) -> ExabgpSpeaker:
                           hint="pip install 'oob-console[bgp]', or set bgp.speaker.exabgp to its path")
     return ExabgpSpeaker(runtime_dir=Path(runtime_dir(app.loaded)), exabgp=exabgp, neighbors=neighbors,
                          local_as=cfg.local_as, router_id=router_id,
-                         restart_delay=cfg.speaker.restart_delay.seconds)
+                         restart_delay=cfg.speaker.restart_delay.seconds,
+                         keep=[o.prefix for o in cfg.owned] + ([cfg.drill_prefix] if cfg.drill_prefix else []))
 
 
 def build_supervisor(app: Services) -> tuple[BgpSupervisor, ControlServer]:
@@ -204,6 +212,6 @@ def build_supervisor(app: Services) -> tuple[BgpSupervisor, ControlServer]:
     backend = SupervisorBackend(supervisor)
     backends: dict[str, RouteBackend] = {name: backend for name in exabgp_names}
     backends.update(provider_backends(app))
-    supervisor.service = _service(app, backends)
+    supervisor.service = _service(app, backends, supervisor)
     server = ControlServer(Path(runtime_dir(app.loaded)) / "control.sock", supervisor.handle)
     return supervisor, server

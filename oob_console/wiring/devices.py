@@ -27,16 +27,18 @@ def build_devices(services: Services) -> DeviceAccess:
     from oob_console.services.devices import DeviceAccess
 
     paths, cfg = services.loaded.config.paths, services.loaded.config.devices
+    engines = SshEngines(paramiko_threads=min(cfg.concurrency, 128),
+                         read_deadline=services.loaded.config.doctor.read_deadline.seconds)
     return DeviceAccess(
         store=InventoryFile(services.path(paths.inventory)),
         pins=KnownHostsFile(services.path(paths.known_hosts)),
-        engines=SshEngines(paramiko_threads=min(cfg.concurrency, 128),
-                           read_deadline=services.loaded.config.doctor.read_deadline.seconds),
+        engines=engines,
         audit=services.audit,
         read_secret=lambda ref, where: read_secret(ref, where=where),
         resolve_path=services.path,
         connect_timeout=cfg.connect_timeout.seconds,
         prober=probe,
+        key_prober=engines["asyncssh"].presented_key,
     )
 
 

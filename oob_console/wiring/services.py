@@ -9,8 +9,6 @@ audit log's default actor follows it.
 
 from __future__ import annotations
 
-import os
-import pwd
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +19,7 @@ from typing import TYPE_CHECKING
 from oob_console.config import ApprovalsConfig, LoadedConfig, load_config, with_guard_classes
 from oob_console.core.auth.identity import Identity
 from oob_console.wiring import audit, auth, devices, doctor, drill, guard, notify, status
+from oob_console.wiring.auth import local_actor
 
 if TYPE_CHECKING:
     from oob_console.adapters.credentials_sqlite import CredentialStore
@@ -43,15 +42,6 @@ if TYPE_CHECKING:
     from oob_console.services.notify import NotifyService
     from oob_console.services.runbooks import RunbookService
     from oob_console.services.status import StatusService
-
-
-def local_actor() -> str:
-    """Who is acting when no hardware-key login has happened: the Unix account."""
-    try:
-        name = pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:
-        name = f"uid{os.getuid()}"
-    return f"local:{name}"
 
 
 def utc_now() -> datetime:

@@ -81,14 +81,16 @@ def init_site(home: Path, *, name: str, production: tuple[Sequence[str], Sequenc
         raise ConflictError("a site already exists here", where=str(config_path)) from None
     except OSError as exc:
         raise StorageError(f"cannot create the site: {exc.strerror}", where=str(exc.filename or home)) from None
-    from oob_console.wiring.services import Services
+    from oob_console.wiring.audit import build_site_audit
+    from oob_console.wiring.auth import local_actor
 
-    app = Services(LoadedConfig(parse_config(text, config_path), config_path.resolve()))
-    genesis = app.audit.log.start_sealing(actor=app.audit.actor, site=name)
+    loaded = LoadedConfig(parse_config(text, config_path), config_path.resolve())
+    audit = build_site_audit(loaded, local_actor())
+    genesis = audit.log.start_sealing(actor=audit.actor, site=name)
     verify_key = str(genesis["details"]["verify_key"])
-    entry = app.audit.record("site.init", target=str(home), details={"site": name, "verify_key": verify_key})
+    entry = audit.record("site.init", target=str(home), details={"site": name, "verify_key": verify_key})
     return {"home": str(home), "config": str(config_path), "site": name,
-            "audit_log": str(app.path(app.loaded.config.paths.audit_log)), "verify_key": verify_key,
+            "audit_log": str(loaded.resolve(loaded.config.paths.audit_log)), "verify_key": verify_key,
             "first_seq": genesis["seq"], "init_seq": entry["seq"],
             "production": {"prefixes": list(production[0]), "asns": list(production[1]),
                            "interfaces": list(production[2])}}

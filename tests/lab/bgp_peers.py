@@ -87,6 +87,8 @@ class Upstream:
         self.local_as, self.peer_as = local_as, peer_as
         self.proc: subprocess.Popen[bytes] | None = None
         self.reject: list[str] = []  # prefixes its import policy refuses (BIRD filter, FRR route-map deny)
+        self.export = False  # send the console what it learned over BGP (a feed), not nothing
+        self.peers: list[tuple[Upstream, int, int, bool]] = []  # (other, our port, its port, passive): link()
         tmp.mkdir(parents=True, exist_ok=True)
 
     def command(self) -> list[str]:
@@ -158,15 +160,24 @@ class BirdUpstream(Upstream):
         ipv6 = "\n  ipv6 { import all; export none; };" if self.ipv6 else ""
         refused = ", ".join(self.reject)
         imports = f"import filter {{ if net ~ [ {refused} ] then reject; accept; }}" if refused else "import all"
+        export = "export where source = RTS_BGP" if self.export else "export none"
+        links = "".join(f"""protocol bgp peer{i} {{
+  local {self.address} port {mine} as {self.local_as};
+  neighbor {other.address} port {theirs} as {other.local_as};
+  multihop 2; strict bind on;{' passive on;' if passive else ''}
+  ipv4 {{ import all; export where source = RTS_BGP; next hop self; }};
+}}
+""" for i, (other, mine, theirs, passive) in enumerate(self.peers))
         return f"""router id 192.0.2.{random.randint(1, 254)};
 protocol device {{}}
+protocol static reach {{ ipv4; route 127.0.0.0/8 blackhole; }}
 protocol bgp up {{
   local {self.address} port {self.port} as {self.local_as};
   neighbor {self.neighbor} as {self.peer_as};
   multihop 2; passive on; strict bind on;
-  ipv4 {{ {imports}; export none; }};{ipv6}
+  ipv4 {{ {imports}; {export}; }};{ipv6}
 }}
-"""
+{links}"""
 
     def birdc(self, *args: str) -> str:
         out = subprocess.run([BIRDC, "-s", str(self.socket), *args], capture_output=True, text=True, timeout=10,
@@ -251,6 +262,13 @@ class FrrUpstream(Upstream):
                     path.get("community", {}).get("string", "").split(),
                     path.get("largeCommunity", {}).get("string", "").split())
         return out
+
+
+def link(a: BirdUpstream, b: BirdUpstream) -> None:
+    """An eBGP session between two lab BIRDs (before they start): each passes on what it learned over BGP."""
+    port_a, port_b = free_port(a.address), free_port(b.address)
+    a.peers.append((b, port_a, port_b, False))  # a connects, b listens
+    b.peers.append((a, port_b, port_a, True))
 
 
 def pair(tmp: Path, kind: type[Upstream] = BirdUpstream, *, local_as: int = 64501,

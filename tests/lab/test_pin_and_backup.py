@@ -21,9 +21,9 @@ def test_pin_needs_confirmation_then_connects(site: Path, router_lab: RouterLab)
     write_inventory(site / "inventory.toml", [r1.device_entry(host_keys=[])])
     fingerprint = HostKey.parse(r1.host_key_line).fingerprint
 
-    shown = run_oob("inventory", "pin-hostkey", "r1", home=site)  # no terminal, no --expect: show only
-    assert shown.returncode == 0, shown.stderr
-    assert fingerprint in shown.stdout and "not pinned" in shown.stdout
+    shown = run_oob("inventory", "pin-hostkey", "r1", home=site)  # no terminal, no --expect: nothing confirms
+    assert shown.returncode == 2, shown.stderr  # a usage error: a script must not think it pinned anything
+    assert fingerprint in shown.stderr and "not pinned" in shown.stderr and "--expect" in shown.stderr
     assert not (site / "known_hosts").exists()
 
     wrong = run_oob("inventory", "pin-hostkey", "r1", "--expect", "SHA256:" + "A" * 43, home=site)
@@ -97,7 +97,7 @@ def test_interactive_pin_asks_for_yes(site: Path, router_lab: RouterLab) -> None
     term.expect(re.escape(fingerprint))
     term.expect("Type 'yes' to pin: ")
     term.send("no\r")
-    assert term.wait() == 0 and "not pinned" in term.seen.decode()
+    assert term.wait() == 7 and "not pinned" in term.seen.decode()  # declined: refused, nothing pinned
     assert not (site / "known_hosts").exists()
     term = PtyProcess.oob("inventory", "pin-hostkey", "r1", home=site)
     term.expect("Type 'yes' to pin: ")

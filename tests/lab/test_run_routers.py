@@ -48,7 +48,7 @@ def test_show_on_two_routers_runs_audits_and_reports_each(site: Path, router_lab
     text = run_oob("run", "--site", "sjc1", "--role", "edge", "--", "show", "version", home=site)
     assert text.returncode == 0, text.stderr
     assert "== r2  ok" in text.stdout and "== r1" not in text.stdout
-    assert "FRRouting" in text.stdout and "-- 1 devices: 1 ok" in text.stdout
+    assert "FRRouting" in text.stdout and "-- 1 device: 1 ok" in text.stdout
 
 
 def test_device_error_is_a_failure_with_its_line(site: Path, router_lab: RouterLab) -> None:

@@ -8,6 +8,7 @@ from textual.widgets import OptionList, Static
 from oob_console.demo.site import DemoSite
 from oob_console.tui.screens.dashboard import DashboardScreen
 from oob_console.tui.screens.devices import DeviceScreen, DevicesScreen
+from oob_console.tui.screens.modals import TextModal
 from tests.tui.conftest import make_app, settle
 
 pytestmark = pytest.mark.anyio
@@ -58,7 +59,8 @@ async def test_list_filter_probe_details(people_site: DemoSite, low_bandwidth: b
         await pilot.press("s")  # Pilot's headless terminal cannot be handed over; a real one is (tmux test)
         await pilot.pause()
         assert "cannot be handed over" in str(device.query_one("#status", Static).render())
-        await pilot.press("escape")
+        assert isinstance(app.screen, TextModal) and "oob ssh DEVICE" in app.screen.body  # the reason, the way
+        await pilot.press("escape", "escape")
         await pilot.pause()
         assert app.screen is screen
 

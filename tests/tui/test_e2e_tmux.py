@@ -82,13 +82,13 @@ def test_vt100_logs_in_with_a_software_key_opens_every_screen_and_quits(people_s
     term.send("/")
     term.type("upstream")
     term.send("Enter")
-    term.wait_for("1 runbooks match 'upstream'")
+    term.wait_for("1 runbook matching 'upstream'")
     term.send("Enter")
     lines = services.runbooks.get("emergency-prefix").lines
     screen = term.wait_for(f"emergency-prefix.md, {lines} lines")
     assert "Confirm at the upstream" in screen
     term.send("Escape")
-    term.wait_for("1 runbooks match")
+    term.wait_for("1 runbook matching")
 
     term.send("l")
     term.wait_for("chain: INTACT")
@@ -104,6 +104,8 @@ def test_vt100_logs_in_with_a_software_key_opens_every_screen_and_quits(people_s
     term.send("d")
     term.wait_for("Pending approvals  [ OK ] none waiting")
     term.send("q")
+    term.wait_for("Quit the console?")
+    term.send("y")
     assert term.exit_status() == 0
     assert services.audit.verify().entries > 0
 
@@ -167,6 +169,8 @@ def test_oob_demo_opens_the_console_and_leaves_nothing(tmp_path: Path, terminals
     term.send("a")
     term.wait_for("drill [pending] 1/2 by user:alice")
     term.send("q")
+    term.wait_for("Quit the console?")
+    term.send("y")
     assert term.exit_status() == 0
     assert "demo site removed; nothing is left running" in term.screen()
     assert list(demo_tmp.iterdir()) == []

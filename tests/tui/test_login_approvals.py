@@ -15,7 +15,7 @@ from oob_console.demo.site import DemoSite
 from oob_console.tui.screens.approvals import ApprovalsScreen, IntentScreen, SshsigModal
 from oob_console.tui.screens.dashboard import DashboardScreen
 from oob_console.tui.screens.login import LoginScreen
-from oob_console.tui.screens.modals import PromptModal
+from oob_console.tui.screens.modals import ConfirmModal, PromptModal
 from oob_console.wiring import SOFT_KEY_ENV
 from tests.tui.conftest import make_app, settle
 
@@ -87,7 +87,15 @@ async def test_log_in_with_a_key_then_approve_the_drill(people_site: DemoSite,
         assert "nothing waiting" in text_of(app.screen, "#status")
         await pilot.press("o")
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal) and app.services.identity.actor == "user:bob"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ApprovalsScreen) and app.services.identity.actor == "user:bob"
+        await pilot.press("o", "y")
+        await settle(pilot)
         assert isinstance(app.screen, LoginScreen) and app.services.identity.is_local
+        logout = services.audit.show(action="login.logout")[-1]
+        assert logout["actor"] == "user:bob" and logout["details"]["reason"] == "logout"
 
 
 async def test_a_refused_login_stays_on_the_login_screen(people_site: DemoSite) -> None:

@@ -65,10 +65,22 @@ async def test_run_from_the_filtered_device_list(lab_services: Services, low_ban
         await settle(pilot)
         assert [row[:2] for row in results(screen)] == [["r1", "ok"]]
         assert "[####################] 1/1" in str(screen.query_one("#progress", Static).render())
-        assert "1 devices: 1 ok" in status_of(screen) and "guard: read-only" in status_of(screen)
+        assert "1 device: 1 ok" in status_of(screen) and "guard: read-only" in status_of(screen)
+        assert screen.query_one("#command", Input).has_focus  # focus never moves by itself
+        screen.query_one("#results").focus()  # Tab on to the results
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TextModal) and "router bgp 64512" in app.screen.body
+        await pilot.press("escape")
+        await settle(pilot)
+        screen.query_one("#targets", Input).focus()
+        await pilot.press("enter")  # Enter in another field only moves on to the command
+        await settle(pilot)
+        assert screen.query_one("#command", Input).has_focus and "command field" in status_of(screen)
+        await pilot.press("enter")  # Enter again re-checks; a command just sent waits for one more Enter
+        await settle(pilot)
+        assert "READ-ONLY: sent already; Enter sends it again" in status_of(screen)
+        assert len(lab_services.audit.show(action="run.start")) == 1
         await pilot.press("escape", "escape")
         await settle(pilot)
         assert isinstance(app.screen, DevicesScreen)
@@ -86,6 +98,7 @@ async def test_every_device_gets_its_own_result_and_the_guard_refuses_before_sen
         await settle(pilot)
         assert {row[0]: row[1] for row in results(screen)} == {"r1": "ok", "r2": "UNREACHABLE", "r3": "HOSTKEY"}
         assert "3 devices: 1 ok, 1 unreachable, 1 hostkey" in status_of(screen)
+        screen.query_one("#results").focus()  # Tab on to the results
         await pilot.press("down", "enter")
         await settle(pilot)
         assert isinstance(app.screen, TextModal) and "refused the TCP connection" in app.screen.body

@@ -11,7 +11,7 @@ from oob_console.services.status.service import StatusItem, StatusService
 from oob_console.tui.screens.audit import AuditScreen
 from oob_console.tui.screens.dashboard import DashboardScreen
 from oob_console.tui.screens.help import HelpScreen
-from oob_console.tui.screens.modals import PromptModal, TextModal
+from oob_console.tui.screens.modals import ConfirmModal, PromptModal, TextModal
 from oob_console.tui.screens.runbooks import RunbookScreen, RunbooksScreen
 from oob_console.wiring import Services
 from tests.tui.conftest import NOTES, make_app, settle
@@ -165,7 +165,7 @@ async def test_help_lists_screens_keys_and_the_terminal_profile(services: Servic
         assert "low-bandwidth, no colour, ASCII (TERM=vt100)" in text and "oob shell" in text
 
 
-async def test_navigation_keeps_each_screen_and_q_quits(services: Services) -> None:
+async def test_navigation_keeps_each_screen_and_q_asks_before_it_quits(services: Services) -> None:
     app = make_app(services, low_bandwidth=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
@@ -175,6 +175,12 @@ async def test_navigation_keeps_each_screen_and_q_quits(services: Services) -> N
         assert app.screen is runbooks
         await pilot.press("q")
         await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("x", "q", "n")  # only y says yes; other keys stay in the question
+        await pilot.pause()
+        assert app.screen is runbooks and app.return_code is None
+        await pilot.press("q", "y")
+        await settle(pilot)
     assert app.return_code == 0
 
 

@@ -63,6 +63,10 @@ class Tmux:
             time.sleep(0.1)
         raise AssertionError(f"the program did not exit; the screen:\n{self.screen()}")
 
+    def pid(self) -> int:
+        """The pane's process (``env`` execs the program, so it is the program's own)."""
+        return int(self._tmux("display-message", "-p", "-t", "t", "#{pane_pid}").strip())
+
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20, check=False)
 

@@ -52,3 +52,29 @@ def test_two_sessions_to_one_peer_address_are_refused(tmp_path: Path) -> None:
     text = "[bgp]\nlocal_as = 2\n" + "".join(f"[bgp.upstreams.{n}]\n" + session.format(n=n) for n in ("a", "b"))
     err = _err(text, tmp_path)
     assert "also upstream a's" in err.message and "bgp.upstreams.b.session.peer_address" in (err.where or "")
+
+
+def _two_sessions(feeds_a: str, extra: str = "") -> str:
+    session = '[bgp.upstreams.{n}.session]\npeer_address = "198.51.100.{i}"\npeer_as = 6450{i}\n' \
+              'local_address = "198.51.100.9"\n'
+    return ("[bgp]\nlocal_as = 64500\n"
+            f'[bgp.upstreams.a]\nbackend = "exabgp"\nfeeds = {feeds_a}\n' + session.format(n="a", i=1)
+            + '[bgp.upstreams.b]\nbackend = "exabgp"\n' + session.format(n="b", i=2) + extra)
+
+
+@pytest.mark.parametrize(("feeds", "extra", "message"), [
+    ('["a"]', "", "cannot confirm itself"),
+    ('["c"]', "", "'c' is not one of our ExaBGP upstreams"),
+    ('["c"]', '[bgp.upstreams.c]\nbackend = "aws"\n[bgp.upstreams.c.aws]\nregion = "x"\n'
+     'access_key_id = "env:A"\nsecret_access_key = "env:B"\n', "'c' is not one of our ExaBGP upstreams"),
+])
+def test_a_feed_must_be_another_of_our_sessions(feeds: str, extra: str, message: str, tmp_path: Path) -> None:
+    err = _err(_two_sessions(feeds, extra), tmp_path)
+    assert message in err.message and "bgp.upstreams.a.feeds[0]" in err.message + (err.where or "")
+
+
+def test_a_feed_counts_as_a_confirmation_source_and_its_session_receives(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(_two_sessions('["b"]'))
+    cfg = load_config(str(path)).config.bgp
+    assert cfg.unconfirmable() == ["b"] and cfg.feed_sessions() == ["b"]

@@ -20,7 +20,7 @@ from typing import Any
 from oob_console.core.bgp.desired import Key, RouteRow
 from oob_console.core.bgp.stages import Stage
 from oob_console.errors import ConflictError, DeadlineError, OobError, UnavailableError
-from oob_console.services.bgp.ports import SessionInfo
+from oob_console.services.bgp.ports import FeedRoutes, SessionInfo
 
 Handler = Callable[[Mapping[str, Any]], dict[str, Any]]
 _NOT_RUNNING = ("the BGP speaker is not running; start it with 'oob bgp speaker' (or its systemd unit): "
@@ -145,3 +145,14 @@ class SpeakerClient:
             return [SessionInfo(name, peer, "unknown", None, exc.message) for name, peer in self.upstreams.items()]
         return [SessionInfo(s["upstream"], s["peer"], s["state"], s.get("since"), s.get("detail", ""))
                 for s in reply["sessions"]]
+
+    def received(self, upstream: str, prefix: str) -> FeedRoutes:
+        """What the supervisor's ExaBGP received on ``upstream``'s session for ``prefix``.
+
+        Raises:
+            UnavailableError: the speaker is not running, or does not watch that session.
+        """
+        reply = call(self.path, {"op": "received", "upstream": upstream, "prefix": prefix}, timeout=self.timeout)
+        path = reply.get("path")
+        return FeedRoutes(upstream, bool(reply.get("up")), str(reply.get("detail", "")),
+                          None if path is None else tuple(int(a) for a in path))

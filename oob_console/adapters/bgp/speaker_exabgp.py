@@ -21,6 +21,12 @@ Facts this module is built on (ExaBGP 5.0.15, measured; docs/development.md, "Ex
   we set it to our own user. We turn the named-pipe CLI off (5.x does not
   create the pipes). When ExaBGP exits every route it announced is withdrawn,
   which is why the supervisor re-applies the journal to every new process.
+- A session named as another upstream's feed gets ``receive { parsed; update; }``:
+  ExaBGP sends each received UPDATE as JSON (``"type": "update"``, the AS path
+  as ``{"0": {"element": "as-sequence", "value": [...]}}``, NLRIs under
+  ``announce.{family}.{next hop}`` and ``withdraw.{family}``). We keep only the
+  prefixes inside our owned blocks, so a full table costs parsing, not memory;
+  a session going down forgets what it received.
 - ExaBGP dies with us (``PR_SET_PDEATHSIG``), even after ``kill -9``, so a
   restarted console never finds a stale speaker holding sessions.
 """
@@ -28,6 +34,7 @@ Facts this module is built on (ExaBGP 5.0.15, measured; docs/development.md, "Ex
 from __future__ import annotations
 
 import ctypes
+import ipaddress
 import json
 import os
 import pwd
@@ -41,7 +48,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -50,7 +57,7 @@ from oob_console.core.bgp.desired import Change, Key
 from oob_console.core.bgp.intent import as_path, community_value
 from oob_console.core.bgp.stages import Stage
 from oob_console.errors import DeadlineError, UnavailableError
-from oob_console.services.bgp.ports import SessionInfo
+from oob_console.services.bgp.ports import FeedRoutes, SessionInfo
 
 _STATE = re.compile(r"neighbor (\S+) (up|connected|down)(?: - (.*))?")
 _PR_SET_PDEATHSIG = 1
@@ -78,6 +85,7 @@ class Neighbor:
     families: tuple[str, ...] = ("ipv4",)
     hold_time: int = 90
     md5_password: str | None = field(default=None, repr=False)
+    receive: bool = False  # another upstream's feed: watch the routes this session receives
 
 
 def find_exabgp(configured: str = "") -> str | None:
@@ -106,6 +114,54 @@ def state_event(line: str) -> tuple[str, str, str] | None:
     return peer, state, reason if isinstance(reason, str) else str(reason)
 
 
+def _as_path(value: object) -> tuple[int, ...]:
+    """ExaBGP's JSON AS path (segments keyed by position, or a plain list) as one sequence of ASes."""
+    if isinstance(value, list):
+        return tuple(int(a) for a in value if isinstance(a, int) or (isinstance(a, str) and a.isdigit()))
+    if not isinstance(value, dict):
+        return ()
+    out: list[int] = []
+    for key in sorted(value, key=lambda k: int(k) if str(k).isdigit() else 0):
+        segment = value[key]
+        if isinstance(segment, dict):
+            out += _as_path(segment.get("value", []))
+    return tuple(out)
+
+
+def _nlri(item: object) -> str | None:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict) and isinstance(item.get("nlri"), str):
+        return str(item["nlri"])
+    return None
+
+
+def update_event(line: str) -> tuple[str, list[tuple[str, tuple[int, ...]]], list[str]] | None:
+    """(peer, [(prefix, AS path)] announced, [prefix] withdrawn) of a received UPDATE in JSON, else None."""
+    try:
+        msg = json.loads(line)
+    except ValueError:
+        return None
+    neighbor = msg.get("neighbor") if isinstance(msg, dict) and msg.get("type") == "update" else None
+    if not isinstance(neighbor, dict) or neighbor.get("direction", "receive") != "receive":
+        return None
+    address = neighbor.get("address")
+    peer = address.get("peer") if isinstance(address, dict) else None
+    update = (neighbor.get("message") or {}).get("update") if isinstance(neighbor.get("message"), dict) else None
+    if not isinstance(peer, str) or not isinstance(update, dict):
+        return None  # an End-of-RIB, or not an UPDATE
+    attributes = update.get("attribute")
+    path = _as_path(attributes.get("as-path", []) if isinstance(attributes, dict) else [])
+    announced: list[tuple[str, tuple[int, ...]]] = []
+    for by_hop in (update.get("announce") or {}).values():
+        for items in by_hop.values() if isinstance(by_hop, dict) else ():
+            announced += [(p, path) for p in map(_nlri, items if isinstance(items, list) else []) if p]
+    withdrawn: list[str] = []
+    for items in (update.get("withdraw") or {}).values():
+        withdrawn += [p for p in map(_nlri, items if isinstance(items, list) else []) if p]
+    return peer, announced, withdrawn
+
+
 def render_config(neighbors: Sequence[Neighbor], *, local_as: int, router_id: str, helper: Sequence[str]) -> str:
     """ExaBGP's configuration, rendered from ours."""
     lines = ["process oob-console {", f"    run {' '.join(helper)};", "    encoder json;", "}"]
@@ -125,7 +181,10 @@ def render_config(neighbors: Sequence[Neighbor], *, local_as: int, router_id: st
             lines.append(f'    md5-password "{n.md5_password}";')
         lines.append("    family {")
         lines += [f"        {family} unicast;" for family in n.families]
-        lines += ["    }", "    api {", "        processes [ oob-console ];", "        neighbor-changes;", "    }", "}"]
+        lines += ["    }", "    api {", "        processes [ oob-console ];", "        neighbor-changes;"]
+        if n.receive:
+            lines += ["        receive {", "            parsed;", "            update;", "        }"]
+        lines += ["    }", "}"]
     return "\n".join(lines) + "\n"
 
 
@@ -192,6 +251,10 @@ class _Channel:
             event = state_event(line)
             if event is not None:
                 self.speaker.on_state(*event)
+                return
+            update = update_event(line)
+            if update is not None:
+                self.speaker.on_update(*update)
             else:
                 self.unsolicited.append(line)
             return
@@ -241,7 +304,7 @@ class ExabgpSpeaker:
 
     def __init__(self, *, runtime_dir: Path, exabgp: str, neighbors: Sequence[Neighbor], local_as: int,
                  router_id: str, restart_delay: float = 1.0, start_timeout: float = 20.0,
-                 command_timeout: float = 5.0) -> None:
+                 command_timeout: float = 5.0, keep: Iterable[str] = ()) -> None:
         if any(c.isspace() or c in ";{}\"'" for c in str(runtime_dir)):
             raise UnavailableError("the BGP runtime directory path must not contain spaces or ; { } quotes",
                                    where=str(runtime_dir), hint="set bgp.speaker.runtime_dir")
@@ -261,6 +324,9 @@ class ExabgpSpeaker:
         self._listener: socket.socket | None = None
         self._log: IO[bytes] | None = None
         self._sessions: dict[str, SessionInfo] = {}
+        # received routes of feed sessions, only prefixes inside these blocks (our own)
+        self._keep = [ipaddress.ip_network(b) for b in keep]
+        self._received: dict[str, dict[str, tuple[int, ...]]] = {}
         self._state_lock = threading.Lock()
         self._reset_sessions("not started")
 
@@ -276,6 +342,7 @@ class ExabgpSpeaker:
         with self._state_lock:
             self._sessions = {n.upstream: SessionInfo(n.upstream, n.peer_address, "down", None, detail)
                               for n in self.neighbors.values()}
+            self._received = {n.upstream: {} for n in self.neighbors.values() if n.receive}
 
     def on_state(self, peer: str, state: str, reason: str) -> None:
         """A session event from ExaBGP (called on the reader thread)."""
@@ -283,6 +350,44 @@ class ExabgpSpeaker:
         if n is not None:
             with self._state_lock:
                 self._sessions[n.upstream] = SessionInfo(n.upstream, peer, state, time.time(), reason)
+                if state != "up" and n.receive:
+                    self._received[n.upstream] = {}  # what a closed session received is gone
+
+    def _ours(self, prefix: str) -> bool:
+        try:
+            net = ipaddress.ip_network(prefix, strict=False)
+        except ValueError:
+            return False
+        return any(net.version == b.version and net.subnet_of(b) for b in self._keep)  # type: ignore[arg-type]
+
+    def on_update(self, peer: str, announced: Sequence[tuple[str, tuple[int, ...]]], withdrawn: Sequence[str]
+                  ) -> None:
+        """A received UPDATE of a feed session (reader thread): keep what falls inside our blocks."""
+        n = self._by_peer.get(peer)
+        if n is None or not n.receive:
+            return
+        mine = [(p, path) for p, path in announced if self._ours(p)]
+        gone = [p for p in withdrawn if self._ours(p)]
+        if not mine and not gone:
+            return
+        with self._state_lock:
+            table = self._received.setdefault(n.upstream, {})
+            for prefix in gone:
+                table.pop(prefix, None)
+            for prefix, path in mine:
+                table[prefix] = path
+
+    def received(self, upstream: str, prefix: str) -> FeedRoutes:
+        n = self.neighbors.get(upstream)
+        if n is None or not n.receive:
+            raise UnavailableError(f"{upstream}'s received routes are not watched",
+                                   hint=f"name {upstream} in another upstream's feeds")
+        with self._state_lock:
+            session = self._sessions.get(upstream)
+            path = self._received.get(upstream, {}).get(prefix)
+        up = session is not None and session.state == "up"
+        detail = session.state + (f" ({session.detail})" if session.detail else "") if session else "unknown"
+        return FeedRoutes(upstream, up, detail, path)
 
     def generation(self) -> int:
         return self._gen

@@ -249,6 +249,24 @@ class AsyncsshEngine:
             raise translate(exc, target.label, phase="connecting") from exc
         return AsyncsshSession(conn, target.label)
 
+    async def presented_key(self, host: str, port: int, *, pinned: tuple[HostKey, ...],
+                            timeout: float) -> HostKey:
+        """The host key the endpoint proves it holds in one full key exchange (no login).
+
+        The pinned keys' algorithms are offered first, so a server that has the pinned
+        key's type shows that key (``hostkeys.offered_algorithms``).
+        Raises: DeadlineError, UnavailableError.
+        """
+        label = f"{host}:{port}"
+        try:
+            key = await asyncio.wait_for(asyncssh.get_server_host_key(
+                host, port, server_host_key_algs=offered_algorithms(pinned), config=None), timeout)
+        except (TimeoutError, asyncssh.Error, OSError) as exc:
+            raise translate(exc, label, phase="key exchange") from exc
+        if key is None:
+            raise UnavailableError("the key exchange showed no host key", where=label)
+        return _host_key(key)
+
     async def host_keys(self, host: str, port: int, *, timeout: float) -> list[HostKey]:
         label = f"{host}:{port}"
         found: list[HostKey] = []

@@ -23,7 +23,7 @@ from oob_console.core.guard.decision import (
     run_checker,
 )
 
-PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos")
+PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos", "nxos")
 
 
 def forget() -> None:

@@ -20,11 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from oob_console.core.counting import counted
 from oob_console.core.devices.inventory import BgpSession, Device, Inventory, Link
 from oob_console.core.guard.decision import CheckerReport, GuardPolicy, GuardRequest, Verdict, unknown_platform
 from oob_console.core.guard.effects import Effect, Extractor
 
-PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos")
+PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos", "nxos")
 _NAME = re.compile(r"^([a-z][a-z_-]*?)[-_]?(\d[\d/:]*)(?:\.\d+)?$")
 _ITEM = re.compile(r"^([a-z][a-z_-]*?)?[-_]?\s*((?:\d+[/:])*)(\d+)"  # type, leading numbers, last number
                    r"(?:\s*(?:-|to\s+[a-z_-]*[-_]?(?:\d+[/:])*)\s*(\d+))?$")  # "- 4" or "to et-0/0/4"
@@ -167,7 +168,8 @@ class BlastChecker:
         kind = effect.kind
         if kind == "device":
             damage.dangerous.append(f"{where}: {effect.why}: all of {device.name} goes down "
-                                    f"({len(device.links)} links, {len(device.bgp)} BGP sessions)")
+                                    f"({counted(len(device.links), 'link')}, "
+                                    f"{counted(len(device.bgp), 'BGP session')})")
         elif kind == "links":
             self._links(effect, device, where, damage)
         elif kind == "igp":
@@ -181,14 +183,16 @@ class BlastChecker:
     @staticmethod
     def _links(effect: Effect, device: Device, where: str, damage: _Damage) -> None:
         spec = effect.target
-        lag_members = [link for link in device.links if link.lag and same_interface(spec, link.lag)]
         named = spec_matcher(spec)
+        # a bundle named (or matched by a range such as port-channel*) takes its members with it
+        lag_members = [link for link in device.links if link.lag and (same_interface(spec, link.lag)
+                                                                      or named(link.lag))]
         hit = lag_members or [link for link in device.links if named(link.interface)]
         if hit:
             damage.ends.update((device.name, link.interface) for link in hit)
             if lag_members:
                 damage.notes.append(f"{where}: takes bundle {spec} down on {device.name} "
-                                    f"({len(lag_members)} members)")
+                                    f"({counted(len(lag_members), 'member')})")
         elif is_bundle(spec) or _unbounded(spec):
             damage.dangerous.append(f"{where}: {effect.why} ({spec}) on {device.name}: a bundle or range the "
                                     "inventory does not know, so its size cannot be measured")
@@ -209,7 +213,8 @@ class BlastChecker:
             hit = [s for s in device.bgp if (s.vrf.lower() == effect.target.lower())
                    or (effect.target == "*" and s.vrf != "default")]
             if hit:
-                damage.dangerous.append(f"{where}: {effect.why} on {device.name}: all {len(hit)} BGP sessions "
+                damage.dangerous.append(f"{where}: {effect.why} on {device.name}: all "
+                                        f"{counted(len(hit), 'BGP session')} "
                                         "of the routing instance drop")
             else:
                 damage.dangerous.append(f"{where}: {effect.why} on {device.name}; the inventory lists none of its "
@@ -255,6 +260,21 @@ class BlastChecker:
         backbone = _backbone_ends(inventory, request.devices)
         self._share(damage, "backbone link ends in the inventory", backbone, ends, policy.backbone_share,
                     "backbone_share")
+        self._isolated(inventory, request.devices, ends, damage)
+
+    @staticmethod
+    def _isolated(inventory: Inventory, targets: tuple[Device, ...], ends: set[End], damage: _Damage) -> None:
+        """A device whose every link to another device goes down (it had at least two) is cut off, whatever
+        the kind of those links: the 2021 shape, one harmless-looking disable on each of its neighbours."""
+        touched = {name for name, _ in ends}
+        for name in sorted(touched):
+            device = next((d for d in targets if d.name == name), None) or inventory.get(name)
+            if device is None:
+                continue
+            linked = {(device.name, lk.interface) for lk in device.links if lk.peer_device}
+            if len(linked) >= 2 and linked <= ends:
+                damage.dangerous.append(f"takes down all {len(linked)} links of {device.name} to other devices: "
+                                        f"{device.name} is cut off")
 
     @staticmethod
     def _share(damage: _Damage, what: str, total: set[End], down: set[End], limit: float, key: str) -> None:
@@ -286,7 +306,8 @@ class BlastChecker:
                 continue  # a kind or instance with one session is measured within "all"
             share = len(hit) / len(sessions)
             peers = ", ".join(s.neighbor for s in hit[:6]) + (" ..." if len(hit) > 6 else "")
-            text = f"drops {len(hit)} of {len(sessions)} BGP sessions ({label}) on {device.name} ({share:.0%}): {peers}"
+            text = (f"drops {len(hit)} of {counted(len(sessions), 'BGP session')} ({label}) on {device.name} "
+                    f"({share:.0%}): {peers}")
             if share >= policy.session_share:
                 damage.dangerous.append(f"{text} — at or above session_share {policy.session_share:.0%}")
             elif label == "all":

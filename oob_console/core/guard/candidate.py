@@ -48,7 +48,8 @@ _CONFIG_WORDS = ("interface", "shutdown", "router", "route-map", "description", 
                  "control-plane", "aaa", "crypto", "channel-group", "lacp", "port-channel", "bundle", "vrf",
                  "policy-map", "class", "police", "no", "default", "do", "address-family", "network", "commit",
                  "abort", "exit-address-family", "exit-vrf", "remote-as", "update-source", "password",
-                 "maximum-prefix", "maximum-routes", "activate")
+                 "maximum-prefix", "maximum-routes", "activate", "cli", "feature", "nxapi", "copp", "template",
+                 "inherit")
 
 
 _JUNOS_WORDS = ("show", "request", "clear", "file", "configure", "start", "op", "restart", "ping", "traceroute",
@@ -161,7 +162,36 @@ def _expand_line(line: str, config: bool) -> str:
         words[1] = _expand(words[1], _CONFIG_WORDS)
     if config and words[0] in ("sh", "shu", "shut"):
         words[0] = "shutdown"
+    if config and len(words) > 1:
+        at = 1 if words[0] in ("no", "default") else 0
+        for i in (at, at + 1):  # each word expanded before the next is looked up
+            following = _KEYWORDS_AFTER.get(" ".join(words[at:i + 1]))
+            if following and len(words) > i + 1:
+                words[i + 1] = _expand(words[i + 1], following)
+        if words[at] in ("ip", "ipv6", "ipv4") and len(words) > at + 1:
+            words[at + 1] = _expand_ip(words[at + 1], words[at + 2:])
     return " ".join(words)
+
+
+# Keyword paths whose next word is a keyword too (abbreviated as the device allows: ``eve man app X``).
+_KEYWORDS_AFTER = {
+    "cli": ("alias", "var"), "cli alias": ("name",), "event": ("manager",),
+    "event manager": ("applet", "environment", "policy", "run"), "aaa": ("authentication", "authorization",
+                                                                        "accounting", "group", "new-model"),
+    "aaa authentication": ("login",), "copp": ("profile",),
+}
+_IP_WORDS = ("prefix-list", "route", "routing", "ssh", "http", "vrf", "community-list", "as-path", "cef",
+             "forwarding", "unicast-routing", "address", "ospf", "router", "domain-name", "name-server")
+
+
+def _expand_ip(word: str, after: list[str]) -> str:
+    """The keyword after ``ip``: ``ip acc NAME`` defines an access list, ``ip acc NAME in`` applies one."""
+    found = [w for w in ("access-list", "access-group", "access-class") if w.startswith(word)]
+    if len(word) >= 3 and found:
+        if len(found) == 1:
+            return found[0]
+        return "access-group" if after[-1:] in (["in"], ["out"]) else "access-list"
+    return _expand(word, _IP_WORDS)
 
 
 def _starts(line: str, prefixes: tuple[str, ...]) -> bool:

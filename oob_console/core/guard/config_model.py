@@ -183,7 +183,7 @@ def _index_cisco(model: ConfigModel) -> None:
         words = line.split()
         if top.startswith("router bgp"):
             m = _NEIGHBOR.match(line)
-            scope = next((p for p in path[1:] if p.startswith(("neighbor ", "neighbor-group "))), "")
+            scope = next((p for p in path[1:] if p.startswith(("neighbor ", "neighbor-group ", "template peer "))), "")
             if m:
                 name, rest = m.group(1), m.group(2) or ""
                 attrs = model.neighbors.setdefault(name, {})
@@ -197,12 +197,15 @@ def _index_cisco(model: ConfigModel) -> None:
             if line.startswith("neighbor-group "):
                 model.groups.add(words[1])
                 model.neighbors.setdefault(words[1], {})
+            if line.startswith("template peer ") and len(words) > 2:  # NX-OS: a group its sessions inherit
+                model.groups.add(words[2])
+                model.neighbors.setdefault(words[2], {})
             if scope:
-                sname = scope.split()[1]
+                sname = scope.split()[2 if scope.startswith("template ") else 1]
                 attrs = model.neighbors.setdefault(sname, {})
                 if not line.startswith(("neighbor", "address-family")):
                     attrs[words[0]] = line
-                if line.startswith("use neighbor-group "):
+                if line.startswith(("use neighbor-group ", "inherit peer ")):
                     model.group_of[sname] = words[-1]
             who = _bgp_user(model, path)
             refs.append((who, path))
@@ -215,9 +218,9 @@ def _index_cisco(model: ConfigModel) -> None:
             parts = top.split()
             if len(parts) >= 4:
                 model.login_lists[parts[3]] = " ".join(parts[4:])
-        elif top.startswith("alias "):
+        elif top.startswith(("alias ", "cli alias name ")):
             _alias(model, path)
-        elif top.startswith("boot system"):
+        elif top.startswith(("boot system", "boot nxos", "boot kickstart")):
             model.boot_files.update(_files(top))
         elif top.startswith("interface "):
             _interface(model, path)
@@ -243,7 +246,7 @@ _NUMBERED_AFTER = frozenset({"access-class", "access-group", "address", "list", 
 
 def _bgp_user(model: ConfigModel, path: Path) -> str:
     for part in reversed(path):
-        m = _NEIGHBOR.match(part) or re.match(r"^neighbor-group (\S+)", part)
+        m = _NEIGHBOR.match(part) or re.match(r"^(?:neighbor-group|template peer) (\S+)", part)
         if m:
             name = m.group(1)
             return f"BGP {'group' if name in model.groups or not _ADDRESS.fullmatch(name) else 'neighbour'} {name}"
@@ -252,6 +255,8 @@ def _bgp_user(model: ConfigModel, path: Path) -> str:
 
 def _alias(model: ConfigModel, path: Path) -> None:
     words = path[0].split()
+    if words[:3] == ["cli", "alias", "name"]:  # NX-OS: "cli alias name NAME COMMAND..."
+        words = words[2:]
     if len(path) == 1:
         if len(words) >= 3 and words[1] in ("exec", "configure", "interface", "router") and model.platform != "eos":
             model.aliases[words[2]] = " ".join(words[3:])
@@ -283,14 +288,16 @@ def _interface(model: ConfigModel, path: Path) -> None:
     if len(path) == 1:
         return
     words = line.split()
-    if line.startswith(("vrf forwarding ", "vrf member ", "vrf ", "ip vrf forwarding ")) and "mgmt" in line:
+    if line.startswith(("vrf forwarding ", "vrf member ", "vrf ", "ip vrf forwarding ")) and (
+            "mgmt" in line or words[-1] == "management"):
         model.mgmt_vrf = words[-1]
         model.mgmt_ifs.add(name)
     if words[0] == "channel-group" and len(words) > 1:
         _member(model, name, _bundle_name(model, words[1]))
     elif line.startswith("bundle id ") and len(words) > 2:
         _member(model, name, f"bundle-ether{words[2]}")
-    elif line.startswith(("lacp min-bundle ", "port-channel min-links ", "bundle minimum-active links ")):
+    elif line.startswith(("lacp min-bundle ", "lacp min-links ", "port-channel min-links ",
+                          "bundle minimum-active links ")):
         model.bundles.setdefault(name, Bundle(name)).min_links = int(words[-1]) if words[-1].isdigit() else 1
     elif line.startswith("bond-slave ") or line.startswith("bond-slaves "):
         for member in words[1:]:

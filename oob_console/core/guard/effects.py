@@ -216,6 +216,17 @@ class Extractor:
         if neg and _is(first, "interface") and len(body) > 1:
             self.add("links", n, text, "removes interface configuration", " ".join(body[1:]))
             return
+        if neg and _is(first, "feature") and len(body) > 1:  # NX-OS: a feature off takes its configuration
+            feature = body[1]
+            if feature == "bgp":
+                self.add("bgp", n, text, "turns BGP off (no feature bgp)")
+                return
+            if feature in ("ospf", "ospfv3", "isis", "eigrp", "rip"):
+                self.add("igp", n, text, f"turns {feature} off: every adjacency drops")
+                return
+            if feature == "lacp":
+                self.add("links", n, text, "turns LACP off: every LACP bundle drops", "port-channel*")
+                return
         if neg and first in ("ip", "ipv6") and body[1:2] in (["routing"], ["unicast-routing"], ["forwarding"]):
             self.add("device", n, text, "turns routing off on the whole device")
             return
@@ -250,6 +261,8 @@ class Extractor:
             self.add("bgp", n, text, "stops the BGP agent")
         elif head == "process" and len(toks) > 2:
             self.add("bgp" if toks[2] == "bgp" else "igp", n, text, f"restarts the {toks[2]} process")
+        elif head == "install" and len(toks) > 1 and toks[1] in ("all", "activate", "reset", "commit"):
+            self.add("device", n, text, "installs or activates software: the device reloads")
         elif head == "hw-module" or (head == "request" and len(toks) > 2 and (
                 toks[1] == "chassis" or (toks[1] == "system" and toks[2] in (
                     "reboot", "halt", "power-off", "power-cycle", "zeroize", "software")))):

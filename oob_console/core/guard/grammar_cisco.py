@@ -231,6 +231,54 @@ show ...                          = R | reads state
 no (ip|ipv6) forwarding ...       = D | turns forwarding off on the whole router
 """
 
+NXOS = """
+@exec
+(run|bash|guestshell|python|python3|tclsh) ... = D | opens a shell or interpreter the guard cannot see into
+run-script ...                    = D | runs a file of commands the guard cannot see into
+source ...                        = D | runs a script the guard cannot see into
+event manager run ...             = D | runs an applet the guard cannot see into
+install ...                       = D | installs or activates software: the switch reloads or restarts processes
+checkpoint ...                    = C | saves a checkpoint of the running configuration
+no checkpoint ...                 = C | deletes a checkpoint
+clear checkpoint database ...     = C | deletes the checkpoints
+rollback ...                      = D | rolls the configuration back to a checkpoint the guard cannot read
+init system ...                   = D | erases the filesystem and the configuration
+restart ...                       = D | restarts a process (restarting bgp drops every session)
+test ...                          = C
+
+@config
+feature <word> ...                = C | turns a feature on
+feature bash-shell ...            = D | enables the Bash shell, which the guard cannot see into
+no feature <word> ...             = C | turns a feature off and removes its configuration
+no feature (bgp|ospf|ospfv3|isis|eigrp|rip|lacp|nxapi|ssh) ... = D | turns a protocol or management service off
+no feature (interface-vlan|vpc|hsrp|vrrp|pim|mpls) ... = D | turns a protocol off: everything under it goes
+ssh key ...                       = D | regenerates the SSH host key: the console pins the old one
+no ssh key ...                    = D | removes the SSH host key: SSH stops
+no ssh server ...                 = D | turns the SSH server off
+boot ...                          = C | changes what the switch boots from
+no boot ...                       = D | removes what the switch boots from: it would not come back after a reload
+nxapi ...                         = C | changes the management API
+no nxapi ...                      = D | turns the management API (or its transport) off
+cli alias ...                     = C | defines an alias (judged where it is used)
+(copp|port-channel|vpc|hardware|system|ip|ipv6) ... = C
+checkpoint ...                    = C | saves a checkpoint
+rollback ...                      = D | rolls the configuration back to a checkpoint the guard cannot read
+event manager ...                 = C >sub
+show ...                          = R | reads state
+
+@bgp < config
+template peer <word>              = C >bgpg | configures a peer template
+no template peer <word> ...       = D | removes a peer template: the sessions inheriting it lose their settings
+neighbor <peer> ...               = C >bgpn | configures one BGP neighbour
+no neighbor <peer> ...            = C | removes one BGP neighbour
+
+@bgpn < bgp
+inherit peer <word> ...           = C | changes the template a session inherits
+(remote-as|update-source|password|no) ... = C
+
+@bgpg < bgp
+(remote-as|update-source|password|no) ... = C
+"""
 
 _START = ("exec", "config", "if", "bgp", "igp", "line")
 
@@ -284,7 +332,7 @@ def _free_text(toks: tuple[str, ...]) -> bool:
     return any(len(t) >= 4 and w.startswith(t) for t in toks[:4] for w in _FREE_TEXT)
 
 
-CISCO_PLATFORMS = ("ios", "iosxr", "eos", "frr")
+CISCO_PLATFORMS = ("ios", "iosxr", "eos", "frr", "nxos")
 
 
 def cisco_dialect(name: str) -> Dialect:
@@ -295,6 +343,8 @@ def cisco_dialect(name: str) -> Dialect:
         return CiscoDialect("iosxr", Grammar.compile(COMMON, IOSXR), ("file", "tee"), {"do": "exec", "admin": "exec"})
     if name == "eos":
         return CiscoDialect("eos", Grammar.compile(COMMON, EOS), ("redirect", "tee", "append"), {"do": "exec"})
+    if name == "nxos":
+        return CiscoDialect("nxos", Grammar.compile(COMMON, NXOS), ("redirect", "tee", "append"), {"do": "exec"})
     if name == "frr":
         return CiscoDialect("frr", Grammar.compile(COMMON, FRR), (), {"do": "exec"})
     raise KeyError(name)

@@ -30,7 +30,7 @@ from oob_console.core.guard.decision import CheckerReport, GuardPolicy, GuardReq
 from oob_console.core.guard.model_rules import Context, judge_config, judge_exec
 from oob_console.core.guard.protected import protected_part
 
-PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos")
+PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos", "nxos")
 MAX_REASONS = 12
 D, C, R = Verdict.DANGEROUS, Verdict.CHANGE, Verdict.READ_ONLY
 

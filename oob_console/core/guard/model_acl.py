@@ -38,37 +38,85 @@ def add_entry(entries: dict[int, tuple[str, list[str]]], line: str) -> None:
 
 
 def first_match(entries: list[tuple[int, str, list[str]]], addr: str) -> str:
+    """The action of the first entry that would take the OOB host's new SSH connection.
+
+    A permit counts only where it surely matches; a deny wherever it may (fail closed)."""
     for _, action, words in entries:
-        if _matches(words, addr):
+        if _matches(words, addr, surely=action == "permit"):
             return action
     return "deny"
 
 
-def _matches(words: list[str], addr: str) -> bool:
+_SSH_PROTOS = frozenset({"ip", "ipv4", "ipv6", "tcp", "6"})
+_PORT_OPS = {"eq": 1, "neq": 1, "gt": 1, "lt": 1, "range": 2}
+
+
+def _matches(words: list[str], addr: str, *, surely: bool) -> bool:
     rest = list(words)
     if rest and (rest[0] in _PROTO or rest[0].isdigit()):
+        if rest[0] not in _SSH_PROTOS:
+            return False  # udp, icmp, ospf ...: never the console's SSH
         rest = rest[1:]
     if not rest:
         return False
-    if "eq" in rest:
-        port = rest[rest.index("eq") + 1] if rest.index("eq") + 1 < len(rest) else ""
-        if port not in ("ssh", "22"):  # the console's SSH; NETCONF on 830 is not its way in
+    source, used = _source(rest, addr)
+    if not source:
+        return False
+    rest = rest[used:]
+    if rest and rest[0] in _PORT_OPS:  # a source port: the console's is ephemeral, any one
+        if surely:
             return False
+        rest = rest[1 + _PORT_OPS[rest[0]]:]
+    rest = rest[_destination_words(rest):]
+    if "established" in rest:
+        return False  # matches only packets of a connection already open, never the console's first
+    if rest and rest[0] in _PORT_OPS:
+        return _port_22(rest[0], rest[1:3], surely=surely)
+    return True
+
+
+def _source(rest: list[str], addr: str) -> tuple[bool, int]:
     try:
         ip = ipaddress.ip_address(addr)
         if rest[0] == "any":
-            return True
+            return True, 1
         if rest[0] == "host" and len(rest) > 1:
-            return ip == ipaddress.ip_address(rest[1])
+            return ip == ipaddress.ip_address(rest[1]), 2
         if "/" in rest[0]:
-            return ip in ipaddress.ip_network(rest[0], strict=False)
+            return ip in ipaddress.ip_network(rest[0], strict=False), 1
         base = ipaddress.ip_address(rest[0])
         if len(rest) > 1 and _DOTTED.fullmatch(rest[1]):
             wild = int(ipaddress.ip_address(rest[1]))
-            return (int(ip) & ~wild) == (int(base) & ~wild)
-        return ip == base
+            return (int(ip) & ~wild) == (int(base) & ~wild), 2
+        return ip == base, 1
     except ValueError:
-        return False
+        return False, 0
+
+
+def _destination_words(rest: list[str]) -> int:
+    if not rest or rest[0] in _PORT_OPS:
+        return 0
+    if rest[0] == "host" or (len(rest) > 1 and re.fullmatch(r"\d+\.\d+\.\d+\.\d+", rest[1])
+                             and "/" not in rest[0] and rest[0] != "any"):
+        return 2
+    return 1
+
+
+def _port_22(op: str, args: list[str], *, surely: bool) -> bool:
+    nums = [22 if a == "ssh" else int(a) if a.isdigit() else None for a in args]
+    if not nums or nums[0] is None or (op == "range" and (len(nums) < 2 or nums[1] is None)):
+        return not surely  # a named port this reader does not know
+    first = nums[0]
+    if op == "eq":
+        return first == 22
+    if op == "neq":
+        return first != 22
+    if op == "gt":
+        return first < 22
+    if op == "lt":
+        return first > 22
+    last = nums[1]
+    return last is not None and first <= 22 <= last
 
 
 _RANGE = re.compile(r"^range\s+")

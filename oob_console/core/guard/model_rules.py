@@ -20,6 +20,7 @@ from oob_console.core.guard.candidate import _starts as starts
 from oob_console.core.guard.config_model import ConfigModel, cisco_paths, match_interface, norm
 from oob_console.core.guard.decision import GuardPolicy, Verdict
 from oob_console.core.guard.model_acl import acl_line, add_entry, expand_spec, first_match
+from oob_console.core.guard.model_files import delete_judged, is_running, is_startup
 
 D, C, R = Verdict.DANGEROUS, Verdict.CHANGE, Verdict.READ_ONLY
 Judged = tuple[Verdict, str]
@@ -35,14 +36,14 @@ HOST_KEYS = ("reset ssh hostkey", "crypto key zeroize", "crypto key generate", "
 RELOADS = ("reload", "reboot", "halt", "poweroff", "request system reboot", "request system halt",
            "request system power-off", "request vmhost reboot", "request vmhost halt", "request vmhost power-off",
            "request chassis", "systemctl reboot", "shutdown -r")
-IMAGE_SUFFIXES = (".bin", ".swi", ".img", ".iso", ".pkg", ".rpm", ".tar", ".vmlinuz", ".squashfs")
 NULLS = ("null0", "null", "blackhole", "discard", "reject", "nullroute")
 HANDLERS = ("event manager", "event-handler", "daemon", "kron", "schedule", "scheduler", "event-options",
             "system scripts", "trigger")
 HANDLER_RUNS = ("cli", "bash", "exec", "command", "script", "python", "op ", "file", "run", "policy", "directory",
                 ".tcl", ".py", ".slax")
 MGMT_SERVICES = ("management ssh", "management api", "management console", "management telnet", "ip ssh",
-                 "ssh server", "ssh ", "netconf-yang", "netconf", "restconf", "feature ssh", "nxapi", "ip http",
+                 "ssh server", "ssh ", "netconf-yang", "netconf", "restconf", "feature ssh", "feature nxapi",
+                 "nxapi", "ip http",
                  "system services")
 BGP_HARMLESS = ("bgp bestpath", "bgp log-neighbor-changes", "bgp ebgp-requires-policy", "timers", "bgp graceful",
                 "log-neighbor-changes", "bgp default local-preference")
@@ -185,26 +186,13 @@ def judge_exec(stmt: Stmt, ctx: Context) -> Judged:
     if starts(text, RELOADS) and not text.startswith("reload cancel"):
         return D, "reloads the device: every link and session on it drops"
     if first in ("delete", "erase", "rm", "format", "unlink") or text.startswith("file delete"):
-        return _delete(words, ctx)
+        return delete_judged(words, ctx.model)
+    if first == "copy" and len(words) >= 3 and is_startup(words[2]) and not is_running(words[1]):
+        return D, (f"replaces the configuration the device boots from with {words[1]}, which the guard cannot "
+                   "read")
     if _is_read(text):
         return R, ""
     return C, "an exec command that changes state"
-
-
-def _delete(words: list[str], ctx: Context) -> Judged:
-    for word in words[1:]:
-        if word.startswith("/") and ":" not in word and not any(c in word for c in "./"):
-            continue
-        name = word.split(":", 1)[-1].rstrip("/").rsplit("/", 1)[-1]
-        if not name or name.startswith("-"):
-            continue
-        if ctx.model is not None and name in ctx.model.boot_files:
-            return D, f"deletes {name}, the image the device boots from (boot system)"
-        if "startup-config" in name or name in ("juniper.conf.gz", "juniper.conf", "frr.conf", "startup-config"):
-            return D, f"deletes {name}, the configuration the device boots from"
-        if name.endswith(IMAGE_SUFFIXES) and (ctx.model is None or not ctx.model.boot_files):
-            return D, f"deletes {name}, which may be the image the device boots from"
-    return C, "deletes a file the device does not boot from"
 
 
 # --- config -------------------------------------------------------------------------------------
@@ -232,8 +220,10 @@ def judge_config(stmt: Stmt, ctx: Context) -> Judged:
 
 
 def _indirection(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
-    if top.startswith("alias"):
+    if top.startswith(("alias", "cli alias name ")):
         words = (stmt.path[0] if stmt.path else body).split()
+        if words[:3] == ["cli", "alias", "name"]:  # NX-OS: "cli alias name NAME COMMAND..."
+            words = words[2:]
         if stmt.path:  # EOS multi-line alias: "10 configure" lines
             name = words[1]
             line = " ".join(stmt.text.split()[1:])
@@ -276,6 +266,8 @@ def _management(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
             return D, (f"the login list {body.split()[3]} would not fall back to local users; the console's user "
                        "is local")
         return C, "a login list that keeps local users"
+    if body.startswith("aaa authentication login ") and stmt.negated and "fallback" in body and "local" in body:
+        return D, "removes the fallback to local users when the AAA servers fail: the console's user is local"
     if body.startswith("system authentication-order") and not stmt.negated and "password" not in body:
         return D, "the authentication order would not fall back to local passwords"
     if body.startswith("system management-instance"):
@@ -369,6 +361,10 @@ def _service(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged:
             return D, "the management plane would no longer allow the OOB host as a peer"
     if stmt.path and not stmt.negated and body.split()[0] == "shutdown":
         return D, f"shuts {stmt.path[0]} down"
+    moved = re.search(r"\buse-vrf (\S+)", body)
+    mgmt_vrf = (ctx.model.mgmt_vrf if ctx.model is not None else "") or "management"
+    if moved and not stmt.negated and moved.group(1) != mgmt_vrf:
+        return D, f"moves {top.split()[0]} to VRF {moved.group(1)}: the console reaches it in VRF {mgmt_vrf}"
     if stmt.path and body.startswith("vrf") and not top.startswith("management api"):
         return D, f"moves {stmt.path[0]} to another VRF: the console reaches it in the management VRF"
     m = re.search(r"(?:ip access-group|access-class|ipv4 access-list|access-list) (\S+)", body)
@@ -474,7 +470,8 @@ def _bgp(stmt: Stmt, body: str, top: str, ctx: Context) -> Judged | None:
         if not top.startswith("router bgp") or (stmt.opener and not stmt.negated):
             return None if not top.startswith("router bgp") else (R, "")
         m = _SUBJECT.match(body)
-        scope = next((p.split()[1] for p in reversed(stmt.path) if p.startswith(("neighbor ", "neighbor-group "))), "")
+        scope = next((p.split()[2 if p.startswith("template ") else 1] for p in reversed(stmt.path)
+                      if p.startswith(("neighbor ", "neighbor-group ", "template peer "))), "")
         subject = m.group(1) if m else scope
     if any(body.startswith(h) or f" {h}" in body for h in BGP_HARMLESS):
         return C, "a protocol-wide setting that keeps sessions up"

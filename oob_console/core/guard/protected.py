@@ -33,6 +33,21 @@ CISCO_PARTS: dict[str, tuple[str, ...]] = {
 }
 CISCO_BUNDLE_WORDS = ("channel-group", "lacp", "port-channel min-links", "bundle", "min-links", "bond")
 
+# NX-OS: the Cisco parts, plus what NX-OS keeps elsewhere (features, CoPP, NX-API, aliases, templates).
+NXOS_EXTRA: dict[str, tuple[str, ...]] = {
+    "the management plane": ("feature tacacs+", "feature radius", "tacacs-server", "radius-server", "copp",
+                             "feature telnet", "nxapi", "vrf context management", "ssh key", "ssh server"),
+    "BGP neighbours and groups": ("template peer", "template peer-session", "template peer-policy"),
+    "protocol-wide settings": ("feature ospfv3", "feature isis", "feature interface-vlan", "feature vpc",
+                               "feature pim", "feature bfd", "hardware", "system", "vpc"),
+    "bundles": ("feature lacp", "lacp", "port-channel"),
+    "commands the guard cannot see into": ("cli alias", "feature bash-shell", "feature scheduler", "checkpoint",
+                                           "rollback"),
+    "what the switch boots from": ("boot",),
+}
+NXOS_PARTS: dict[str, tuple[str, ...]] = {
+    part: (*CISCO_PARTS.get(part, ()), *NXOS_EXTRA.get(part, ())) for part in (*CISCO_PARTS, *NXOS_EXTRA)}
+
 JUNOS_PARTS: dict[str, tuple[str, ...]] = {
     "the management plane": (
         "system login", "system authentication-order", "system services", "system root-authentication",
@@ -64,7 +79,7 @@ def protected_part(platform: str, stmt: Stmt, mgmt_ifs: frozenset[str]) -> str:
     body = stmt.body
     if body.startswith(("description", "remark")) or " description " in f" {body} ":
         return ""
-    parts = JUNOS_PARTS if platform == "junos" else CISCO_PARTS
+    parts = JUNOS_PARTS if platform == "junos" else NXOS_PARTS if platform == "nxos" else CISCO_PARTS
     top = stmt.path[0] if stmt.path else body
     if top.startswith(("no ", "default ")):
         top = top.split(" ", 1)[1]

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 
+from oob_console.core.counting import counted
 from oob_console.core.guard.decision import CheckerReport, GuardPolicy, GuardRequest, Verdict, unknown_platform
 from oob_console.core.guard.dialect import Dialect, Outcome, State, Statement
 from oob_console.core.guard.grammar_cisco import CISCO_PLATFORMS, cisco_dialect
@@ -143,7 +144,7 @@ class RuleChecker:
                 reasons.append((line_worst, f"line {stmt.line} `{_snippet(stmt.text)}`: {'; '.join(line_reasons)}"))
         if len(downs) > policy.max_interfaces_down:
             worst = Verdict.DANGEROUS
-            reasons.append((Verdict.DANGEROUS, f"takes {len(downs)} interfaces down in one run "
+            reasons.append((Verdict.DANGEROUS, f"takes {counted(len(downs), 'interface')} down in one run "
                             f"(more than max_interfaces_down = {policy.max_interfaces_down})"))
         if worst == Verdict.READ_ONLY:
             return CheckerReport(self.name, worst, (f"every statement only reads ({len(statements)} checked)",))

@@ -48,6 +48,7 @@ from oob_console.core.auth.identity import ROLES, Identity, check_user_name
 from oob_console.core.auth.ssh_wire import WireError, parse_authorized_key
 from oob_console.core.auth.weak_keys import key_problem
 from oob_console.core.auth.webauthn import CREATE, check_assertion
+from oob_console.core.counting import counted
 from oob_console.errors import AuthError, ConflictError, NotFoundError, RefusedError, UsageError
 from oob_console.services.audit.service import AuditService
 from oob_console.services.auth.ports import Clock, CredentialRepo, KeyDevice, Prompt
@@ -66,6 +67,10 @@ def stamp(clock: Clock) -> str:
 def require_admin(by: Identity, what: str) -> None:
     if not by.can_administer:
         raise AuthError(f"{by.actor} may not {what}", hint="needs the admin role (or a local account on this host)")
+
+
+KEY_PREFIX_MIN = 6  # characters of a key ID that pick one key
+KEY_ID_KINDS = ("fido2:", "SHA256:")  # what key IDs start with (FIDO2 credentials, SSH security keys)
 
 
 @dataclass
@@ -127,11 +132,16 @@ class CredentialService:
         exact = self.repo.get_credential(key_id)
         if exact is not None:
             return exact
-        found = self.repo.find_credentials(key_id) if len(key_id) >= 6 else []
+        if len(key_id) < KEY_PREFIX_MIN:
+            raise UsageError(f"key ID {key_id!r} is too short to pick one key",
+                             hint=f"give at least {KEY_PREFIX_MIN} characters of an ID from 'oob key list'")
+        # An ID with or without its kind ("fido2:", "SHA256:"), as people copy it from the list.
+        found = self.repo.find_credentials(key_id) or [
+            c for kind in KEY_ID_KINDS for c in self.repo.find_credentials(kind + key_id)]
         if not found:
-            raise NotFoundError(f"no key {key_id!r}", hint="see 'oob key list' (give at least 6 characters)")
+            raise NotFoundError(f"no key ID starts with {key_id!r}", hint="see 'oob key list' for the IDs")
         if len(found) > 1:
-            raise UsageError(f"{key_id!r} matches {len(found)} keys", hint="give more of the key ID")
+            raise UsageError(f"{key_id!r} matches {counted(len(found), 'key')}", hint="give more of the key ID")
         return found[0]
 
     def revoke_key(self, by: Identity, key_id: str) -> Credential:

@@ -41,6 +41,7 @@ class AuthConfig:
     backoff_max: Duration = field(default=Duration.parse("5m"), metadata={"min": 1})
     lockout_after: int = field(default=10, metadata={"min": 0, "max": 1000})
     session_lifetime: Duration = field(default=Duration.parse("12h"), metadata={"min": 1})
+    idle_lock: Duration = field(default=Duration.parse("15m"), metadata={"min": 0, "max": 86400})
     sshsig_namespace: str = "oob-console"
 
     def validate(self) -> None:

@@ -238,6 +238,28 @@ class ConfirmSource:
         return f"{SOURCE_TITLES[self.kind]} {self.name}"
 
 
+@dataclass(frozen=True)
+class FeedRoutes:
+    """What one of our sessions received for one prefix: the session's state and the AS path, if any."""
+
+    upstream: str
+    up: bool
+    detail: str  # the session's state in words
+    path: tuple[int, ...] | None  # None: not received (or withdrawn)
+
+
+class ReceivedRoutes(Protocol):
+    """The routes our ExaBGP sessions receive (the supervisor keeps them; the CLI asks it)."""
+
+    def received(self, upstream: str, prefix: str) -> FeedRoutes:
+        """What ``upstream``'s session received for ``prefix`` now.
+
+        Raises:
+            UnavailableError: nobody can tell (the speaker is not running, or does not watch that session).
+        """
+        ...
+
+
 class VrpSource(Protocol):
     def load(self, now: float) -> VrpSnapshot:
         """The VRP snapshot, or why it is unusable (never raises)."""
@@ -264,6 +286,14 @@ class Speaker(Protocol):
         ...
 
     def sessions(self) -> list[SessionInfo]:
+        ...
+
+    def received(self, upstream: str, prefix: str) -> FeedRoutes:
+        """What ``upstream``'s session received for ``prefix`` (sessions named as feeds only).
+
+        Raises:
+            UnavailableError: that session's received routes are not watched.
+        """
         ...
 
     def adj_rib_out(self) -> set[Key]:

@@ -113,9 +113,12 @@ class BgpUpstreamConfig:
     min_interval: Duration = Duration.parse("0s")
     # Confirmation sources ([bgp.looking_glasses.NAME]), strongest first: this upstream's own looking glass
     # or route-server API (its absence after the expected time is NOT ACCEPTED); public route collectors
-    # (RIPEstat's looking glass, or any URL + JSON path); without any, every announcement ends UNCONFIRMED.
+    # (RIPEstat's looking glass, or any URL + JSON path); other upstreams' feeds (names of our other ExaBGP
+    # upstreams whose received routes are watched: our prefix arriving there with this upstream's AS in the
+    # path shows this one took it; a feed's silence proves nothing); without any, announcements end UNCONFIRMED.
     looking_glass: str = ""
     collectors: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
     advertise_timeout: Duration | None = None  # None ("" in the file): the backend's default
     visible_timeout: Duration | None = None
     # How long this upstream takes to show a route it accepted: its own view showing it absent after this
@@ -206,7 +209,12 @@ class BgpConfig:
 
     def unconfirmable(self) -> list[str]:
         """Upstreams with no confirmation source: every announcement through them ends UNCONFIRMED."""
-        return [name for name, up in self.upstreams.items() if not up.looking_glass and not up.collectors]
+        return [name for name, up in self.upstreams.items()
+                if not up.looking_glass and not up.collectors and not up.feeds]
+
+    def feed_sessions(self) -> list[str]:
+        """Upstreams whose received routes are watched (named in some upstream's ``feeds``)."""
+        return sorted({feed for up in self.upstreams.values() for feed in up.feeds})
 
     def validate(self) -> None:
         if self.drill_prefix:
@@ -224,6 +232,17 @@ class BgpConfig:
             for i, source in enumerate(up.collectors):
                 if source not in self.looking_glasses:
                     raise ValueError(f"upstreams.{name}.collectors[{i}]: no [bgp.looking_glasses.{source}]")
+            for i, feed in enumerate(up.feeds):
+                where = f"upstreams.{name}.feeds[{i}]"
+                other_up = self.upstreams.get(feed)
+                if feed == name:
+                    raise ValueError(f"{where}: an upstream cannot confirm itself; name another upstream's session")
+                if other_up is None or other_up.session is None:
+                    raise ValueError(f"{where}: {feed!r} is not one of our ExaBGP upstreams (a [session] of ours "
+                                     "whose received routes can be watched)")
+                if up.session is None:
+                    raise ValueError(f"{where}: feeds confirm an ExaBGP upstream only (its AS, session.peer_as, "
+                                     "must be in the path the feed shows)")
         for name in self.default_upstreams:
             if name not in self.upstreams:
                 raise ValueError(f"default_upstreams: {name!r} is not in [bgp.upstreams]")

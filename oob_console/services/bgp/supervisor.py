@@ -28,7 +28,7 @@ from oob_console.core.bgp.desired import Key, RouteRow, speaker_changes
 from oob_console.core.bgp.intent import RouteSpec
 from oob_console.core.bgp.stages import Stage
 from oob_console.errors import OobError
-from oob_console.services.bgp.ports import SessionInfo, Speaker
+from oob_console.services.bgp.ports import FeedRoutes, SessionInfo, Speaker
 from oob_console.services.bgp.service import BgpService
 
 # A provider row with no accepted stage this old was left by a CLI that died mid-way (a live one takes
@@ -159,6 +159,10 @@ class BgpSupervisor:
     def sessions(self) -> list[SessionInfo]:
         return self.speaker.sessions()
 
+    def received(self, upstream: str, prefix: str) -> FeedRoutes:
+        """What a feed session received for ``prefix`` (the ``ReceivedRoutes`` port, in this process)."""
+        return self.speaker.received(upstream, prefix)  # the speaker locks its own table
+
     # the loops
 
     def step(self) -> None:
@@ -254,6 +258,10 @@ class BgpSupervisor:
         if op == "advertised":
             rows = [r for r in self.svc.journal.routes() if r.key in keys]
             return {"ok": True, "advertised": [[*k, s.to_json()] for k, s in self.advertised(rows).items()]}
+        if op == "received":
+            got = self.received(str(request.get("upstream", "")), str(request.get("prefix", "")))
+            return {"ok": True, "up": got.up, "detail": got.detail,
+                    "path": None if got.path is None else list(got.path)}
         if op == "sessions":
             return {"ok": True, "sessions": [s.to_json() for s in self.sessions()]}
         if op == "ping":

@@ -10,18 +10,20 @@ from __future__ import annotations
 import asyncio
 import getpass
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from oob_console.core.devices.hostkeys import HostKey, HostTrust, host_pattern
+from oob_console.core.counting import counted
+from oob_console.core.devices.hostkeys import HostKey, HostTrust, check_presented, host_pattern
 from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.core.devices.inventory_merge import MergeSummary, merge_inventory
 from oob_console.core.schema import SecretRef
-from oob_console.errors import ConfigError, NotFoundError, UsageError
+from oob_console.errors import ConfigError, NotFoundError, OobError, UsageError
 from oob_console.services.audit.service import AuditService
 from oob_console.services.devices.ports import (
     InventoryStore,
+    KeyProber,
     PinStore,
     Prober,
     Reach,
@@ -76,6 +78,7 @@ class DeviceAccess:
     resolve_path: Callable[[str], Path]
     connect_timeout: float = 30.0
     prober: Prober | None = None
+    key_prober: KeyProber | None = None
 
     def inventory(self) -> Inventory:
         return self.store.load()
@@ -209,19 +212,40 @@ class DeviceAccess:
 
     async def reachability(self, devices: Sequence[Device], *, timeout: float = PROBE_TIMEOUT,
                            concurrency: int = 100) -> dict[str, Reach]:
-        """Whether each device's SSH port answers with an SSH banner, all probed at once (bounded)."""
+        """Whether each device completes an SSH handshake with its pinned host key, all at once (bounded).
+
+        First the banner (cheap: refused, silent and not-SSH ports end here), then one key
+        exchange (no login) whose host key is checked against the pins: a device that answers
+        with another key is not reachable, it is a ``mismatch`` (perhaps an attack).
+        """
         if self.prober is None:
             raise UsageError("no reachability prober is configured")
-        prober = self.prober
+        prober, key_prober = self.prober, self.key_prober
         sem = asyncio.Semaphore(max(1, concurrency))
 
         async def one(dev: Device) -> tuple[str, Reach]:
             async with sem:
-                return dev.name, await prober(dev.host, dev.port, timeout=timeout)
+                reach = await prober(dev.host, dev.port, timeout=timeout)
+                if not reach.ok or key_prober is None:
+                    return dev.name, reach
+                pins = self.pinned(dev)
+                try:
+                    presented = await key_prober(dev.host, dev.port, pinned=pins, timeout=timeout)
+                except OobError as exc:
+                    return dev.name, replace(reach, ok=False, error=f"key exchange failed: {exc.message}")
+                check = check_presented(presented, pins, label=dev.name)
+                if check.trusted:
+                    return dev.name, replace(reach, pin="match")
+                if not pins:
+                    return dev.name, replace(reach, ok=False, pin="unpinned",
+                                             error="no pinned host key")
+                return dev.name, replace(reach, ok=False, pin="mismatch",
+                                         error="HOST KEY MISMATCH")
 
         found = dict(await asyncio.gather(*(one(d) for d in devices)))
-        self.audit.record("inventory.probe", target=f"{len(found)} devices", outcome="ok",
+        self.audit.record("inventory.probe", target=f"{counted(len(found), 'device')}", outcome="ok",
                           details={"reachable": sorted(n for n, r in found.items() if r.ok),
+                                   "host_key_mismatch": sorted(n for n, r in found.items() if r.pin == "mismatch"),
                                    "unreachable": sorted(n for n, r in found.items() if not r.ok)})
         return found
 

@@ -347,12 +347,15 @@ ScreenFactory = Callable[[int, int], ScreenModel]
 class Reach:
     """What a reachability probe saw."""
 
-    ok: bool
+    ok: bool  # the SSH handshake completed with a pinned host key
     seconds: float | None  # until the banner (None: no answer)
     banner: str
     error: str
+    pin: str = ""  # "match", "mismatch" (a key that is not the pinned one), "unpinned", "" (not that far)
 
 
 # (host, port, timeout) -> Reach; never raises for an unreachable device (that is the answer)
 Prober = Callable[..., Awaitable[Reach]]
+# (host, port, pinned=..., timeout=...) -> the host key one full key exchange showed; raises OobError
+KeyProber = Callable[..., Awaitable[HostKey]]
 SecretReader = Callable[[Any, str], str]  # (SecretRef, where) -> secret

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oob_console.core.auth.identity import Identity
+from oob_console.core.counting import counted
 from oob_console.core.devices.inventory import Device, Inventory
 from oob_console.core.devices.platforms import first_error, spec
 from oob_console.core.devices.runs import DeviceResult, Status, select_devices, tally
@@ -215,7 +216,7 @@ class RunService:
         per_device = commands or {}
         names = [d.name for d in devices]
         base: dict[str, Any] = {"run_id": run_id, "command": command, "devices": names}
-        target = names[0] if len(names) == 1 else f"{len(names)} devices"
+        target = names[0] if len(names) == 1 else f"{counted(len(names), 'device')}"
         try:
             clearances = self._clear(by, command, devices, inventory, commands, intent_id, touch)
         except AuditWriteError:

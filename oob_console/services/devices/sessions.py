@@ -5,6 +5,12 @@ audited. Every typed line passes the command guard before its Enter reaches
 the device (``line_guard``, ``typed_session``). Typed input while the device
 does not echo, or after a secret prompt, is recorded as ``[redacted]``.
 OpenSSH-style escapes (``~.`` ``~B`` ``~a`` ``~?``) work on every transport.
+
+Opening a session is bounded: it fails with a DeadlineError after the connect
+timeout plus :data:`OPEN_GRACE` seconds, and Ctrl-C while it opens abandons it
+(:data:`ABANDON_KEY`; nothing is connected yet for it to reach). Closing is
+bounded too (:data:`CLOSE_WITHIN`), so a device that stops answering can never
+hold the operator's terminal: every way out returns to the caller with a reason.
 """
 
 from __future__ import annotations
@@ -39,6 +45,18 @@ from oob_console.services.devices.typed_session import TypedLines
 from oob_console.services.guard.gate import GuardGate
 
 Opener = Callable[[int, int, str], Awaitable[tuple[ByteChannel, SshSession | None]]]
+
+
+OPEN_GRACE = 2.0  # seconds past the connect timeout before an opening session is given up
+CLOSE_WITHIN = 5.0  # seconds a closing channel or connection may take before it is left behind
+ABANDON_KEY = b"\x03"  # Ctrl-C while the session opens: give up on it
+ABANDON_HELP = "Ctrl-C abandons"
+
+
+class Abandoned(OobError):
+    """The operator gave up on a session that was still opening."""
+
+    exit_code = 130
 
 
 LOGIN_PROMPT = re.compile(r"(?i)(login|username|user name|password)\s*:\s*$")
@@ -214,7 +232,9 @@ class SessionService:
         session: SshSession | None = None
         pump: _Pump | None = None
         try:
-            channel, session = await opener(cols, rows, terminal.term())
+            terminal.write(f"[oob] opening {kind} to {device} (up to {self.access.connect_timeout + OPEN_GRACE:g}s;"
+                           f" {ABANDON_HELP})\r\n[oob] via {via}\r\n".encode())
+            channel, session = await self._open(opener, cols, rows, terminal, where=f"{kind} {device} via {via}")
             e = self.escape_char
             terminal.write(f"[oob] {kind} {device} via {via}; recording {recording.id}; {e}. ends, {e}? help\r\n"
                            .encode())
@@ -249,11 +269,13 @@ class SessionService:
             summary.reason = f"failed: {exc.one_line()}"
             self._finish(recording, summary, started, "failed")
             raise
+        except BaseException:  # cancelled (the console quits) or a bug: the audit still gets its end entry
+            summary.reason = summary.reason or "interrupted"
+            with contextlib.suppress(OobError):
+                self._finish(recording, summary, started, "interrupted")
+            raise
         finally:
-            if channel is not None:
-                await channel.close()
-            if session is not None:
-                await session.close()
+            await _close_within(channel, session)
         self._finish(recording, summary, started, "ok")
         return summary
 
@@ -263,6 +285,45 @@ class SessionService:
         guard = LineGuard(self.gate(), self.operator(), device, cli, self.touch_valid)
         return TypedLines(channel, self.screens(cols, rows), PromptReader(cli), guard, recording, Redactor(),
                           echo_wait=self.echo_wait)
+
+    async def _open(self, opener: Opener, cols: int, rows: int, terminal: Terminal, *,
+                    where: str) -> tuple[ByteChannel, SshSession | None]:
+        """``opener``, bounded by the connect timeout plus a grace, and abandoned on Ctrl-C.
+
+        Keys typed while it opens are dropped (there is nothing to send them to yet).
+        """
+        limit = self.access.connect_timeout + OPEN_GRACE
+
+        async def abandon_key() -> None:
+            while True:
+                data = await terminal.read()
+                if not data:  # no more input: nobody can use the session; let the deadline decide
+                    await asyncio.Event().wait()
+                if ABANDON_KEY in data:
+                    return
+
+        opening = asyncio.ensure_future(opener(cols, rows, terminal.term()))
+        watcher = asyncio.ensure_future(abandon_key())
+        try:
+            done, _ = await asyncio.wait({opening, watcher}, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            opening.cancel()
+            raise
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, OobError):
+                await watcher
+        if opening in done:
+            return opening.result()
+        opening.cancel()
+        with contextlib.suppress(asyncio.CancelledError, OobError, OSError):
+            channel, session = await opening  # it finished as it was cancelled: close what it opened
+            await _close_within(channel, session)
+        if watcher in done:
+            raise Abandoned("the session was abandoned while it opened (Ctrl-C)", where=where)
+        raise DeadlineError(f"the session did not open within {limit:g}s", where=where,
+                            hint="check the device's address and that its SSH or console port answers "
+                                 "('p' on the devices list probes SSH)")
 
     def _finish(self, recording: Recording, summary: SessionSummary, started: float, outcome: str) -> None:
         recording.close()
@@ -326,6 +387,16 @@ class SessionService:
             delay = min(max(t - last, 0.0), idle_limit) / max(speed, 0.01)
             last = t
             yield delay, data
+
+
+async def _close_within(channel: ByteChannel | None, session: SshSession | None) -> None:
+    """Close what a session opened; a peer that does not answer the close is left behind after CLOSE_WITHIN."""
+    for thing in (channel, session):
+        if thing is None:
+            continue
+        with contextlib.suppress(TimeoutError, OSError, OobError):
+            async with asyncio.timeout(CLOSE_WITHIN):
+                await thing.close()
 
 
 def _resizer(channel: ByteChannel, recording: Recording, screen: ScreenModel) -> Callable[[int, int], None]:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from oob_console.core.counting import counted
 from oob_console.core.drill import (
     KINDS,
     Plan,
@@ -125,7 +126,7 @@ class DrillService:
         drill_id = self._unique_id(started)
         self.audit.record("drill.start", target=drill_id, details={"plan": plan.name, "source": source,
                                                                    "steps": [s.label for s in steps]})
-        self._notice(f"break-glass drill {drill_id} started: {len(steps)} steps", "info")
+        self._notice(f"break-glass drill {drill_id} started: {counted(len(steps), 'step')}", "info")
         results: list[StepResult] = []
         for step in steps:
             result = self._run_step(step, operator)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from oob_console.core.counting import counted
 from oob_console.errors import NotFoundError, OobError
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ def audit_probe(audit: AuditService) -> Probe:
         except OobError as exc:
             return StatusItem("audit", "Audit log", "fail", exc.message + (f" ({exc.where})" if exc.where else ""),
                               exc.hint or "", goto="audit")
-        summary = f"chain intact: {report.entries} entries, last #{report.last_seq}"
+        summary = f"chain intact: {counted(report.entries, 'entry')}, last #{report.last_seq}"
         return StatusItem("audit", "Audit log", "ok", summary, goto="audit")
 
     return probe
@@ -131,7 +132,8 @@ def login_probe(credentials: CredentialService) -> Probe:
                               "oob user add NAME --role operator; oob key enroll --user NAME", goto="login")
         soft = sum(1 for k in keys if k.software)
         note = f", {soft} of them SOFTWARE keys" if soft else ""
-        return StatusItem("login", "Login", "ok", f"{len(users)} users, {len(keys)} keys enrolled{note}",
+        return StatusItem("login", "Login", "ok",
+                          f"{counted(len(users), 'user')}, {counted(len(keys), 'key')} enrolled{note}",
                           goto="login")
 
     return probe
@@ -151,7 +153,7 @@ def bgp_probe(bgp: Callable[[], BgpService]) -> Probe:
         live = [r.row for r in status.routes if r.live]
         stranded = [r for r in live if svc.settings.upstreams.get(r.upstream) is not None
                     and svc.settings.upstreams[r.upstream].backend == "exabgp" and r.upstream not in up]
-        parts = [f"{len(up)}/{len(ours)} sessions up"] if ours else []
+        parts = [f"{len(up)}/{counted(len(ours), 'session')} up"] if ours else []
         parts.append(f"{len({r.prefix for r in live})} prefix(es) announced")
         if status.intents:
             parts.append(f"{len(status.intents)} intent(s) open")
@@ -208,7 +210,7 @@ def at_most_every(seconds: float, measure: Probe) -> Probe:
 
 
 def devices_probe(devices: DeviceAccess, *, timeout: float = 5.0, shown_as: str = "") -> Probe:
-    """How many inventory devices answer on their SSH port (TCP and banner, no login).
+    """How many inventory devices complete an SSH handshake with their pinned host key (no login).
 
     ``shown_as``: the inventory as the config names it (default: its full path).
     """
@@ -220,13 +222,20 @@ def devices_probe(devices: DeviceAccess, *, timeout: float = 5.0, shown_as: str 
             return StatusItem("devices", "Devices reachable", "warn", f"no devices in {where}",
                               "write the inventory, or 'oob inventory import ...'", goto="devices")
         reach = asyncio.run(devices.reachability(inventory.devices, timeout=timeout))
-        down = [name for name, r in reach.items() if not r.ok]
-        up = len(reach) - len(down)
+        mismatch = [name for name, r in reach.items() if r.pin == "mismatch"]
+        down = [name for name, r in reach.items() if not r.ok and name not in mismatch]
+        up = len(reach) - len(down) - len(mismatch)
         state: State = "ok" if not down else "fail" if up == 0 else "warn"
-        summary = f"{up} of {len(reach)} answer on SSH"
+        summary = f"{up} of {len(reach)} answer on SSH"  # a handshake with the pinned key
+        if mismatch:  # its own red state: a key that is not the pinned one may be an attack
+            state = "fail"
+            summary = (f"HOST KEY MISMATCH: {', '.join(mismatch[:3])}"
+                       + (f" and {len(mismatch) - 3} more" if len(mismatch) > 3 else "") + f"; {summary}")
         if down:
             summary += f"; not {', '.join(down[:3])}" + (f" and {len(down) - 3} more" if len(down) > 3 else "")
-        return StatusItem("devices", "Devices reachable", state, summary, goto="devices")
+        hint = ("compare the presented key out of band; 'oob inventory pin-hostkey DEVICE --replace --expect "
+                "SHA256:...' only after a legitimate re-key" if mismatch else "")
+        return StatusItem("devices", "Devices reachable", state, summary, hint, goto="devices")
 
     return at_most_every(REACH_EVERY, measure)
 
@@ -250,8 +259,10 @@ def uplink_probe(tcp: TcpProbe, targets: Sequence[str], *, timeout: float = 5.0)
             fastest = seconds if fastest is None else min(fastest, seconds)
         up = len(targets) - len(failed)
         if fastest is None:
-            return StatusItem("uplink", "OOB uplink", "fail", f"none of {len(targets)} targets answer: {failed[0]}")
-        summary = f"{up} of {len(targets)} targets answer, fastest in {fastest * 1000:.0f} ms"
+            return StatusItem("uplink", "OOB uplink", "fail",
+                              (f"none of {counted(len(targets), 'target')} answer" if len(targets) > 1
+                               else "its one target does not answer") + f": {failed[0]}")
+        summary = f"{up} of {counted(len(targets), 'target')} answer, fastest in {fastest * 1000:.0f} ms"
         return StatusItem("uplink", "OOB uplink", "warn" if failed else "ok",
                           summary + (f"; {failed[0]}" if failed else ""))
 
@@ -265,7 +276,7 @@ def doctor_probe(doctor: DoctorService) -> Probe:
         report = doctor.run()
         counts = report.counts
         worst = next((f for level in ("critical", "warning") for f in report.findings if f.level == level), None)
-        summary = f"{counts.get('critical', 0)} critical, {counts.get('warning', 0)} warnings"
+        summary = f"{counts.get('critical', 0)} critical, {counted(counts.get('warning', 0), 'warning')}"
         if worst is not None:
             summary += f"; first: {worst.subject} ({worst.problem})" if worst.problem else f"; first: {worst.subject}"
         state: State = "fail" if report.critical else "warn" if counts.get("warning") else "ok"

@@ -11,6 +11,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from oob_console.core.audit.chain import VerifyReport
+from oob_console.core.counting import counted
 from oob_console.errors import OobError
 from oob_console.render.audit import SHOWN_ENTRIES, audit_line, audit_matches, chain_line, entry_text, noted_line
 from oob_console.render.text import printable
@@ -76,7 +77,8 @@ class AuditScreen(ConsoleScreen):
             listing.highlighted = 0
         more = f" matching {text!r}" if words else ""
         flash, self.flash = self.flash, ""
-        self.say(flash or f"{len(shown)} entries{more}, newest first; Enter details, n note, v verify, / filter")
+        self.say(flash or f"{counted(len(shown), 'entry')}{more}, newest first; Enter details, n note, "
+                          "v verify, / filter")
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()

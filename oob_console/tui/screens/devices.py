@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult, SuspendNotSupported
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from oob_console.core.counting import counted
 from oob_console.core.devices.inventory import Device, Inventory
-from oob_console.errors import OobError
 from oob_console.render.devices import (
     device_line,
     device_lines,
@@ -23,6 +22,7 @@ from oob_console.render.devices import (
     session_lines,
 )
 from oob_console.services.devices import PROBE_TIMEOUT, Reach
+from oob_console.tui.handover import hand_over, show_outcome
 from oob_console.tui.pick_list import PickList
 from oob_console.tui.screens.base import ConsoleScreen
 
@@ -62,7 +62,7 @@ class DevicesScreen(ConsoleScreen):
         shown = [d for d in self.inventory.devices if device_matches(d, words)]
         listing = self.query_one("#devices", PickList)
         listing.clear_options()
-        listing.add_options([Option(Text(device_line(d, self.reach.get(d.name))), id=d.name) for d in shown])
+        listing.add_options([Option(self.line(d), id=d.name) for d in shown])
         if shown:
             listing.highlighted = 0
         where = self.services.loaded.config.paths.inventory
@@ -70,8 +70,14 @@ class DevicesScreen(ConsoleScreen):
             self.say(f"no devices in {where}: write it, or 'oob inventory import ...'", error=True)
         else:
             more = f" matching {text!r}" if words else ""
-            self.say(f"{len(shown)} of {len(self.inventory.devices)} devices{more}; Enter details, p probes SSH, "
+            self.say(f"{len(shown)} of {counted(len(self.inventory.devices), 'device')}{more}; Enter details, "
+                     "p probes SSH, "
                      "x runs a command on them")
+
+    def line(self, dev: Device) -> Text:
+        reach = self.reach.get(dev.name)
+        # A host key that is not the pinned one is its own red state (the words say it without colour).
+        return Text(device_line(dev, reach), style="bold red" if reach and reach.pin == "mismatch" else "")
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()
@@ -87,7 +93,8 @@ class DevicesScreen(ConsoleScreen):
             return
         self.say(probing_line(len(shown), PROBE_TIMEOUT))
         devices = self.services.devices
-        self.call(lambda: asyncio.run(devices.reachability(shown, timeout=PROBE_TIMEOUT)), self.probed,
+        self.call(lambda: self.oob.actions.run(lambda: devices.reachability(shown, timeout=PROBE_TIMEOUT)),
+                  self.probed,
                   group="probe")
 
     def action_run(self) -> None:
@@ -136,7 +143,7 @@ class DeviceScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.query_one("#device-body").focus()
-        self.say("s: SSH session, c: serial console (the console steps aside until it ends); Esc: back")
+        self.say("s: SSH, c: console (Ctrl-C abandons while it opens, ~. ends it); Esc: back")
         super().on_mount()
 
     def reload(self) -> None:
@@ -155,15 +162,11 @@ class DeviceScreen(ConsoleScreen):
 
     def action_session(self, kind: str) -> None:
         """Hand the terminal to the device until the session ends; it is recorded and audited."""
-        services = self.services
-        try:
-            with self.app.suspend():
-                summary = services.session_on_terminal(kind, self.device.name)
-        except SuspendNotSupported:
-            self.say("this terminal cannot be handed over; use 'oob ssh' or 'oob console' in a shell", error=True)
-            return
-        except OobError as exc:
-            self.say(f"error: {exc.one_line()}", error=True)
+        services, name = self.services, self.device.name
+        outcome = hand_over(self.app, lambda: services.session_on_terminal(kind, name))
+        summary = outcome.value
+        if not show_outcome(self, f"{'SSH' if kind == 'ssh' else 'console'} session to {name}", outcome) \
+                or summary is None:
             return
         # One status line: a warning that the recording is incomplete goes on it too, as an error.
         self.say("; ".join(session_lines(summary)), error=bool(summary.recording_error))

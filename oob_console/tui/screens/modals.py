@@ -1,10 +1,11 @@
-"""Small modal screens: a text prompt, a read-only text, and the unexpected-error modal."""
+"""Small modal screens: a text prompt, a yes/no confirmation, a read-only text, and the unexpected-error modal."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -39,6 +40,33 @@ class PromptModal(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A yes/no question for a key that destroys work: ``y`` confirms; ``n``, Esc or any other key does not."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("y", "answer(True)", "Yes"),
+                                             Binding("n,escape", "answer(False)", "No")]
+
+    def __init__(self, question: str, detail: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -error"):
+            yield Static(self.question, classes="dialog-title", markup=False)
+            if self.detail:
+                yield Static(self.detail, markup=False)
+            yield Static("y: yes; n or Esc: no", classes="dialog-hint")
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key not in ("y", "n", "escape"):
+            event.stop()  # nothing else reaches the screen behind; only y says yes
+            self.app.bell()
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
 
 
 class TextModal(ModalScreen[None]):

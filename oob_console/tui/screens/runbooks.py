@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
+from oob_console.core.counting import counted
 from oob_console.core.runbooks import Hit, Runbook
 from oob_console.render.runbooks import excerpt_line, runbook_line
 from oob_console.render.text import printable
@@ -64,9 +65,9 @@ class RunbooksScreen(ConsoleScreen):
             listing.highlighted = 0
         where = self.services.runbooks.location
         if query:
-            self.say(f"{len(hits)} runbooks match {query!r}; Enter opens, / searches again")
+            self.say(f"{counted(len(hits), 'runbook')} matching {query!r}; Enter opens, / searches again")
         else:
-            self.say(f"{len(hits)} runbooks in {where}/; Enter opens, / searches")
+            self.say(f"{counted(len(hits), 'runbook')} in {where}/; Enter opens, / searches")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         name = event.option.id or ""

@@ -19,7 +19,6 @@ device's output.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from dataclasses import dataclass
@@ -75,6 +74,7 @@ class RunScreen(ConsoleScreen):
         self.report: RunReport | None = None
         self.checked: Checked | None = None
         self.busy = False  # a check or a run is under way: Enter waits (a double Enter never sends twice)
+        self.last_sent: tuple[str, str] | None = None  # (targets, command) of the last run: never re-sent by one Enter
         self._drawn = 0.0
         self._lock = threading.Lock()
 
@@ -114,6 +114,10 @@ class RunScreen(ConsoleScreen):
         return self.query_one(f"#{name}", Input).value.strip()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "command":  # Enter in targets or intent only moves on: it never sends
+            self.query_one("#command", Input).focus()
+            self.say("command field: Enter there checks the command (nothing is sent before the guard's verdict)")
+            return
         command, targets = self.field("command"), self.field("targets")
         if self.busy:
             self.say("still working on the last Enter; nothing more is sent until it is done")
@@ -165,6 +169,8 @@ class RunScreen(ConsoleScreen):
         label = verdict.label.upper()
         if preview.blocked:
             self.say(f"{label}: not sent; {preview.blocked}", error=True)
+        elif verdict is Verdict.READ_ONLY and self.last_sent == (checked.targets, checked.command):
+            self.say(f"{label}: sent already; Enter sends it again")
         elif verdict is Verdict.READ_ONLY:
             self.send(checked)
         elif intent:
@@ -185,10 +191,12 @@ class RunScreen(ConsoleScreen):
 
         def work() -> RunReport:
             self.app.call_from_thread(self.show_progress, 0, len(checked.devices))
-            return asyncio.run(runs.run(checked.command, checked.devices, checked.inventory, options=options,
-                                        progress=self.progress, intent_id=intent, touch=touch))
+            return self.oob.actions.run(lambda: runs.run(checked.command, checked.devices, checked.inventory,
+                                                         options=options, progress=self.progress,
+                                                         intent_id=intent, touch=touch))
 
         self.report = None
+        self.last_sent = (checked.targets, checked.command)
         self.query_one("#results", OptionList).clear_options()
         if checked.preview.verdict is Verdict.READ_ONLY:
             self.say(f"read-only: sending {checked.command!r} to {len(checked.devices)} device(s)...")
@@ -261,9 +269,8 @@ class RunScreen(ConsoleScreen):
         width = max(20, self.size.width - 4)
         results.add_options([Option(Text(run_result_line(r, width)), id=r.device) for r in report.results])
         if report.results:
-            results.highlighted = 0
-            results.focus()
-        self.say(run_summary(report), error=not report.ok)
+            results.highlighted = 0  # focus stays where the operator typed; Tab goes to the results
+        self.say(f"{run_summary(report)}; Tab on to the results", error=not report.ok)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if self.report is None:

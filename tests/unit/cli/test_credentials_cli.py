@@ -122,6 +122,10 @@ def test_enroll_login_request_approve_from_the_cli(demo_site: Path, tmp_path: Pa
     assert any(e["outcome"] == "refused" and e["actor"] == "user:carol"  # the replay, a verified signature
                for e in audit)  # type: ignore[union-attr]
     assert run_oob("audit", "verify", "--verify-key", genesis_verify_key(demo_site), home=demo_site).returncode == 0
+    listed = run_oob("key", "list", home=demo_site).stdout.splitlines()
+    assert listed[0].split()[:3] == ["KEY", "ID", "USER"] and "LAST USED" in listed[0]
+    carol = next(line for line in listed if " carol " in line)
+    assert "never used" not in carol  # carol's key approved the intent: that is a use
     assert run_oob("logout", home=demo_site, env=session).returncode == 0
     assert run_oob("whoami", home=demo_site, env=session).returncode == 5
 
@@ -236,3 +240,20 @@ def test_pins_and_session_tokens_never_reach_the_audit_log_the_store_or_any_outp
     # `oob login --json` hands the token to its caller; nothing else shows or stores it.
     assert [text for text in seen if token in text] == [text for text in seen if '"session": "' in text]
     assert token.encode() not in stored
+
+
+def test_eval_of_oob_login_sets_the_session(demo_site: Path, tmp_path: Path) -> None:
+    """`eval "$(oob login)"` in a real shell: stdout is only the export; the human line is on stderr."""
+    import shlex
+    import sys
+
+    key = str(tmp_path / "alice")
+    run_oob("softkey", "init", key)
+    oob_json("user", "add", "alice", "--role", "operator", home=demo_site)
+    oob_json("key", "enroll", "--user", "alice", home=demo_site, env={"OOB_SOFT_KEY": key})
+    oob = f"{shlex.quote(sys.executable)} -m oob_console"
+    env = {**os.environ, "OOB_HOME": str(demo_site), "OOB_SOFT_KEY": key}
+    done = subprocess.run(["sh", "-ec", f'eval "$({oob} login --user alice)"; {oob} whoami'],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith("user:alice") and "logged in" in done.stderr.lower()

@@ -40,8 +40,14 @@ def test_a_block_from_stdin_on_inventory_devices_as_json() -> None:
 
 
 def test_an_unknown_platform_fails_closed() -> None:
-    result = run_oob("guard", "check", "-p", "nxos", "--", "show version")
+    result = run_oob("guard", "check", "-p", "vyos", "--", "show version")
     assert result.returncode == 20 and "does not know the platform" in result.stdout
+
+
+def test_nxos_is_judged_by_its_own_rules() -> None:
+    assert run_oob("guard", "check", "-p", "nxos", "--", "show version").returncode == 0
+    result = run_oob("guard", "check", "-p", "nxos", "--", "rollback running-config checkpoint before")
+    assert result.returncode == 20 and "checkpoint the guard cannot read" in result.stdout
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [

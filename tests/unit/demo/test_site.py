@@ -52,3 +52,28 @@ def test_the_demo_routers_answer_and_the_devices_line_probes_at_most_every_30s(p
     people_site.routers.stop()
     down = devices_probe(app.devices, timeout=2)()
     assert down.state == "fail" and down.summary.startswith("0 of 3 answer on SSH; not bb1.sjc1, bb2.sjc1, edge1")
+
+
+def test_a_killed_demo_is_cleaned_up_by_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGKILL leaves the directory (private keys included); the next demo removes it, and only it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    child = subprocess.Popen([sys.executable, "-c",
+                              "import tempfile, time; from oob_console.demo.site import DemoSite\n"
+                              f"tempfile.tempdir = {str(tmp_path)!r}\n"
+                              "d = DemoSite().__enter__(); print(d.root, flush=True); time.sleep(60)"],
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    killed = Path(child.stdout.readline().strip())
+    assert (killed / "site" / "keys" / "demo_ed25519").exists()
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    with DemoSite(keep=True) as kept:
+        assert not killed.exists() and kept.stale_removed == [killed]
+    with DemoSite() as demo:
+        assert kept.root.exists() and demo.stale_removed == []  # a kept site is kept
+    assert list(tmp_path.iterdir()) == [kept.root]

@@ -72,8 +72,18 @@ def test_key_ids_resolve_by_unique_prefix(lab: Lab) -> None:
     lab.ssh_key("carol", "laptop2")
     with pytest.raises(UsageError, match="matches 2 keys"):
         lab.app.credentials.resolve_key("SHA256")
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no key ID starts with"):
         lab.app.credentials.resolve_key("fido2:nothing-here")
+    with pytest.raises(UsageError, match="too short"):
+        lab.app.credentials.resolve_key("SHA25")
+
+
+def test_six_characters_after_the_kind_pick_a_key(lab: Lab) -> None:
+    """What people copy from the list is the part after ``SHA256:`` (or ``fido2:``)."""
+    lab.user("carol", "approver")
+    sk = lab.ssh_key("carol", "laptop1")
+    six = sk.key.fingerprint.removeprefix("SHA256:")[:6]
+    assert lab.app.credentials.resolve_key(six).key_id == sk.key.fingerprint
 
 
 def test_enrolling_a_software_key_is_refused_where_not_allowed(lab: Lab) -> None:

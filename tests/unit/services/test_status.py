@@ -68,7 +68,7 @@ def test_uplink_line_connects_to_each_target(site: Path) -> None:
     down = uplink_probe(TcpProbe(), (f"127.0.0.1:{closed}",), timeout=2)()
     assert both.state == "warn" and both.summary.startswith("1 of 2 targets answer")
     assert only_up.state == "ok" and "fastest in" in only_up.summary
-    assert down.state == "fail" and down.summary.startswith("none of 1 targets answer: cannot connect")
+    assert down.state == "fail" and down.summary.startswith("its one target does not answer: cannot connect")
 
 
 def test_doctor_and_drill_lines_on_a_fresh_site(site: Path) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import os
 
+import pytest
+
 from oob_console.adapters import sk_keys_fido2 as ssh_sk_keys
 from oob_console.adapters.keys_software import open_device
 from oob_console.demo.people import drill_waiting_for_bob
 from oob_console.demo.site import DemoSite
+from oob_console.errors import AuthError
 from oob_console.shell.session import LineShell
 from oob_console.wiring import SOFT_KEY_ENV
 from tests.conftest import run_oob
@@ -32,8 +35,10 @@ def test_login_is_asked_first_then_approve_by_number(people_site: DemoSite) -> N
     assert people_site.services.audit.show(action="intent.approve")[-1]["actor"] == "user:bob"
 
 
-def test_end_of_input_at_the_login_prompt_ends_the_session(people_site: DemoSite) -> None:
-    assert session(people_site, "").rstrip().endswith("login: user name (Enter: whoever's key answers):")
+def test_end_of_input_or_q_at_the_login_prompt_ends_the_session_as_an_auth_error(people_site: DemoSite) -> None:
+    for script in ("", "q\n", "nobody\nq\nlog\n"):
+        with pytest.raises(AuthError, match="not logged in, so nothing was run"):
+            session(people_site, script)
 
 
 def test_request_a_drill_and_approve_with_a_pasted_sshsig(people_site: DemoSite) -> None:

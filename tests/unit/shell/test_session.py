@@ -114,3 +114,33 @@ def test_shell_does_not_load_textual_or_rich() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     loaded = {m.split(".")[0] for m in json.loads(out.stdout)}
     assert "textual" not in loaded and "rich" not in loaded
+
+
+def test_a_scripted_shell_that_cannot_log_in_fails_instead_of_eating_commands(tmp_path: Path) -> None:
+    """`printf 'log\\nq\\n' | oob shell` on a site with enrolled keys: one clear line, exit 5, nothing run."""
+    from oob_console.demo.site import DemoSite
+
+    with DemoSite() as demo:
+        done = run_oob("shell", home=demo.home, input="log\nq\n")
+    assert done.returncode == 5, (done.stdout, done.stderr)
+    assert "not logged in, so nothing was run" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_ctrl_c_at_the_prompt_drops_the_line_and_the_shell_goes_on(services: Services) -> None:
+    class Typed(io.StringIO):
+        """The operator types half a line, presses Ctrl-C (SIGINT arrives in readline), then more."""
+
+        def __init__(self) -> None:
+            super().__init__("rb\nq\n")
+            self.interrupted = False
+
+        def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+            if not self.interrupted:
+                self.interrupted = True
+                raise KeyboardInterrupt
+            return super().readline()
+
+    out = io.StringIO()
+    assert LineShell(services, Typed(), out, height=24).run() == 0
+    text = out.getvalue()
+    assert "^C (q quits)" in text and "Reach a router console" in text

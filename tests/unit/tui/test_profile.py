@@ -38,3 +38,37 @@ def test_textual_is_told_to_slow_down_only_in_low_bandwidth() -> None:
     assert textual_environment(choose_profile(term="xterm", tty=None)) == {}
     env = textual_environment(choose_profile(term="vt100", tty=None))
     assert env["TEXTUAL_ANIMATIONS"] == "none" and int(env["TEXTUAL_FPS"]) <= 10
+
+
+@pytest.mark.parametrize(("baud", "tty", "low"), [
+    (9600, "/dev/pts/3", True),  # a console server port at 9600 that says TERM=xterm
+    (19200, "/dev/ttyAMA0", True),
+    (38400, "/dev/ttyAMA0", True),
+    (38400, "/dev/pts/3", False),  # every Linux pty reports 38400: that says nothing about the link
+    (115200, "/dev/ttyAMA0", False),
+    (None, "/dev/pts/3", False),
+])
+def test_the_line_speed_decides_not_only_the_terminal_name(baud: int | None, tty: str, low: bool) -> None:
+    p = choose_profile(term="xterm", tty=tty, baud=baud)
+    assert p.low_bandwidth is low
+    if low:
+        assert f"line speed {baud} baud" in p.describe()
+
+
+def test_line_speed_reads_the_terminal_itself() -> None:
+    import os
+    import pty
+    import termios
+
+    from oob_console.tui.profile import line_speed
+
+    master, slave = pty.openpty()
+    try:
+        attrs = termios.tcgetattr(slave)
+        attrs[4] = attrs[5] = termios.B9600
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
+        assert line_speed(slave) == 9600
+        assert line_speed(os.open(os.devnull, os.O_RDONLY)) is None
+    finally:
+        os.close(master)
+        os.close(slave)

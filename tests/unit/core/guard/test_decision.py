@@ -80,7 +80,7 @@ def test_fewer_than_two_checkers_is_dangerous() -> None:
     assert evaluate(REQ, POLICY, []).verdict is Verdict.DANGEROUS
 
 
-@pytest.mark.parametrize("platform", ["nxos", "", "IOS", "junos "])
+@pytest.mark.parametrize("platform", ["vyos", "", "IOS", "junos ", "nx-os"])
 def test_an_unknown_platform_is_dangerous_for_both_checkers(platform: str) -> None:
     decision = evaluate(GuardRequest(platform, "show version"), POLICY, default_checkers())
     assert decision.verdict is Verdict.DANGEROUS

@@ -16,13 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oob_console.core.guard import GuardPolicy, GuardRequest, Verdict
+from oob_console.core.guard import Decision, GuardPolicy, GuardRequest, Verdict
 from oob_console.core.guard.corpus import Case
 from oob_console.core.guard.grammar import Node
 from oob_console.core.guard.rules import RuleChecker
-from tests.guard_support import corpus, judge
+from tests.guard_support import corpus, judge_nxos, nxos_corpus
+from tests.guard_support import judge as judge_old
 
-PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos")
+PLATFORMS = ("frr", "ios", "iosxr", "junos", "eos", "nxos")
 RULES = RuleChecker()
 # GUARD_EXAMPLES=5000 for a deeper run than CI's
 SETTINGS = settings(max_examples=int(os.environ.get("GUARD_EXAMPLES", "300")), deadline=None,
@@ -35,10 +36,24 @@ DANGEROUS_LINES = {
     "iosxr": ["reload location all", "clear bgp ipv4 unicast *", "run /tmp/x.sh", "process restart bgp"],
     "frr": ["clear bgp *", "clear ip bgp *", "start-shell", "clear ip ospf process"],
     "junos": ["request system reboot", "clear bgp neighbor", "restart routing", "start shell", "op assess"],
+    "nxos": ["reload", "clear ip bgp *", "write erase", "run bash", "rollback running-config checkpoint c1",
+             "install all nxos bootflash:n.bin"],
 }
 TARGETS = {"ios": [(), ("ios-bb1",), ("ios-edge1",)], "eos": [(), ("eos-bb1",), ("eos-leaf1",)],
            "iosxr": [(), ("xr-bb1",), ("xr-bb1", "xr-bb2")], "frr": [(), ("frr-bb1",), ("frr-edge1",)],
-           "junos": [(), ("mx-bb1",), ("mx-edge1",)]}
+           "junos": [(), ("mx-bb1",), ("mx-edge1",)],
+           "nxos": [(), ("fra-nx-bb1",), ("fra-nx-bb3",), ("fra-nx-bb1", "fra-nx-bb2")]}
+
+
+def judge(platform: str, text: str, *devices: str) -> Decision:
+    """NX-OS on the NX-OS corpus's devices (with their backups), the others on the old corpus's."""
+    return judge_nxos(text, *devices) if platform == "nxos" else judge_old(platform, text, *devices)
+
+
+@cache
+def cases() -> tuple[Case, ...]:
+    """The old corpus's cases and the NX-OS corpus's NX-OS cases (the properties hold for every platform)."""
+    return (*corpus().cases, *(c for c in nxos_corpus().cases if c.platform == "nxos"))
 
 
 @cache
@@ -59,12 +74,12 @@ def vocabulary(platform: str) -> tuple[str, ...]:
 
 @cache
 def corpus_lines(platform: str) -> tuple[str, ...]:
-    return tuple(sorted({line for c in corpus().cases if c.platform == platform for line in c.text.splitlines()}))
+    return tuple(sorted({line for c in cases() if c.platform == platform for line in c.text.splitlines()}))
 
 
 @cache
 def judged() -> dict[str, Verdict]:
-    return {c.id: judge(c.platform, c.text, *c.devices).verdict for c in corpus().cases}
+    return {c.id: judge(c.platform, c.text, *c.devices).verdict for c in cases()}
 
 
 def shortest_unique(word: str, platform: str) -> int | None:
@@ -84,7 +99,7 @@ def lines(platform: str) -> st.SearchStrategy[str]:
 
 
 @SETTINGS
-@given(platform=st.sampled_from((*PLATFORMS, "nxos", "")), text=st.text(max_size=300),
+@given(platform=st.sampled_from((*PLATFORMS, "nx-os", "")), text=st.text(max_size=300),
        with_device=st.booleans())
 def test_never_crashes_on_arbitrary_text(platform: str, text: str, with_device: bool) -> None:
     devices = TARGETS[platform][1] if with_device and platform in TARGETS else ()
@@ -150,7 +165,7 @@ def _reshape(text: str, platform: str, rnd: Random) -> str:
 
 
 @SETTINGS
-@given(case=st.sampled_from(corpus().cases), rnd=st.randoms(use_true_random=False))
+@given(case=st.sampled_from(cases()), rnd=st.randoms(use_true_random=False))
 def test_recasing_abbreviating_or_respacing_never_lowers(case: Case, rnd: Random) -> None:
     text = _reshape(case.text, case.platform, rnd)
     before = judged()[case.id]
