@@ -93,8 +93,13 @@ def run_tui(services: Services, args: argparse.Namespace) -> str:
     app.run(mouse=not profile.low_bandwidth)
     if app.return_code == EXIT_INTERRUPTED:
         # An action was running when the console quit, lost its terminal or got Ctrl-C: the audit log
-        # has its finish entry (interrupted); the exit code says so, as the CLI's does.
-        raise KeyboardInterrupt
+        # has its finish entry (interrupted, fsynced); the exit code says so, as the CLI's does. The
+        # interrupted action's thread may still be blocked on a device that never answers: the process
+        # must not wait for it at exit, so it ends here.
+        print("error: interrupted", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
     return profile.name
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
+import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -17,8 +20,11 @@ class Tmux:
         if shutil.which("tmux") is None:
             pytest.skip("LOUD SKIP: tmux is not installed; `deploy/dev test` installs it as root")
         self.socket = f"oob-test-{uuid.uuid4().hex[:12]}"
+        # The shell writes the program's exit status to a file: tmux marks a pane dead when its terminal
+        # closes, which can come before the program is reaped (its pane_dead_status is empty then).
+        self._status = Path(tempfile.gettempdir()) / f"{self.socket}.status"
         self._tmux("new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height), "-E",
-                   " ".join(_quote(c) for c in command))
+                   " ".join(_quote(c) for c in command) + f"; echo $? > {_quote(str(self._status))}")
         self._tmux("set-option", "-t", "t", "remain-on-exit", "on")
 
     def _tmux(self, *args: str) -> str:
@@ -56,16 +62,19 @@ class Tmux:
     def exit_status(self, timeout: float = 10.0) -> int:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            dead, _, status = self._tmux("display-message", "-p", "-t", "t",
-                                         "#{pane_dead} #{pane_dead_status}").strip().partition(" ")
-            if dead == "1":
-                return int(status or 0)
+            with contextlib.suppress(OSError, ValueError):
+                return int(self._status.read_text().strip())
             time.sleep(0.1)
         raise AssertionError(f"the program did not exit; the screen:\n{self.screen()}")
 
     def pid(self) -> int:
-        """The pane's process (``env`` execs the program, so it is the program's own)."""
-        return int(self._tmux("display-message", "-p", "-t", "t", "#{pane_pid}").strip())
+        """The program's process: the pane's shell runs it as its child (``env`` execs the program)."""
+        shell = int(self._tmux("display-message", "-p", "-t", "t", "#{pane_pid}").strip())
+        with contextlib.suppress(OSError):
+            children = Path(f"/proc/{shell}/task/{shell}/children").read_text().split()
+            if children:
+                return int(children[0])
+        return shell
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20, check=False)
