@@ -110,7 +110,7 @@ def test_no_router_bgp_typed_in_oob_ssh_is_held_and_goes_once_after_two_approval
     term.expect("r1# ")
     term.send("configure terminal\r")  # entering config changes nothing yet
     term.expect(r"r1\(config\)# ")
-    term.send("ip prefix-list OOB-LAB seq 5 permit 192.0.2.0/24\r")  # a change: one touch for the session
+    term.send("log syslog informational\r")  # a change outside every protected part: one touch for the session
     term.expect("touch your security key")
     term.expect(r"r1\(config\)# ")
     term.send("no router bgp 64512\r")
@@ -119,12 +119,12 @@ def test_no_router_bgp_typed_in_oob_ssh_is_held_and_goes_once_after_two_approval
     intent = re.search(r"intent (\w+) needs", seen)
     assert intent, seen
     term.expect(r"r1\(config\)# ")
-    term.send("ip prefix-list OOB-LAB seq 10 permit 198.51.100.0/24\r")  # the session's touch still holds
+    term.send("log timestamp precision 3\r")  # a change again: the session's touch still holds
     term.expect(r"r1\(config\)# ")
     term.send("end\r")
     term.expect("r1# ")
     assert has_bgp(r1), "the dangerous line reached the router"
-    assert "seq 10 permit 198.51.100.0/24" in r1.vtysh("show running-config")
+    assert "log timestamp precision 3" in r1.vtysh("show running-config")
     assert term.seen.count(b"touch your security key") == 0
 
     for approver in ("alice-key", "bob-key"):
@@ -160,16 +160,16 @@ def test_a_paste_is_judged_whole_and_sent_whole_or_not_at_all(guarded: tuple[Lab
     lab, r1 = guarded
     term = session(lab, "ssh", "r1")
     term.expect("r1# ")
-    term.send("configure terminal\rip prefix-list OOB-PASTE seq 5 permit 192.0.2.0/24\rno router bgp 64512\rend\r")
+    term.send("configure terminal\rlog syslog informational\rno router bgp 64512\rend\r")
     seen = term.expect("once approved, ~a sends exactly this line")
     assert "DANGEROUS" in seen
     term.expect("r1# ")
     config = r1.vtysh("show running-config")
-    assert "router bgp 64512" in config and "OOB-PASTE" not in config  # none of it was sent
-    term.send("\x1b[200~configure terminal\rip prefix-list OOB-PASTE seq 5 permit 192.0.2.0/24\rend\r\x1b[201~")
+    assert "router bgp 64512" in config and "log syslog informational" not in config  # none of it was sent
+    term.send("\x1b[200~configure terminal\rlog syslog informational\rend\r\x1b[201~")
     term.expect("touch your security key")
     term.expect("r1# ")
-    assert "OOB-PASTE" in r1.vtysh("show running-config")
+    assert "log syslog informational" in r1.vtysh("show running-config")
     term.send("\r~.")  # the paste's end mark came last: an escape starts a line
     assert term.wait() == 0
 
@@ -199,7 +199,7 @@ def test_guard_failure_holds_every_line_until_it_recovers(guarded: tuple[Lab, Ro
     # In-process, so a checker can be broken and mended while the session runs: nothing typed reaches
     # the router while the guard cannot judge, and the operator is told; then it works again.
     lab, r1 = guarded
-    rules, blast = default_checkers()
+    rules, *others = default_checkers()
 
     class Flaky:
         name = rules.name
@@ -212,7 +212,7 @@ def test_guard_failure_holds_every_line_until_it_recovers(guarded: tuple[Lab, Ro
 
     flaky = Flaky()
     services = Services.from_config(str(lab.home / "config.toml"))
-    services.guard.checkers = (flaky, blast)
+    services.guard.checkers = (flaky, *others)
     term = FakeTerminal()
 
     async def scenario() -> None:
@@ -293,7 +293,7 @@ def test_through_oob_serve_and_a_ser2net_port(site: Path, alice_in_agent: Store,
             proc.stdin.write(b"ssh r1\r")
             seen += await read_until(proc.stdout, lambda s: s.endswith(b"r1# "))
             for typed, until in ((b"configure terminal\r", b"r1(config)# "),
-                                 (b"ip prefix-list OOB-SERVE seq 5 permit 192.0.2.0/24\r", b"r1(config)# "),
+                                 (b"log syslog informational\r", b"r1(config)# "),
                                  (b"no router bgp 64512\r", b"exactly this line\r\n"),
                                  (b"end\r", b"r1# ")):
                 proc.stdin.write(typed)
@@ -326,4 +326,4 @@ def test_through_oob_serve_and_a_ser2net_port(site: Path, alice_in_agent: Store,
     assert text.count("DANGEROUS, not sent") == 2, text[-3000:]
     assert "touch your security key" not in text  # the SSH login's touch counts for the session
     config = r1.vtysh("show running-config")
-    assert "router bgp 64512" in config and "OOB-SERVE" in config
+    assert "router bgp 64512" in config and "log syslog informational" in config
