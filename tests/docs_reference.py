@@ -36,7 +36,20 @@ def commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Ite
 
 
 def cli_markdown() -> str:
+    # argparse wraps help at $COLUMNS: fix it while the page is made, and put it back (a test process goes on,
+    # and the terminals its later tests start inherit its environment).
+    before = os.environ.get("COLUMNS")
     os.environ["COLUMNS"] = "100"
+    try:
+        return _cli_markdown()
+    finally:
+        if before is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = before
+
+
+def _cli_markdown() -> str:
     from oob_console.cli.main import build_parser
     from oob_console.errors import OobError
 

@@ -20,7 +20,9 @@ from tests.tui.tmux import Tmux
 
 def oob_tui(home: Path, term: str, *args: str) -> list[str]:
     env = [f"OOB_HOME={home}", f"TERM={term}", "LANG=C.UTF-8", f"PYTHONPATH={os.getcwd()}"]
-    return ["env", "-u", "NO_COLOR", *env, sys.executable, "-m", "oob_console", "tui", *args]
+    # The terminal's own size and colours, whatever the test process's environment holds.
+    return ["env", "-u", "NO_COLOR", "-u", "COLUMNS", "-u", "LINES", *env, sys.executable, "-m", "oob_console",
+            "tui", *args]
 
 
 @pytest.fixture
